@@ -1,0 +1,170 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy, { type MiddlewareObj } from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { z } from "zod";
+import { logger } from "./logger.ts";
+import { type Principal, principalFromContext } from "./principal.ts";
+import { DomainError, PROBLEM_CONTENT_TYPE, toProblem } from "./problem.ts";
+import { parseWith } from "./validation.ts";
+
+/** Bodies above this are refused before parsing (API contract: 64 KB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface HttpRequest<B = unknown, P = unknown, Q = unknown> {
+  readonly body: B;
+  readonly params: P;
+  readonly query: Q;
+  /** Lower-cased header names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly principal: Principal | undefined;
+  readonly requestId: string;
+  readonly sourceIp: string;
+  readonly idempotencyKey: string | undefined;
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface RouteHandler {
+  readonly body?: z.ZodType;
+  readonly params?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly run: (request: HttpRequest<never, never, never>) => Promise<HttpResult>;
+}
+
+/** Declares one route's schemas and use-case call with the request typed from the schemas. */
+export function route<
+  B extends z.ZodType | undefined = undefined,
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+>(spec: {
+  body?: B;
+  params?: P;
+  query?: Q;
+  run: (
+    request: HttpRequest<
+      B extends z.ZodType ? z.infer<B> : undefined,
+      P extends z.ZodType ? z.infer<P> : undefined,
+      Q extends z.ZodType ? z.infer<Q> : undefined
+    >,
+  ) => Promise<HttpResult>;
+}): RouteHandler {
+  return spec as unknown as RouteHandler;
+}
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+  "X-Content-Type-Options": "nosniff",
+  "Cache-Control": "no-store",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+};
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+function lowerHeaders(event: APIGatewayProxyEvent): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function readBody(event: APIGatewayProxyEvent, headers: Record<string, string>, wantsBody: boolean): unknown {
+  const raw = event.body ?? "";
+  if (!wantsBody) return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
+    throw new DomainError("payload-too-large", `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  const contentType = (headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  if (contentType !== "application/json") {
+    throw new DomainError("unsupported-media-type", "Send the body as Content-Type: application/json");
+  }
+  if (text.trim() === "") throw new DomainError("malformed-json", "Request body is empty");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new DomainError("malformed-json", "Request body is not valid JSON");
+  }
+}
+
+function toRequest(event: APIGatewayProxyEvent, handler: RouteHandler): HttpRequest<never, never, never> {
+  const headers = lowerHeaders(event);
+  const body = readBody(event, headers, handler.body !== undefined);
+  const idempotencyKey = headers["idempotency-key"];
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new DomainError(
+      "validation-failed",
+      "Idempotency-Key must be 8-128 characters of [A-Za-z0-9_.:-]",
+      {
+        errors: [{ field: "Idempotency-Key", message: "must be 8-128 characters of [A-Za-z0-9_.:-]" }],
+      },
+    );
+  }
+  return {
+    body: (handler.body ? parseWith(handler.body, body, "") : undefined) as never,
+    params: (handler.params ? parseWith(handler.params, event.pathParameters ?? {}, "") : undefined) as never,
+    query: (handler.query
+      ? parseWith(handler.query, event.queryStringParameters ?? {}, "")
+      : undefined) as never,
+    headers,
+    principal: principalFromContext(event.requestContext?.authorizer),
+    requestId: event.requestContext?.requestId ?? "unknown",
+    sourceIp: event.requestContext?.identity?.sourceIp ?? "unknown",
+    idempotencyKey,
+  };
+}
+
+function respond(result: HttpResult, contentType = "application/json"): APIGatewayProxyResult {
+  return {
+    statusCode: result.status,
+    headers: { ...SECURITY_HEADERS, "Content-Type": contentType, ...(result.headers ?? {}) },
+    body: result.body === undefined ? "" : JSON.stringify(result.body),
+  };
+}
+
+/** Maps every thrown error to problem+json; logs 5xx with the error (server side only). */
+const problemResponses = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: async (request) => {
+    const { problem, headers } = toProblem(request.error);
+    if (problem.status >= 500) logger.error("request failed", { error: request.error as Error });
+    else logger.info("request rejected", { status: problem.status, type: problem.type });
+    request.response = respond(
+      {
+        status: problem.status,
+        body: { ...problem, instance: request.event.requestContext?.requestId },
+        headers,
+      },
+      PROBLEM_CONTENT_TYPE,
+    );
+  },
+});
+
+/**
+ * The one HTTP chain every API function uses: logger context → route by "METHOD /resource" → zod
+ * parse → use case → JSON response with security headers; errors become problem+json.
+ */
+export function httpHandler(routes: Readonly<Record<string, RouteHandler>>) {
+  const base = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const handler = routes[`${event.httpMethod} ${event.resource}`];
+    if (!handler) throw new DomainError("not-found", "No such route");
+    const request = toRequest(event, handler);
+    if (request.principal) logger.appendKeys({ accountId: request.principal.accountId });
+    const started = performance.now();
+    const result = await handler.run(request);
+    logger.info("request handled", {
+      route: `${event.httpMethod} ${event.resource}`,
+      status: result.status,
+      ms: Math.round(performance.now() - started),
+    });
+    return respond(result);
+  };
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(base)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(problemResponses());
+}

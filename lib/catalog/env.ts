@@ -1,0 +1,17 @@
+/**
+ * Environment variable names derived from catalogue ids. CDK sets them on each function (only for
+ * what it is granted); the local platform sets all of them. functions/shared/config.ts reads them.
+ */
+const upper = (id: string): string => id.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+
+export const envNames = {
+  table: (id: string): string => `TABLE_${upper(id)}`,
+  queueUrl: (id: string): string => `QUEUE_${upper(id)}_URL`,
+  keyArn: (id: string): string => `KEY_${upper(id)}_ARN`,
+  /** Set locally only: path of the raw AES keyring file used in place of KMS. */
+  localKeyring: "TEXTGATE_LOCAL_KEYRING",
+  stage: "TEXTGATE_STAGE",
+} as const;
+
+/** Physical resource name for a stage, e.g. textgate-prod-messages. */
+export const physicalName = (stage: string, id: string): string => `textgate-${stage}-${id}`;

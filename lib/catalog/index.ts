@@ -1,0 +1,37 @@
+/**
+ * THE resource catalogue. CDK constructs (lib/) and the local platform (local/) both read this;
+ * add a table, queue, key, function or route here and both pick it up.
+ */
+import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
+import { identityFunctions, identityRoutes } from "./identity.ts";
+import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
+import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
+import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
+import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
+
+export * from "./env.ts";
+export type * from "./types.ts";
+
+export const catalog: Catalog = {
+  tables: [...platformTables, ...messagingTables, ...verifyTables, ...auditTables],
+  queues: [...messagingQueues],
+  keys: [...platformKeys],
+  functions: [
+    ...platformFunctions,
+    ...messagingFunctions,
+    ...verifyFunctions,
+    ...identityFunctions,
+    ...auditFunctions,
+  ],
+  routes: [...platformRoutes, ...messagingRoutes, ...verifyRoutes, ...identityRoutes, ...auditRoutes],
+};
+
+function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {
+  const found = items.find((item) => item.id === id);
+  if (!found) throw new Error(`catalog: unknown ${kind} "${id}"`);
+  return found;
+}
+
+export const tableSpec = (id: string): TableSpec => byId(catalog.tables, id, "table");
+export const queueSpec = (id: string): QueueSpec => byId(catalog.queues, id, "queue");
+export const functionSpec = (id: string): FunctionSpec => byId(catalog.functions, id, "function");

@@ -1,0 +1,43 @@
+import type { FunctionSpec, KeySpec, RouteSpec, TableSpec } from "./types.ts";
+
+/** Resources every capability shares: keys, the short-lived table, health and docs. */
+export const platformKeys: readonly KeySpec[] = [
+  {
+    id: "data",
+    purpose: "Encrypts tables, queues, logs and field-level data (phone numbers, message bodies)",
+    usage: "ENCRYPT_DECRYPT",
+    keySpec: "SYMMETRIC_DEFAULT",
+    alias: "alias/textgate/data",
+  },
+  {
+    id: "signing",
+    purpose: "Signs access tokens (ES256); verifiers use the cached public key",
+    usage: "SIGN_VERIFY",
+    keySpec: "ECC_NIST_P256",
+    alias: "alias/textgate/signing",
+  },
+];
+
+export const platformTables: readonly TableSpec[] = [
+  {
+    id: "ephemeral",
+    purpose: "Idempotency records, rate-limit counters and other short-lived state",
+    partitionKey: "pk",
+    ttlAttribute: "expiresAt",
+  },
+];
+
+export const platformFunctions: readonly FunctionSpec[] = [
+  {
+    id: "health",
+    purpose: "Liveness probe",
+    entry: "functions/health/handler.ts",
+    memoryMb: 128,
+    timeoutSeconds: 3,
+    grants: {},
+  },
+];
+
+export const platformRoutes: readonly RouteSpec[] = [
+  { method: "GET", path: "/health", function: "health", auth: "public", summary: "Liveness probe" },
+];

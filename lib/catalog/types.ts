@@ -1,0 +1,96 @@
+/**
+ * Types of the resource catalogue. Plain data, no CDK imports: the CDK constructs in lib/ and the
+ * local platform in local/ both read the same objects, so nothing is declared twice.
+ */
+
+export type TableAccess = "read" | "write" | "readWrite";
+export type QueueAccess = "send" | "consume";
+export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
+
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+}
+
+export interface TableSpec {
+  /** Logical id; the physical name is derived per stage. */
+  readonly id: string;
+  readonly purpose: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** Epoch-seconds attribute DynamoDB TTL deletes on; every read also filters on it. */
+  readonly ttlAttribute?: string;
+  readonly indexes?: readonly IndexSpec[];
+}
+
+export interface QueueConsumerSpec {
+  /** Function id (see functions) that consumes this queue through an event-source mapping. */
+  readonly function: string;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+}
+
+export interface QueueSpec {
+  readonly id: string;
+  readonly purpose: string;
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before SQS moves a message to the queue's DLQ. */
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+  readonly consumer?: QueueConsumerSpec;
+}
+
+export interface KeySpec {
+  readonly id: string;
+  readonly purpose: string;
+  readonly usage: "ENCRYPT_DECRYPT" | "SIGN_VERIFY";
+  readonly keySpec: "SYMMETRIC_DEFAULT" | "ECC_NIST_P256";
+  readonly alias: string;
+}
+
+export interface FunctionGrants {
+  readonly tables?: Readonly<Record<string, TableAccess>>;
+  readonly queues?: Readonly<Record<string, QueueAccess>>;
+  readonly keys?: Readonly<Record<string, readonly KeyAccess[]>>;
+}
+
+export interface FunctionSpec {
+  readonly id: string;
+  readonly purpose: string;
+  /** Path from the project root to the module exporting `handler`. */
+  readonly entry: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly grants: FunctionGrants;
+  /** Extra plain environment (no secrets). */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * public: no authorizer. authorized: the Lambda authorizer must allow the principal for `permission`.
+ * localOnly routes exist only in the local platform and are never deployed.
+ */
+export type RouteAuth = "public" | "authorized";
+
+export interface RouteSpec {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** API Gateway resource path, e.g. /v1/messages/{id}. */
+  readonly path: string;
+  readonly function: string;
+  readonly auth: RouteAuth;
+  /** Permission the principal needs (see functions/shared/policy.ts); required when auth is "authorized". */
+  readonly permission?: string;
+  readonly summary: string;
+  /** Method-level throttle override (requests per second, burst). */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly localOnly?: boolean;
+}
+
+export interface Catalog {
+  readonly tables: readonly TableSpec[];
+  readonly queues: readonly QueueSpec[];
+  readonly keys: readonly KeySpec[];
+  readonly functions: readonly FunctionSpec[];
+  readonly routes: readonly RouteSpec[];
+}

@@ -1,0 +1,46 @@
+import type { FunctionSpec, RouteSpec, TableSpec } from "./types.ts";
+
+/** Verify API: OTP phone verification with a fraud guard. */
+export const verifyTables: readonly TableSpec[] = [
+  {
+    id: "verifications",
+    purpose: "Verifications (code stored only as a keyed HMAC); TTL = expiry + grace",
+    partitionKey: "pk",
+    ttlAttribute: "expiresAt",
+  },
+];
+
+export const verifyFunctions: readonly FunctionSpec[] = [
+  {
+    id: "verify",
+    purpose: "Start, check, cancel and read verifications",
+    entry: "functions/verify/handler.ts",
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    grants: {
+      tables: {
+        verifications: "readWrite",
+        ephemeral: "readWrite",
+        accounts: "read",
+        messages: "readWrite",
+        audit: "write",
+      },
+      queues: { "sms-otp": "send" },
+      keys: { data: ["encrypt", "decrypt"] },
+    },
+  },
+];
+
+const verifyRoute = (
+  method: "GET" | "POST",
+  path: string,
+  permission: string,
+  summary: string,
+): RouteSpec => ({ method, path, function: "verify", auth: "authorized", permission, summary });
+
+export const verifyRoutes: readonly RouteSpec[] = [
+  verifyRoute("POST", "/v1/verifications", "verify:write", "Start a phone verification (sends an OTP)"),
+  verifyRoute("GET", "/v1/verifications/{id}", "verify:read", "Get a verification"),
+  verifyRoute("POST", "/v1/verifications/{id}/checks", "verify:write", "Check a code"),
+  verifyRoute("POST", "/v1/verifications/{id}/cancel", "verify:write", "Cancel a verification"),
+];
