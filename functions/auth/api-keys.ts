@@ -1,0 +1,118 @@
+import { createHash, randomBytes } from "node:crypto";
+import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "../shared/aws.ts";
+import type { Clock } from "../shared/clock.ts";
+import { tableName } from "../shared/config.ts";
+import { newId } from "../shared/ids.ts";
+import type { ApiKeyScope } from "../shared/principal.ts";
+
+/**
+ * API keys: 256-bit random secrets shown once. Stored only as SHA-256 (a fast hash is right for
+ * high-entropy secrets; there is nothing to brute-force) in two items written together:
+ *   lookup  pk=APIKEY#<hash>  sk=LOOKUP     what the authorizer reads (one strongly consistent get)
+ *   listing pk=ACC#<account>  sk=KEY#<id>   what admins list (prefix, scopes, last use; no hash)
+ */
+export type ApiKeyMode = "live" | "test";
+
+export interface ApiKeyRecord {
+  readonly keyId: string;
+  readonly accountId: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly scopes: readonly ApiKeyScope[];
+  readonly ipAllowList: readonly string[];
+  readonly status: "active" | "revoked";
+  readonly createdAt: string;
+  readonly lastUsedAt?: string;
+}
+
+const KEY_PATTERN = /^tg_(live|test)_[A-Za-z0-9_-]{43}$/;
+
+export const hashApiKey = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");
+export const looksLikeApiKey = (token: string): boolean => KEY_PATTERN.test(token);
+
+export function generateApiKey(mode: ApiKeyMode): { key: string; prefix: string; hash: string } {
+  const key = `tg_${mode}_${randomBytes(32).toString("base64url")}`;
+  return { key, prefix: key.slice(0, 12), hash: hashApiKey(key) };
+}
+
+export interface CreateApiKeyInput {
+  readonly accountId: string;
+  readonly name: string;
+  readonly scopes: readonly ApiKeyScope[];
+  readonly ipAllowList?: readonly string[];
+  readonly mode?: ApiKeyMode;
+}
+
+export async function createApiKey(
+  input: CreateApiKeyInput,
+  clock: Clock,
+): Promise<{ key: string; record: ApiKeyRecord }> {
+  const { key, prefix, hash } = generateApiKey(input.mode ?? "live");
+  const record: ApiKeyRecord = {
+    keyId: newId("key"),
+    accountId: input.accountId,
+    name: input.name,
+    prefix,
+    scopes: [...input.scopes],
+    ipAllowList: [...(input.ipAllowList ?? [])],
+    status: "active",
+    createdAt: clock.now().toISOString(),
+  };
+  const table = tableName("accounts");
+  await dynamoClient().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: table,
+            Item: { pk: `APIKEY#${hash}`, sk: "LOOKUP", ...record },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        {
+          Put: {
+            TableName: table,
+            Item: { pk: `ACC#${record.accountId}`, sk: `KEY#${record.keyId}`, hash, ...record },
+          },
+        },
+      ],
+    }),
+  );
+  return { key, record };
+}
+
+/** Authorizer path: one consistent read; revoked keys are treated as unknown. */
+export async function findActiveApiKey(key: string): Promise<ApiKeyRecord | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("accounts"),
+      Key: { pk: `APIKEY#${hashApiKey(key)}`, sk: "LOOKUP" },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item || Item.status !== "active") return undefined;
+  const { pk: _pk, sk: _sk, ...record } = Item;
+  return record as ApiKeyRecord;
+}
+
+const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
+const lastUsedWrites = new Map<string, number>();
+
+/** Records last use at most once an hour per key and container: no write per request. */
+export async function touchApiKey(record: ApiKeyRecord, clock: Clock): Promise<void> {
+  const now = clock.now();
+  const previous =
+    lastUsedWrites.get(record.keyId) ?? Date.parse(record.lastUsedAt ?? "1970-01-01T00:00:00Z");
+  if (now.getTime() - previous < LAST_USED_RESOLUTION_MS) return;
+  lastUsedWrites.set(record.keyId, now.getTime());
+  await dynamoClient().send(
+    new UpdateCommand({
+      TableName: tableName("accounts"),
+      Key: { pk: `ACC#${record.accountId}`, sk: `KEY#${record.keyId}` },
+      UpdateExpression: "SET lastUsedAt = :now",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":now": now.toISOString() },
+    }),
+  );
+}

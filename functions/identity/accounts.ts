@@ -1,0 +1,78 @@
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "../shared/aws.ts";
+import type { Clock } from "../shared/clock.ts";
+import { tableName } from "../shared/config.ts";
+import { newId } from "../shared/ids.ts";
+import type { Role } from "../shared/principal.ts";
+
+/**
+ * Accounts and users in the accounts table:
+ *   pk=ACC#<id>     sk=ACCOUNT        the account (name, home countries, retention)
+ *   pk=ACC#<id>     sk=USER#<usrId>   a user (email, role, password hash, MFA settings)
+ *   pk=EMAIL#<em>   sk=USER           unique email → user, read consistently at login
+ */
+export interface Account {
+  readonly accountId: string;
+  readonly name: string;
+  /** ISO 3166 alpha-2 codes the account may send to by default (fraud guard allow-list). */
+  readonly allowedCountries: readonly string[];
+  /** How long message data is kept, per customer (minimal processing). */
+  readonly retentionDays: number;
+  readonly createdAt: string;
+}
+
+export interface NewUser {
+  readonly email: string;
+  readonly role: Role;
+  readonly passwordHash: string;
+}
+
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+export async function createAccountWithOwner(
+  input: { name: string; allowedCountries: readonly string[]; retentionDays?: number; owner: NewUser },
+  clock: Clock,
+): Promise<{ account: Account; userId: string }> {
+  const now = clock.now().toISOString();
+  const account: Account = {
+    accountId: newId("acc"),
+    name: input.name,
+    allowedCountries: [...input.allowedCountries],
+    retentionDays: input.retentionDays ?? 30,
+    createdAt: now,
+  };
+  const userId = newId("usr");
+  const email = normalizeEmail(input.owner.email);
+  const table = tableName("accounts");
+  await dynamoClient().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: table, Item: { pk: `ACC#${account.accountId}`, sk: "ACCOUNT", ...account } } },
+        {
+          Put: {
+            TableName: table,
+            Item: {
+              pk: `ACC#${account.accountId}`,
+              sk: `USER#${userId}`,
+              userId,
+              accountId: account.accountId,
+              email,
+              role: input.owner.role,
+              status: "active",
+              passwordHash: input.owner.passwordHash,
+              createdAt: now,
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: table,
+            Item: { pk: `EMAIL#${email}`, sk: "USER", accountId: account.accountId, userId },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+      ],
+    }),
+  );
+  return { account, userId };
+}
