@@ -32,6 +32,8 @@ export interface RouteHandler {
   readonly body?: z.ZodType;
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
+  /** Success responses by status code, for the OpenAPI document (one source with the parser). */
+  readonly responses?: Readonly<Record<number, z.ZodType>>;
   readonly run: (request: HttpRequest<never, never, never>) => Promise<HttpResult>;
 }
 
@@ -44,6 +46,7 @@ export function route<
   body?: B;
   params?: P;
   query?: Q;
+  responses?: Readonly<Record<number, z.ZodType>>;
   run: (
     request: HttpRequest<
       B extends z.ZodType ? z.infer<B> : undefined,
@@ -164,7 +167,9 @@ export function httpHandler(routes: Readonly<Record<string, RouteHandler>>) {
     });
     return respond(result);
   };
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(base)
+  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(base)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(problemResponses());
+  // The route table stays readable so the OpenAPI document is generated from the same schemas.
+  return Object.assign(chain, { routes });
 }
