@@ -36,6 +36,14 @@ export const platformFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 3,
     grants: {},
   },
+  {
+    id: "bootstrap",
+    purpose: "Deploy-time custom resource: creates the HMAC root secret (encrypted) once",
+    entry: "functions/bootstrap/handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    grants: { tables: { accounts: "write" }, keys: { data: ["encrypt"] } },
+  },
 ];
 
 export const platformRoutes: readonly RouteSpec[] = [

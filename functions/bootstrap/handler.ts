@@ -1,0 +1,16 @@
+import type { CloudFormationCustomResourceEvent } from "aws-lambda";
+import { logger } from "../shared/logger.ts";
+import { bootstrapRootSecret } from "../shared/secrets.ts";
+
+/**
+ * Deploy-time step (CloudFormation custom resource through the CDK Provider framework): creates the
+ * deployment's HMAC root secret once. Updates and deletes leave it alone: deleting it would make
+ * every stored code, recovery code and blind index unverifiable.
+ */
+export async function handler(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string }> {
+  if (event.RequestType === "Create" || event.RequestType === "Update") {
+    const outcome = await bootstrapRootSecret();
+    logger.info("hmac root secret", { outcome });
+  }
+  return { PhysicalResourceId: "textgate-hmac-root" };
+}
