@@ -25,6 +25,8 @@ export interface HttpRequest<B = unknown, P = unknown, Q = unknown> {
 export interface HttpResult {
   readonly status: number;
   readonly body?: unknown;
+  /** Sent as-is instead of JSON (HTML pages such as /docs); set Content-Type in headers. */
+  readonly rawBody?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -127,7 +129,7 @@ function respond(result: HttpResult, contentType = "application/json"): APIGatew
   return {
     statusCode: result.status,
     headers: { ...SECURITY_HEADERS, "Content-Type": contentType, ...(result.headers ?? {}) },
-    body: result.body === undefined ? "" : JSON.stringify(result.body),
+    body: result.rawBody ?? (result.body === undefined ? "" : JSON.stringify(result.body)),
   };
 }
 
