@@ -44,8 +44,18 @@ export const platformFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 30,
     grants: { tables: { accounts: "write" }, keys: { data: ["encrypt"] } },
   },
+  {
+    id: "docs",
+    purpose: "OpenAPI 3.1 document (generated from the zod schemas) and the offline API reference page",
+    entry: "functions/docs/handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    grants: {},
+  },
 ];
 
 export const platformRoutes: readonly RouteSpec[] = [
   { method: "GET", path: "/health", function: "health", auth: "public", summary: "Liveness probe" },
+  { method: "GET", path: "/openapi.json", function: "docs", auth: "public", summary: "OpenAPI 3.1 document" },
+  { method: "GET", path: "/docs", function: "docs", auth: "public", summary: "API reference page (HTML)" },
 ];

@@ -1,0 +1,202 @@
+/**
+ * OpenAPI 3.1 document built from the catalogue routes and the zod schemas each function declares in
+ * its `httpHandler(...).routes` table: the parser and the documentation share one source.
+ */
+import { z } from "zod";
+import type { RouteSpec } from "../../lib/catalog/index.ts";
+import type { RouteHandler } from "../shared/http.ts";
+import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, problemTypes } from "../shared/problem.ts";
+
+type Json = Record<string, unknown>;
+/** Route tables per function id, as exported by each function's handler (`handler.routes`). */
+export type RouteTables = ReadonlyMap<string, Readonly<Record<string, RouteHandler>>>;
+
+export interface OpenApiInfo {
+  readonly title: string;
+  readonly version: string;
+  readonly description: string;
+}
+
+export const DEFAULT_INFO: OpenApiInfo = {
+  title: "Textgate API",
+  version: "1.0.0",
+  description:
+    "Secure SMS messaging and phone verification. JSON in and out; errors are RFC 9457 problem details " +
+    "(application/problem+json). Authenticate with `Authorization: Bearer <API key or access token>`.",
+};
+
+/** zod → JSON Schema 2020-12 (OpenAPI 3.1's dialect). Transforms and refinements document their input/output side. */
+export function jsonSchema(schema: z.ZodType, io: "input" | "output"): Json {
+  const out = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }) as Json;
+  delete out.$schema;
+  return out;
+}
+
+const problemSchema: Json = {
+  type: "object",
+  description: "RFC 9457 problem details",
+  required: ["type", "title", "status"],
+  properties: {
+    type: { type: "string", format: "uri", examples: [`${PROBLEM_BASE}validation-failed`] },
+    title: { type: "string" },
+    status: { type: "integer", minimum: 400, maximum: 599 },
+    detail: { type: "string" },
+    instance: { type: "string", description: "Request id; quote it when asking for support" },
+    errors: {
+      type: "array",
+      description: "Validation failures, one per offending field",
+      items: {
+        type: "object",
+        required: ["field", "message"],
+        properties: { field: { type: "string" }, message: { type: "string" } },
+      },
+    },
+    retryAfter: { type: "integer", description: "Seconds to wait (429 only; also in Retry-After)" },
+  },
+  additionalProperties: true,
+};
+
+const problemResponse = (description: string, withRetryAfter = false): Json => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: "#/components/schemas/Problem" } } },
+  ...(withRetryAfter
+    ? { headers: { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } } } }
+    : {}),
+});
+
+/** Problem statuses by the facts of a route (a route without a body can't get 413/415). */
+function problemStatuses(route: RouteSpec, handler: RouteHandler | undefined): number[] {
+  const statuses = new Set<number>([404, 429, 500]);
+  if (!handler || handler.body || handler.params || handler.query) statuses.add(400);
+  if (!handler || handler.body) {
+    statuses.add(413);
+    statuses.add(415);
+  }
+  if (route.auth === "authorized") {
+    statuses.add(401);
+    statuses.add(403);
+  }
+  if (route.method === "POST") {
+    statuses.add(409);
+    statuses.add(422);
+  }
+  return [...statuses].sort((a, b) => a - b);
+}
+
+const statusTitle = (status: number): string =>
+  Object.values(problemTypes).find((p) => p.status === status)?.title ?? "Error";
+
+const pathParamNames = (path: string): string[] => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? "");
+
+function objectProperties(schema: z.ZodType | undefined): {
+  props: Record<string, Json>;
+  required: string[];
+} {
+  if (!schema) return { props: {}, required: [] };
+  const json = jsonSchema(schema, "input");
+  return {
+    props: (json.properties as Record<string, Json> | undefined) ?? {},
+    required: (json.required as string[] | undefined) ?? [],
+  };
+}
+
+function parameters(route: RouteSpec, handler: RouteHandler | undefined): Json[] {
+  const out: Json[] = [];
+  const params = objectProperties(handler?.params);
+  for (const name of pathParamNames(route.path)) {
+    out.push({ name, in: "path", required: true, schema: params.props[name] ?? { type: "string" } });
+  }
+  const query = objectProperties(handler?.query);
+  for (const [name, schema] of Object.entries(query.props)) {
+    out.push({ name, in: "query", required: query.required.includes(name), schema });
+  }
+  if (route.method === "POST" && handler?.body) {
+    out.push({
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      description: "Same key + same body → same response; same key + another body → 409",
+      schema: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,128}$" },
+    });
+  }
+  return out;
+}
+
+function successResponses(handler: RouteHandler | undefined): Json {
+  const declared = Object.entries(handler?.responses ?? {});
+  if (declared.length === 0)
+    return { "200": { description: "Success", content: { "application/json": {} } } };
+  return Object.fromEntries(
+    declared.map(([status, schema]) => [
+      status,
+      { description: "Success", content: { "application/json": { schema: jsonSchema(schema, "output") } } },
+    ]),
+  );
+}
+
+export const operationId = (route: RouteSpec): string =>
+  `${route.method.toLowerCase()}${route.path
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join("")}`;
+
+function operation(route: RouteSpec, handler: RouteHandler | undefined): Json {
+  const op: Json = {
+    operationId: operationId(route),
+    summary: route.summary,
+    tags: [route.function],
+    security: route.auth === "authorized" ? [{ bearer: [] }] : [],
+    parameters: parameters(route, handler),
+    responses: {
+      ...successResponses(handler),
+      ...Object.fromEntries(
+        problemStatuses(route, handler).map((status) => [
+          String(status),
+          problemResponse(statusTitle(status), status === 429),
+        ]),
+      ),
+    },
+  };
+  if (route.permission) op["x-textgate-permission"] = route.permission;
+  if (route.throttle) op["x-textgate-throttle"] = route.throttle;
+  if (handler?.body) {
+    op.requestBody = {
+      required: true,
+      content: { "application/json": { schema: jsonSchema(handler.body, "input") } },
+    };
+  }
+  return op;
+}
+
+/** Every deployed catalogue route becomes one operation; local-only routes are left out. */
+export function buildOpenApi(
+  routes: readonly RouteSpec[],
+  tables: RouteTables,
+  info: OpenApiInfo = DEFAULT_INFO,
+): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const route of routes) {
+    if (route.localOnly) continue;
+    const handler = tables.get(route.function)?.[`${route.method} ${route.path}`];
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, Json>)[route.method.toLowerCase()] = operation(route, handler);
+  }
+  return {
+    openapi: "3.1.0",
+    info,
+    servers: [{ url: "/", description: "This deployment" }],
+    tags: [...new Set(routes.filter((r) => !r.localOnly).map((r) => r.function))].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: { Problem: problemSchema },
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "An API key (tg_live_… / tg_test_…) or an access token from POST /v1/auth/login",
+        },
+      },
+    },
+  };
+}
