@@ -6,7 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { buildApp } from "fauxqs";
 import { onProcessExit } from "./cleanup.ts";
@@ -173,11 +173,26 @@ export async function startDynamoDbLocal(options: { dataDir?: string } = {}): Pr
 }
 
 /**
- * fauxqs in-process. startFauxqs() always listens on 0.0.0.0, so we build the same app with its
- * exported buildApp() and listen on 127.0.0.1 only.
+ * fauxqs in-process. Two deviations from startFauxqs(), both for the normal SDK code path:
+ * - startFauxqs() always listens on 0.0.0.0; we build the same app (exported buildApp) and listen on
+ *   127.0.0.1 only.
+ * - its queue URLs default to http://sqs.<region>.localhost:PORT/…, and the SQS client sends each
+ *   call to the QueueUrl's host (which does not resolve without DNS patching). A store with an
+ *   empty host makes URLs from the request's Host header instead: http://127.0.0.1:PORT/000000000000/name.
+ *   SqsStore is not in the package's exports map, hence the file import (fauxqs is pinned).
  */
 export async function startSqsEmulator(options: { port?: number } = {}): Promise<RunningEmulator> {
-  const app = buildApp({ logger: false, defaultRegion: LOCAL_REGION });
+  const storeModule = pathToFileURL(
+    join(projectRoot, "node_modules", "fauxqs", "dist", "sqs", "sqsStore.js"),
+  );
+  const { SqsStore } = (await import(storeModule.href)) as { SqsStore: new () => { host: string } };
+  const sqsStore = new SqsStore();
+  sqsStore.host = "";
+  const app = buildApp({
+    logger: false,
+    defaultRegion: LOCAL_REGION,
+    stores: { sqsStore } as unknown as NonNullable<Parameters<typeof buildApp>[0]>["stores"],
+  });
   await app.listen({ port: options.port ?? 0, host: "127.0.0.1" });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;

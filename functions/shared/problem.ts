@@ -23,7 +23,12 @@ export const problemTypes = {
   "unsupported-media-type": { status: 415, title: "Content-Type must be application/json" },
   "unprocessable-entity": { status: 422, title: "Request could not be processed" },
   "rate-limited": { status: 429, title: "Too many requests" },
+  "verify-code-incorrect": { status: 422, title: "The code is not correct" },
+  "verify-not-pending": { status: 409, title: "The verification is no longer pending" },
+  "verify-country-not-allowed": { status: 403, title: "Destination country not allowed for this account" },
+  "verify-fraud-blocked": { status: 429, title: "Verification blocked by the fraud guard" },
   "internal-error": { status: 500, title: "Internal error" },
+  "bad-gateway": { status: 502, title: "Bad gateway" },
   "service-unavailable": { status: 503, title: "Service temporarily unavailable" },
 } as const satisfies Record<string, ProblemType>;
 

@@ -1,0 +1,163 @@
+/**
+ * The whole local platform as one function, used by `npm start` and by the test harness:
+ * emulators → catalogue resources → keyring → demo account → carrier simulator → SQS pollers →
+ * TTL sweeper → API gateway.
+ */
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { catalog, envNames } from "../lib/catalog/index.ts";
+import { startApiGateway } from "./api-gateway.ts";
+import { type CarrierSim, startCarrier } from "./carrier.ts";
+import { findFreePort, startEmulators } from "./emulators.ts";
+import type { ThrottleConfig } from "./gateway/throttle.ts";
+import { ensureLocalKeyring } from "./keyring.ts";
+import { entryExists } from "./lambda-runtime.ts";
+import { createResources, type LocalResources } from "./resources.ts";
+import { startSqsPollers } from "./sqs-poller.ts";
+import { startTtlSweeper } from "./ttl-sweeper.ts";
+
+export interface DemoAccount {
+  readonly accountId: string;
+  readonly apiKey: string;
+  readonly email: string;
+  readonly password: string;
+}
+
+export interface LocalPlatformOptions {
+  /** API port; 0 picks a free one. Default 3000. */
+  readonly port?: number;
+  /** Where local.json, the keyring and (with persist) data live. Default .textgate */
+  readonly home?: string;
+  /** Keep DynamoDB data in <home>/data across restarts. */
+  readonly persist?: boolean;
+  readonly stage?: string;
+  readonly throttle?: Partial<ThrottleConfig>;
+  readonly pollersPerQueue?: number;
+  readonly ttlSweepSeconds?: number;
+  /** Create the demo account (default true). */
+  readonly seed?: boolean;
+  /** Where warnings go (missing function modules etc.); default stderr. */
+  readonly warn?: (line: string) => void;
+}
+
+export interface LocalPlatform {
+  readonly apiUrl: string;
+  readonly outboxUrl: string;
+  readonly demo: DemoAccount | undefined;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly carrierSimUrl: string | undefined;
+  readonly resources: LocalResources;
+  /** Every env var functions need to reach the local resources (AWS endpoints, tables, queues, keyring). */
+  readonly env: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const home = resolve(options.home ?? ".textgate");
+  const stage = options.stage ?? "local";
+  const warn = options.warn ?? ((line: string) => console.error(line));
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        warn(`local: stop failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+
+  try {
+    const emulators = await startEmulators(options.persist ? { dataDir: join(home, "data") } : {});
+    stops.push(() => emulators.stop());
+    const resources = await createResources({ stage, applyEnv: true });
+    const keyringPath = ensureLocalKeyring(home);
+    process.env[envNames.localKeyring] = keyringPath;
+    // Functions share this process, so each one's plain environment is merged in.
+    for (const fn of catalog.functions) Object.assign(process.env, fn.environment ?? {});
+
+    let demo: DemoAccount | undefined;
+    if (options.seed ?? true) {
+      const { seedDemoAccount } = (await import("../functions/identity/seed.ts")) as {
+        seedDemoAccount: (opts: { email?: string }) => Promise<DemoAccount>;
+      };
+      demo = await seedDemoAccount({});
+    }
+
+    const port = options.port === 0 || options.port === undefined ? await findFreePort() : options.port;
+    const apiUrl = `http://127.0.0.1:${port}`;
+    const carrier: CarrierSim | undefined = await startCarrier({
+      port: 0,
+      apiUrl,
+      dlrUrl: `${apiUrl}/v1/carriers/sim/dlr`,
+    });
+    if (carrier?.stop) stops.push(() => (carrier.stop as () => Promise<void>)());
+
+    const consumed = Object.values(resources.queues).flatMap((q) => {
+      const consumer = q.spec.consumer;
+      if (!consumer) return [];
+      const fn = catalog.functions.find((f) => f.id === consumer.function);
+      if (!fn || !entryExists(fn)) {
+        warn(
+          `local: ${consumer.function} (${fn?.entry ?? "not in catalogue"}) missing; ${q.spec.id} stays queued`,
+        );
+        return [];
+      }
+      return [{ id: q.spec.id, url: q.url, arn: q.arn, consumer }];
+    });
+    const pollers = startSqsPollers({
+      queues: consumed,
+      stage,
+      ...(options.pollersPerQueue ? { pollersPerQueue: options.pollersPerQueue } : {}),
+    });
+    stops.push(() => pollers.stop());
+
+    const sweeper = startTtlSweeper({
+      tables: catalog.tables.flatMap((spec) => {
+        const name = resources.tables[spec.id];
+        return name ? [{ name, spec }] : [];
+      }),
+      ...(options.ttlSweepSeconds ? { intervalSeconds: options.ttlSweepSeconds } : {}),
+    });
+    stops.push(() => sweeper.stop());
+
+    const gateway = await startApiGateway({
+      stage,
+      port,
+      ...(options.throttle ? { throttle: options.throttle } : {}),
+      ...(carrier ? { outbox: (to: string | undefined) => carrier.outbox(to) } : {}),
+    });
+    stops.push(() => gateway.stop());
+
+    const outboxUrl = `${gateway.url}/_local/outbox`;
+    const env: Record<string, string> = {
+      ...emulators.env,
+      ...resources.env,
+      [envNames.localKeyring]: keyringPath,
+    };
+    writeFileSync(
+      join(home, "local.json"),
+      `${JSON.stringify({ apiUrl: gateway.url, outboxUrl, demo: demo ?? null }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+    let stopped: Promise<void> | undefined;
+    return {
+      apiUrl: gateway.url,
+      outboxUrl,
+      demo,
+      dynamodbEndpoint: emulators.dynamodb.endpoint,
+      sqsEndpoint: emulators.sqs.endpoint,
+      carrierSimUrl: carrier?.url,
+      resources,
+      env,
+      stop: () => {
+        stopped ??= stopAll();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
