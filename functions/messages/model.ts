@@ -1,0 +1,79 @@
+import type { Price } from "./pricing.ts";
+import type { Encoding } from "./segments.ts";
+import type { MessageStatus } from "./status.ts";
+
+/** The stored message and the ports every messaging use case depends on. */
+export type Priority = "otp" | "high" | "normal" | "low";
+
+export interface SubmissionLease {
+  /** Random id of one dispatch attempt; every write of that attempt is conditional on it. */
+  readonly id: string;
+  readonly carrierId: string;
+  /** Epoch ms after which the attempt is considered dead (longer than the dispatch timeout). */
+  readonly leaseUntil: number;
+  readonly attempt: number;
+}
+
+export interface MessageError {
+  readonly code: string;
+  readonly reason: string;
+}
+
+export interface StoredMessage {
+  readonly id: string;
+  readonly accountId: string;
+  readonly status: MessageStatus;
+  readonly priority: Priority;
+  /** FieldCipher ciphertexts bound to {accountId, messageId, field}. */
+  readonly toCipher: string;
+  readonly textCipher: string;
+  readonly toMasked: string;
+  readonly country: string;
+  readonly from?: string;
+  readonly segments: number;
+  readonly encoding: Encoding;
+  readonly price: Price;
+  readonly requireTls: boolean;
+  readonly callbackUrl?: string;
+  readonly tag?: string;
+  readonly createdAt: string;
+  readonly scheduledAt?: string;
+  /** ISO time after which the message must not be submitted any more. */
+  readonly validUntil: string;
+  readonly sentAt?: string;
+  readonly deliveredAt?: string;
+  readonly failedAt?: string;
+  readonly carrierId?: string;
+  readonly carrierMessageId?: string;
+  readonly submission?: SubmissionLease;
+  readonly error?: MessageError;
+  /** Epoch seconds: the account's retention (DynamoDB TTL). */
+  readonly expiresAt: number;
+}
+
+export interface AccountSettings {
+  readonly accountId: string;
+  readonly allowedCountries: readonly string[];
+  readonly retentionDays: number;
+}
+
+export interface AccountReader {
+  getAccount(accountId: string): Promise<AccountSettings | undefined>;
+}
+
+export interface MessageRepository {
+  create(message: StoredMessage): Promise<void>;
+  /** Strongly consistent read; expired items read as undefined. */
+  get(id: string): Promise<StoredMessage | undefined>;
+  /** Removes a message that never left "queued"/"scheduled" (used when enqueueing failed). */
+  discard(id: string): Promise<void>;
+}
+
+export type SmsQueueId = "sms-otp" | "sms-transactional" | "sms-bulk";
+
+export interface MessageQueue {
+  enqueue(queue: SmsQueueId, messageId: string, delaySeconds?: number): Promise<void>;
+}
+
+export const queueFor = (priority: Priority): SmsQueueId =>
+  priority === "otp" ? "sms-otp" : priority === "low" ? "sms-bulk" : "sms-transactional";

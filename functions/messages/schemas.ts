@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { idPattern } from "../shared/ids.ts";
+import { type ParsedPhone, parsePhone } from "./phone.ts";
+import { MAX_SEGMENTS, segmentInfo } from "./segments.ts";
+import { messageStatuses } from "./status.ts";
+
+/** Request and response schemas of the messages API; the OpenAPI document is generated from these. */
+
+export const MAX_TEXT_CHARS = 1600;
+export const MAX_SCHEDULE_AHEAD_SECONDS = 15 * 60;
+
+/** `to` parsed to E.164 + country inside zod, so phone errors join the other field errors. */
+const destination = z
+  .string()
+  .max(32)
+  .transform((value, ctx): ParsedPhone => {
+    try {
+      return parsePhone(value);
+    } catch (error) {
+      const errors = (error as { extensions?: { errors?: { message: string }[] } }).extensions?.errors;
+      ctx.addIssue({ code: "custom", message: errors?.[0]?.message ?? "is not a valid phone number" });
+      return z.NEVER;
+    }
+  });
+
+const text = z
+  .string()
+  .min(1, "must not be empty")
+  .max(MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`)
+  .refine((value) => value.trim().length > 0, "must not be blank")
+  .superRefine((value, ctx) => {
+    const { segments, encoding } = segmentInfo(value);
+    if (segments > MAX_SEGMENTS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `needs ${segments} SMS segments (${encoding}); at most ${MAX_SEGMENTS} are allowed`,
+      });
+    }
+  });
+
+/** Alphanumeric sender id (1–11 letters, digits, spaces; at least one letter) or an E.164 number. */
+export const senderId = z
+  .string()
+  .regex(
+    /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$|^\+[1-9][0-9]{6,14}$/,
+    "must be an alphanumeric sender id (1-11 characters, at least one letter) or an E.164 number",
+  );
+
+export const sendMessageBody = z.strictObject({
+  to: destination,
+  text,
+  from: senderId.optional(),
+  priority: z.enum(["low", "normal", "high"]).default("normal"),
+  scheduleAt: z.iso.datetime({ offset: true, message: "must be an ISO-8601 date-time" }).optional(),
+  callbackUrl: z
+    .url({ protocol: /^https$/, message: "must be an https:// URL" })
+    .max(2048)
+    .optional(),
+  validitySeconds: z.int().min(60).max(259_200).optional(),
+});
+export type SendMessageBody = z.infer<typeof sendMessageBody>;
+
+export const priceSchema = z.object({
+  amount: z.string().describe("Decimal amount, e.g. 0.0900"),
+  currency: z.string().length(3),
+});
+
+export const sendMessageResponse = z.object({
+  id: z.string().regex(idPattern("msg")),
+  status: z.enum(["queued", "scheduled"]),
+  segments: z.int().min(1).max(MAX_SEGMENTS),
+  encoding: z.enum(["GSM-7", "UCS-2"]),
+  price: priceSchema,
+});
+
+export const messageIdParams = z.strictObject({
+  id: z.string().regex(idPattern("msg"), "must be a message id (msg_ followed by a ULID)"),
+});
+
+export const messageView = z.object({
+  id: z.string(),
+  to: z.string().describe("Masked destination, e.g. +********345"),
+  country: z.string(),
+  from: z.string().optional(),
+  status: z.enum(messageStatuses.filter((s) => s !== "submitting") as [string, ...string[]]),
+  priority: z.enum(["otp", "high", "normal", "low"]),
+  carrier: z.string().optional(),
+  segments: z.int(),
+  encoding: z.enum(["GSM-7", "UCS-2"]),
+  price: priceSchema,
+  timestamps: z.object({
+    createdAt: z.string(),
+    scheduledAt: z.string().optional(),
+    sentAt: z.string().optional(),
+    deliveredAt: z.string().optional(),
+    failedAt: z.string().optional(),
+  }),
+  error: z.object({ code: z.string(), reason: z.string() }).optional(),
+});
+export type MessageView = z.infer<typeof messageView>;
+
+/** Body of an SQS record on the sms-* queues: ids only, never the number or the text. */
+export const queuedMessageRecord = z.object({
+  v: z.literal(1),
+  messageId: z.string().regex(idPattern("msg")),
+});
+export type QueuedMessageRecord = z.infer<typeof queuedMessageRecord>;

@@ -1,0 +1,218 @@
+import { type Clock, epochSeconds, systemClock } from "../shared/clock.ts";
+import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
+import { newId } from "../shared/ids.ts";
+import { logger } from "../shared/logger.ts";
+import { maskPhone } from "../shared/mask.ts";
+import { DomainError } from "../shared/problem.ts";
+import type { AccountReader, MessageQueue, MessageRepository, Priority, StoredMessage } from "./model.ts";
+import { queueFor } from "./model.ts";
+import { parsePhone } from "./phone.ts";
+import { type Price, priceFor } from "./pricing.ts";
+import { MAX_SCHEDULE_AHEAD_SECONDS } from "./schemas.ts";
+import { type Encoding, segmentsOrThrow } from "./segments.ts";
+import { type PublicStatus, publicStatus } from "./status.ts";
+import { dynamoAccountReader, dynamoMessageRepository, sqsMessageQueue } from "./store.ts";
+
+/**
+ * Accepting a message: price it, store it encrypted, enqueue its id on the queue of its priority.
+ * The send API and the verify capability (OTP texts) both come through acceptMessage.
+ */
+export interface MessagingDeps {
+  readonly messages: MessageRepository;
+  readonly accounts: AccountReader;
+  readonly queue: MessageQueue;
+  readonly clock: Clock;
+  readonly cipher: FieldCipher;
+  readonly newMessageId?: () => string;
+}
+
+export interface AcceptMessageInput {
+  readonly accountId: string;
+  /** E.164, already validated by the caller (it is parsed again here for the country). */
+  readonly to: string;
+  readonly text: string;
+  readonly from?: string;
+  readonly priority: Priority;
+  readonly validitySeconds?: number;
+  /** Route only through carriers reached over TLS (OTP traffic may ask for it). */
+  readonly requireTls?: boolean;
+  readonly callbackUrl?: string;
+  /** Free-form label for the caller, e.g. "verify:ver_…"; never shown to the recipient. */
+  readonly tag?: string;
+  /** Send later (at most 15 minutes ahead); a past or present time sends now. */
+  readonly scheduleAt?: Date;
+}
+
+export interface AcceptedMessage {
+  readonly id: string;
+  readonly status: "queued" | "scheduled";
+  readonly segments: number;
+  readonly encoding: Encoding;
+  readonly price: Price;
+}
+
+const DEFAULT_VALIDITY_SECONDS: Readonly<Record<Priority, number>> = {
+  otp: 10 * 60,
+  high: 48 * 3600,
+  normal: 48 * 3600,
+  low: 72 * 3600,
+};
+const DAY_SECONDS = 24 * 3600;
+
+export function defaultMessagingDeps(): MessagingDeps {
+  return {
+    messages: dynamoMessageRepository(),
+    accounts: dynamoAccountReader(),
+    queue: sqsMessageQueue(),
+    clock: systemClock,
+    cipher: fieldCipher(),
+  };
+}
+
+function delayOf(scheduleAt: Date | undefined, now: Date): number {
+  if (!scheduleAt) return 0;
+  const seconds = Math.ceil((scheduleAt.getTime() - now.getTime()) / 1000);
+  if (seconds > MAX_SCHEDULE_AHEAD_SECONDS) {
+    throw new DomainError(
+      "unprocessable-entity",
+      "scheduleAt more than 15 minutes ahead is not supported yet",
+      {
+        errors: [{ field: "scheduleAt", message: "more than 15 minutes ahead is not supported yet" }],
+      },
+    );
+  }
+  return Math.max(0, seconds);
+}
+
+export async function acceptMessage(
+  input: AcceptMessageInput,
+  deps: MessagingDeps,
+): Promise<AcceptedMessage> {
+  const destination = parsePhone(input.to);
+  const { segments, encoding } = segmentsOrThrow(input.text);
+  const account = await deps.accounts.getAccount(input.accountId);
+  if (!account) throw new DomainError("forbidden", "Account not found or disabled");
+  if (!account.allowedCountries.includes(destination.country)) {
+    throw new DomainError(
+      "unprocessable-entity",
+      `Sending to ${destination.country} is not enabled for this account`,
+      { errors: [{ field: "to", message: `destination country ${destination.country} is not enabled` }] },
+    );
+  }
+  const now = deps.clock.now();
+  const delaySeconds = delayOf(input.scheduleAt, now);
+  const sendAt = new Date(now.getTime() + delaySeconds * 1000);
+  const validity = input.validitySeconds ?? DEFAULT_VALIDITY_SECONDS[input.priority];
+  const validUntil = new Date(sendAt.getTime() + validity * 1000);
+  const id = (deps.newMessageId ?? (() => newId("msg")))();
+  const context = (field: string) => ({ accountId: input.accountId, messageId: id, field });
+  const [toCipher, textCipher] = await Promise.all([
+    deps.cipher.encrypt(destination.e164, context("to")),
+    deps.cipher.encrypt(input.text, context("text")),
+  ]);
+  const status = delaySeconds > 0 ? "scheduled" : "queued";
+  const price = priceFor(destination.country, segments);
+  // Retention never ends before the message could still be sent, plus a day for its DLR.
+  const retentionEnd = epochSeconds(now) + account.retentionDays * DAY_SECONDS;
+  const message: StoredMessage = {
+    id,
+    accountId: input.accountId,
+    status,
+    priority: input.priority,
+    toCipher,
+    textCipher,
+    toMasked: maskPhone(destination.e164),
+    country: destination.country,
+    ...(input.from ? { from: input.from } : {}),
+    segments,
+    encoding,
+    price,
+    requireTls: input.requireTls ?? false,
+    ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
+    ...(input.tag ? { tag: input.tag } : {}),
+    createdAt: now.toISOString(),
+    ...(delaySeconds > 0 ? { scheduledAt: sendAt.toISOString() } : {}),
+    validUntil: validUntil.toISOString(),
+    expiresAt: Math.max(retentionEnd, epochSeconds(validUntil) + DAY_SECONDS),
+  };
+  await deps.messages.create(message);
+  try {
+    await deps.queue.enqueue(queueFor(input.priority), id, delaySeconds);
+  } catch (error) {
+    // No queue entry means no dispatch: remove the message so it never sits "queued" forever.
+    // The caller gets a 503 and may retry (with the same Idempotency-Key: nothing was kept).
+    logger.error("enqueue failed; discarding message", { messageId: id, error: error as Error });
+    await deps.messages.discard(id).catch((discardError: unknown) => {
+      logger.error("discard after enqueue failure failed; message left queued", {
+        messageId: id,
+        error: discardError as Error,
+      });
+    });
+    throw new DomainError("service-unavailable", "The message could not be queued; retry later");
+  }
+  logger.info("message accepted", {
+    messageId: id,
+    to: message.toMasked,
+    country: destination.country,
+    priority: input.priority,
+    segments,
+    status,
+  });
+  return { id, status, segments, encoding, price };
+}
+
+export interface MessageViewData {
+  readonly id: string;
+  readonly to: string;
+  readonly country: string;
+  readonly from?: string;
+  readonly status: PublicStatus;
+  readonly priority: Priority;
+  readonly carrier?: string;
+  readonly segments: number;
+  readonly encoding: Encoding;
+  readonly price: Price;
+  readonly timestamps: {
+    readonly createdAt: string;
+    readonly scheduledAt?: string;
+    readonly sentAt?: string;
+    readonly deliveredAt?: string;
+    readonly failedAt?: string;
+  };
+  readonly error?: { readonly code: string; readonly reason: string };
+}
+
+export function toView(message: StoredMessage): MessageViewData {
+  const timestamps = {
+    createdAt: message.createdAt,
+    ...(message.scheduledAt ? { scheduledAt: message.scheduledAt } : {}),
+    ...(message.sentAt ? { sentAt: message.sentAt } : {}),
+    ...(message.deliveredAt ? { deliveredAt: message.deliveredAt } : {}),
+    ...(message.failedAt ? { failedAt: message.failedAt } : {}),
+  };
+  return {
+    id: message.id,
+    to: message.toMasked,
+    country: message.country,
+    ...(message.from ? { from: message.from } : {}),
+    status: publicStatus(message.status),
+    priority: message.priority,
+    ...(message.carrierId ? { carrier: message.carrierId } : {}),
+    segments: message.segments,
+    encoding: message.encoding,
+    price: message.price,
+    timestamps,
+    ...(message.error ? { error: { code: message.error.code, reason: message.error.reason } } : {}),
+  };
+}
+
+/** Another account's message reads exactly like a missing one: 404, no hint that it exists. */
+export async function getMessage(
+  input: { accountId: string; id: string },
+  deps: Pick<MessagingDeps, "messages">,
+): Promise<MessageViewData> {
+  const message = await deps.messages.get(input.id);
+  if (!message || message.accountId !== input.accountId)
+    throw new DomainError("not-found", "No such message");
+  return toView(message);
+}
