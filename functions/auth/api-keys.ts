@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import type { Clock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
@@ -91,7 +91,7 @@ export async function findActiveApiKey(key: string): Promise<ApiKeyRecord | unde
       ConsistentRead: true,
     }),
   );
-  if (!Item || Item.status !== "active") return undefined;
+  if (Item?.status !== "active") return undefined;
   const { pk: _pk, sk: _sk, ...record } = Item;
   return record as ApiKeyRecord;
 }
@@ -115,4 +115,75 @@ export async function touchApiKey(record: ApiKeyRecord, clock: Clock): Promise<v
       ExpressionAttributeValues: { ":now": now.toISOString() },
     }),
   );
+}
+
+/** The account's keys for admins: prefix, scopes, status, last use; never the hash. */
+export async function listApiKeys(accountId: string): Promise<ApiKeyRecord[]> {
+  const keys: ApiKeyRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoClient().send(
+      new QueryCommand({
+        TableName: tableName("accounts"),
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": `ACC#${accountId}`, ":prefix": "KEY#" },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const { pk: _pk, sk: _sk, hash: _hash, ...record } of page.Items ?? [])
+      keys.push(record as ApiKeyRecord);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return keys;
+}
+
+export async function getApiKey(accountId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("accounts"),
+      Key: { pk: `ACC#${accountId}`, sk: `KEY#${keyId}` },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) return undefined;
+  const { pk: _pk, sk: _sk, hash: _hash, ...record } = Item;
+  return record as ApiKeyRecord;
+}
+
+/**
+ * Revokes both items together. The authorizer reads the lookup item consistently, so new requests
+ * fail at once; a result already in the authorizer cache lives at most its 30 s TTL.
+ */
+export async function revokeApiKey(accountId: string, keyId: string, clock: Clock): Promise<boolean> {
+  const table = tableName("accounts");
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: table,
+      Key: { pk: `ACC#${accountId}`, sk: `KEY#${keyId}` },
+      ConsistentRead: true,
+    }),
+  );
+  if (Item?.status !== "active" || typeof Item.hash !== "string") return false;
+  const update = {
+    UpdateExpression: "SET #status = :revoked, revokedAt = :now",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: { ":revoked": "revoked", ":now": clock.now().toISOString() },
+  };
+  await dynamoClient().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Update: { TableName: table, Key: { pk: `APIKEY#${Item.hash}`, sk: "LOOKUP" }, ...update } },
+        {
+          Update: {
+            TableName: table,
+            Key: { pk: `ACC#${accountId}`, sk: `KEY#${keyId}` },
+            ...update,
+            ConditionExpression: "#status = :active",
+            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":active": "active" },
+          },
+        },
+      ],
+    }),
+  );
+  return true;
 }

@@ -10,6 +10,8 @@ export const envNames = {
   keyArn: (id: string): string => `KEY_${upper(id)}_ARN`,
   /** Set locally only: path of the raw AES keyring file used in place of KMS. */
   localKeyring: "TEXTGATE_LOCAL_KEYRING",
+  /** Set locally only: path of the P-256 private key (PEM) that signs access tokens in place of KMS. */
+  localSigningKey: "TEXTGATE_LOCAL_SIGNING_KEY",
   stage: "TEXTGATE_STAGE",
 } as const;
 

@@ -1,0 +1,147 @@
+import { httpHandler, route } from "../shared/http.ts";
+import { DomainError } from "../shared/problem.ts";
+import { identityDeps } from "./deps.ts";
+import { createKey, listKeys, revokeKey, rotateKey } from "./keys-service.ts";
+import { requireLiveUser } from "./live-principal.ts";
+import {
+  confirmSmsEnrolment,
+  confirmTotpEnrolment,
+  regenerateRecoveryCodes,
+  startSmsEnrolment,
+  startTotpEnrolment,
+} from "./mfa-service.ts";
+import {
+  acceptInvitationBody,
+  apiKeyView,
+  inviteBody,
+  keyCreateBody,
+  keyParams,
+  smsConfirmBody,
+  smsStartBody,
+  totpConfirmBody,
+  userParams,
+  userPatchBody,
+  userView,
+} from "./schemas.ts";
+import { acceptInvitation, changeUser, inviteUser, listAccountUsers } from "./users-service.ts";
+import { getUser, toUserView } from "./users-store.ts";
+
+/** Account administration (users, invitations, API keys) and the signed-in user's own factors. */
+const meta = (request: { sourceIp: string; requestId: string }) => ({
+  sourceIp: request.sourceIp,
+  requestId: request.requestId,
+});
+
+export const handler = httpHandler({
+  "GET /v1/account/me": route({
+    responses: { 200: userView },
+    run: async (request) => {
+      const principal = await requireLiveUser(request.principal, "account:read", identityDeps().clock);
+      const user = await getUser(principal.accountId, principal.principalId);
+      if (!user) throw new DomainError("unauthorized");
+      return { status: 200, body: { accountId: principal.accountId, ...toUserView(user) } };
+    },
+  }),
+  "GET /v1/account/users": route({
+    run: async (request) => {
+      const principal = await requireLiveUser(request.principal, "users:manage", identityDeps().clock);
+      return { status: 200, body: await listAccountUsers(principal) };
+    },
+  }),
+  "PATCH /v1/account/users/{userId}": route({
+    params: userParams,
+    body: userPatchBody,
+    responses: { 200: userView },
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
+      const body = await changeUser({ ...request.params, ...request.body }, principal, meta(request), deps);
+      return { status: 200, body };
+    },
+  }),
+  "POST /v1/account/invitations": route({
+    body: inviteBody,
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
+      return { status: 201, body: await inviteUser(request.body, principal, meta(request), deps) };
+    },
+  }),
+  "POST /v1/account/invitations/accept": route({
+    body: acceptInvitationBody,
+    run: async (request) => ({
+      status: 201,
+      body: await acceptInvitation(request.body, meta(request), identityDeps()),
+    }),
+  }),
+  "GET /v1/account/api-keys": route({
+    run: async (request) => {
+      const principal = await requireLiveUser(request.principal, "keys:manage", identityDeps().clock);
+      return { status: 200, body: await listKeys(principal) };
+    },
+  }),
+  "POST /v1/account/api-keys": route({
+    body: keyCreateBody,
+    responses: { 201: apiKeyView },
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
+      return { status: 201, body: await createKey(request.body, principal, meta(request), deps) };
+    },
+  }),
+  "POST /v1/account/api-keys/{keyId}/rotate": route({
+    params: keyParams,
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
+      return { status: 201, body: await rotateKey(request.params.keyId, principal, meta(request), deps) };
+    },
+  }),
+  "DELETE /v1/account/api-keys/{keyId}": route({
+    params: keyParams,
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
+      await revokeKey(request.params.keyId, principal, meta(request), deps);
+      return { status: 204 };
+    },
+  }),
+  "POST /v1/account/mfa/totp": route({
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
+      return { status: 201, body: await startTotpEnrolment(principal, deps) };
+    },
+  }),
+  "POST /v1/account/mfa/totp/confirm": route({
+    body: totpConfirmBody,
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
+      return { status: 200, body: await confirmTotpEnrolment(request.body, principal, meta(request), deps) };
+    },
+  }),
+  "POST /v1/account/mfa/sms": route({
+    body: smsStartBody,
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
+      return { status: 202, body: await startSmsEnrolment(request.body, principal, meta(request), deps) };
+    },
+  }),
+  "POST /v1/account/mfa/sms/confirm": route({
+    body: smsConfirmBody,
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
+      return { status: 200, body: await confirmSmsEnrolment(request.body, principal, meta(request), deps) };
+    },
+  }),
+  "POST /v1/account/mfa/recovery-codes": route({
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
+      return { status: 201, body: await regenerateRecoveryCodes(principal, meta(request), deps) };
+    },
+  }),
+});

@@ -1,0 +1,57 @@
+import { httpHandler, route } from "../shared/http.ts";
+import { completeMfa, login, logout, refresh, sendMfaSms } from "./auth-service.ts";
+import { identityDeps } from "./deps.ts";
+import { requireLiveUser } from "./live-principal.ts";
+import {
+  loginBody,
+  mfaBody,
+  mfaRequiredResponse,
+  mfaSmsBody,
+  refreshBody,
+  tokenPairResponse,
+} from "./schemas.ts";
+
+/** Sign-in: password, second factor, refresh, logout. */
+const meta = (request: { sourceIp: string; requestId: string }) => ({
+  sourceIp: request.sourceIp,
+  requestId: request.requestId,
+});
+
+export const handler = httpHandler({
+  "POST /v1/auth/login": route({
+    body: loginBody,
+    responses: { 200: tokenPairResponse.or(mfaRequiredResponse) },
+    run: async (request) => ({ status: 200, body: await login(request.body, meta(request), identityDeps()) }),
+  }),
+  "POST /v1/auth/mfa": route({
+    body: mfaBody,
+    responses: { 200: tokenPairResponse },
+    run: async (request) => ({
+      status: 200,
+      body: await completeMfa(request.body, meta(request), identityDeps()),
+    }),
+  }),
+  "POST /v1/auth/mfa/sms": route({
+    body: mfaSmsBody,
+    run: async (request) => ({
+      status: 202,
+      body: await sendMfaSms(request.body, meta(request), identityDeps()),
+    }),
+  }),
+  "POST /v1/auth/refresh": route({
+    body: refreshBody,
+    responses: { 200: tokenPairResponse },
+    run: async (request) => ({
+      status: 200,
+      body: await refresh(request.body, meta(request), identityDeps()),
+    }),
+  }),
+  "POST /v1/auth/logout": route({
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "session:manage", deps.clock);
+      await logout(principal, meta(request), deps);
+      return { status: 204 };
+    },
+  }),
+});

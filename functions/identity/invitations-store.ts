@@ -1,0 +1,147 @@
+import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "../shared/aws.ts";
+import { epochSeconds } from "../shared/clock.ts";
+import { tableName } from "../shared/config.ts";
+import type { Role } from "../shared/principal.ts";
+
+/**
+ * Invitations in the accounts table. The token itself is never stored, only its keyed hash:
+ *   pk=ACC#<acc>          sk=INVITE#<email>  the account's pending invitation for that email
+ *   pk=INVITATION#<hmac>  sk=TOKEN           lookup by token at acceptance
+ * A re-invite replaces the first item and deletes the old lookup in one transaction, so the
+ * previous token stops working at once. Acceptance deletes both (single use).
+ */
+export const INVITATION_TTL_SECONDS = 72 * 3600;
+
+export interface Invitation {
+  readonly invitationId: string;
+  readonly accountId: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly invitedBy: string;
+  readonly tokenHash: string;
+  readonly createdAt: string;
+  readonly expiresAt: number;
+}
+
+const inviteKey = (accountId: string, email: string) => ({ pk: `ACC#${accountId}`, sk: `INVITE#${email}` });
+const lookupKey = (tokenHash: string) => ({ pk: `INVITATION#${tokenHash}`, sk: "TOKEN" });
+
+export async function getPendingInvitation(
+  accountId: string,
+  email: string,
+): Promise<Invitation | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("accounts"),
+      Key: inviteKey(accountId, email),
+      ConsistentRead: true,
+    }),
+  );
+  return Item as Invitation | undefined;
+}
+
+/** Stores a new invitation, revoking any previous one for the same email in the same write. */
+export async function putInvitation(invitation: Invitation, previous: Invitation | undefined): Promise<void> {
+  const table = tableName("accounts");
+  await dynamoClient().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: table,
+            Item: { ...inviteKey(invitation.accountId, invitation.email), ...invitation },
+            ...(previous
+              ? {
+                  ConditionExpression: "invitationId = :previous",
+                  ExpressionAttributeValues: { ":previous": previous.invitationId },
+                }
+              : { ConditionExpression: "attribute_not_exists(pk)" }),
+          },
+        },
+        ...(previous ? [{ Delete: { TableName: table, Key: lookupKey(previous.tokenHash) } }] : []),
+        { Put: { TableName: table, Item: { ...lookupKey(invitation.tokenHash), ...invitation } } },
+      ],
+    }),
+  );
+}
+
+/** A live invitation for this token hash (expired ones are filtered: TTL deletes late). */
+export async function findInvitation(tokenHash: string, now: Date): Promise<Invitation | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({ TableName: tableName("accounts"), Key: lookupKey(tokenHash), ConsistentRead: true }),
+  );
+  const invitation = Item as Invitation | undefined;
+  if (!invitation || invitation.expiresAt <= epochSeconds(now)) return undefined;
+  return invitation;
+}
+
+/**
+ * Turns the invitation into a user in one transaction: both invitation items must still be there
+ * (single use; a re-invite in between makes it fail) and the email must be free platform-wide.
+ */
+export async function acceptInvitationWrite(
+  invitation: Invitation,
+  user: { userId: string; passwordHash: string; createdAt: string },
+): Promise<"created" | "email-taken" | "gone"> {
+  const table = tableName("accounts");
+  try {
+    await dynamoClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: table,
+              Key: lookupKey(invitation.tokenHash),
+              ConditionExpression: "attribute_exists(pk)",
+            },
+          },
+          {
+            Delete: {
+              TableName: table,
+              Key: inviteKey(invitation.accountId, invitation.email),
+              ConditionExpression: "invitationId = :id",
+              ExpressionAttributeValues: { ":id": invitation.invitationId },
+            },
+          },
+          {
+            Put: {
+              TableName: table,
+              Item: {
+                pk: `ACC#${invitation.accountId}`,
+                sk: `USER#${user.userId}`,
+                userId: user.userId,
+                accountId: invitation.accountId,
+                email: invitation.email,
+                role: invitation.role,
+                status: "active",
+                passwordHash: user.passwordHash,
+                createdAt: user.createdAt,
+              },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          {
+            Put: {
+              TableName: table,
+              Item: {
+                pk: `EMAIL#${invitation.email}`,
+                sk: "USER",
+                accountId: invitation.accountId,
+                userId: user.userId,
+              },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+        ],
+      }),
+    );
+    return "created";
+  } catch (error) {
+    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    if (!reasons) throw error;
+    if (reasons[3]?.Code === "ConditionalCheckFailed") return "email-taken";
+    if (reasons.some((reason) => reason.Code === "ConditionalCheckFailed")) return "gone";
+    throw error;
+  }
+}

@@ -1,0 +1,105 @@
+import type { AuditLog } from "../audit/port.ts";
+import {
+  type ApiKeyMode,
+  type ApiKeyRecord,
+  createApiKey,
+  getApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from "../auth/api-keys.ts";
+import type { Clock } from "../shared/clock.ts";
+import type { ApiKeyScope } from "../shared/principal.ts";
+import { DomainError } from "../shared/problem.ts";
+import type { UserPrincipal } from "./live-principal.ts";
+
+/** API key administration: shown once at creation/rotation, listed by prefix, revoked at once. */
+export interface KeysDeps {
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+}
+
+export interface RequestMeta {
+  readonly sourceIp: string;
+  readonly requestId: string;
+}
+
+export const toKeyView = ({ accountId: _accountId, ...record }: ApiKeyRecord) => record;
+
+export async function listKeys(principal: UserPrincipal) {
+  const keys = await listApiKeys(principal.accountId);
+  return { apiKeys: keys.map(toKeyView) };
+}
+
+export async function createKey(
+  input: {
+    name: string;
+    scopes: ApiKeyScope[];
+    ipAllowList?: string[] | undefined;
+    mode?: ApiKeyMode | undefined;
+  },
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: KeysDeps,
+) {
+  const { key, record } = await createApiKey(
+    {
+      accountId: principal.accountId,
+      name: input.name,
+      scopes: [...new Set(input.scopes)],
+      ipAllowList: input.ipAllowList ?? [],
+      mode: input.mode ?? "live",
+    },
+    deps.clock,
+  );
+  await deps.audit.record({
+    accountId: principal.accountId,
+    action: "apikey.created",
+    actor: { type: "user", id: principal.principalId },
+    outcome: "success",
+    target: { type: "apiKey", id: record.keyId },
+    sourceIp: meta.sourceIp,
+    requestId: meta.requestId,
+    details: { prefix: record.prefix, scopes: record.scopes.join(" ") },
+  });
+  return { ...toKeyView(record), key };
+}
+
+export async function revokeKey(keyId: string, principal: UserPrincipal, meta: RequestMeta, deps: KeysDeps) {
+  if (!(await revokeApiKey(principal.accountId, keyId, deps.clock))) {
+    throw new DomainError("not-found", "No active API key with this id in this account");
+  }
+  await deps.audit.record({
+    accountId: principal.accountId,
+    action: "apikey.revoked",
+    actor: { type: "user", id: principal.principalId },
+    outcome: "success",
+    target: { type: "apiKey", id: keyId },
+    sourceIp: meta.sourceIp,
+    requestId: meta.requestId,
+  });
+}
+
+/** A new secret with the same name, scopes and allow-list; the old one is revoked immediately. */
+export async function rotateKey(keyId: string, principal: UserPrincipal, meta: RequestMeta, deps: KeysDeps) {
+  const old = await getApiKey(principal.accountId, keyId);
+  if (old?.status !== "active") throw new DomainError("not-found", "No active API key with this id");
+  const mode: ApiKeyMode = old.prefix.startsWith("tg_test_") ? "test" : "live";
+  const created = await createKey(
+    { name: old.name, scopes: [...old.scopes], ipAllowList: [...old.ipAllowList], mode },
+    principal,
+    meta,
+    deps,
+  );
+  await revokeKey(keyId, principal, meta, deps);
+  await deps.audit.record({
+    accountId: principal.accountId,
+    action: "apikey.rotated",
+    actor: { type: "user", id: principal.principalId },
+    outcome: "success",
+    target: { type: "apiKey", id: keyId },
+    sourceIp: meta.sourceIp,
+    requestId: meta.requestId,
+    details: { replacedBy: created.keyId },
+  });
+  return created;
+}

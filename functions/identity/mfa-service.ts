@@ -1,0 +1,152 @@
+import type { AuditLog } from "../audit/port.ts";
+import type { Clock } from "../shared/clock.ts";
+import type { FieldCipher } from "../shared/crypto.ts";
+import { maskPhone } from "../shared/mask.ts";
+import { DomainError } from "../shared/problem.ts";
+import type { Hasher } from "../shared/secrets.ts";
+import type { UserPrincipal } from "./live-principal.ts";
+import { hashRecoveryCodes, matchTotp, newRecoveryCodes, newTotpSecret, totpUri } from "./mfa.ts";
+import type { SmsOtp } from "./mfa-sms.ts";
+import { claimTotpStep, getUser, hasSecondFactor, type UserRecord, updateUser } from "./users-store.ts";
+
+/** Enrolment of second factors for the signed-in user, and recovery codes. */
+export interface MfaDeps {
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly hasher: Hasher;
+  readonly cipher: FieldCipher;
+  readonly sms: SmsOtp;
+}
+
+export interface RequestMeta {
+  readonly sourceIp: string;
+  readonly requestId: string;
+}
+
+const fieldContext = (user: UserRecord, field: string) => ({
+  accountId: user.accountId,
+  userId: user.userId,
+  field,
+});
+
+async function currentUser(principal: UserPrincipal): Promise<UserRecord> {
+  const user = await getUser(principal.accountId, principal.principalId);
+  if (user?.status !== "active") throw new DomainError("unauthorized");
+  return user;
+}
+
+const audit = (deps: MfaDeps, principal: UserPrincipal, meta: RequestMeta, action: string, method: string) =>
+  deps.audit.record({
+    accountId: principal.accountId,
+    action,
+    actor: { type: "user", id: principal.principalId },
+    outcome: "success",
+    target: { type: "user", id: principal.principalId },
+    sourceIp: meta.sourceIp,
+    requestId: meta.requestId,
+    details: { method },
+  });
+
+/** Step 1: a fresh secret, kept pending (encrypted) until one valid code proves the app has it. */
+export async function startTotpEnrolment(principal: UserPrincipal, deps: MfaDeps) {
+  const user = await currentUser(principal);
+  if (user.totpEnabled) throw new DomainError("conflict", "An authenticator app is already enrolled");
+  const secret = newTotpSecret();
+  await updateUser(user.accountId, user.userId, {
+    totpPendingSecret: await deps.cipher.encrypt(secret, fieldContext(user, "totp")),
+  });
+  return { otpauthUri: totpUri(secret, user.email), secret };
+}
+
+/** Recovery codes are created with the first factor; later enrolments keep the existing set. */
+async function recoveryCodesIfMissing(user: UserRecord, deps: MfaDeps) {
+  if (user.recoveryCodes && user.recoveryCodes.size > 0) return {};
+  const codes = newRecoveryCodes();
+  return { codes, hashes: await hashRecoveryCodes(deps.hasher, codes) };
+}
+
+export async function confirmTotpEnrolment(
+  input: { code: string },
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: MfaDeps,
+): Promise<{ enabled: true; recoveryCodes?: string[] }> {
+  const user = await currentUser(principal);
+  if (!user.totpPendingSecret) throw new DomainError("conflict", "Start the enrolment first");
+  const secret = await deps.cipher.decrypt(user.totpPendingSecret, fieldContext(user, "totp"));
+  const step = matchTotp(secret, input.code, deps.clock.now());
+  if (step === undefined || !(await claimTotpStep(user.accountId, user.userId, step))) {
+    throw new DomainError("unprocessable-entity", "The code does not match; check the app's clock and retry");
+  }
+  const recovery = await recoveryCodesIfMissing(user, deps);
+  await updateUser(user.accountId, user.userId, {
+    totpSecret: user.totpPendingSecret,
+    totpEnabled: true,
+    totpPendingSecret: undefined,
+    ...(recovery.hashes ? { recoveryCodes: recovery.hashes } : {}),
+  });
+  await audit(deps, principal, meta, "mfa.enrolled", "totp");
+  return { enabled: true, ...(recovery.codes ? { recoveryCodes: recovery.codes } : {}) };
+}
+
+export async function startSmsEnrolment(
+  input: { phone: string },
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: MfaDeps,
+) {
+  const user = await currentUser(principal);
+  const { verificationId } = await deps.sms.start({
+    accountId: user.accountId,
+    phone: input.phone,
+    requestId: meta.requestId,
+  });
+  await updateUser(user.accountId, user.userId, {
+    smsPendingPhone: await deps.cipher.encrypt(input.phone, fieldContext(user, "mfa-phone")),
+    smsPendingVerificationId: verificationId,
+  });
+  return { to: maskPhone(input.phone), status: "pending" as const };
+}
+
+export async function confirmSmsEnrolment(
+  input: { code: string },
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: MfaDeps,
+): Promise<{ enabled: true; recoveryCodes?: string[] }> {
+  const user = await currentUser(principal);
+  if (!user.smsPendingPhone || !user.smsPendingVerificationId) {
+    throw new DomainError("conflict", "Start the SMS enrolment first");
+  }
+  const ok = await deps.sms.check({
+    accountId: user.accountId,
+    verificationId: user.smsPendingVerificationId,
+    code: input.code,
+    requestId: meta.requestId,
+  });
+  if (!ok) throw new DomainError("unprocessable-entity", "The code does not match");
+  const phone = await deps.cipher.decrypt(user.smsPendingPhone, fieldContext(user, "mfa-phone"));
+  const recovery = await recoveryCodesIfMissing(user, deps);
+  await updateUser(user.accountId, user.userId, {
+    smsPhone: user.smsPendingPhone,
+    smsPhoneMasked: maskPhone(phone),
+    smsEnabled: true,
+    smsPendingPhone: undefined,
+    smsPendingVerificationId: undefined,
+    ...(recovery.hashes ? { recoveryCodes: recovery.hashes } : {}),
+  });
+  await audit(deps, principal, meta, "mfa.enrolled", "sms");
+  return { enabled: true, ...(recovery.codes ? { recoveryCodes: recovery.codes } : {}) };
+}
+
+/** A new set of 10 codes; every earlier code stops working. */
+export async function regenerateRecoveryCodes(principal: UserPrincipal, meta: RequestMeta, deps: MfaDeps) {
+  const user = await currentUser(principal);
+  if (!hasSecondFactor(user)) throw new DomainError("conflict", "Enrol a second factor first");
+  const codes = newRecoveryCodes();
+  await updateUser(user.accountId, user.userId, {
+    recoveryCodes: await hashRecoveryCodes(deps.hasher, codes),
+  });
+  await audit(deps, principal, meta, "mfa.recovery-codes.regenerated", "recovery");
+  return { recoveryCodes: codes };
+}

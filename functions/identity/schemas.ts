@@ -1,0 +1,86 @@
+import { isIP } from "node:net";
+import { isValidPhoneNumber } from "libphonenumber-js";
+import { z } from "zod";
+import { idPattern } from "../shared/ids.ts";
+import { apiKeyScopes, roles } from "../shared/principal.ts";
+
+/** Request and response schemas of the identity routes (also feed the OpenAPI document). */
+const email = z.email().max(254);
+// Login accepts anything a user may have set; the 128-character policy applies when setting one.
+const anyPassword = z.string().min(1).max(1024);
+
+export const loginBody = z.strictObject({ email, password: anyPassword });
+export const mfaBody = z.strictObject({
+  challengeId: z.string().regex(/^mfa_[A-Za-z0-9_-]{43}$/, "not a challenge id"),
+  code: z.string().min(6).max(32),
+  method: z.enum(["totp", "sms", "recovery"]).optional(),
+});
+export const mfaSmsBody = z.strictObject({ challengeId: mfaBody.shape.challengeId });
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(128) });
+
+export const inviteBody = z.strictObject({ email, role: z.enum(roles) });
+export const acceptInvitationBody = z.strictObject({
+  token: z.string().min(1).max(128),
+  password: anyPassword,
+});
+export const userParams = z.strictObject({ userId: z.string().regex(idPattern("usr"), "not a user id") });
+export const userPatchBody = z
+  .strictObject({ role: z.enum(roles).optional(), status: z.enum(["active", "disabled"]).optional() })
+  .refine((body) => body.role !== undefined || body.status !== undefined, "give role and/or status");
+
+const cidr = z.string().refine((value) => {
+  const [address = "", bits, ...rest] = value.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}, "not an IP address or CIDR range");
+
+export const keyCreateBody = z.strictObject({
+  name: z.string().trim().min(1).max(64),
+  scopes: z.array(z.enum(apiKeyScopes)).min(1).max(apiKeyScopes.length),
+  ipAllowList: z.array(cidr).max(20).optional(),
+  mode: z.enum(["live", "test"]).optional(),
+});
+export const keyParams = z.strictObject({ keyId: z.string().regex(idPattern("key"), "not an API key id") });
+
+export const totpConfirmBody = z.strictObject({ code: z.string().regex(/^\d{6}$/, "6 digits") });
+export const smsStartBody = z.strictObject({
+  phone: z
+    .string()
+    .refine((value) => /^\+[1-9]\d{6,14}$/.test(value) && isValidPhoneNumber(value), "E.164 number"),
+});
+export const smsConfirmBody = z.strictObject({ code: z.string().regex(/^\d{4,10}$/, "4-10 digits") });
+
+export const tokenPairResponse = z.object({
+  tokenType: z.literal("Bearer"),
+  token: z.string(),
+  expiresAt: z.string(),
+  refreshToken: z.string(),
+  refreshExpiresAt: z.string(),
+});
+export const mfaRequiredResponse = z.object({
+  mfaRequired: z.literal(true),
+  challengeId: z.string(),
+  methods: z.array(z.enum(["totp", "sms", "recovery"])),
+  expiresAt: z.string(),
+});
+export const userView = z.object({
+  userId: z.string(),
+  email: z.string(),
+  role: z.enum(roles),
+  status: z.enum(["active", "disabled", "locked"]),
+  createdAt: z.string(),
+  mfa: z.object({ totp: z.boolean(), sms: z.boolean(), recoveryCodesLeft: z.number() }),
+});
+export const apiKeyView = z.object({
+  keyId: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.enum(apiKeyScopes)),
+  ipAllowList: z.array(z.string()),
+  status: z.enum(["active", "revoked"]),
+  createdAt: z.string(),
+  lastUsedAt: z.string().optional(),
+});

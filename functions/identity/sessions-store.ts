@@ -1,0 +1,202 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "../shared/aws.ts";
+import { epochSeconds } from "../shared/clock.ts";
+import { tableName } from "../shared/config.ts";
+import { isConditionFailure } from "./users-store.ts";
+
+/**
+ * Sessions (one per login = one refresh-token family) and their refresh tokens, in the accounts table:
+ *   pk=ACC#<acc>        sk=SESSION#<sid>  status active|revoked, userId, expiresAt
+ *   pk=REFRESH#<hmac>   sk=TOKEN          status active|used, sessionId; kept until the session
+ *                                          expires so that a replayed (used) token is recognised.
+ */
+export interface SessionRecord {
+  readonly sessionId: string;
+  readonly accountId: string;
+  readonly userId: string;
+  readonly status: "active" | "revoked";
+  readonly createdAt: string;
+  readonly expiresAt: number;
+  readonly revokedReason?: string;
+}
+
+interface RefreshRecord {
+  readonly accountId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly status: "active" | "used";
+  readonly expiresAt: number;
+}
+
+const sessionKey = (accountId: string, sessionId: string) => ({
+  pk: `ACC#${accountId}`,
+  sk: `SESSION#${sessionId}`,
+});
+const refreshKey = (hash: string) => ({ pk: `REFRESH#${hash}`, sk: "TOKEN" });
+
+export async function createSession(session: SessionRecord, refreshHash: string): Promise<void> {
+  const table = tableName("accounts");
+  const refresh: RefreshRecord = {
+    accountId: session.accountId,
+    userId: session.userId,
+    sessionId: session.sessionId,
+    status: "active",
+    expiresAt: session.expiresAt,
+  };
+  await dynamoClient().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: table,
+            Item: { ...sessionKey(session.accountId, session.sessionId), ...session },
+          },
+        },
+        {
+          Put: {
+            TableName: table,
+            Item: { ...refreshKey(refreshHash), ...refresh },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+      ],
+    }),
+  );
+}
+
+/** Strongly consistent; expired or unknown sessions are undefined. */
+export async function getSession(
+  accountId: string,
+  sessionId: string,
+  now: Date,
+): Promise<SessionRecord | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("accounts"),
+      Key: sessionKey(accountId, sessionId),
+      ConsistentRead: true,
+    }),
+  );
+  const session = Item as SessionRecord | undefined;
+  if (!session || session.expiresAt <= epochSeconds(now)) return undefined;
+  return session;
+}
+
+export async function revokeSession(accountId: string, sessionId: string, reason: string): Promise<void> {
+  try {
+    await dynamoClient().send(
+      new UpdateCommand({
+        TableName: tableName("accounts"),
+        Key: sessionKey(accountId, sessionId),
+        UpdateExpression: "SET #status = :revoked, revokedReason = :reason",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":revoked": "revoked", ":reason": reason },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/** Revokes every session of a user (disable, role change by an admin); returns how many. */
+export async function revokeUserSessions(accountId: string, userId: string, reason: string): Promise<number> {
+  let start: Record<string, unknown> | undefined;
+  let count = 0;
+  do {
+    const page = await dynamoClient().send(
+      new QueryCommand({
+        TableName: tableName("accounts"),
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        FilterExpression: "userId = :user AND #status = :active",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":pk": `ACC#${accountId}`,
+          ":prefix": "SESSION#",
+          ":user": userId,
+          ":active": "active",
+        },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of (page.Items ?? []) as SessionRecord[]) {
+      await revokeSession(accountId, item.sessionId, reason);
+      count += 1;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
+export type RefreshOutcome =
+  | { readonly kind: "rotated"; readonly session: SessionRecord }
+  | { readonly kind: "invalid" }
+  /** A used token came back: someone holds a copy. The whole family has been revoked. */
+  | {
+      readonly kind: "reused";
+      readonly accountId: string;
+      readonly userId: string;
+      readonly sessionId: string;
+    };
+
+/**
+ * Single use: the old token flips active → used in one conditional write, so two concurrent
+ * refreshes with the same token cannot both win. The new token joins the same session (family).
+ */
+export async function rotateRefreshToken(
+  oldHash: string,
+  newHash: string,
+  now: Date,
+): Promise<RefreshOutcome> {
+  const table = tableName("accounts");
+  const nowSeconds = epochSeconds(now);
+  let old: RefreshRecord;
+  try {
+    const result = await dynamoClient().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: refreshKey(oldHash),
+        UpdateExpression: "SET #status = :used, usedAt = :at",
+        ConditionExpression: "attribute_exists(pk) AND #status = :active AND expiresAt > :now",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":used": "used",
+          ":active": "active",
+          ":now": nowSeconds,
+          ":at": now.toISOString(),
+        },
+        ReturnValues: "ALL_OLD",
+      }),
+    );
+    old = result.Attributes as RefreshRecord;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const { Item } = await dynamoClient().send(
+      new GetCommand({ TableName: table, Key: refreshKey(oldHash), ConsistentRead: true }),
+    );
+    const item = Item as RefreshRecord | undefined;
+    if (item?.status === "used" && item.expiresAt > nowSeconds) {
+      await revokeSession(item.accountId, item.sessionId, "refresh-token-reuse");
+      return { kind: "reused", accountId: item.accountId, userId: item.userId, sessionId: item.sessionId };
+    }
+    return { kind: "invalid" };
+  }
+  const session = await getSession(old.accountId, old.sessionId, now);
+  if (session?.status !== "active") return { kind: "invalid" };
+  const next: RefreshRecord = { ...old, status: "active", expiresAt: session.expiresAt };
+  await dynamoClient().send(
+    new PutCommand({
+      TableName: table,
+      Item: { ...refreshKey(newHash), ...next },
+      ConditionExpression: "attribute_not_exists(pk)",
+    }),
+  );
+  return { kind: "rotated", session };
+}

@@ -1,0 +1,192 @@
+import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "../shared/aws.ts";
+import { tableName } from "../shared/config.ts";
+import type { Role } from "../shared/principal.ts";
+import { type Account, normalizeEmail } from "./accounts.ts";
+
+/**
+ * Users in the accounts table (layout in accounts.ts). MFA state lives on the user item:
+ * totpSecret / totpPendingSecret (encrypted), totpLastStep (replay guard), smsPhone (encrypted),
+ * recoveryCodes (a string set of keyed hashes, removed one by one as they are used).
+ */
+export type UserStatus = "active" | "disabled" | "locked";
+
+export interface UserRecord {
+  readonly userId: string;
+  readonly accountId: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly status: UserStatus;
+  readonly passwordHash: string;
+  readonly createdAt: string;
+  readonly totpEnabled?: boolean;
+  readonly totpSecret?: string;
+  readonly totpPendingSecret?: string;
+  readonly totpLastStep?: number;
+  readonly smsEnabled?: boolean;
+  readonly smsPhone?: string;
+  readonly smsPhoneMasked?: string;
+  readonly smsPendingPhone?: string;
+  readonly smsPendingVerificationId?: string;
+  readonly recoveryCodes?: ReadonlySet<string>;
+}
+
+/** What may leave the service: no hashes, no secrets. */
+export interface UserView {
+  readonly userId: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly status: UserStatus;
+  readonly createdAt: string;
+  readonly mfa: { readonly totp: boolean; readonly sms: boolean; readonly recoveryCodesLeft: number };
+}
+
+export const toUserView = (user: UserRecord): UserView => ({
+  userId: user.userId,
+  email: user.email,
+  role: user.role,
+  status: user.status,
+  createdAt: user.createdAt,
+  mfa: {
+    totp: user.totpEnabled === true,
+    sms: user.smsEnabled === true,
+    recoveryCodesLeft: user.recoveryCodes?.size ?? 0,
+  },
+});
+
+export const hasSecondFactor = (user: UserRecord): boolean =>
+  user.totpEnabled === true || user.smsEnabled === true;
+
+const userKey = (accountId: string, userId: string) => ({ pk: `ACC#${accountId}`, sk: `USER#${userId}` });
+
+export async function getUser(accountId: string, userId: string): Promise<UserRecord | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("accounts"),
+      Key: userKey(accountId, userId),
+      ConsistentRead: true,
+    }),
+  );
+  return Item as UserRecord | undefined;
+}
+
+export async function getUserByEmail(email: string): Promise<UserRecord | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("accounts"),
+      Key: { pk: `EMAIL#${normalizeEmail(email)}`, sk: "USER" },
+      ConsistentRead: true,
+    }),
+  );
+  if (typeof Item?.accountId !== "string" || typeof Item.userId !== "string") return undefined;
+  return getUser(Item.accountId, Item.userId);
+}
+
+export async function getAccount(accountId: string): Promise<Account | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({ TableName: tableName("accounts"), Key: { pk: `ACC#${accountId}`, sk: "ACCOUNT" } }),
+  );
+  return Item as Account | undefined;
+}
+
+export async function listUsers(accountId: string): Promise<UserRecord[]> {
+  const users: UserRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoClient().send(
+      new QueryCommand({
+        TableName: tableName("accounts"),
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": `ACC#${accountId}`, ":prefix": "USER#" },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    users.push(...((page.Items ?? []) as UserRecord[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return users;
+}
+
+/** SET name = value for each entry (undefined → REMOVE), on an existing user only. */
+export async function updateUser(
+  accountId: string,
+  userId: string,
+  changes: Readonly<Record<string, unknown>>,
+  condition?: { expression: string; values: Record<string, unknown> },
+): Promise<void> {
+  const sets: string[] = [];
+  const removes: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ...(condition?.values ?? {}) };
+  for (const [index, [name, value]] of Object.entries(changes).entries()) {
+    names[`#a${index}`] = name;
+    if (value === undefined) removes.push(`#a${index}`);
+    else {
+      sets.push(`#a${index} = :v${index}`);
+      values[`:v${index}`] = value;
+    }
+  }
+  const expression = [
+    sets.length ? `SET ${sets.join(", ")}` : "",
+    removes.length ? `REMOVE ${removes.join(", ")}` : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  await dynamoClient().send(
+    new UpdateCommand({
+      TableName: tableName("accounts"),
+      Key: userKey(accountId, userId),
+      UpdateExpression: expression,
+      ConditionExpression: ["attribute_exists(pk)", condition?.expression].filter(Boolean).join(" AND "),
+      ExpressionAttributeNames: names,
+      ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+    }),
+  );
+}
+
+const isConditionFailure = (error: unknown): boolean =>
+  (error as { name?: string }).name === "ConditionalCheckFailedException";
+
+/**
+ * Accepts a TOTP time-step at most once: the write succeeds only when the step is newer than the
+ * last accepted one, so a replayed (or concurrent duplicate) code fails.
+ */
+export async function claimTotpStep(accountId: string, userId: string, step: number): Promise<boolean> {
+  try {
+    await updateUser(
+      accountId,
+      userId,
+      { totpLastStep: step },
+      {
+        expression: "(attribute_not_exists(totpLastStep) OR totpLastStep < :step)",
+        values: { ":step": step },
+      },
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Removes one recovery code hash atomically; false when it was not there (unknown or used). */
+export async function consumeRecoveryCode(accountId: string, userId: string, hash: string): Promise<boolean> {
+  try {
+    await dynamoClient().send(
+      new UpdateCommand({
+        TableName: tableName("accounts"),
+        Key: userKey(accountId, userId),
+        UpdateExpression: "DELETE recoveryCodes :code",
+        ConditionExpression: "contains(recoveryCodes, :hash)",
+        ExpressionAttributeValues: { ":code": new Set([hash]), ":hash": hash },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export { isConditionFailure };
