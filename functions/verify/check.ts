@@ -1,0 +1,126 @@
+import { epochSeconds } from "../shared/clock.ts";
+import { logger } from "../shared/logger.ts";
+import { DomainError } from "../shared/problem.ts";
+import { codeMatches } from "./code.ts";
+import type { SeenState, VerificationRecord, VerifyDeps } from "./ports.ts";
+import { numberContext } from "./start.ts";
+import { attemptsRemaining, effectiveStatus, toView, type VerificationView } from "./view.ts";
+
+export interface CheckVerificationInput {
+  readonly accountId: string;
+  readonly verificationId: string;
+  readonly code: string;
+}
+
+/** Reads a verification of this account; another account's id is indistinguishable from none. */
+export async function loadOwned(
+  deps: VerifyDeps,
+  accountId: string,
+  verificationId: string,
+  nowSeconds: number,
+): Promise<VerificationRecord> {
+  const record = await deps.store.get(verificationId, nowSeconds);
+  if (!record || record.accountId !== accountId) throw new DomainError("not-found", "No such verification");
+  return record;
+}
+
+export function notPending(record: VerificationRecord, nowSeconds: number, detail?: string): DomainError {
+  const status = effectiveStatus(record, nowSeconds);
+  return new DomainError("verify-not-pending", detail ?? `The verification is ${status}`, {
+    status,
+    attemptsRemaining: 0,
+  });
+}
+
+const raced = (): DomainError =>
+  new DomainError("conflict", "The verification changed while this check ran; check again");
+
+/**
+ * Checks a code with one read and ONE conditional write. The HMAC comparison cannot run inside
+ * DynamoDB, so: consistent GetItem → compare in constant time here → a single UpdateItem that only
+ * succeeds if the item is still exactly what was read (attempt count, code hash, pending, not
+ * expired). A wrong code bumps the count (and fails the verification at the limit); a right code
+ * approves. A check that loses a race is refused with 409 whatever its code was, so concurrent
+ * guesses gain nothing and never spend more than one attempt each.
+ */
+export async function checkVerification(
+  input: CheckVerificationInput,
+  deps: VerifyDeps,
+): Promise<VerificationView> {
+  const now = deps.clock.now();
+  const nowSeconds = epochSeconds(now);
+  const record = await loadOwned(deps, input.accountId, input.verificationId, nowSeconds);
+  if (effectiveStatus(record, nowSeconds) !== "pending") throw notPending(record, nowSeconds);
+
+  const e164 = await deps.cipher.decrypt(record.toEncrypted, numberContext(record.accountId, record.id));
+  const matches = await codeMatches(deps.hasher, record.id, e164, input.code, record.codeHash);
+  const seen: SeenState = {
+    accountId: input.accountId,
+    checkAttempts: record.checkAttempts,
+    codeHash: record.codeHash,
+    nowSeconds,
+  };
+  const at = now.toISOString();
+
+  if (matches) {
+    if ((await deps.store.approve(record.id, seen, at)) === "conflict") throw raced();
+    const approved: VerificationRecord = { ...record, status: "approved", approvedAt: at, updatedAt: at };
+    await deps.fraudCounters.recordApproval(
+      { accountId: record.accountId, country: record.country, prefix: record.prefix },
+      now,
+    );
+    deps.metrics.approved(record.country);
+    logger.info("verification approved", { verificationId: record.id, to: record.toMasked });
+    return toView(approved, nowSeconds, deps.settings.maxCheckAttempts);
+  }
+
+  const attempts = record.checkAttempts + 1;
+  const failed = attempts >= deps.settings.maxCheckAttempts;
+  if ((await deps.store.recordWrongCode(record.id, seen, failed, at)) === "conflict") throw raced();
+  const after: VerificationRecord = {
+    ...record,
+    checkAttempts: attempts,
+    status: failed ? "failed" : "pending",
+    updatedAt: at,
+  };
+  logger.info("verification code incorrect", { verificationId: record.id, attempts, failed });
+  throw new DomainError(
+    "verify-code-incorrect",
+    failed ? "The code is not correct; no attempts remain" : "The code is not correct",
+    { status: after.status, attemptsRemaining: attemptsRemaining(after, deps.settings.maxCheckAttempts) },
+  );
+}
+
+export interface CancelVerificationInput {
+  readonly accountId: string;
+  readonly verificationId: string;
+}
+
+export async function cancelVerification(
+  input: CancelVerificationInput,
+  deps: VerifyDeps,
+): Promise<VerificationView> {
+  const now = deps.clock.now();
+  const nowSeconds = epochSeconds(now);
+  const record = await loadOwned(deps, input.accountId, input.verificationId, nowSeconds);
+  if (effectiveStatus(record, nowSeconds) !== "pending") throw notPending(record, nowSeconds);
+  const at = now.toISOString();
+  if ((await deps.store.cancel(record.id, input.accountId, nowSeconds, at)) === "conflict") {
+    const latest = await loadOwned(deps, input.accountId, input.verificationId, nowSeconds);
+    throw notPending(latest, nowSeconds);
+  }
+  return toView(
+    { ...record, status: "cancelled", updatedAt: at },
+    nowSeconds,
+    deps.settings.maxCheckAttempts,
+  );
+}
+
+export async function getVerification(
+  input: CancelVerificationInput,
+  deps: VerifyDeps,
+): Promise<VerificationView> {
+  const nowSeconds = epochSeconds(deps.clock.now());
+  const record = await loadOwned(deps, input.accountId, input.verificationId, nowSeconds);
+  return toView(record, nowSeconds, deps.settings.maxCheckAttempts);
+}
