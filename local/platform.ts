@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { prepareLocalSigningKey } from "../functions/identity/signing.ts";
 import { catalog, envNames } from "../lib/catalog/index.ts";
 import { startApiGateway } from "./api-gateway.ts";
 import { type CarrierSim, startCarrier } from "./carrier.ts";
@@ -74,6 +75,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const resources = await createResources({ stage, applyEnv: true });
     const keyringPath = ensureLocalKeyring(home);
     process.env[envNames.localKeyring] = keyringPath;
+    // Access tokens are signed with a local P-256 key file in place of the KMS signing key.
+    const signingKeyPath = await prepareLocalSigningKey(home);
+    process.env[envNames.localSigningKey] = signingKeyPath;
     // Functions share this process, so each one's plain environment is merged in.
     for (const fn of catalog.functions) Object.assign(process.env, fn.environment ?? {});
 
@@ -135,6 +139,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       ...emulators.env,
       ...resources.env,
       [envNames.localKeyring]: keyringPath,
+      [envNames.localSigningKey]: signingKeyPath,
     };
     writeFileSync(
       join(home, "local.json"),
