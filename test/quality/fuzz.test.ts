@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { buildOpenApi } from "../../functions/docs/openapi.ts";
+import { loadRouteTables } from "../../functions/docs/route-tables.ts";
+import { catalog } from "../../lib/catalog/index.ts";
+import { runFuzz, summarizeViolations } from "../../tools/quality/fuzz-runner.ts";
+import { usePlatform } from "./platform-under-test.ts";
+
+const platform = usePlatform();
+
+/** Fixed seed: the same ~300 requests every run, so a failure here reproduces with `npm run fuzz -- --seed 20261126`. */
+const SEED = 20261126;
+
+describe("fuzzing the API from its OpenAPI document (seeded, 300 requests)", () => {
+  it("never answers 5xx; every 4xx is problem+json with type/title/status; no internals in error bodies", async () => {
+    const { tables } = await loadRouteTables(catalog);
+    const report = await runFuzz({
+      apiUrl: platform().apiUrl,
+      apiKey: platform().apiKey,
+      spec: buildOpenApi(catalog.routes, tables),
+      count: 300,
+      seed: SEED,
+      concurrency: 4,
+    });
+    expect(report.total).toBe(300);
+    expect(summarizeViolations(report.violations)).toEqual([]);
+  }, 120_000);
+});
