@@ -20,6 +20,8 @@ export interface HttpRequest<B = unknown, P = unknown, Q = unknown> {
   readonly requestId: string;
   readonly sourceIp: string;
   readonly idempotencyKey: string | undefined;
+  /** The body exactly as received (decoded from base64 if needed), for signature checks. */
+  readonly bodyText: string;
 }
 
 export interface HttpResult {
@@ -122,6 +124,9 @@ function toRequest(event: APIGatewayProxyEvent, handler: RouteHandler): HttpRequ
     requestId: event.requestContext?.requestId ?? "unknown",
     sourceIp: event.requestContext?.identity?.sourceIp ?? "unknown",
     idempotencyKey,
+    bodyText: event.isBase64Encoded
+      ? Buffer.from(event.body ?? "", "base64").toString("utf8")
+      : (event.body ?? ""),
   };
 }
 

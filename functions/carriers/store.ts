@@ -1,0 +1,130 @@
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "../shared/aws.ts";
+import { tableName } from "../shared/config.ts";
+import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
+import type { CarrierRoute, CarrierSecrets } from "./model.ts";
+
+/**
+ * Carrier records in the accounts table: pk=CARRIER sk=<carrierId>. One partition holds every
+ * carrier (a handful of items), read with one Query and cached per container. The API token and the
+ * DLR signing secret are stored encrypted (FieldCipher, context {carrierId, field}).
+ */
+const PK = "CARRIER";
+const CACHE_MS = 30_000;
+export const CARRIER_ID = /^[a-z0-9][a-z0-9-]{1,31}$/;
+
+export interface RegisterCarrierInput {
+  readonly carrierId: string;
+  readonly name?: string;
+  readonly baseUrl: string;
+  readonly prefixes?: readonly string[];
+  readonly priority?: number;
+  readonly weight?: number;
+  readonly enabled?: boolean;
+  readonly apiToken: string;
+  readonly dlrSecret: string;
+  readonly dlrUrl?: string;
+}
+
+interface CarrierItem extends CarrierRoute {
+  readonly apiTokenCipher: string;
+  readonly dlrSecretCipher: string;
+  readonly updatedAt: string;
+}
+
+let routesCache: { at: number; routes: CarrierRoute[] } | undefined;
+const secretsCache = new Map<string, CarrierSecrets>();
+
+/** Creates or replaces a carrier (the local platform registers its simulator with this). */
+export async function registerCarrier(
+  input: RegisterCarrierInput,
+  cipher: FieldCipher = fieldCipher(),
+): Promise<CarrierRoute> {
+  if (!CARRIER_ID.test(input.carrierId)) throw new Error("carrierId must match [a-z0-9-]{2,32}");
+  const url = new URL(input.baseUrl);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("baseUrl must be http(s)");
+  const prefixes = input.prefixes ?? [""];
+  if (prefixes.some((prefix) => prefix !== "" && !/^\+[0-9]{1,15}$/.test(prefix))) {
+    throw new Error('prefixes must be "" or "+" followed by digits');
+  }
+  const context = (field: string) => ({ carrierId: input.carrierId, field });
+  const route: CarrierRoute = {
+    carrierId: input.carrierId,
+    name: input.name ?? input.carrierId,
+    protocol: "http",
+    baseUrl: input.baseUrl.replace(/\/+$/, ""),
+    tls: url.protocol === "https:",
+    prefixes: [...prefixes],
+    priority: input.priority ?? 100,
+    weight: input.weight ?? 1,
+    enabled: input.enabled ?? true,
+    ...(input.dlrUrl ? { dlrUrl: input.dlrUrl } : {}),
+  };
+  const item: CarrierItem = {
+    ...route,
+    apiTokenCipher: await cipher.encrypt(input.apiToken, context("apiToken")),
+    dlrSecretCipher: await cipher.encrypt(input.dlrSecret, context("dlrSecret")),
+    updatedAt: new Date().toISOString(),
+  };
+  await dynamoClient().send(
+    new PutCommand({ TableName: tableName("accounts"), Item: { pk: PK, sk: input.carrierId, ...item } }),
+  );
+  routesCache = undefined;
+  secretsCache.delete(input.carrierId);
+  return route;
+}
+
+const toRoute = (item: Record<string, unknown>): CarrierRoute => {
+  const { pk: _pk, sk: _sk, apiTokenCipher: _t, dlrSecretCipher: _s, updatedAt: _u, ...route } = item;
+  return route as unknown as CarrierRoute;
+};
+
+export async function listCarrierRoutes(): Promise<CarrierRoute[]> {
+  if (routesCache && Date.now() - routesCache.at < CACHE_MS) return routesCache.routes;
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoClient().send(
+      new QueryCommand({
+        TableName: tableName("accounts"),
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": PK },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  routesCache = { at: Date.now(), routes: items.map(toRoute) };
+  return routesCache.routes;
+}
+
+export async function getCarrierRoute(carrierId: string): Promise<CarrierRoute | undefined> {
+  const cached = (await listCarrierRoutes()).find((route) => route.carrierId === carrierId);
+  if (cached) return cached;
+  // Registered since the cache was filled (or unknown): one direct read decides.
+  routesCache = undefined;
+  return (await listCarrierRoutes()).find((route) => route.carrierId === carrierId);
+}
+
+/** Decrypted token and DLR secret, cached per container (rotation: re-register, caches expire). */
+export async function carrierSecrets(
+  carrierId: string,
+  cipher: FieldCipher = fieldCipher(),
+): Promise<CarrierSecrets | undefined> {
+  const cached = secretsCache.get(carrierId);
+  if (cached) return cached;
+  const { Item } = await dynamoClient().send(
+    new GetCommand({ TableName: tableName("accounts"), Key: { pk: PK, sk: carrierId } }),
+  );
+  if (!Item || typeof Item.apiTokenCipher !== "string" || typeof Item.dlrSecretCipher !== "string") {
+    return undefined;
+  }
+  const context = (field: string) => ({ carrierId, field });
+  const secrets: CarrierSecrets = {
+    apiToken: await cipher.decrypt(Item.apiTokenCipher, context("apiToken")),
+    dlrSecret: await cipher.decrypt(Item.dlrSecretCipher, context("dlrSecret")),
+  };
+  secretsCache.set(carrierId, secrets);
+  return secrets;
+}

@@ -1,0 +1,87 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { queueSpec } from "../../lib/catalog/index.ts";
+import { httpCarrierAdapter } from "../carriers/http-adapter.ts";
+import type { CarrierAdapter, CarrierRoute } from "../carriers/model.ts";
+import { carrierSecrets, listCarrierRoutes } from "../carriers/store.ts";
+import { queuedMessageRecord } from "../messages/schemas.ts";
+import { dynamoMessageStateStore } from "../messages/state-store.ts";
+import { systemClock } from "../shared/clock.ts";
+import { fieldCipher } from "../shared/crypto.ts";
+import { logger } from "../shared/logger.ts";
+import { type DispatchDeps, dispatchMessage, RetryLaterError } from "./service.ts";
+
+/**
+ * SQS consumer of sms-otp, sms-transactional and sms-bulk. Records are processed in parallel; a
+ * record that must be retried is reported in batchItemFailures (ReportBatchItemFailures), so only
+ * it comes back after the visibility timeout, and after maxReceiveCount receives it goes to the DLQ.
+ */
+const LEASE_MS = 30_000;
+const MAX_RECEIVE_COUNT = queueSpec("sms-transactional").maxReceiveCount;
+
+const adapters = new Map<string, { baseUrl: string; adapter: CarrierAdapter }>();
+
+async function adapterFor(route: CarrierRoute): Promise<CarrierAdapter> {
+  const cached = adapters.get(route.carrierId);
+  if (cached && cached.baseUrl === route.baseUrl) return cached.adapter;
+  const secrets = await carrierSecrets(route.carrierId);
+  if (!secrets) throw new Error(`carrier ${route.carrierId} has no secrets`);
+  const adapter = httpCarrierAdapter({ baseUrl: route.baseUrl, apiToken: secrets.apiToken });
+  adapters.set(route.carrierId, { baseUrl: route.baseUrl, adapter });
+  return adapter;
+}
+
+let deps: DispatchDeps | undefined;
+
+export function dispatchDeps(): DispatchDeps {
+  deps ??= {
+    store: dynamoMessageStateStore(),
+    routes: listCarrierRoutes,
+    adapterFor,
+    cipher: fieldCipher(),
+    clock: systemClock,
+    leaseMs: LEASE_MS,
+    defaultSender: process.env.TEXTGATE_DEFAULT_SENDER ?? "Textgate",
+    ...(process.env.TEXTGATE_PUBLIC_API_URL ? { publicApiUrl: process.env.TEXTGATE_PUBLIC_API_URL } : {}),
+  };
+  return deps;
+}
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const parsed = queuedMessageRecord.safeParse(safeJson(record.body));
+  if (!parsed.success) {
+    // A body we cannot read will never become readable: acknowledge it instead of looping to the DLQ.
+    logger.error("dispatch: unreadable record dropped", { sqsMessageId: record.messageId });
+    return;
+  }
+  const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? "1");
+  try {
+    const outcome = await dispatchMessage(
+      { messageId: parsed.data.messageId, receiveCount, maxReceiveCount: MAX_RECEIVE_COUNT },
+      dispatchDeps(),
+    );
+    logger.info("dispatch record done", { messageId: parsed.data.messageId, outcome, receiveCount });
+  } catch (error) {
+    if (error instanceof RetryLaterError) {
+      logger.warn("dispatch retry later", {
+        messageId: parsed.data.messageId,
+        reason: error.message,
+        receiveCount,
+      });
+    }
+    throw error;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const processor = new BatchProcessor(EventType.SQS);
+
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });

@@ -1,0 +1,251 @@
+import { randomUUID } from "node:crypto";
+import {
+  type CarrierAdapter,
+  type CarrierRoute,
+  PermanentCarrierError,
+  TransientCarrierError,
+} from "../carriers/model.ts";
+import { chooseRoute } from "../carriers/router.ts";
+import type { StoredMessage, SubmissionLease } from "../messages/model.ts";
+import type { MessageStateStore } from "../messages/state-store.ts";
+import { TERMINAL } from "../messages/status.ts";
+import type { Clock } from "../shared/clock.ts";
+import type { FieldCipher } from "../shared/crypto.ts";
+import { logger } from "../shared/logger.ts";
+
+/**
+ * Submits one queued message to a carrier, at most once per message no matter how often SQS
+ * delivers the record. The protocol, all on the message item with conditional writes:
+ *
+ *  1. claim: queued|scheduled → submitting with a lease {id, carrierId, leaseUntil}. Only one worker
+ *     wins; a loser whose message is still in flight asks SQS to retry later.
+ *  2. submit to the carrier, then 2b. submitting → sent (conditional on the lease id).
+ *  3. A record that finds "submitting" with the lease run out means an earlier attempt died or failed
+ *     transiently *after* the claim — the carrier may or may not have the message. It is never
+ *     resubmitted blindly: we ask that carrier (GET /v1/sms?reference=<message id>). Found → sent.
+ *     Not found → the carrier never got it, so a new lease is taken (conditional on the old lease id)
+ *     and the message is submitted once.
+ *  The lease (30 s) outlives the dispatch function (10 s timeout), so a live attempt is never taken
+ *  over; SQS redelivers only after the 60 s visibility timeout.
+ */
+export interface DispatchDeps {
+  readonly store: MessageStateStore;
+  readonly routes: () => Promise<readonly CarrierRoute[]>;
+  readonly adapterFor: (route: CarrierRoute) => Promise<CarrierAdapter>;
+  readonly cipher: FieldCipher;
+  readonly clock: Clock;
+  readonly leaseMs: number;
+  readonly defaultSender: string;
+  /** Fallback DLR URL base when a carrier record has none (the public API URL). */
+  readonly publicApiUrl?: string;
+  readonly newSubmissionId?: () => string;
+}
+
+export interface DispatchInput {
+  readonly messageId: string;
+  /** SQS ApproximateReceiveCount of this record. */
+  readonly receiveCount: number;
+  readonly maxReceiveCount: number;
+}
+
+export type DispatchOutcome = "sent" | "reconciled" | "done-already" | "gone" | "failed" | "expired";
+
+/** Thrown to make SQS deliver the record again later (batch item failure). */
+export class RetryLaterError extends Error {
+  override name = "RetryLaterError";
+}
+
+export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps): Promise<DispatchOutcome> {
+  const message = await deps.store.get(input.messageId);
+  if (!message) return "gone";
+  if (message.status === "sent" || TERMINAL.has(message.status)) return "done-already";
+  const now = deps.clock.now();
+  if (message.status === "submitting") return resumeAttempt(message, input, deps);
+  if (now.toISOString() > message.validUntil) return expire(message, deps);
+  const route = await pickRoute(message, deps);
+  if (!route) return failNoRoute(message, deps);
+  const lease = newLease(route, 1, deps);
+  if (!(await deps.store.claim(message.id, lease))) return afterLostRace(message.id, deps);
+  return submit(message, lease, route, input, deps);
+}
+
+async function resumeAttempt(
+  message: StoredMessage,
+  input: DispatchInput,
+  deps: DispatchDeps,
+): Promise<DispatchOutcome> {
+  const previous = message.submission;
+  const nowMs = deps.clock.now().getTime();
+  if (!previous) throw new Error(`message ${message.id} is submitting without a lease`);
+  if (previous.leaseUntil > nowMs) throw new RetryLaterError("another attempt holds the lease");
+  const previousRoute = (await deps.routes()).find((route) => route.carrierId === previous.carrierId);
+  if (!previousRoute) {
+    // Nobody left to ask whether it was accepted: resubmitting could duplicate it.
+    await fail(
+      message,
+      "submission-outcome-unknown",
+      "carrier of the earlier attempt is gone",
+      deps,
+      previous.id,
+    );
+    return "failed";
+  }
+  const known = await lookup(previousRoute, message.id, deps);
+  if (known) {
+    await deps.store.markSent(message.id, previous, known.carrierMessageId, deps.clock.now().toISOString());
+    logger.info("dispatch reconciled", { messageId: message.id, carrierId: previous.carrierId });
+    return "reconciled";
+  }
+  if (deps.clock.now().toISOString() > message.validUntil) {
+    await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString(), previous.id);
+    return "expired";
+  }
+  const route = (await pickRoute(message, deps)) ?? previousRoute;
+  const lease = newLease(route, previous.attempt + 1, deps);
+  if (!(await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs }))) {
+    return afterLostRace(message.id, deps);
+  }
+  return submit(message, lease, route, input, deps);
+}
+
+async function submit(
+  message: StoredMessage,
+  lease: SubmissionLease,
+  route: CarrierRoute,
+  input: DispatchInput,
+  deps: DispatchDeps,
+): Promise<DispatchOutcome> {
+  // Decrypted here and nowhere else; the plaintext never leaves this function except to the carrier.
+  const context = (field: string) => ({ accountId: message.accountId, messageId: message.id, field });
+  const [to, text] = await Promise.all([
+    deps.cipher.decrypt(message.toCipher, context("to")),
+    deps.cipher.decrypt(message.textCipher, context("text")),
+  ]);
+  const adapter = await deps.adapterFor(route);
+  const dlrUrl =
+    route.dlrUrl ??
+    (deps.publicApiUrl ? `${deps.publicApiUrl}/v1/carriers/${route.carrierId}/dlr` : undefined);
+  try {
+    const { carrierMessageId } = await adapter.submit({
+      reference: message.id,
+      from: message.from ?? deps.defaultSender,
+      to,
+      text,
+      encoding: message.encoding,
+      ...(dlrUrl ? { dlrUrl } : {}),
+    });
+    await deps.store.markSent(message.id, lease, carrierMessageId, deps.clock.now().toISOString());
+    logger.info("message sent", {
+      messageId: message.id,
+      carrierId: route.carrierId,
+      attempt: lease.attempt,
+    });
+    return "sent";
+  } catch (error) {
+    if (error instanceof PermanentCarrierError) {
+      await fail(message, error.code, error.reason, deps, lease.id);
+      return "failed";
+    }
+    if (!(error instanceof TransientCarrierError)) throw error;
+    await deps.store.noteAttemptError(message.id, lease.id, {
+      code: "carrier-transient",
+      reason: error.message,
+    });
+    if (input.receiveCount < input.maxReceiveCount) throw new RetryLaterError(error.message);
+    return lastAttempt(message, lease, route, deps);
+  }
+}
+
+/** The final delivery of the record failed transiently: settle the outcome instead of going to the DLQ. */
+async function lastAttempt(
+  message: StoredMessage,
+  lease: SubmissionLease,
+  route: CarrierRoute,
+  deps: DispatchDeps,
+): Promise<DispatchOutcome> {
+  const known = await lookup(route, message.id, deps).catch(() => undefined);
+  if (known) {
+    await deps.store.markSent(message.id, lease, known.carrierMessageId, deps.clock.now().toISOString());
+    return "reconciled";
+  }
+  await fail(
+    message,
+    "carrier-unavailable",
+    "the carrier did not accept the message after retries",
+    deps,
+    lease.id,
+  );
+  return "failed";
+}
+
+async function lookup(route: CarrierRoute, reference: string, deps: DispatchDeps) {
+  try {
+    return await (await deps.adapterFor(route)).lookup(reference);
+  } catch (error) {
+    if (error instanceof TransientCarrierError) throw new RetryLaterError(`lookup: ${error.message}`);
+    throw error;
+  }
+}
+
+async function pickRoute(message: StoredMessage, deps: DispatchDeps): Promise<CarrierRoute | undefined> {
+  // Routing needs the destination prefix; the plaintext number is decrypted only for this and submit.
+  const to = await deps.cipher.decrypt(message.toCipher, {
+    accountId: message.accountId,
+    messageId: message.id,
+    field: "to",
+  });
+  return chooseRoute(await deps.routes(), { to, requireTls: message.requireTls });
+}
+
+function newLease(route: CarrierRoute, attempt: number, deps: DispatchDeps): SubmissionLease {
+  return {
+    id: (deps.newSubmissionId ?? randomUUID)(),
+    carrierId: route.carrierId,
+    leaseUntil: deps.clock.now().getTime() + deps.leaseMs,
+    attempt,
+  };
+}
+
+/** Someone else moved the message: done if it reached sent or beyond, else let SQS retry later. */
+async function afterLostRace(messageId: string, deps: DispatchDeps): Promise<DispatchOutcome> {
+  const current = await deps.store.get(messageId);
+  if (!current) return "gone";
+  if (current.status === "sent" || TERMINAL.has(current.status)) return "done-already";
+  throw new RetryLaterError("message claimed by another attempt");
+}
+
+const expiredError = {
+  code: "validity-expired",
+  reason: "validity period ended before the message was sent",
+};
+
+async function expire(message: StoredMessage, deps: DispatchDeps): Promise<DispatchOutcome> {
+  await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString());
+  logger.info("message expired before dispatch", { messageId: message.id });
+  return "expired";
+}
+
+async function failNoRoute(message: StoredMessage, deps: DispatchDeps): Promise<DispatchOutcome> {
+  const reason = message.requireTls
+    ? "no TLS carrier serves this destination"
+    : "no carrier serves this destination";
+  await fail(message, "no-route", reason, deps);
+  return "failed";
+}
+
+async function fail(
+  message: StoredMessage,
+  code: string,
+  reason: string,
+  deps: DispatchDeps,
+  submissionId?: string,
+): Promise<void> {
+  await deps.store.finish(
+    message.id,
+    "failed",
+    { code, reason },
+    deps.clock.now().toISOString(),
+    submissionId,
+  );
+  logger.warn("message failed", { messageId: message.id, code });
+}

@@ -1,0 +1,177 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "../shared/aws.ts";
+import { tableName } from "../shared/config.ts";
+import type { MessageError, MessageRepository, StoredMessage, SubmissionLease } from "./model.ts";
+import { type MessageStatus, sourcesOf } from "./status.ts";
+import { dynamoMessageRepository, messageKey } from "./store.ts";
+
+/**
+ * Conditional status transitions on the messages table. Each method returns false when its condition
+ * did not hold (another worker or a DLR got there first); the caller re-reads and decides.
+ */
+export interface MessageStateStore {
+  get(id: string): Promise<StoredMessage | undefined>;
+  /** queued|scheduled → submitting, or takes over a dead attempt's lease (submitting, lease over). */
+  claim(
+    id: string,
+    lease: SubmissionLease,
+    takeOver?: { submissionId: string; nowMs: number },
+  ): Promise<boolean>;
+  /** submitting (this attempt) → sent. If a DLR overtook it, records sentAt/carrier id only. */
+  markSent(id: string, lease: SubmissionLease, carrierMessageId: string, at: string): Promise<boolean>;
+  /** → failed | expired, from any status that may reach it (and only for this attempt, if given). */
+  finish(
+    id: string,
+    to: "failed" | "expired",
+    error: MessageError,
+    at: string,
+    submissionId?: string,
+  ): Promise<boolean>;
+  /** Records the last transient error of an attempt (the lease stays until it runs out). */
+  noteAttemptError(id: string, submissionId: string, error: MessageError): Promise<void>;
+  /** A delivery report: sent|submitting → delivered|undelivered|failed, only for the carrier that has it. */
+  applyReport(
+    id: string,
+    report: {
+      status: "delivered" | "undelivered" | "failed";
+      carrierId: string;
+      carrierMessageId: string;
+      at: string;
+      error?: MessageError;
+    },
+  ): Promise<boolean>;
+}
+
+const isConditionFailure = (error: unknown): boolean =>
+  (error as { name?: string }).name === "ConditionalCheckFailedException";
+
+type UpdateSpec = {
+  update: string;
+  condition: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+};
+
+async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
+  try {
+    await dynamoClient().send(
+      new UpdateCommand({
+        TableName: tableName("messages"),
+        Key: messageKey(id),
+        UpdateExpression: spec.update,
+        ConditionExpression: `attribute_exists(pk) AND (${spec.condition})`,
+        ExpressionAttributeNames: spec.names,
+        ExpressionAttributeValues: spec.values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** "#status IN (:s0, :s1, …)" for the statuses that may move to `to`. */
+function fromStatuses(to: MessageStatus): { expression: string; values: Record<string, string> } {
+  const sources = sourcesOf(to);
+  const values = Object.fromEntries(sources.map((status, i) => [`:from${i}`, status]));
+  return { expression: `#status IN (${Object.keys(values).join(", ")})`, values };
+}
+
+export function dynamoMessageStateStore(
+  repository: MessageRepository = dynamoMessageRepository(),
+): MessageStateStore {
+  return {
+    get: (id) => repository.get(id),
+    claim(id, lease, takeOver) {
+      const base = {
+        update: "SET #status = :submitting, submission = :lease, carrierId = :carrier",
+        names: { "#status": "status" } as Record<string, string>,
+        values: { ":submitting": "submitting", ":lease": lease, ":carrier": lease.carrierId } as Record<
+          string,
+          unknown
+        >,
+      };
+      if (takeOver) {
+        return conditionalUpdate(id, {
+          ...base,
+          condition: "#status = :submitting AND submission.id = :old AND submission.leaseUntil < :nowMs",
+          values: { ...base.values, ":old": takeOver.submissionId, ":nowMs": takeOver.nowMs },
+        });
+      }
+      return conditionalUpdate(id, {
+        ...base,
+        condition: "#status IN (:queued, :scheduled)",
+        values: { ...base.values, ":queued": "queued", ":scheduled": "scheduled" },
+      });
+    },
+    async markSent(id, lease, carrierMessageId, at) {
+      const moved = await conditionalUpdate(id, {
+        update:
+          "SET #status = :sent, sentAt = :at, carrierMessageId = :cm, carrierRef = :ref REMOVE lastError",
+        condition: "#status = :submitting AND submission.id = :sid",
+        names: { "#status": "status" },
+        values: {
+          ":sent": "sent",
+          ":submitting": "submitting",
+          ":at": at,
+          ":cm": carrierMessageId,
+          ":sid": lease.id,
+          ":ref": `${lease.carrierId}#${carrierMessageId}`,
+        },
+      });
+      if (moved) return true;
+      // A DLR may have moved it past "sent" already: keep the later status, fill in what we know.
+      return conditionalUpdate(id, {
+        update:
+          "SET sentAt = if_not_exists(sentAt, :at), carrierMessageId = if_not_exists(carrierMessageId, :cm)",
+        condition: "submission.id = :sid",
+        names: {},
+        values: { ":at": at, ":cm": carrierMessageId, ":sid": lease.id },
+      });
+    },
+    finish(id, to, error, at, submissionId) {
+      const from = fromStatuses(to);
+      return conditionalUpdate(id, {
+        update: `SET #status = :to, failedAt = :at, #error = :error`,
+        condition: submissionId ? `${from.expression} AND submission.id = :sid` : from.expression,
+        names: { "#status": "status", "#error": "error" },
+        values: {
+          ...from.values,
+          ":to": to,
+          ":at": at,
+          ":error": error,
+          ...(submissionId ? { ":sid": submissionId } : {}),
+        },
+      });
+    },
+    async noteAttemptError(id, submissionId, error) {
+      await conditionalUpdate(id, {
+        update: "SET lastError = :error",
+        condition: "submission.id = :sid",
+        names: {},
+        values: { ":error": error, ":sid": submissionId },
+      });
+    },
+    applyReport(id, report) {
+      const from = fromStatuses(report.status);
+      const timestamp = report.status === "delivered" ? "deliveredAt" : "failedAt";
+      return conditionalUpdate(id, {
+        update: `SET #status = :to, ${timestamp} = :at, carrierMessageId = :cm, carrierRef = :ref${
+          report.error ? ", #error = :error" : ""
+        }`,
+        condition: `${from.expression} AND carrierId = :carrier AND (attribute_not_exists(carrierMessageId) OR carrierMessageId = :cm)`,
+        names: { "#status": "status", ...(report.error ? { "#error": "error" } : {}) },
+        values: {
+          ...from.values,
+          ":to": report.status,
+          ":at": report.at,
+          ":cm": report.carrierMessageId,
+          ":carrier": report.carrierId,
+          ":ref": `${report.carrierId}#${report.carrierMessageId}`,
+          ...(report.error ? { ":error": report.error } : {}),
+        },
+      });
+    },
+  };
+}
