@@ -48,6 +48,8 @@ export interface LocalPlatform {
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
   readonly carrierSimUrl: string | undefined;
+  /** The carrier simulator itself (fault injection, submissionsByReference) for load/chaos tools. */
+  readonly carrier: CarrierSim | undefined;
   readonly resources: LocalResources;
   /** Every env var functions need to reach the local resources (AWS endpoints, tables, queues, keyring). */
   readonly env: Readonly<Record<string, string>>;
@@ -154,6 +156,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       dynamodbEndpoint: emulators.dynamodb.endpoint,
       sqsEndpoint: emulators.sqs.endpoint,
       carrierSimUrl: carrier?.url,
+      carrier,
       resources,
       env,
       stop: () => {
