@@ -1,0 +1,227 @@
+import { Duration } from "aws-cdk-lib";
+import * as apigw from "aws-cdk-lib/aws-apigateway";
+import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import type * as kms from "aws-cdk-lib/aws-kms";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { acknowledge } from "./acknowledge.ts";
+import { physicalName, type RouteSpec } from "./catalog/index.ts";
+import { addProblemResponses } from "./gateway-responses.ts";
+
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export interface ApiConstructProps {
+  readonly stage: string;
+  readonly routes: readonly RouteSpec[];
+  readonly functionById: (id: string) => lambda.IFunction;
+  /** Catalogue id of the REQUEST authorizer function. */
+  readonly authorizerFunction: string;
+  readonly logKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  /** Whole-stage ceiling (all callers together). */
+  readonly stageThrottle: Throttle;
+  /** Per API key (usage plan), i.e. per customer key the authorizer maps the caller to. */
+  readonly perKeyThrottle: Throttle;
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
+}
+
+/** TLS 1.3 + 1.2 (no 1.0/1.1) with forward secrecy; enhanced policies need an endpoint access mode. */
+export const API_SECURITY_POLICY = "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09";
+export const AUTHORIZER_CACHE_TTL = Duration.seconds(30);
+
+/** "/v1/messages/{id}" → ["id"] */
+const pathParameters = (path: string): string[] =>
+  [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((match) => match[1] ?? "").filter((name) => name !== "");
+
+/**
+ * The public REST API: routes from the catalogue, REQUEST authorizer (cached 30 s), stage + method +
+ * per-key throttling, JSON access logs to a KMS-encrypted group, X-Ray, TLS 1.2+, problem+json errors.
+ */
+export class ApiConstruct extends Construct {
+  readonly api: apigw.RestApi;
+  readonly usagePlan: apigw.UsagePlan;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiConstructProps) {
+    super(scope, id);
+    const deployed = props.routes.filter((route) => !route.localOnly);
+    this.accessLogs = new logs.LogGroup(this, "AccessLogs", {
+      logGroupName: `/textgate/${props.stage}/api-access`,
+      retention: props.logRetention,
+      encryptionKey: props.logKey,
+    });
+
+    const methodOptions: Record<string, apigw.MethodDeploymentOptions> = {};
+    for (const route of deployed) {
+      if (!route.throttle) continue;
+      methodOptions[`${route.path}/${route.method}`] = {
+        throttlingRateLimit: route.throttle.rateLimit,
+        throttlingBurstLimit: route.throttle.burstLimit,
+      };
+    }
+
+    this.api = new apigw.RestApi(this, "Api", {
+      restApiName: physicalName(props.stage, "api"),
+      description: `Textgate public API (${props.stage})`,
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      // Customers' keys are resolved by the Lambda authorizer (usageIdentifierKey), not an x-api-key header.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
+      cloudWatchRole: false,
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
+      deployOptions: {
+        stageName: props.stage,
+        tracingEnabled: true,
+        throttlingRateLimit: props.stageThrottle.rateLimit,
+        throttlingBurstLimit: props.stageThrottle.burstLimit,
+        methodOptions,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+    const cfnApi = this.api.node.defaultChild as apigw.CfnRestApi;
+    cfnApi.securityPolicy = API_SECURITY_POLICY;
+    cfnApi.endpointAccessMode = "STRICT";
+
+    const authorizer = new apigw.RequestAuthorizer(this, "Authorizer", {
+      authorizerName: physicalName(props.stage, "authorizer"),
+      handler: props.functionById(props.authorizerFunction),
+      identitySources: [apigw.IdentitySource.header("Authorization")],
+      resultsCacheTtl: AUTHORIZER_CACHE_TTL,
+    });
+    const validator = new apigw.RequestValidator(this, "ParamsValidator", {
+      restApi: this.api,
+      requestValidatorName: "path-and-headers",
+      // Bodies are validated by zod in the function (one error format); API Gateway checks params.
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    });
+
+    for (const route of deployed) this.addRoute(route, props, authorizer, validator);
+
+    this.usagePlan = this.api.addUsagePlan("UsagePlan", {
+      name: physicalName(props.stage, "default-plan"),
+      description: "Per-customer-key throttle; the authorizer returns the caller's usageIdentifierKey",
+      throttle: props.perKeyThrottle,
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+    addProblemResponses(this.api);
+    if (props.customDomain) this.addCustomDomain(props.customDomain);
+    this.acknowledgeFindings();
+  }
+
+  private addRoute(
+    route: RouteSpec,
+    props: ApiConstructProps,
+    authorizer: apigw.IAuthorizer,
+    validator: apigw.IRequestValidator,
+  ): void {
+    const resource = this.api.root.resourceForPath(route.path);
+    const authorized = route.auth === "authorized";
+    if (authorized && !route.permission) {
+      throw new Error(`catalog: authorized route ${route.method} ${route.path} needs a permission`);
+    }
+    const params = pathParameters(route.path);
+    const requestParameters: Record<string, boolean> = {};
+    for (const name of params) requestParameters[`method.request.path.${name}`] = true;
+    if (authorized) requestParameters["method.request.header.Authorization"] = true;
+    const method = resource.addMethod(
+      route.method,
+      new apigw.LambdaIntegration(props.functionById(route.function), {
+        proxy: true,
+        allowTestInvoke: false,
+      }),
+      {
+        operationName: route.summary,
+        ...(authorized
+          ? { authorizer, authorizationType: apigw.AuthorizationType.CUSTOM, apiKeyRequired: true }
+          : { authorizationType: apigw.AuthorizationType.NONE }),
+        ...(Object.keys(requestParameters).length > 0
+          ? { requestParameters, requestValidator: validator }
+          : {}),
+      },
+    );
+    if (!authorized) {
+      acknowledge(method, [
+        {
+          id: "AwsSolutions-APIG4",
+          reason: `Public by design in the catalogue (${route.path}: ${route.summary}); carrier callbacks are authenticated in the function by their Standard Webhooks signature, health carries no data.`,
+        },
+        {
+          id: "AwsSolutions-COG4",
+          reason: "Public route: no authorizer at all (see APIG4).",
+        },
+      ]);
+    } else {
+      acknowledge(method, [
+        {
+          id: "AwsSolutions-COG4",
+          reason:
+            "Authorized by the Lambda REQUEST authorizer (API keys by hash lookup, ES256 access tokens from Textgate's own identity service); Textgate does not use Cognito user pools.",
+        },
+      ]);
+    }
+  }
+
+  private addCustomDomain(domain: { domainName: string; certificateArn: string }): void {
+    const name = new apigw.DomainName(this, "Domain", {
+      domainName: domain.domainName,
+      certificate: acm.Certificate.fromCertificateArn(this, "Certificate", domain.certificateArn),
+      endpointType: apigw.EndpointType.REGIONAL,
+      securityPolicy: API_SECURITY_POLICY as apigw.SecurityPolicy,
+      endpointAccessMode: apigw.EndpointAccessMode.STRICT,
+    });
+    name.addBasePathMapping(this.api, { stage: this.api.deploymentStage });
+  }
+
+  private acknowledgeFindings(): void {
+    acknowledge(this.api, [
+      {
+        id: "AwsSolutions-APIG2",
+        reason:
+          "API Gateway validates path parameters and the Authorization header (validator 'path-and-headers'); bodies are validated by the function's zod schema so every client gets the same problem+json with errors[] field paths, which API Gateway body models cannot produce.",
+      },
+    ]);
+    acknowledge(this.api.deploymentStage, [
+      {
+        id: "AwsSolutions-APIG6",
+        reason:
+          "Every request is logged by the JSON access log (encrypted, with retention). Execution logging needs an account-wide API Gateway CloudWatch role and writes to an unencrypted, unmanaged group that can hold request data; left off on purpose.",
+      },
+      {
+        id: "AwsSolutions-APIG3",
+        reason:
+          "No WAF web ACL yet: abuse is bounded by stage, method and per-key throttles and the authorizer; WAF (managed rules + IP rate rule) is a separate, costed decision.",
+      },
+    ]);
+  }
+}
+
+/** JSON access log: who, what, how long, which error; never headers or bodies (tokens, phone numbers). */
+function accessLogFormat(): apigw.AccessLogFormat {
+  return apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: apigw.AccessLogField.contextRequestId(),
+      extendedRequestId: apigw.AccessLogField.contextExtendedRequestId(),
+      requestTime: apigw.AccessLogField.contextRequestTime(),
+      ip: apigw.AccessLogField.contextIdentitySourceIp(),
+      method: apigw.AccessLogField.contextHttpMethod(),
+      resource: apigw.AccessLogField.contextResourcePath(),
+      status: apigw.AccessLogField.contextStatus(),
+      responseLength: apigw.AccessLogField.contextResponseLength(),
+      latencyMs: apigw.AccessLogField.contextResponseLatency(),
+      integrationLatencyMs: apigw.AccessLogField.contextIntegrationLatency(),
+      errorType: apigw.AccessLogField.contextErrorResponseType(),
+      error: apigw.AccessLogField.contextErrorMessage(),
+      accountId: apigw.AccessLogField.contextAuthorizer("accountId"),
+      principalId: apigw.AccessLogField.contextAuthorizerPrincipalId(),
+      authorizerError: "$context.authorizer.error",
+      authorizerLatencyMs: "$context.authorizer.integrationLatency",
+      tlsVersion: "$context.tlsVersion",
+      xrayTraceId: apigw.AccessLogField.contextXrayTraceId(),
+    }),
+  );
+}

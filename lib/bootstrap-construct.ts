@@ -1,0 +1,86 @@
+import { type CfnElement, CustomResource, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as cr from "aws-cdk-lib/custom-resources";
+import { Construct } from "constructs";
+import { acknowledge } from "./acknowledge.ts";
+
+export interface BootstrapConstructProps {
+  readonly stage: string;
+  /** The catalogue's bootstrap function (creates the HMAC root secret once; idempotent). */
+  readonly handler: lambda.IFunction;
+  readonly logKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * Runs the bootstrap function as a CloudFormation custom resource (CDK Provider framework) on every
+ * deploy that creates or updates it. The function itself is idempotent and never deletes the secret.
+ */
+export class BootstrapConstruct extends Construct {
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: BootstrapConstructProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, "ProviderLogs", {
+      retention: props.logRetention,
+      encryptionKey: props.logKey,
+    });
+    // Own role instead of the framework default (AWSLambdaBasicExecutionRole managed policy).
+    const role = new iam.Role(this, "ProviderRole", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `textgate ${props.stage}: CDK custom-resource provider for the bootstrap function`,
+    });
+    logGroup.grantWrite(role);
+    const provider = new cr.Provider(this, "Provider", {
+      onEventHandler: props.handler,
+      frameworkOnEventRole: role,
+      logGroup,
+    });
+    this.resource = new CustomResource(this, "HmacRoot", {
+      serviceToken: provider.serviceToken,
+      resourceType: "Custom::TextgateBootstrap",
+    });
+
+    const handlerLogicalId = Stack.of(this).resolve(
+      (props.handler.node.defaultChild as CfnElement).logicalId,
+    ) as string;
+    acknowledge(this, [
+      {
+        id: `AwsSolutions-IAM5[Resource::<${handlerLogicalId}.Arn>:*]`,
+        reason:
+          "CDK's provider framework may invoke any version/alias of the one bootstrap function (grantInvoke adds <function ARN>:*); no other function is reachable.",
+      },
+      {
+        id: "AwsSolutions-L1",
+        reason:
+          "The provider framework function is CDK-owned code whose runtime CDK picks (latest it knows); it only relays the CloudFormation event to the bootstrap function.",
+      },
+      {
+        id: "Serverless-LambdaLatestVersion",
+        reason:
+          "The provider framework function is CDK-owned code whose runtime CDK picks (latest it knows); it only relays the CloudFormation event to the bootstrap function.",
+      },
+      {
+        id: "Serverless-LambdaDLQ",
+        reason:
+          "Invoked by CloudFormation for one custom resource; a failure fails the deployment visibly (and rolls back), so there is nothing for a DLQ to keep.",
+      },
+      {
+        id: "Serverless-LambdaTracing",
+        reason:
+          "CDK-owned relay function that runs once per deploy; the bootstrap function it calls is traced.",
+      },
+      {
+        id: "Serverless-LambdaDefaultMemorySize",
+        reason: "CDK-owned relay function (provider framework); its memory is set by CDK, not by Textgate.",
+      },
+      {
+        id: "Serverless-LambdaDefaultTimeout",
+        reason: "CDK-owned relay function (provider framework); its timeout is set by CDK, not by Textgate.",
+      },
+    ]);
+  }
+}

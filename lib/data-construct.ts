@@ -1,0 +1,126 @@
+import { Aws, Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import { Construct } from "constructs";
+import { type KeySpec, physicalName, type TableSpec } from "./catalog/index.ts";
+
+export interface DataConstructProps {
+  readonly stage: string;
+  readonly keys: readonly KeySpec[];
+  readonly tables: readonly TableSpec[];
+  /** Adds a global-table replica there, encrypted with the key behind the same alias in that region. */
+  readonly replicaRegion?: string;
+}
+
+/** Aliases carry the stage so several stages can share one account: alias/textgate/data/prod. */
+export const stageAlias = (stage: string, spec: KeySpec): string => `${spec.alias}/${stage}`;
+
+/** Alias ARN of the at-rest key in another region (created there by ReplicaKeyStack). */
+export const replicaKeyAliasArn = (region: string, alias: string): string =>
+  `arn:${Aws.PARTITION}:kms:${region}:${Aws.ACCOUNT_ID}:${alias}`;
+
+/**
+ * KMS keys and DynamoDB tables from the catalogue. Tables are on-demand, PITR on, deletion-protected,
+ * encrypted with the customer-managed data key and TTL on the catalogue's ttlAttribute.
+ */
+export class DataConstruct extends Construct {
+  readonly keys: ReadonlyMap<string, kms.Key>;
+  readonly tables: ReadonlyMap<string, dynamodb.TableV2>;
+  /** The symmetric key for encryption at rest (tables, queues, logs, alarm topic). */
+  readonly dataKey: kms.Key;
+  readonly dataKeyAlias: string;
+
+  constructor(scope: Construct, id: string, props: DataConstructProps) {
+    super(scope, id);
+    const keys = new Map<string, kms.Key>();
+    for (const spec of props.keys) keys.set(spec.id, this.createKey(props.stage, spec));
+    this.keys = keys;
+
+    const atRest = props.keys.find((spec) => spec.usage === "ENCRYPT_DECRYPT");
+    const dataKey = atRest ? keys.get(atRest.id) : undefined;
+    if (!atRest || !dataKey) throw new Error("catalog: need one ENCRYPT_DECRYPT key for encryption at rest");
+    this.dataKey = dataKey;
+    this.dataKeyAlias = stageAlias(props.stage, atRest);
+    allowLogsService(dataKey);
+
+    const tables = new Map<string, dynamodb.TableV2>();
+    for (const spec of props.tables) tables.set(spec.id, this.createTable(props, spec));
+    this.tables = tables;
+  }
+
+  key(id: string): kms.Key {
+    const key = this.keys.get(id);
+    if (!key) throw new Error(`data: unknown key "${id}"`);
+    return key;
+  }
+
+  table(id: string): dynamodb.TableV2 {
+    const table = this.tables.get(id);
+    if (!table) throw new Error(`data: unknown table "${id}"`);
+    return table;
+  }
+
+  private createKey(stage: string, spec: KeySpec): kms.Key {
+    const symmetric = spec.keySpec === "SYMMETRIC_DEFAULT";
+    return new kms.Key(this, `Key-${spec.id}`, {
+      description: `textgate ${stage}: ${spec.purpose}`,
+      alias: stageAlias(stage, spec),
+      keySpec: symmetric ? kms.KeySpec.SYMMETRIC_DEFAULT : kms.KeySpec.ECC_NIST_P256,
+      keyUsage: spec.usage === "SIGN_VERIFY" ? kms.KeyUsage.SIGN_VERIFY : kms.KeyUsage.ENCRYPT_DECRYPT,
+      // KMS rotates only symmetric keys; the signing key is rotated by replacing it (new kid).
+      enableKeyRotation: symmetric,
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private createTable(props: DataConstructProps, spec: TableSpec): dynamodb.TableV2 {
+    const str = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+    const replicaKeys = props.replicaRegion
+      ? { [props.replicaRegion]: replicaKeyAliasArn(props.replicaRegion, this.dataKeyAlias) }
+      : undefined;
+    return new dynamodb.TableV2(this, `Table-${spec.id}`, {
+      tableName: physicalName(props.stage, spec.id),
+      partitionKey: str(spec.partitionKey),
+      ...(spec.sortKey ? { sortKey: str(spec.sortKey) } : {}),
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      ...(spec.ttlAttribute ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.dataKey, replicaKeys),
+      globalSecondaryIndexes: (spec.indexes ?? []).map((index) => ({
+        indexName: index.name,
+        partitionKey: str(index.partitionKey),
+        ...(index.sortKey ? { sortKey: str(index.sortKey) } : {}),
+        projectionType: dynamodb.ProjectionType.ALL,
+      })),
+      replicas: props.replicaRegion ? [{ region: props.replicaRegion }] : [],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}
+
+/** CloudWatch Logs encrypts log groups with the data key; scoped to this account's log groups. */
+function allowLogsService(key: kms.Key): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "AllowCloudWatchLogs",
+      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+      actions: [
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+        "kms:GenerateDataKey",
+        "kms:DescribeKey",
+      ],
+      resources: ["*"],
+      conditions: {
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
+        },
+      },
+    }),
+  );
+}

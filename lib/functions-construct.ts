@@ -1,0 +1,200 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type CfnElement, Duration, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { type Acknowledgment, acknowledge } from "./acknowledge.ts";
+import { envNames, type FunctionSpec, physicalName } from "./catalog/index.ts";
+import { applyGrants, type GrantTargets, grantsUseKeyWildcards } from "./function-grants.ts";
+import type { BundlingMode } from "./settings.ts";
+
+export interface FunctionsConstructProps {
+  readonly stage: string;
+  readonly specs: readonly FunctionSpec[];
+  readonly targets: GrantTargets;
+  /** Encrypts the function log groups. */
+  readonly logKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly bundling: BundlingMode;
+  /** Repository root: entries, package-lock.json and tsconfig.json are resolved from here. */
+  readonly projectRoot: string;
+}
+
+/** Node 22 is the runtime the code is built and tested for (esbuild target below). */
+export const RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/** ESM bundles still meet CommonJS dependencies that call require(); this gives them one. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __textgateCreateRequire } from 'node:module'; const require = __textgateCreateRequire(import.meta.url);";
+
+/** Used only with context textgate:bundling=stub (infra tests); `cdk synth` bundles for real. */
+const STUB_CODE =
+  "exports.handler = async () => { throw new Error('textgate: stub bundle, not deployable'); };";
+
+/**
+ * One Lambda function per catalogue entry: nodejs22.x on arm64, its own role (no managed policies),
+ * its own KMS-encrypted log group with retention, X-Ray active, env only for what it is granted.
+ */
+export class FunctionsConstruct extends Construct {
+  readonly functions: ReadonlyMap<string, lambda.Function>;
+
+  constructor(scope: Construct, id: string, props: FunctionsConstructProps) {
+    super(scope, id);
+    if (props.bundling === "esbuild") assertEntriesExist(props.projectRoot, props.specs);
+    const functions = new Map<string, lambda.Function>();
+    for (const spec of props.specs) functions.set(spec.id, this.createFunction(props, spec));
+    this.functions = functions;
+  }
+
+  fn(id: string): lambda.Function {
+    const found = this.functions.get(id);
+    if (!found) throw new Error(`functions: unknown function "${id}"`);
+    return found;
+  }
+
+  private createFunction(props: FunctionsConstructProps, spec: FunctionSpec): lambda.Function {
+    const functionName = physicalName(props.stage, spec.id);
+    const logGroup = new logs.LogGroup(this, `Logs-${spec.id}`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: props.logRetention,
+      encryptionKey: props.logKey,
+    });
+    const role = new iam.Role(this, `Role-${spec.id}`, {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: cfnDescription(`textgate ${props.stage} ${spec.id}: ${spec.purpose}`),
+    });
+    // Inline instead of AWSLambdaBasicExecutionRole: write to this function's log group only.
+    logGroup.grantWrite(role);
+
+    const environment: Record<string, string> = {
+      [envNames.stage]: props.stage,
+      POWERTOOLS_SERVICE_NAME: `textgate-${spec.id}`,
+      POWERTOOLS_METRICS_NAMESPACE: "Textgate",
+      ...(spec.environment ?? {}),
+      ...applyGrants(role, spec.grants, props.targets),
+    };
+    const common = {
+      functionName,
+      description: cfnDescription(spec.purpose),
+      runtime: RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      role,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment,
+    } satisfies Partial<lambda.FunctionProps>;
+
+    const fn =
+      props.bundling === "stub"
+        ? new lambda.Function(this, `Fn-${spec.id}`, {
+            ...common,
+            code: lambda.Code.fromInline(STUB_CODE),
+            handler: "index.handler",
+          })
+        : new nodejs.NodejsFunction(this, `Fn-${spec.id}`, {
+            ...common,
+            entry: join(props.projectRoot, spec.entry),
+            handler: "handler",
+            projectRoot: props.projectRoot,
+            depsLockFilePath: join(props.projectRoot, "package-lock.json"),
+            bundling: bundlingOptions(props.projectRoot),
+          });
+    fn.node.addDependency(logGroup);
+    acknowledgeFunctionFindings(fn, role, spec, props.targets);
+    return fn;
+  }
+}
+
+/** IAM and Lambda descriptions accept Latin-1 only and 256 characters (catalogue prose may use →). */
+function cfnDescription(text: string): string {
+  return text
+    .replaceAll("→", "->")
+    .replace(/[^\t\n\r\x20-\x7E\xA1-\xFF]/g, "?")
+    .slice(0, 256);
+}
+
+/** Fails before any bundling starts, naming every missing handler at once. */
+function assertEntriesExist(projectRoot: string, specs: readonly FunctionSpec[]): void {
+  const missing = specs.filter((spec) => !existsSync(join(projectRoot, spec.entry)));
+  if (missing.length === 0) return;
+  const list = missing.map((spec) => `  - ${spec.id}: ${spec.entry}`).join("\n");
+  throw new Error(
+    `functions: cannot bundle, the catalogue (lib/catalog) lists handlers that do not exist yet:\n${list}\n` +
+      "Write the handler or remove the catalogue entry. (Infra tests stub code with -c textgate:bundling=stub.)",
+  );
+}
+
+/**
+ * Bundles everything, AWS SDK v3 included: the SDK in the managed runtime changes under us without
+ * notice, while a bundled, minified, tree-shaken SDK is the exact version the tests ran against and
+ * its cold-start cost is fixed and measurable. No source maps at runtime: NODE_OPTIONS=
+ * --enable-source-maps costs start-up time on every cold start.
+ */
+export function bundlingOptions(projectRoot: string): nodejs.BundlingOptions {
+  return {
+    format: nodejs.OutputFormat.ESM,
+    target: "node22",
+    mainFields: ["module", "main"],
+    banner: ESM_REQUIRE_BANNER,
+    minify: true,
+    sourceMap: false,
+    bundleAwsSDK: true,
+    externalModules: [],
+    forceDockerBundling: false,
+    tsconfig: join(projectRoot, "tsconfig.json"),
+    logLevel: nodejs.LogLevel.WARNING,
+  };
+}
+
+function acknowledgeFunctionFindings(
+  fn: lambda.Function,
+  role: iam.Role,
+  spec: FunctionSpec,
+  targets: GrantTargets,
+): void {
+  acknowledge(fn, [
+    {
+      id: "Serverless-LambdaDLQ",
+      reason:
+        "Invoked synchronously (API Gateway proxy, REQUEST authorizer, CDK custom-resource provider) or by an SQS event-source mapping, never asynchronously: a function DLQ only catches async invocations. SQS failures land in the queue's own DLQ.",
+    },
+    {
+      id: "AwsSolutions-L1",
+      reason:
+        "Pinned to nodejs22.x on purpose: the bundle targets node22 and the test suite runs on that major; moving to a newer runtime is its own tested change.",
+    },
+    {
+      id: "Serverless-LambdaLatestVersion",
+      reason:
+        "Pinned to nodejs22.x on purpose: the bundle targets node22 and the test suite runs on that major; moving to a newer runtime is its own tested change.",
+    },
+  ]);
+  const iam5: Acknowledgment[] = [
+    {
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "X-Ray active tracing: xray:PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so AWS requires Resource '*' for them (test/infra asserts '*' carries no other action).",
+    },
+  ];
+  for (const tableId of Object.keys(spec.grants.tables ?? {})) {
+    const table = targets.data.table(tableId);
+    const logicalId = Stack.of(table).resolve((table.node.defaultChild as CfnElement).logicalId) as string;
+    iam5.push({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+      reason: `Queries on the GSIs of the granted table "${tableId}": index ARNs are <table ARN>/index/<name>, so this wildcard reaches only that table's indexes, with the same actions as the table grant.`,
+    });
+  }
+  if (grantsUseKeyWildcards(spec.grants)) {
+    const reason =
+      "Writing to the CMK-encrypted tables / sending to the CMK-encrypted queues this function is granted needs the data key's GenerateDataKey*/ReEncrypt* (CDK grantWriteData/grantSendMessages); the statement is scoped to the one data-key ARN.";
+    iam5.push({ id: "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason });
+    iam5.push({ id: "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", reason });
+  }
+  acknowledge(role, iam5);
+}

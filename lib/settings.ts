@@ -1,0 +1,57 @@
+import type { Node } from "constructs";
+
+/** How Lambda code is produced. `stub` exists only so infra tests skip esbuild; `cdk synth` always bundles. */
+export type BundlingMode = "esbuild" | "stub";
+
+/** Deployment settings read from CDK context (`-c key=value` or cdk.json). No lookups: synth works offline. */
+export interface TextgateSettings {
+  readonly stage: string;
+  readonly region: string;
+  /** DynamoDB global-table replica region (disaster recovery); unset = single region. */
+  readonly replicaRegion?: string;
+  /** Optional custom domain for the API; needs certificateArn (ACM, same region). */
+  readonly domainName?: string;
+  readonly certificateArn?: string;
+  readonly bundling: BundlingMode;
+}
+
+const STAGE = /^[a-z][a-z0-9-]{1,15}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+function optionalString(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") throw new Error(`context ${key} must be a string`);
+  return value;
+}
+
+export function readSettings(node: Node): TextgateSettings {
+  const stage = optionalString(node, "stage") ?? "prod";
+  const region = optionalString(node, "region") ?? "eu-central-1";
+  const replicaRegion = optionalString(node, "replicaRegion");
+  const domainName = optionalString(node, "domainName");
+  const certificateArn = optionalString(node, "certificateArn");
+  const bundling = optionalString(node, "textgate:bundling") ?? "esbuild";
+  if (!STAGE.test(stage)) throw new Error(`context stage "${stage}" must match ${STAGE}`);
+  for (const [key, value] of [
+    ["region", region],
+    ["replicaRegion", replicaRegion],
+  ] as const) {
+    if (value !== undefined && !REGION.test(value))
+      throw new Error(`context ${key} "${value}" is not a region`);
+  }
+  if (replicaRegion === region) throw new Error("context replicaRegion must differ from region");
+  if ((domainName === undefined) !== (certificateArn === undefined)) {
+    throw new Error("context domainName and certificateArn go together: set both or neither");
+  }
+  if (bundling !== "esbuild" && bundling !== "stub") {
+    throw new Error(`context textgate:bundling must be "esbuild" or "stub", got "${bundling}"`);
+  }
+  return {
+    stage,
+    region,
+    bundling,
+    ...(replicaRegion ? { replicaRegion } : {}),
+    ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
+  };
+}

@@ -1,0 +1,95 @@
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { ApiConstruct } from "./api-construct.ts";
+import { BootstrapConstruct } from "./bootstrap-construct.ts";
+import { type Catalog, catalog as defaultCatalog } from "./catalog/index.ts";
+import { DataConstruct } from "./data-construct.ts";
+import { FunctionsConstruct } from "./functions-construct.ts";
+import { MessagingConstruct } from "./messaging-construct.ts";
+import { MonitoringConstruct } from "./monitoring-construct.ts";
+import type { TextgateSettings } from "./settings.ts";
+
+export interface TextgateStackProps extends StackProps {
+  readonly settings: TextgateSettings;
+  readonly projectRoot: string;
+  /** Defaults to THE catalogue; tests may pass a variant. */
+  readonly catalog?: Catalog;
+}
+
+/** Catalogue id of the Lambda REQUEST authorizer. */
+export const AUTHORIZER_FUNCTION_ID = "authorizer";
+/** Catalogue id of the deploy-time bootstrap function (custom resource), if the catalogue has one. */
+export const BOOTSTRAP_FUNCTION_ID = "bootstrap";
+
+/** Composes the capability constructs; every resource comes from lib/catalog. cdk-nag runs in bin/. */
+export class TextgateStack extends Stack {
+  readonly data: DataConstruct;
+  readonly messaging: MessagingConstruct;
+  readonly functions: FunctionsConstruct;
+  readonly api: ApiConstruct;
+  readonly monitoring: MonitoringConstruct;
+  readonly bootstrap?: BootstrapConstruct;
+
+  constructor(scope: Construct, id: string, props: TextgateStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const catalog = props.catalog ?? defaultCatalog;
+    const logRetention =
+      settings.stage === "prod" ? logs.RetentionDays.THREE_MONTHS : logs.RetentionDays.ONE_MONTH;
+
+    this.data = new DataConstruct(this, "Data", {
+      stage: settings.stage,
+      keys: catalog.keys,
+      tables: catalog.tables,
+      ...(settings.replicaRegion ? { replicaRegion: settings.replicaRegion } : {}),
+    });
+    this.messaging = new MessagingConstruct(this, "Messaging", {
+      stage: settings.stage,
+      queues: catalog.queues,
+      key: this.data.dataKey,
+    });
+    this.functions = new FunctionsConstruct(this, "Functions", {
+      stage: settings.stage,
+      specs: catalog.functions,
+      targets: { data: this.data, messaging: this.messaging },
+      logKey: this.data.dataKey,
+      logRetention,
+      bundling: settings.bundling,
+      projectRoot: props.projectRoot,
+    });
+    this.messaging.connectConsumers((fnId) => this.functions.fn(fnId));
+    this.api = new ApiConstruct(this, "Api", {
+      stage: settings.stage,
+      routes: catalog.routes,
+      functionById: (fnId) => this.functions.fn(fnId),
+      authorizerFunction: AUTHORIZER_FUNCTION_ID,
+      logKey: this.data.dataKey,
+      logRetention,
+      stageThrottle: { rateLimit: 200, burstLimit: 400 },
+      perKeyThrottle: { rateLimit: 50, burstLimit: 100 },
+      ...(settings.domainName && settings.certificateArn
+        ? { customDomain: { domainName: settings.domainName, certificateArn: settings.certificateArn } }
+        : {}),
+    });
+    if (this.functions.functions.has(BOOTSTRAP_FUNCTION_ID)) {
+      this.bootstrap = new BootstrapConstruct(this, "Bootstrap", {
+        stage: settings.stage,
+        handler: this.functions.fn(BOOTSTRAP_FUNCTION_ID),
+        logKey: this.data.dataKey,
+        logRetention,
+      });
+    }
+    this.monitoring = new MonitoringConstruct(this, "Monitoring", {
+      stage: settings.stage,
+      key: this.data.dataKey,
+      api: this.api.api,
+      functions: this.functions.functions,
+      queues: this.messaging.queues,
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.api.url });
+    new CfnOutput(this, "UsagePlanId", { value: this.api.usagePlan.usagePlanId });
+    new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
+  }
+}

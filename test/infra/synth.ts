@@ -1,0 +1,86 @@
+import { resolve } from "node:path";
+import { App, type CfnElement, type PolicyViolation, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import type { IConstruct } from "constructs";
+import { nagPacks } from "../../lib/nag.ts";
+import { readSettings } from "../../lib/settings.ts";
+import { TextgateStack } from "../../lib/textgate-stack.ts";
+
+export const projectRoot = resolve(import.meta.dirname, "../..");
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: TextgateStack;
+  readonly template: Template;
+}
+
+/**
+ * Builds the real stack from THE catalogue. Code is stubbed (context textgate:bundling=stub) so tests
+ * skip esbuild, and CDK's built-in CloudFormation schema validation is off (slow): `cdk synth` in
+ * .ci/run bundles every function for real and runs that validation.
+ */
+export function synthStack(context: Record<string, string> = {}): Synthesized {
+  const app = new App({
+    builtinCloudFormationValidation: false,
+    context: { "textgate:bundling": "stub", ...context },
+  });
+  const settings = readSettings(app.node);
+  const stack = new TextgateStack(app, "Textgate-test", {
+    env: { account: "123456789012", region: settings.region },
+    settings,
+    projectRoot,
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** Unacknowledged cdk-nag findings (AwsSolutions + Serverless) of one severity. */
+export function nagViolations(scope: IConstruct, severity: "error" | "warning"): PolicyViolation[] {
+  return nagPacks()
+    .flatMap((pack) => pack.validateScope(scope).violations)
+    .filter((violation) => violation.severity === severity);
+}
+
+export const logicalId = (construct: IConstruct): string => {
+  const element = (construct.node.defaultChild ?? construct) as CfnElement;
+  return Stack.of(construct).resolve(element.logicalId) as string;
+};
+
+/** logical id → "table:accounts", "queue:sms-otp", "dlq:sms-otp", "key:data", "logs:send", ... */
+export function resourceLabels(stack: TextgateStack): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const [id, table] of stack.data.tables) labels.set(logicalId(table), `table:${id}`);
+  for (const [id, key] of stack.data.keys) labels.set(logicalId(key), `key:${id}`);
+  for (const [id, pair] of stack.messaging.queues) {
+    labels.set(logicalId(pair.queue), `queue:${id}`);
+    labels.set(logicalId(pair.dlq), `dlq:${id}`);
+  }
+  for (const [id, fn] of stack.functions.functions) {
+    labels.set(logicalId(fn), `function:${id}`);
+    const logGroup = fn.node.scope?.node.tryFindChild(`Logs-${id}`);
+    if (logGroup) labels.set(logicalId(logGroup), `logs:${id}`);
+  }
+  return labels;
+}
+
+/** Every logical id referenced (Ref / Fn::GetAtt) anywhere inside a template fragment. */
+export function referencedIds(fragment: unknown, out: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(fragment)) {
+    for (const item of fragment) referencedIds(item, out);
+  } else if (fragment !== null && typeof fragment === "object") {
+    for (const [key, value] of Object.entries(fragment)) {
+      if (key === "Ref" && typeof value === "string") out.add(value);
+      else if (key === "Fn::GetAtt" && Array.isArray(value) && typeof value[0] === "string")
+        out.add(value[0]);
+      else referencedIds(value, out);
+    }
+  }
+  return out;
+}
+
+export interface PolicyStatementJson {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+export const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
