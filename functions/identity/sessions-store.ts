@@ -61,7 +61,7 @@ export async function createSession(session: SessionRecord, refreshHash: string)
         {
           Put: {
             TableName: table,
-            Item: { ...refreshKey(refreshHash), ...refresh },
+            Item: { ...refresh, ...refreshKey(refreshHash) },
             ConditionExpression: "attribute_not_exists(pk)",
           },
         },
@@ -190,11 +190,17 @@ export async function rotateRefreshToken(
   }
   const session = await getSession(old.accountId, old.sessionId, now);
   if (session?.status !== "active") return { kind: "invalid" };
-  const next: RefreshRecord = { ...old, status: "active", expiresAt: session.expiresAt };
+  const next: RefreshRecord = {
+    accountId: old.accountId,
+    userId: old.userId,
+    sessionId: old.sessionId,
+    status: "active",
+    expiresAt: session.expiresAt,
+  };
   await dynamoClient().send(
     new PutCommand({
       TableName: table,
-      Item: { ...refreshKey(newHash), ...next },
+      Item: { ...next, ...refreshKey(newHash) },
       ConditionExpression: "attribute_not_exists(pk)",
     }),
   );

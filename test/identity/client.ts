@@ -19,9 +19,13 @@ export interface ApiClient {
   call(method: string, path: string, options?: { body?: unknown; token?: string }): Promise<Reply>;
 }
 
-export const randomLoopback = (): string => `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+export const randomLoopback = (): string =>
+  `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 
-export function apiClient(baseUrl: string = inject("apiUrl"), sourceIp: string = randomLoopback()): ApiClient {
+export function apiClient(
+  baseUrl: string = inject("apiUrl"),
+  sourceIp: string = randomLoopback(),
+): ApiClient {
   const base = new URL(baseUrl);
   return {
     sourceIp,
@@ -67,7 +71,8 @@ export function apiClient(baseUrl: string = inject("apiUrl"), sourceIp: string =
   };
 }
 
-export const uniqueEmail = (label: string): string => `${label}.${randomBytes(5).toString("hex")}@example.test`;
+export const uniqueEmail = (label: string): string =>
+  `${label}.${randomBytes(5).toString("hex")}@example.test`;
 /** 24 random characters: strong, never in a blocklist, never containing the email. */
 export const strongPassword = (): string => randomBytes(18).toString("base64url");
 
@@ -88,12 +93,17 @@ export async function signIn(client: ApiClient, email: string, password: string)
 export async function createUser(client: ApiClient, adminToken: string, role: string) {
   const email = uniqueEmail(role);
   const password = strongPassword();
-  const invite = await client.call("POST", "/v1/account/invitations", { token: adminToken, body: { email, role } });
-  if (invite.status !== 201) throw new Error(`invite failed: ${invite.status} ${JSON.stringify(invite.body)}`);
+  const invite = await client.call("POST", "/v1/account/invitations", {
+    token: adminToken,
+    body: { email, role },
+  });
+  if (invite.status !== 201)
+    throw new Error(`invite failed: ${invite.status} ${JSON.stringify(invite.body)}`);
   const accept = await client.call("POST", "/v1/account/invitations/accept", {
     body: { token: invite.body.token, password },
   });
-  if (accept.status !== 201) throw new Error(`accept failed: ${accept.status} ${JSON.stringify(accept.body)}`);
+  if (accept.status !== 201)
+    throw new Error(`accept failed: ${accept.status} ${JSON.stringify(accept.body)}`);
   const tokens = await signIn(client, email, password);
   return { email, password, userId: accept.body.userId as string, ...tokens };
 }
