@@ -12,17 +12,22 @@ const home = process.env.TEXTGATE_HOME ?? ".textgate";
 let platform: LocalPlatform | undefined;
 let stopping = false;
 
+/**
+ * Ctrl-C reaches npm, tsx and this process at once, so repeated signals are expected: the first
+ * starts a clean stop (java included) and exits 0, later ones are ignored. A stop that hangs is cut
+ * short; the exit hook in cleanup.ts still kills java then.
+ */
 async function shutdown(): Promise<void> {
-  if (stopping) {
-    process.exit(1); // a second Ctrl-C while stopping: give up waiting
-  }
+  if (stopping) return;
   stopping = true;
+  setTimeout(() => process.exit(1), 15_000).unref();
   await platform?.stop();
   process.exit(0);
 }
 
 process.on("SIGINT", () => void shutdown());
 process.on("SIGTERM", () => void shutdown());
+process.on("SIGHUP", () => void shutdown());
 
 function failureLine(error: unknown): string {
   if (error instanceof LocalStartError) return error.message;

@@ -19,6 +19,10 @@ export interface TtlSweeperOptions {
   readonly tables: readonly SweptTable[];
   readonly intervalSeconds?: number;
   readonly now?: () => number;
+  /** Lets tests wrap the client (e.g. to change an item between scan and delete). */
+  readonly client?: DynamoDBClient;
+  /** Items per Scan page (DynamoDB's 1 MB page when unset). */
+  readonly pageSize?: number;
   readonly onError?: (message: string, error: unknown) => void;
 }
 
@@ -29,7 +33,7 @@ export interface RunningSweeper {
 }
 
 export function startTtlSweeper(options: TtlSweeperOptions): RunningSweeper {
-  const raw = new DynamoDBClient({});
+  const raw = options.client ?? new DynamoDBClient({});
   const client = DynamoDBDocumentClient.from(raw);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const onError =
@@ -57,6 +61,7 @@ export function startTtlSweeper(options: TtlSweeperOptions): RunningSweeper {
           ExpressionAttributeNames: { "#ttl": ttl, ...Object.fromEntries(keys.map((k, i) => [`#k${i}`, k])) },
           ExpressionAttributeValues: values,
           ExclusiveStartKey: startKey,
+          ...(options.pageSize ? { Limit: options.pageSize } : {}),
         }),
       );
       for (const item of page.Items ?? []) {
@@ -106,7 +111,7 @@ export function startTtlSweeper(options: TtlSweeperOptions): RunningSweeper {
     stop: async () => {
       clearInterval(timer);
       await running?.catch(() => 0);
-      client.destroy();
+      if (!options.client) client.destroy();
     },
   };
 }

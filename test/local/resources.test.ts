@@ -1,0 +1,80 @@
+import { randomBytes } from "node:crypto";
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { beforeAll, describe, expect, test } from "vitest";
+import { catalog, envNames, physicalName, type TableSpec } from "../../lib/catalog/index.ts";
+import { createResources, ensureQueue, ensureTable } from "../../local/resources.ts";
+import { useLocalPlatformEnv } from "../support/env.ts";
+
+const env = useLocalPlatformEnv();
+let dynamo: DynamoDBClient;
+let sqs: SQSClient;
+beforeAll(() => {
+  dynamo = new DynamoDBClient({});
+  sqs = new SQSClient({});
+});
+
+describe("catalogue resources in the emulators", () => {
+  test("every catalogue table exists with its keys, indexes and TTL, named in env", async () => {
+    for (const table of catalog.tables) {
+      const name = env[envNames.table(table.id)];
+      expect(name).toBe(physicalName("local", table.id));
+      const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+      expect(Table?.KeySchema?.map((k) => k.AttributeName)).toEqual([
+        table.partitionKey,
+        ...(table.sortKey ? [table.sortKey] : []),
+      ]);
+      expect((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName).sort()).toEqual(
+        (table.indexes ?? []).map((i) => i.name).sort(),
+      );
+      if (table.ttlAttribute) {
+        const ttl = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: name }));
+        expect(ttl.TimeToLiveDescription).toMatchObject({
+          TimeToLiveStatus: "ENABLED",
+          AttributeName: table.ttlAttribute,
+        });
+      }
+    }
+  });
+
+  test("every catalogue queue has its visibility, retention and a DLQ redrive", async () => {
+    for (const queue of catalog.queues) {
+      const url = env[envNames.queueUrl(queue.id)] as string;
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }),
+      );
+      expect(Attributes?.VisibilityTimeout).toBe(String(queue.visibilityTimeoutSeconds));
+      expect(Attributes?.MessageRetentionPeriod).toBe(String(queue.retentionDays * 86_400));
+      const redrive = JSON.parse(Attributes?.RedrivePolicy ?? "{}") as Record<string, unknown>;
+      expect(Number(redrive.maxReceiveCount)).toBe(queue.maxReceiveCount);
+      expect(redrive.deadLetterTargetArn).toMatch(new RegExp(`:${physicalName("local", queue.id)}-dlq$`));
+    }
+  });
+
+  test("creating everything again is harmless (second start with --persist)", async () => {
+    const again = await createResources({ stage: "local" });
+    for (const [name, value] of Object.entries(again.env)) expect(env[name]).toBe(value);
+  });
+
+  test("a persisted table from an older catalogue gains a newly added index", async () => {
+    const name = `textgate-test-gsi-${randomBytes(4).toString("hex")}`;
+    const before: TableSpec = { id: "t", purpose: "test", partitionKey: "pk", ttlAttribute: "expiresAt" };
+    await ensureTable(dynamo, before, name);
+    await ensureTable(dynamo, { ...before, indexes: [{ name: "byRef", partitionKey: "ref" }] }, name);
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(["byRef"]);
+  });
+
+  test("queue ids map to URLs the SDK can use directly", async () => {
+    const queue = await ensureQueue(
+      sqs,
+      { id: "x", purpose: "test", visibilityTimeoutSeconds: 5, maxReceiveCount: 1, retentionDays: 1 },
+      `textgate-test-url-${randomBytes(4).toString("hex")}`,
+    );
+    expect(new URL(queue.url).host).toBe(new URL(sqsEndpoint()).host);
+  });
+});
+
+function sqsEndpoint(): string {
+  return env.AWS_ENDPOINT_URL_SQS as string;
+}

@@ -1,0 +1,175 @@
+import { createHash, randomBytes } from "node:crypto";
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { SQSEvent, SQSRecord } from "aws-lambda";
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { FunctionSpec, QueueSpec } from "../../lib/catalog/index.ts";
+import type { LambdaHandler } from "../../local/lambda-runtime.ts";
+import { ensureQueue, type LocalQueue } from "../../local/resources.ts";
+import { type RunningPollers, startSqsPollers } from "../../local/sqs-poller.ts";
+import { useLocalPlatformEnv } from "../support/env.ts";
+
+useLocalPlatformEnv();
+let sqs: SQSClient;
+beforeAll(() => {
+  sqs = new SQSClient({});
+});
+
+const consumerFn: FunctionSpec = {
+  id: "consumer",
+  purpose: "test",
+  entry: "test/consumer.ts",
+  memoryMb: 128,
+  timeoutSeconds: 5,
+  grants: {},
+};
+
+/** A test queue made by the same resource code as the platform's, with short numbers. */
+async function testQueue(maxReceiveCount: number): Promise<LocalQueue> {
+  const spec: QueueSpec = {
+    id: "test",
+    purpose: "test",
+    visibilityTimeoutSeconds: 1,
+    maxReceiveCount,
+    retentionDays: 1,
+    consumer: { function: "consumer", batchSize: 10, maxBatchingWindowSeconds: 0 },
+  };
+  return ensureQueue(sqs, spec, `textgate-test-${randomBytes(5).toString("hex")}`);
+}
+
+let pollers: RunningPollers | undefined;
+afterEach(async () => {
+  await pollers?.stop();
+  pollers = undefined;
+});
+
+function poll(queue: LocalQueue, handler: LambdaHandler): void {
+  pollers = startSqsPollers({
+    queues: [{ id: "test", url: queue.url, arn: queue.arn, consumer: queue.spec.consumer as never }],
+    stage: "test",
+    functions: [consumerFn],
+    loader: async () => handler,
+    waitTimeSeconds: 1,
+    onError: () => {},
+  });
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function visibleAndInFlight(url: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
+  );
+}
+
+describe("SQS event-source mapping", () => {
+  test("records are shaped like Lambda's SQS event", async () => {
+    const queue = await testQueue(3);
+    const seen: SQSRecord[] = [];
+    poll(queue, async (event) => {
+      seen.push(...(event as SQSEvent).Records);
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queue.url,
+        MessageBody: '{"hello":"world"}',
+        MessageAttributes: { kind: { DataType: "String", StringValue: "otp" } },
+      }),
+    );
+    await until(() => seen.length === 1, "the record");
+    const record = seen[0] as SQSRecord;
+    expect(record).toMatchObject({
+      body: '{"hello":"world"}',
+      eventSource: "aws:sqs",
+      eventSourceARN: queue.arn,
+      awsRegion: "eu-central-1",
+      md5OfBody: createHash("md5").update('{"hello":"world"}').digest("hex"),
+      messageAttributes: {
+        kind: { stringValue: "otp", stringListValues: [], binaryListValues: [], dataType: "String" },
+      },
+    });
+    expect(record.attributes.ApproximateReceiveCount).toBe("1");
+    expect(record.attributes.SentTimestamp).toMatch(/^\d+$/);
+    expect(record.messageId).not.toBe("");
+    expect(record.receiptHandle).not.toBe("");
+  });
+
+  test("partial batch failure: successes are deleted, the failed message is redelivered", async () => {
+    const queue = await testQueue(5);
+    const deliveries = new Map<string, number>();
+    poll(queue, async (event) => {
+      const failures = [];
+      for (const record of (event as SQSEvent).Records) {
+        const count = (deliveries.get(record.body) ?? 0) + 1;
+        deliveries.set(record.body, count);
+        if (record.body === "flaky" && count === 1) failures.push({ itemIdentifier: record.messageId });
+      }
+      return { batchItemFailures: failures };
+    });
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: ["ok-1", "flaky", "ok-2"].map((body, i) => ({ Id: String(i), MessageBody: body })),
+      }),
+    );
+    await until(() => deliveries.get("flaky") === 2, "the failed message to come back");
+    await until(async () => (await visibleAndInFlight(queue.url)) === 0, "the queue to drain");
+    expect(deliveries.get("ok-1")).toBe(1);
+    expect(deliveries.get("ok-2")).toBe(1);
+  });
+
+  test("a handler that throws deletes nothing: the whole batch comes back", async () => {
+    const queue = await testQueue(5);
+    let calls = 0;
+    poll(queue, async (event) => {
+      calls++;
+      if (calls === 1) throw new Error("boom");
+      expect((event as SQSEvent).Records[0]?.attributes.ApproximateReceiveCount).toBe("2");
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: "again" }));
+    await until(() => calls >= 2, "the redelivery");
+    await until(async () => (await visibleAndInFlight(queue.url)) === 0, "the queue to drain");
+  });
+
+  test("a message that always fails ends in the DLQ after maxReceiveCount receives", async () => {
+    const maxReceiveCount = 2;
+    const queue = await testQueue(maxReceiveCount);
+    let attempts = 0;
+    poll(queue, async (event) => ({
+      batchItemFailures: (event as SQSEvent).Records.map((r) => {
+        attempts++;
+        return { itemIdentifier: r.messageId };
+      }),
+    }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: "poison" }));
+    const dead: string[] = [];
+    await until(async () => {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.dlqUrl, WaitTimeSeconds: 1 }),
+      );
+      dead.push(...(Messages ?? []).map((m) => m.Body ?? ""));
+      return dead.length > 0;
+    }, "the message in the DLQ");
+    expect(dead).toEqual(["poison"]);
+    expect(attempts).toBe(maxReceiveCount);
+    expect(await visibleAndInFlight(queue.url)).toBe(0);
+  });
+});
