@@ -34,6 +34,12 @@ export interface CarrierSimOptions {
   readonly dlrSecret?: string;
   /** Random source for failureRate (tests pass a seeded one). */
   readonly random?: () => number;
+  /**
+   * Register the simulator as a carrier route (accounts table; needs the platform env). Default:
+   * when `dlrUrl` names a carrier DLR route (…/v1/carriers/<id>/dlr), register as <id> serving every
+   * destination — that is how the local platform starts it. `false` never registers.
+   */
+  readonly register?: { readonly carrierId: string; readonly prefixes?: readonly string[] } | false;
 }
 
 export interface OutboxEntry {
@@ -120,6 +126,15 @@ function parseSubmit(raw: string): SubmitBody | undefined {
   } catch {
     return undefined;
   }
+}
+
+function registrationFor(
+  options: CarrierSimOptions,
+): { carrierId: string; prefixes?: readonly string[] } | undefined {
+  if (options.register === false) return undefined;
+  if (options.register) return options.register;
+  const match = options.dlrUrl ? /\/v1\/carriers\/([a-z0-9-]+)\/dlr$/.exec(options.dlrUrl) : null;
+  return match?.[1] ? { carrierId: match[1] } : undefined;
 }
 
 export async function startCarrierSim(options: CarrierSimOptions = {}): Promise<CarrierSimHandle> {
@@ -253,9 +268,30 @@ export async function startCarrierSim(options: CarrierSimOptions = {}): Promise<
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  const registration = registrationFor(options);
+  if (registration) {
+    try {
+      const { registerCarrier } = await import("../../functions/carriers/store.ts");
+      await registerCarrier({
+        carrierId: registration.carrierId,
+        name: "Local carrier simulator",
+        baseUrl: url,
+        prefixes: registration.prefixes ?? [""],
+        priority: 100,
+        apiToken,
+        dlrSecret,
+        ...(options.dlrUrl ? { dlrUrl: options.dlrUrl } : {}),
+      });
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+  }
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     apiToken,
     dlrSecret,
     outbox,
