@@ -1,0 +1,120 @@
+/**
+ * Helpers for verify tests: unique numbers (so tests never share limits or fraud counters) and
+ * use-case deps wired to the real emulators with an injected clock. Only the SMS port is replaced:
+ * it captures the text, so a test can read its code without the carrier simulator.
+ */
+import { randomBytes, randomInt } from "node:crypto";
+import { dynamoAuditLog } from "../../functions/audit/store.ts";
+import { fieldCipher } from "../../functions/shared/crypto.ts";
+import { hasher } from "../../functions/shared/secrets.ts";
+import { defaultFraudPolicy, type FraudPolicy } from "../../functions/verify/fraud-guard.ts";
+import { dynamoFraudCounters } from "../../functions/verify/fraud-store.ts";
+import { slidingLimiter } from "../../functions/verify/limits.ts";
+import type { VerifyDeps, VerifyMetrics } from "../../functions/verify/ports.ts";
+import { dynamoVerificationStore } from "../../functions/verify/store.ts";
+
+const digits = (count: number): string => String(randomInt(0, 10 ** count)).padStart(count, "0");
+
+/** A random Estonian mobile number (+372 5xxx xxxx). */
+export const estonianMobile = (): string => `+3725${digits(7)}`;
+
+/** A random Latvian mobile prefix (+371 26..29 xx); numbers below it share its 7-digit fraud prefix. */
+export const latvianPrefix = (): string => `+3712${randomInt(6, 10)}${digits(2)}`;
+export const numberUnder = (prefix: string): string => `${prefix}${digits(12 - prefix.length)}`;
+
+export const testAccountId = (): string => `acc_test${randomBytes(8).toString("hex")}`;
+
+export interface SentText {
+  readonly to: string;
+  readonly text: string;
+}
+
+/** The code in an OTP text (the only run of 6-10 digits in our templates). */
+export function codeIn(text: string | undefined): string {
+  const match = /\b([0-9]{6,10})\b/.exec(text ?? "");
+  if (!match?.[1]) throw new Error("no code in the text");
+  return match[1];
+}
+
+export interface TestClock {
+  now(): Date;
+  advance(seconds: number): void;
+}
+
+export function testClock(start = new Date()): TestClock {
+  let at = start.getTime();
+  return {
+    now: () => new Date(at),
+    advance: (seconds) => {
+      at += seconds * 1000;
+    },
+  };
+}
+
+export interface Harness {
+  readonly deps: VerifyDeps;
+  readonly clock: TestClock;
+  readonly sent: SentText[];
+  readonly metrics: { name: string; country: string; value?: number }[];
+  lastCodeTo(to: string): string;
+}
+
+export function verifyHarness(
+  overrides: { fraudPolicy?: FraudPolicy; countries?: readonly string[]; start?: Date } = {},
+): Harness {
+  const clock = testClock(overrides.start);
+  const sent: SentText[] = [];
+  const recorded: { name: string; country: string; value?: number }[] = [];
+  const metrics: VerifyMetrics = {
+    sent: (country) => recorded.push({ name: "sent", country }),
+    approved: (country) => recorded.push({ name: "approved", country }),
+    blocked: (country) => recorded.push({ name: "blocked", country }),
+    conversion: (country, value) => recorded.push({ name: "conversion", country, value }),
+    prefixConversionLow: (country) => recorded.push({ name: "prefixConversionLow", country }),
+  };
+  const fraudPolicy = overrides.fraudPolicy ?? defaultFraudPolicy;
+  const deps: VerifyDeps = {
+    clock,
+    store: dynamoVerificationStore(),
+    hasher: hasher(),
+    cipher: fieldCipher(),
+    limiter: slidingLimiter(clock),
+    fraudCounters: dynamoFraudCounters(fraudPolicy.windowSeconds),
+    fraudPolicy,
+    allowedCountries: async () => overrides.countries ?? ["EE", "LV"],
+    sendOtpSms: async ({ to, text }) => {
+      sent.push({ to, text });
+      return { messageId: `msg_fake${sent.length}` };
+    },
+    audit: dynamoAuditLog(clock),
+    metrics,
+    settings: { defaultExpirySeconds: 600, maxCheckAttempts: 5, graceSeconds: 24 * 3600, requireTls: false },
+  };
+  return {
+    deps,
+    clock,
+    sent,
+    metrics: recorded,
+    lastCodeTo: (to) => codeIn([...sent].reverse().find((s) => s.to === to)?.text),
+  };
+}
+
+/** Runs a promise expected to fail with a DomainError and returns it. */
+export async function domainError(promise: Promise<unknown>): Promise<{
+  slug: string;
+  extensions: Record<string, unknown>;
+  headers: Record<string, string>;
+}> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as {
+      slug?: string;
+      extensions?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    };
+    if (!e.slug) throw error;
+    return { slug: e.slug, extensions: e.extensions ?? {}, headers: e.headers ?? {} };
+  }
+  throw new Error("expected a DomainError, but the call succeeded");
+}
