@@ -25,7 +25,7 @@ const destination = z
 
 const text = z
   .string()
-  .min(1, "must not be empty")
+  .min(1, { error: "must not be empty", abort: true })
   .max(MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`)
   .refine((value) => value.trim().length > 0, "must not be blank")
   .superRefine((value, ctx) => {
