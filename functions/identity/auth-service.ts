@@ -197,6 +197,8 @@ export async function sendMfaSms(
   });
   const { verificationId } = await deps.sms.start({
     accountId: user.accountId,
+    userId: user.userId,
+    sourceIp: meta.sourceIp,
     phone,
     requestId: meta.requestId,
   });

@@ -98,6 +98,8 @@ export async function startSmsEnrolment(
   const user = await currentUser(principal);
   const { verificationId } = await deps.sms.start({
     accountId: user.accountId,
+    userId: user.userId,
+    sourceIp: meta.sourceIp,
     phone: input.phone,
     requestId: meta.requestId,
   });

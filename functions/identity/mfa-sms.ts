@@ -1,11 +1,23 @@
 import { DomainError } from "../shared/problem.ts";
+import {
+  checkVerification,
+  defaultVerifyDeps,
+  startVerification,
+  type VerifyDeps,
+} from "../verify/service.ts";
 
 /**
  * SMS second factor through the platform's own Verify flow (the account pays for its users' codes
  * like for any verification). A port, so the identity use cases do not depend on Verify's internals.
  */
 export interface SmsOtp {
-  start(input: { accountId: string; phone: string; requestId: string }): Promise<{ verificationId: string }>;
+  start(input: {
+    accountId: string;
+    userId: string;
+    phone: string;
+    requestId: string;
+    sourceIp?: string;
+  }): Promise<{ verificationId: string }>;
   /** True only for the right code on a live verification; Verify enforces its own attempt limits. */
   check(input: {
     accountId: string;
@@ -25,5 +37,46 @@ export const unavailableSmsOtp: SmsOtp = {
   },
 };
 
-/** The SMS factor as wired today (switches to the Verify use cases when they are available). */
-export const smsOtpFromVerify = (): SmsOtp => unavailableSmsOtp;
+/** Wrong, expired, used-up or unknown verifications all mean "not this code". */
+const NOT_A_MATCH = new Set(["verify-code-incorrect", "verify-not-pending", "not-found"]);
+
+/**
+ * The SMS factor on the Verify use cases: the code goes out as a priority "otp" message with the
+ * "login" template, under the account's country allow-list, fraud guard and send limits; the check
+ * spends Verify's attempts (5), on top of the sign-in challenge's own limit.
+ */
+export function verifySmsOtp(deps: () => VerifyDeps = defaultVerifyDeps): SmsOtp {
+  let verifyDeps: VerifyDeps | undefined;
+  const resolved = (): VerifyDeps => {
+    verifyDeps ??= deps();
+    return verifyDeps;
+  };
+  return {
+    async start({ accountId, phone, requestId, userId, sourceIp }) {
+      const view = await startVerification(
+        {
+          accountId,
+          to: phone,
+          requester: { type: "user", id: userId },
+          template: "login",
+          appName: "Textgate",
+          requestId,
+          ...(sourceIp ? { sourceIp } : {}),
+        },
+        resolved(),
+      );
+      return { verificationId: view.id };
+    },
+    async check({ accountId, verificationId, code }) {
+      try {
+        const view = await checkVerification({ accountId, verificationId, code }, resolved());
+        return view.status === "approved";
+      } catch (error) {
+        if (error instanceof DomainError && NOT_A_MATCH.has(error.slug)) return false;
+        throw error;
+      }
+    },
+  };
+}
+
+export const smsOtpFromVerify = (): SmsOtp => verifySmsOtp();

@@ -1,0 +1,64 @@
+import { randomInt } from "node:crypto";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { demoAccount } from "../support/env.ts";
+import { apiClient, createUser, login, signIn } from "./client.ts";
+
+/** SMS second factor through the platform's own Verify flow; codes are read from the carrier outbox. */
+const client = apiClient();
+let ownerToken: string;
+
+beforeAll(async () => {
+  const demo = demoAccount();
+  ownerToken = (await signIn(client, demo.email, demo.password)).token;
+});
+
+const estonianMobile = (): string => `+3725${String(randomInt(0, 10_000_000)).padStart(7, "0")}`;
+
+/** Waits for the newest text to `to` that differs from `previous`, and returns its digits. */
+async function codeSentTo(to: string, previous?: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const reply = await fetch(`${inject("outboxUrl")}?to=${encodeURIComponent(to)}`);
+    const entries = (await reply.json()) as { text: string }[];
+    const code = /\b(\d{6,10})\b/.exec(entries[0]?.text ?? "")?.[1];
+    if (code && code !== previous) return code;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no SMS code reached ${to}`);
+}
+
+describe("SMS second factor", () => {
+  it("enrols with a code sent by SMS, then signs in with a fresh SMS code", async () => {
+    const user = await createUser(client, ownerToken, "billing");
+    const phone = estonianMobile();
+    const start = await client.call("POST", "/v1/account/mfa/sms", { token: user.token, body: { phone } });
+    expect(start.status, JSON.stringify(start.body)).toBe(202);
+    expect(start.body.to).not.toContain(phone.slice(1, -3));
+    const enrolCode = await codeSentTo(phone);
+    const wrong = await client.call("POST", "/v1/account/mfa/sms/confirm", {
+      token: user.token,
+      body: { code: enrolCode === "000000" ? "111111" : "000000" },
+    });
+    expect(wrong.status).toBe(422);
+    const confirm = await client.call("POST", "/v1/account/mfa/sms/confirm", {
+      token: user.token,
+      body: { code: enrolCode },
+    });
+    expect(confirm.status, JSON.stringify(confirm.body)).toBe(200);
+    expect(confirm.body.recoveryCodes).toHaveLength(10);
+
+    const challenge = await login(client, user.email, user.password);
+    expect(challenge.body).toMatchObject({ mfaRequired: true, methods: expect.arrayContaining(["sms"]) });
+    expect(challenge.body.token).toBeUndefined();
+    const send = await client.call("POST", "/v1/auth/mfa/sms", {
+      body: { challengeId: challenge.body.challengeId },
+    });
+    expect(send.status, JSON.stringify(send.body)).toBe(202);
+    const loginCode = await codeSentTo(phone, enrolCode);
+    const done = await client.call("POST", "/v1/auth/mfa", {
+      body: { challengeId: challenge.body.challengeId, code: loginCode, method: "sms" },
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.token).toBeDefined();
+  });
+});
