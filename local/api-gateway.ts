@@ -4,7 +4,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { PROBLEM_CONTENT_TYPE, type ProblemSlug, problemOf } from "../functions/shared/problem.ts";
+import {
+  PROBLEM_CONTENT_TYPE,
+  type ProblemSlug,
+  problemOf,
+  problemTypes,
+} from "../functions/shared/problem.ts";
 import { catalog, type FunctionSpec, type RouteSpec } from "../lib/catalog/index.ts";
 import { AUTHORIZER_CACHE_TTL_MS, LocalAuthorizer } from "./gateway/authorizer.ts";
 import {
@@ -66,24 +71,33 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * Gateway-made errors, shaped like the deployed gateway responses (lib/gateway-responses.ts): the
+ * problem's title as detail (API Gateway's own message is never echoed for these), the same
+ * security headers, Retry-After on throttling.
+ */
 function sendProblem(
   res: ServerResponse,
   requestId: string,
   slug: ProblemSlug,
-  detail: string,
-  headers: Record<string, string> = {},
+  options: { detail?: string; retryAfterSeconds?: number } = {},
 ): void {
-  const problem = problemOf(slug, detail, { instance: requestId });
+  const retryAfter =
+    options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
+  const problem = problemOf(slug, options.detail ?? problemTypes[slug].title, {
+    instance: requestId,
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+  });
   res.writeHead(problem.status, {
     "Content-Type": PROBLEM_CONTENT_TYPE,
-    "x-amzn-RequestId": requestId,
     "Cache-Control": "no-store",
-    ...headers,
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+    "x-amzn-RequestId": requestId,
+    ...(retryAfter === undefined ? {} : { "Retry-After": String(retryAfter) }),
   });
   res.end(JSON.stringify(problem));
 }
-
-const retryAfter = (seconds: number) => ({ "Retry-After": String(Math.max(1, Math.ceil(seconds))) });
 
 /** Lambda proxy output as API Gateway validates it; undefined means "Malformed Lambda proxy response". */
 function readProxyResult(output: unknown): APIGatewayProxyResult | undefined {
@@ -146,7 +160,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
 
   async function serveOutbox(res: ServerResponse, facts: RequestFacts): Promise<void> {
     if (!options.outbox)
-      return sendProblem(res, facts.requestId, "not-found", "No carrier simulator is running");
+      return sendProblem(res, facts.requestId, "not-found", { detail: "No carrier simulator is running" });
     const messages = await options.outbox(facts.query?.to);
     res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
     res.end(JSON.stringify(messages));
@@ -160,12 +174,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     } catch (error) {
       if (error instanceof PayloadTooLarge) {
         res.setHeader("Connection", "close");
-        return sendProblem(
-          res,
-          facts.requestId,
-          "payload-too-large",
-          `Request body exceeds ${maxPayload} bytes`,
-        );
+        return sendProblem(res, facts.requestId, "payload-too-large");
       }
       throw error;
     }
@@ -175,12 +184,12 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     );
     if (!match) {
       if (facts.method === "GET" && facts.path === "/_local/outbox") return serveOutbox(res, facts);
-      return sendProblem(res, facts.requestId, "not-found", `No route for ${facts.method} ${facts.path}`);
+      return sendProblem(res, facts.requestId, "not-found");
     }
     const { route } = match;
     const methodWait = throttler.takeMethod(`${route.method} ${route.path}`, route.throttle);
     if (methodWait > 0) {
-      return sendProblem(res, facts.requestId, "rate-limited", "Too many requests", retryAfter(methodWait));
+      return sendProblem(res, facts.requestId, "rate-limited", { retryAfterSeconds: methodWait });
     }
     let authorizerContext: Record<string, unknown> | undefined;
     if (route.auth === "authorized") {
@@ -189,30 +198,22 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
           `route ${route.method} ${route.path} needs an authorizer`,
           "no authorizer function in the catalogue",
         );
-        return sendProblem(res, facts.requestId, "internal-error", "Authorizer is not configured");
+        return sendProblem(res, facts.requestId, "internal-error");
       }
       const decision = await authorizer.authorize(authorizerEvent(facts, match, options.stage));
       switch (decision.kind) {
         case "unauthorized":
-          return sendProblem(res, facts.requestId, "unauthorized", "Missing or invalid credentials", {
-            "WWW-Authenticate": "Bearer",
-          });
+          return sendProblem(res, facts.requestId, "unauthorized");
         case "forbidden":
-          return sendProblem(res, facts.requestId, "forbidden", "Not allowed to access this resource");
+          return sendProblem(res, facts.requestId, "forbidden");
         case "error":
           onError("authorizer failed", decision.reason);
-          return sendProblem(res, facts.requestId, "internal-error", "Authorizer failed");
+          return sendProblem(res, facts.requestId, "internal-error");
       }
       if (decision.usageIdentifierKey) {
         const keyWait = throttler.takeApiKey(decision.usageIdentifierKey);
         if (keyWait > 0) {
-          return sendProblem(
-            res,
-            facts.requestId,
-            "rate-limited",
-            "API key rate limit exceeded",
-            retryAfter(keyWait),
-          );
+          return sendProblem(res, facts.requestId, "rate-limited", { retryAfterSeconds: keyWait });
         }
       }
       authorizerContext = decision.authorizer;
@@ -220,19 +221,21 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     const fn = fnSpec(route.function);
     if (!fn) {
       onError(`route ${route.method} ${route.path}`, `unknown function "${route.function}"`);
-      return sendProblem(res, facts.requestId, "bad-gateway", "Integration is not configured");
+      return sendProblem(res, facts.requestId, "bad-gateway", { detail: "Integration is not configured" });
     }
     let output: unknown;
     try {
       output = await run(fn, proxyEvent(facts, match, options.stage, body, authorizerContext));
     } catch (error) {
       onError(`${fn.id} failed`, error);
-      return sendProblem(res, facts.requestId, "bad-gateway", "The function failed to handle the request");
+      return sendProblem(res, facts.requestId, "bad-gateway", {
+        detail: "The function failed to handle the request",
+      });
     }
     const result = readProxyResult(output);
     if (!result) {
       onError(`${fn.id} returned a malformed proxy response`, typeof output);
-      return sendProblem(res, facts.requestId, "bad-gateway", "Malformed Lambda proxy response");
+      return sendProblem(res, facts.requestId, "bad-gateway", { detail: "Malformed Lambda proxy response" });
     }
     writeProxyResult(res, result, facts.requestId);
   }
@@ -240,7 +243,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       onError("gateway error", error);
-      if (!res.headersSent) sendProblem(res, "unknown", "internal-error", "Gateway error");
+      if (!res.headersSent) sendProblem(res, "unknown", "internal-error");
       else res.destroy();
     });
   });

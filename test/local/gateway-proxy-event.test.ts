@@ -139,6 +139,10 @@ describe("gateway errors are problem+json", () => {
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(await res.json()).toMatchObject({ status: 404, type: "https://textgate.dev/problems/not-found" });
+    // Same headers as the deployed gateway responses (lib/gateway-responses.ts).
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d+/);
+    expect(res.headers.get("cache-control")).toBe("no-store");
   });
 
   test("known path with another method → 404 as well", async () => {
