@@ -1,0 +1,122 @@
+/**
+ * Lambda bundles built exactly as the CDK stack builds them (lib/functions-construct.ts
+ * bundlingOptions: esbuild, ESM, node22, minified, AWS SDK bundled), their size by package, and
+ * their cold init time in a fresh node process relative to a hello-world bundle built the same way.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+import type { FunctionSpec } from "../lib/catalog/index.ts";
+
+export const projectRoot = resolve(import.meta.dirname, "..");
+export const outRoot = join(projectRoot, "bench", ".out");
+
+/** Same banner as lib/functions-construct.ts: CommonJS dependencies inside an ESM bundle need require(). */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __textgateCreateRequire } from 'node:module'; const require = __textgateCreateRequire(import.meta.url);";
+
+export interface BundleResult {
+  readonly id: string;
+  readonly file: string;
+  readonly bytes: number;
+  /** Bytes in the output per npm package ("(project)" for our own code). */
+  readonly byPackage: ReadonlyMap<string, number>;
+}
+
+function packageOf(input: string): string {
+  const at = input.lastIndexOf("node_modules/");
+  if (at < 0) return "(project)";
+  const [first = "", second = ""] = input.slice(at + "node_modules/".length).split("/");
+  return first.startsWith("@") ? `${first}/${second}` : first;
+}
+
+export async function bundle(id: string, entry: string): Promise<BundleResult> {
+  const dir = join(outRoot, id);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "index.mjs");
+  const result = await build({
+    entryPoints: [resolve(projectRoot, entry)],
+    outfile: file,
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "esm",
+    mainFields: ["module", "main"],
+    banner: { js: ESM_REQUIRE_BANNER },
+    minify: true,
+    sourcemap: false,
+    external: [],
+    tsconfig: join(projectRoot, "tsconfig.json"),
+    metafile: true,
+    logLevel: "error",
+  });
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const pkg = packageOf(input);
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
+    }
+  }
+  return { id, file, bytes: statSync(file).size, byPackage };
+}
+
+export async function helloWorldBundle(): Promise<BundleResult> {
+  const dir = join(outRoot, "_hello-src");
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, "hello.ts");
+  writeFileSync(entry, 'export const handler = async () => ({ statusCode: 200, body: "hello" });\n');
+  return bundle("_hello", entry);
+}
+
+export const bundleFor = (fn: FunctionSpec): Promise<BundleResult> => bundle(fn.id, fn.entry);
+
+/** Env a Lambda would have, so modules that read config at import behave as they would there. */
+const lambdaLikeEnv = {
+  ...process.env,
+  AWS_REGION: "eu-central-1",
+  AWS_ACCESS_KEY_ID: "AKIDBENCH",
+  AWS_SECRET_ACCESS_KEY: "bench",
+  AWS_LAMBDA_FUNCTION_NAME: "bench",
+  LOG_LEVEL: "ERROR",
+};
+
+export interface ColdInit {
+  /** Median wall time of `node <bundle>` (process start, import, exit), ms. */
+  readonly processMs: number;
+  /** Median time of the import itself inside the fresh process, ms. */
+  readonly importMs: number;
+  readonly error?: string;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+export function coldInit(file: string, runs = 10): ColdInit {
+  const processTimes: number[] = [];
+  const importTimes: number[] = [];
+  const script = `const t=performance.now();await import(${JSON.stringify(`file://${file}`)});process.stdout.write(String(performance.now()-t));`;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      env: lambdaLikeEnv,
+      encoding: "utf8",
+    });
+    const elapsed = performance.now() - started;
+    if (run.status !== 0)
+      return {
+        processMs: Number.NaN,
+        importMs: Number.NaN,
+        error: run.stderr.split("\n").find((l) => l.includes("Error")) ?? run.stderr.slice(0, 200),
+      };
+    processTimes.push(elapsed);
+    importTimes.push(Number(run.stdout));
+  }
+  return { processMs: median(processTimes), importMs: median(importTimes) };
+}
+
+/** SDK packages that resolve credentials some other way than Lambda's environment variables. */
+export const UNUSED_ON_LAMBDA =
+  /^@aws-sdk\/(credential-provider-(?!env$)[\w-]+|token-providers|nested-clients|client-sso|client-sts)$/;
