@@ -26,8 +26,9 @@ export async function loadOwned(
 
 export function notPending(record: VerificationRecord, nowSeconds: number, detail?: string): DomainError {
   const status = effectiveStatus(record, nowSeconds);
+  // "verificationStatus", not "status": that member of a problem is the HTTP status code.
   return new DomainError("verify-not-pending", detail ?? `The verification is ${status}`, {
-    status,
+    verificationStatus: status,
     attemptsRemaining: 0,
   });
 }
@@ -87,7 +88,10 @@ export async function checkVerification(
   throw new DomainError(
     "verify-code-incorrect",
     failed ? "The code is not correct; no attempts remain" : "The code is not correct",
-    { status: after.status, attemptsRemaining: attemptsRemaining(after, deps.settings.maxCheckAttempts) },
+    {
+      verificationStatus: after.status,
+      attemptsRemaining: attemptsRemaining(after, deps.settings.maxCheckAttempts),
+    },
   );
 }
 

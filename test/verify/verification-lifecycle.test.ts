@@ -40,7 +40,10 @@ describe("verification lifecycle (use cases, emulators)", () => {
     const again = await domainError(
       checkVerification({ accountId, verificationId: started.id, code }, h.deps),
     );
-    expect(again).toMatchObject({ slug: "verify-not-pending", extensions: { status: "approved" } });
+    expect(again).toMatchObject({
+      slug: "verify-not-pending",
+      extensions: { verificationStatus: "approved" },
+    });
   });
 
   it("refuses a code after expiry (injected clock), and reads as expired", async () => {
@@ -53,7 +56,10 @@ describe("verification lifecycle (use cases, emulators)", () => {
     const refused = await domainError(
       checkVerification({ accountId, verificationId: started.id, code }, h.deps),
     );
-    expect(refused).toMatchObject({ slug: "verify-not-pending", extensions: { status: "expired" } });
+    expect(refused).toMatchObject({
+      slug: "verify-not-pending",
+      extensions: { verificationStatus: "expired" },
+    });
     expect((await getVerification({ accountId, verificationId: started.id }, h.deps)).status).toBe("expired");
   });
 
@@ -83,11 +89,14 @@ describe("verification lifecycle (use cases, emulators)", () => {
       );
       expect(error).toMatchObject({
         slug: "verify-code-incorrect",
-        extensions: { attemptsRemaining: 5 - i, status: i === 5 ? "failed" : "pending" },
+        extensions: { attemptsRemaining: 5 - i, verificationStatus: i === 5 ? "failed" : "pending" },
       });
     }
     const refused = await domainError(checkVerification({ accountId, verificationId: id, code }, h.deps));
-    expect(refused).toMatchObject({ slug: "verify-not-pending", extensions: { status: "failed" } });
+    expect(refused).toMatchObject({
+      slug: "verify-not-pending",
+      extensions: { verificationStatus: "failed" },
+    });
   });
 
   it("a resend kills the old code and keeps the failure count", async () => {
@@ -166,7 +175,10 @@ describe("verification lifecycle (use cases, emulators)", () => {
     const code = h.lastCodeTo(to);
     expect((await cancelVerification({ accountId, verificationId: id }, h.deps)).status).toBe("cancelled");
     const refused = await domainError(checkVerification({ accountId, verificationId: id, code }, h.deps));
-    expect(refused).toMatchObject({ slug: "verify-not-pending", extensions: { status: "cancelled" } });
+    expect(refused).toMatchObject({
+      slug: "verify-not-pending",
+      extensions: { verificationStatus: "cancelled" },
+    });
     const next = await startVerification({ accountId, to, requester }, h.deps);
     expect(next.id).not.toBe(id);
   });
