@@ -81,7 +81,10 @@ function safeJson(text: string): unknown {
   }
 }
 
-const processor = new BatchProcessor(EventType.SQS);
-
+// A processor per invocation: it holds the batch's state, and the local platform may run several
+// invocations of this module at once (Lambda never does, but nothing is lost by not sharing).
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
+    context,
+    throwOnFullBatchFailure: false,
+  });

@@ -60,7 +60,8 @@ async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean>
         Key: messageKey(id),
         UpdateExpression: spec.update,
         ConditionExpression: `attribute_exists(pk) AND (${spec.condition})`,
-        ExpressionAttributeNames: spec.names,
+        // DynamoDB refuses an empty names map.
+        ...(Object.keys(spec.names).length > 0 ? { ExpressionAttributeNames: spec.names } : {}),
         ExpressionAttributeValues: spec.values,
       }),
     );

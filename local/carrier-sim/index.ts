@@ -66,7 +66,7 @@ export interface CarrierSimHandle {
   readonly dlrSecret: string;
   /** Newest first; `to` filters by recipient (E.164). */
   outbox(to?: string): OutboxEntry[];
-  /** How many times each reference was submitted (exactly-once checks). */
+  /** How many times each reference was accepted (exactly-once checks; rejects and 503s not counted). */
   submissionsByReference(): Map<string, number>;
   /** Change fault injection at runtime. */
   faults: CarrierSimFaults;
@@ -200,7 +200,6 @@ export async function startCarrierSim(options: CarrierSimOptions = {}): Promise<
     const body = parseSubmit(await readBody(req));
     if (!body)
       return send(res, 400, { code: "bad-request", reason: "reference, to (E.164) and text are required" });
-    submissions.set(body.reference, (submissions.get(body.reference) ?? 0) + 1);
     if (body.to.endsWith("0002")) {
       hanging.add(res); // never answered: the client's timeout decides
       res.on("close", () => hanging.delete(res));
@@ -227,6 +226,8 @@ export async function startCarrierSim(options: CarrierSimOptions = {}): Promise<
       dlrStatus: "pending",
     };
     entries.push(entry);
+    // Only accepted submissions count: they are what would reach a handset.
+    submissions.set(body.reference, (submissions.get(body.reference) ?? 0) + 1);
     const dlrUrl = body.dlrUrl ?? options.dlrUrl;
     if (dlrUrl) {
       const timer = setTimeout(() => {
