@@ -97,11 +97,17 @@ export async function login(
 ): Promise<LoginResult> {
   const email = input.email.trim().toLowerCase();
   await assertIpRate(deps.limiter, ipRateRules.login, meta.sourceIp);
-  const [emailState] = await assertNotBackingOff(deps.failures, [
-    [backoffRules.loginEmail, email],
-    [backoffRules.loginIp, meta.sourceIp],
-  ]);
-  if ((emailState?.failures ?? 0) >= LOCKOUT_THRESHOLD) throw lockedOut();
+  await assertNotBackingOff(
+    deps.failures,
+    [
+      [backoffRules.loginEmail, email],
+      [backoffRules.loginIp, meta.sourceIp],
+    ],
+    ([emailState]) => {
+      // Known or unknown email alike, so the lockout answer reveals nothing either.
+      if ((emailState?.failures ?? 0) >= LOCKOUT_THRESHOLD) throw lockedOut();
+    },
+  );
 
   const user = await getUserByEmail(email);
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));

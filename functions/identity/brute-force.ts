@@ -104,8 +104,11 @@ export function dynamoFailureTracker(clock: Clock): FailureTracker {
 export async function assertNotBackingOff(
   failures: FailureTracker,
   checks: ReadonlyArray<readonly [BackoffRule, string]>,
+  /** Runs on the states before the back-off verdict (e.g. a lockout answer that must win). */
+  inspect?: (states: FailureState[]) => void,
 ): Promise<FailureState[]> {
   const states = await Promise.all(checks.map(([rule, subject]) => failures.state(rule, subject)));
+  inspect?.(states);
   const wait = Math.max(0, ...states.map((state) => state.waitSeconds));
   if (wait > 0) throw rateLimited(wait, "Too many failed attempts; retry later");
   return states;
