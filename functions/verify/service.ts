@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { envNames } from "../../lib/catalog/env.ts";
 import { dynamoAuditLog } from "../audit/store.ts";
 import { acceptMessage, defaultMessagingDeps, type MessagingDeps } from "../messages/service.ts";
 import { systemClock } from "../shared/clock.ts";
@@ -8,7 +9,7 @@ import { hasher } from "../shared/secrets.ts";
 import { defaultFraudPolicy } from "./fraud-guard.ts";
 import { dynamoFraudCounters } from "./fraud-store.ts";
 import { slidingLimiter } from "./limits.ts";
-import { powertoolsVerifyMetrics } from "./metrics.ts";
+import { noVerifyMetrics, powertoolsVerifyMetrics } from "./metrics.ts";
 import type { SendOtpSms, VerifyDeps, VerifySettings } from "./ports.ts";
 import { MAX_EXPIRY_SECONDS, MIN_EXPIRY_SECONDS } from "./start.ts";
 import { dynamoVerificationStore } from "./store.ts";
@@ -66,6 +67,16 @@ export function messagingOtpSender(messaging: MessagingDeps): SendOtpSms {
   };
 }
 
+/**
+ * EMF metrics are for CloudWatch; on the local platform (which sets the local keyring) they would
+ * only flood the console, so they are off there unless POWERTOOLS_METRICS_DISABLED=false asks.
+ */
+function metricsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const disabled = env.POWERTOOLS_METRICS_DISABLED;
+  if (disabled !== undefined) return disabled.toLowerCase() !== "true";
+  return !env[envNames.localKeyring];
+}
+
 export function defaultVerifyDeps(): VerifyDeps {
   const clock = systemClock;
   const messaging = defaultMessagingDeps();
@@ -81,7 +92,7 @@ export function defaultVerifyDeps(): VerifyDeps {
       (await messaging.accounts.getAccount(accountId))?.allowedCountries ?? [],
     sendOtpSms: messagingOtpSender(messaging),
     audit: dynamoAuditLog(clock),
-    metrics: powertoolsVerifyMetrics(),
+    metrics: metricsEnabled() ? powertoolsVerifyMetrics() : noVerifyMetrics,
     settings: verifySettingsFromEnv(),
   };
 }
