@@ -89,5 +89,11 @@ describe("fraud guard", () => {
     // 20 approvals keep 20 % conversion up to 100 sends; the 102nd start is the first one blocked.
     expect(h.sent).toHaveLength(101);
     expect(h.metrics.some((m) => m.name === "prefixConversionLow")).toBe(true);
+    // Country conversion is reported once the alert sample size is reached: 20 of the first 25.
+    const rates = h.metrics
+      .filter((m) => m.name === "conversion" && m.country === "LV")
+      .map((m) => m.value ?? 1);
+    expect(rates.length).toBeGreaterThan(0);
+    expect(Math.min(...rates)).toBeLessThan(0.5);
   });
 });
