@@ -26,6 +26,12 @@ export interface ApiConstructProps {
   readonly stageThrottle: Throttle;
   /** Per API key (usage plan), i.e. per customer key the authorizer maps the caller to. */
   readonly perKeyThrottle: Throttle;
+  /**
+   * Require a usage-plan key on authorized methods (API key source AUTHORIZER). On AWS the
+   * authorizer's usageIdentifierKey must then be the value of an API Gateway API key in the usage
+   * plan, or the call is refused with 403; turn off until those keys are provisioned.
+   */
+  readonly enforcePerKeyThrottle: boolean;
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
 
@@ -137,7 +143,11 @@ export class ApiConstruct extends Construct {
       {
         operationName: route.summary,
         ...(authorized
-          ? { authorizer, authorizationType: apigw.AuthorizationType.CUSTOM, apiKeyRequired: true }
+          ? {
+              authorizer,
+              authorizationType: apigw.AuthorizationType.CUSTOM,
+              apiKeyRequired: props.enforcePerKeyThrottle,
+            }
           : { authorizationType: apigw.AuthorizationType.NONE }),
         ...(Object.keys(requestParameters).length > 0
           ? { requestParameters, requestValidator: validator }
@@ -148,11 +158,11 @@ export class ApiConstruct extends Construct {
       acknowledge(method, [
         {
           id: "AwsSolutions-APIG4",
-          reason: `Public by design in the catalogue (${route.path}: ${route.summary}); carrier callbacks are authenticated in the function by their Standard Webhooks signature, health carries no data.`,
+          reason: `Public by design in the catalogue (${route.method} ${route.path}: ${route.summary}). Public routes are how a caller gets credentials (login, MFA, refresh, invitation), signed carrier callbacks (signature checked in the function) or public documents/probes; they carry method throttles where catalogued.`,
         },
         {
           id: "AwsSolutions-COG4",
-          reason: "Public route: no authorizer at all (see APIG4).",
+          reason: "Public route: no authorizer of any kind (see the APIG4 acknowledgment).",
         },
       ]);
     } else {

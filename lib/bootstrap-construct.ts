@@ -54,16 +54,6 @@ export class BootstrapConstruct extends Construct {
           "CDK's provider framework may invoke any version/alias of the one bootstrap function (grantInvoke adds <function ARN>:*); no other function is reachable.",
       },
       {
-        id: "AwsSolutions-L1",
-        reason:
-          "The provider framework function is CDK-owned code whose runtime CDK picks (latest it knows); it only relays the CloudFormation event to the bootstrap function.",
-      },
-      {
-        id: "Serverless-LambdaLatestVersion",
-        reason:
-          "The provider framework function is CDK-owned code whose runtime CDK picks (latest it knows); it only relays the CloudFormation event to the bootstrap function.",
-      },
-      {
         id: "Serverless-LambdaDLQ",
         reason:
           "Invoked by CloudFormation for one custom resource; a failure fails the deployment visibly (and rolls back), so there is nothing for a DLQ to keep.",
@@ -75,11 +65,8 @@ export class BootstrapConstruct extends Construct {
       },
       {
         id: "Serverless-LambdaDefaultMemorySize",
-        reason: "CDK-owned relay function (provider framework); its memory is set by CDK, not by Textgate.",
-      },
-      {
-        id: "Serverless-LambdaDefaultTimeout",
-        reason: "CDK-owned relay function (provider framework); its timeout is set by CDK, not by Textgate.",
+        reason:
+          "CDK-owned relay function (provider framework) left at Lambda's default 128 MB: it forwards one CloudFormation event per deploy and waits for the bootstrap function.",
       },
     ]);
   }

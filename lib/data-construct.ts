@@ -27,6 +27,8 @@ export const replicaKeyAliasArn = (region: string, alias: string): string =>
 export class DataConstruct extends Construct {
   readonly keys: ReadonlyMap<string, kms.Key>;
   readonly tables: ReadonlyMap<string, dynamodb.TableV2>;
+  /** Tables with GSIs: their grants also cover <table ARN>/index/*. */
+  readonly indexedTables: ReadonlySet<string>;
   /** The symmetric key for encryption at rest (tables, queues, logs, alarm topic). */
   readonly dataKey: kms.Key;
   readonly dataKeyAlias: string;
@@ -47,6 +49,9 @@ export class DataConstruct extends Construct {
     const tables = new Map<string, dynamodb.TableV2>();
     for (const spec of props.tables) tables.set(spec.id, this.createTable(props, spec));
     this.tables = tables;
+    this.indexedTables = new Set(
+      props.tables.filter((spec) => (spec.indexes ?? []).length > 0).map((spec) => spec.id),
+    );
   }
 
   key(id: string): kms.Key {

@@ -182,7 +182,8 @@ function acknowledgeFunctionFindings(
         "X-Ray active tracing: xray:PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so AWS requires Resource '*' for them (test/infra asserts '*' carries no other action).",
     },
   ];
-  for (const tableId of Object.keys(spec.grants.tables ?? {})) {
+  const indexed = Object.keys(spec.grants.tables ?? {}).filter((id) => targets.data.indexedTables.has(id));
+  for (const tableId of indexed) {
     const table = targets.data.table(tableId);
     const logicalId = Stack.of(table).resolve((table.node.defaultChild as CfnElement).logicalId) as string;
     iam5.push({

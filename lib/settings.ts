@@ -13,6 +13,8 @@ export interface TextgateSettings {
   readonly domainName?: string;
   readonly certificateArn?: string;
   readonly bundling: BundlingMode;
+  /** apiKeyRequired on authorized methods (usage-plan per-key throttle); context perKeyThrottle=false turns it off. */
+  readonly perKeyThrottle: boolean;
 }
 
 const STAGE = /^[a-z][a-z0-9-]{1,15}$/;
@@ -23,6 +25,15 @@ function optionalString(node: Node, key: string): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value !== "string") throw new Error(`context ${key} must be a string`);
   return value;
+}
+
+/** `-c key=false` arrives as a string, cdk.json may hold a real boolean. */
+function optionalBoolean(node: Node, key: string): boolean | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === "") return undefined;
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  throw new Error(`context ${key} must be true or false`);
 }
 
 export function readSettings(node: Node): TextgateSettings {
@@ -47,10 +58,12 @@ export function readSettings(node: Node): TextgateSettings {
   if (bundling !== "esbuild" && bundling !== "stub") {
     throw new Error(`context textgate:bundling must be "esbuild" or "stub", got "${bundling}"`);
   }
+  const perKeyThrottle = optionalBoolean(node, "perKeyThrottle") ?? true;
   return {
     stage,
     region,
     bundling,
+    perKeyThrottle,
     ...(replicaRegion ? { replicaRegion } : {}),
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
   };

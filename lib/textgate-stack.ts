@@ -68,6 +68,7 @@ export class TextgateStack extends Stack {
       logRetention,
       stageThrottle: { rateLimit: 200, burstLimit: 400 },
       perKeyThrottle: { rateLimit: 50, burstLimit: 100 },
+      enforcePerKeyThrottle: settings.perKeyThrottle,
       ...(settings.domainName && settings.certificateArn
         ? { customDomain: { domainName: settings.domainName, certificateArn: settings.certificateArn } }
         : {}),

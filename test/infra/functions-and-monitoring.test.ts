@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { catalog, envNames, type FunctionSpec, physicalName } from "../../lib/catalog/index.ts";
+import { logicalId, type Synthesized, synthStack } from "./synth.ts";
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthStack();
+});
+
+type Resources = Record<string, { Properties: Record<string, unknown> }>;
+const resourcesOf = (type: string): Resources => synth.template.findResources(type) as Resources;
+
+/** The env a function must get: stage + service name + exactly the resources it is granted. */
+function expectedEnvNames(spec: FunctionSpec): string[] {
+  return [
+    envNames.stage,
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    ...Object.keys(spec.environment ?? {}),
+    ...Object.keys(spec.grants.tables ?? {}).map(envNames.table),
+    ...Object.keys(spec.grants.queues ?? {}).map(envNames.queueUrl),
+    ...Object.keys(spec.grants.keys ?? {}).map(envNames.keyArn),
+  ].sort();
+}
+
+describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("function %s", (_id, spec) => {
+  const props = () =>
+    resourcesOf("AWS::Lambda::Function")[logicalId(synth.stack.functions.fn(spec.id))]?.Properties;
+
+  it("runs nodejs22.x on arm64 with the catalogue's memory and timeout, traced", () => {
+    expect(props()).toMatchObject({
+      FunctionName: physicalName("prod", spec.id),
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      MemorySize: spec.memoryMb,
+      Timeout: spec.timeoutSeconds,
+      TracingConfig: { Mode: "Active" },
+    });
+  });
+
+  it("gets env only for what it is granted, and never NODE_OPTIONS", () => {
+    const env = ((props()?.Environment ?? {}) as { Variables?: Record<string, unknown> }).Variables ?? {};
+    expect(Object.keys(env).sort()).toEqual(expectedEnvNames(spec));
+    expect(env.NODE_OPTIONS).toBeUndefined();
+    expect(env[envNames.stage]).toBe("prod");
+  });
+
+  it("logs to its own KMS-encrypted log group with retention", () => {
+    const logging = props()?.LoggingConfig as { LogGroup: unknown };
+    const logGroupRef = (logging.LogGroup as { Ref: string }).Ref;
+    expect(resourcesOf("AWS::Logs::LogGroup")[logGroupRef]?.Properties).toMatchObject({
+      LogGroupName: `/aws/lambda/${physicalName("prod", spec.id)}`,
+      RetentionInDays: expect.any(Number),
+      KmsKeyId: { "Fn::GetAtt": [logicalId(synth.stack.data.dataKey), "Arn"] },
+    });
+  });
+
+  it("has a role without AWS managed policies", () => {
+    const role = synth.stack.functions.fn(spec.id).role;
+    if (!role) throw new Error("no role");
+    expect(resourcesOf("AWS::IAM::Role")[logicalId(role)]?.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe("monitoring", () => {
+  const alarms = () => Object.values(resourcesOf("AWS::CloudWatch::Alarm")).map((a) => a.Properties);
+
+  it("alarms on any message in each DLQ", () => {
+    for (const [, pair] of synth.stack.messaging.queues) {
+      const dlqName = { "Fn::GetAtt": [logicalId(pair.dlq), "QueueName"] };
+      const alarm = alarms().find(
+        (a) =>
+          a.MetricName === "ApproximateNumberOfMessagesVisible" &&
+          JSON.stringify(a.Dimensions).includes(JSON.stringify(dlqName)),
+      );
+      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: "GreaterThanThreshold" });
+    }
+  });
+
+  it("alarms on API 5XX rate and on each function's errors and throttles", () => {
+    expect(alarms().some((a) => a.MetricName === "5XXError" && a.Statistic === "Average")).toBe(true);
+    for (const spec of catalog.functions) {
+      const fnRef = JSON.stringify({ Ref: logicalId(synth.stack.functions.fn(spec.id)) });
+      for (const metric of ["Errors", "Throttles"]) {
+        expect(
+          alarms().some((a) => a.MetricName === metric && JSON.stringify(a.Dimensions).includes(fnRef)),
+        ).toBe(true);
+      }
+    }
+  });
+
+  it("notifies an SNS topic encrypted with the data key", () => {
+    synth.template.hasResourceProperties("AWS::SNS::Topic", {
+      KmsMasterKeyId: { "Fn::GetAtt": [logicalId(synth.stack.data.dataKey), "Arn"] },
+    });
+    for (const alarm of alarms()) expect((alarm.AlarmActions as unknown[]).length).toBe(1);
+  });
+});

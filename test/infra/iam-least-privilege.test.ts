@@ -1,0 +1,146 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { catalog, type FunctionSpec } from "../../lib/catalog/index.ts";
+import { KMS_ACTIONS } from "../../lib/function-grants.ts";
+import {
+  asList,
+  logicalId,
+  type PolicyStatementJson,
+  referencedIds,
+  resourceLabels,
+  type Synthesized,
+  synthStack,
+} from "./synth.ts";
+
+let synth: Synthesized;
+let labels: Map<string, string>;
+beforeAll(() => {
+  synth = synthStack();
+  labels = resourceLabels(synth.stack);
+});
+
+interface PolicyResource {
+  Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
+}
+
+const policies = (): [string, PolicyResource][] =>
+  Object.entries(synth.template.findResources("AWS::IAM::Policy")) as [string, PolicyResource][];
+
+const statementsOfRole = (roleLogicalId: string): PolicyStatementJson[] =>
+  policies()
+    .filter(([, policy]) => (policy.Properties.Roles ?? []).some((role) => role.Ref === roleLogicalId))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+
+/** Partial wildcards CDK's grants emit for the CMK behind tables/queues; acknowledged in cdk-nag. */
+const ACKNOWLEDGED_PARTIAL_WILDCARDS = new Set(["kms:GenerateDataKey*", "kms:ReEncrypt*"]);
+const WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+];
+const READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"];
+
+/** What a function may reference, derived from its catalogue grants. */
+function expectedLabels(spec: FunctionSpec): Set<string> {
+  const grants = spec.grants;
+  const expected = new Set<string>([`logs:${spec.id}`]);
+  for (const id of Object.keys(grants.tables ?? {})) expected.add(`table:${id}`);
+  for (const id of Object.keys(grants.queues ?? {})) expected.add(`queue:${id}`);
+  for (const id of Object.keys(grants.keys ?? {})) expected.add(`key:${id}`);
+  // Tables and queues are encrypted with the data key: their grants include it.
+  if (Object.keys(grants.tables ?? {}).length + Object.keys(grants.queues ?? {}).length > 0) {
+    expected.add(`key:${dataKeyId()}`);
+  }
+  return expected;
+}
+
+const dataKeyId = (): string => {
+  for (const [id, key] of synth.stack.data.keys) if (key === synth.stack.data.dataKey) return id;
+  throw new Error("no data key");
+};
+
+describe("IAM policies", () => {
+  it("never grant Action '*' or a whole-service wildcard like dynamodb:*", () => {
+    for (const [, policy] of policies()) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        for (const action of asList(statement.Action)) {
+          expect(action).not.toBe("*");
+          expect(action).not.toMatch(/^[a-z0-9-]+:\*$/);
+          if (action.includes("*")) expect(ACKNOWLEDGED_PARTIAL_WILDCARDS.has(action), action).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("use Resource '*' only for X-Ray, which has no resource-level permissions", () => {
+    for (const [, policy] of policies()) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        if (!asList(statement.Resource).includes("*")) continue;
+        for (const action of asList(statement.Action)) expect(action).toMatch(/^xray:/);
+      }
+    }
+  });
+});
+
+describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("function %s", (_id, spec) => {
+  const statements = () => statementsOfRole(logicalId(synth.stack.functions.fn(spec.id).role ?? fail()));
+
+  it("touches exactly the tables, queues and keys in its catalogue grants (plus its log group)", () => {
+    const touched = new Set<string>();
+    for (const statement of statements()) {
+      for (const ref of referencedIds(statement.Resource)) {
+        const label = labels.get(ref);
+        expect(label, `unexpected resource ${ref} in ${spec.id}'s policy`).toBeDefined();
+        if (label) touched.add(label);
+      }
+    }
+    expect([...touched].sort()).toEqual([...expectedLabels(spec)].sort());
+  });
+
+  it("gets read-only table actions for read grants and no reads for write-only grants", () => {
+    for (const [tableId, access] of Object.entries(spec.grants.tables ?? {})) {
+      const tableRef = logicalId(synth.stack.data.table(tableId));
+      const actions = statements()
+        .filter((statement) => referencedIds(statement.Resource).has(tableRef))
+        .flatMap((statement) => asList(statement.Action));
+      if (access === "read") for (const action of WRITE_ACTIONS) expect(actions).not.toContain(action);
+      if (access === "write") for (const action of READ_ACTIONS) expect(actions).not.toContain(action);
+      if (access !== "write") expect(actions).toContain("dynamodb:GetItem");
+      if (access !== "read") expect(actions).toContain("dynamodb:PutItem");
+    }
+  });
+
+  it("gets exactly the KMS actions of its key grants on keys that encrypt nothing at rest", () => {
+    for (const [keyId, accesses] of Object.entries(spec.grants.keys ?? {})) {
+      const keyRef = logicalId(synth.stack.data.key(keyId));
+      const actions = new Set(
+        statements()
+          .filter((statement) => referencedIds(statement.Resource).has(keyRef))
+          .flatMap((statement) => asList(statement.Action)),
+      );
+      const wanted = accesses.flatMap((access) => KMS_ACTIONS[access]);
+      for (const action of wanted) expect(actions).toContain(action);
+      if (keyId !== dataKeyId()) expect([...actions].sort()).toEqual([...new Set(wanted)].sort());
+    }
+  });
+
+  it("can send to / consume from exactly the queues it is granted", () => {
+    for (const [queueId, access] of Object.entries(spec.grants.queues ?? {})) {
+      const queueRef = logicalId(synth.stack.messaging.queue(queueId));
+      const actions = statements()
+        .filter((statement) => referencedIds(statement.Resource).has(queueRef))
+        .flatMap((statement) => asList(statement.Action));
+      if (access === "send") {
+        expect(actions).toContain("sqs:SendMessage");
+        expect(actions).not.toContain("sqs:ReceiveMessage");
+      } else {
+        expect(actions).toContain("sqs:ReceiveMessage");
+        expect(actions).toContain("sqs:DeleteMessage");
+      }
+    }
+  });
+});
+
+function fail(): never {
+  throw new Error("function has no role");
+}
