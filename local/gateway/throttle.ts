@@ -19,9 +19,12 @@ export interface ThrottleConfig {
   readonly account: ThrottleLimits;
 }
 
-/** AWS-like defaults: account 10 000 rps / 5 000 burst; a modest stage and usage plan. */
+/**
+ * The deployed numbers (lib/textgate-stack.ts stageThrottle / perKeyThrottle; kept in step by hand,
+ * the stack module pulls in CDK) and AWS's account default of 10 000 rps / 5 000 burst.
+ */
 export const defaultThrottle: ThrottleConfig = {
-  stage: { rateLimit: 100, burstLimit: 200 },
+  stage: { rateLimit: 200, burstLimit: 400 },
   usagePlan: { rateLimit: 50, burstLimit: 100 },
   account: { rateLimit: 10_000, burstLimit: 5_000 },
 };

@@ -37,6 +37,7 @@ declare module "vitest" {
 /** Copies the platform env into this worker's process.env; returns it for convenience. */
 export function useLocalPlatformEnv(): Record<string, string> {
   const env = inject("platformEnv");
+  if (!env) throw new Error("no local platform in this run (TEXTGATE_TEST_PLATFORM=0?)");
   Object.assign(process.env, env);
   return env;
 }
