@@ -110,8 +110,9 @@ export async function cancelVerification(
   if (effectiveStatus(record, nowSeconds) !== "pending") throw notPending(record, nowSeconds);
   const at = now.toISOString();
   if ((await deps.store.cancel(record.id, input.accountId, nowSeconds, at)) === "conflict") {
+    // Lost a race: either it closed meanwhile (say so) or a check/resend changed it (retry).
     const latest = await loadOwned(deps, input.accountId, input.verificationId, nowSeconds);
-    throw notPending(latest, nowSeconds);
+    throw effectiveStatus(latest, nowSeconds) === "pending" ? raced() : notPending(latest, nowSeconds);
   }
   return toView(
     { ...record, status: "cancelled", updatedAt: at },

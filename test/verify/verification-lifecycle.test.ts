@@ -229,3 +229,23 @@ describe("verification lifecycle (use cases, emulators)", () => {
     expect(Item?.expiresAt).toBe((Item?.codeExpiresAt as number) + 24 * 3600);
   });
 });
+
+describe("SMS second factor adapter (identity)", () => {
+  it("starts with the login template and answers checks with true/false", async () => {
+    const { verifySmsOtp } = await import("../../functions/verify/sms-otp.ts");
+    const h = verifyHarness();
+    const otp = verifySmsOtp(() => h.deps);
+    const accountId = testAccountId();
+    const phone = estonianMobile();
+    const { verificationId } = await otp.start({ accountId, phone, requestId: "req_1", userId: "usr_1" });
+    expect(h.sent.at(-1)?.text).toMatch(/^Your login code is [0-9]{6}\./);
+    const code = h.lastCodeTo(phone);
+    const wrong = code === "000000" ? "000001" : "000000";
+    expect(await otp.check({ accountId, verificationId, code: wrong, requestId: "req_2" })).toBe(false);
+    expect(await otp.check({ accountId, verificationId, code, requestId: "req_3" })).toBe(true);
+    expect(await otp.check({ accountId, verificationId, code, requestId: "req_4" })).toBe(false);
+    expect(await otp.check({ accountId: testAccountId(), verificationId, code, requestId: "req_5" })).toBe(
+      false,
+    );
+  });
+});

@@ -1,0 +1,75 @@
+import { DomainError } from "../shared/problem.ts";
+import { checkVerification, defaultVerifyDeps, startVerification, type VerifyDeps } from "./service.ts";
+
+/**
+ * Adapter for the identity capability's SMS second factor (its SmsOtp port, matched structurally so
+ * neither capability imports the other's types). Login codes use the "login" template; the
+ * requester for the victim-safe limits is the user when known, else the source IP.
+ */
+export interface SmsOtpAdapter {
+  start(input: {
+    accountId: string;
+    phone: string;
+    requestId: string;
+    userId?: string;
+    sourceIp?: string;
+    locale?: string;
+  }): Promise<{ verificationId: string }>;
+  /** True only for the right code on a live verification; every refusal is false. */
+  check(input: {
+    accountId: string;
+    verificationId: string;
+    code: string;
+    requestId: string;
+  }): Promise<boolean>;
+}
+
+const REFUSALS = new Set([
+  "verify-code-incorrect",
+  "verify-not-pending",
+  "not-found",
+  "conflict",
+  "validation-failed",
+]);
+
+export function verifySmsOtp(deps: () => VerifyDeps = lazyDefaultDeps()): SmsOtpAdapter {
+  return {
+    async start(input) {
+      const view = await startVerification(
+        {
+          accountId: input.accountId,
+          to: input.phone,
+          requester: input.userId
+            ? { type: "user", id: input.userId }
+            : { type: "anonymous", id: `ip:${input.sourceIp ?? "unknown"}` },
+          template: "login",
+          requestId: input.requestId,
+          ...(input.sourceIp ? { sourceIp: input.sourceIp } : {}),
+          ...(input.locale ? { locale: input.locale } : {}),
+        },
+        deps(),
+      );
+      return { verificationId: view.id };
+    },
+    async check(input) {
+      try {
+        const view = await checkVerification(
+          { accountId: input.accountId, verificationId: input.verificationId, code: input.code },
+          deps(),
+        );
+        return view.status === "approved";
+      } catch (error) {
+        if (error instanceof DomainError && REFUSALS.has(error.slug)) return false;
+        throw error;
+      }
+    },
+  };
+}
+
+function lazyDefaultDeps(): () => VerifyDeps {
+  let deps: VerifyDeps | undefined;
+  return () => {
+    deps ??= defaultVerifyDeps();
+    return deps;
+  };
+}
