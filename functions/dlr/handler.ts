@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CARRIER_ID, carrierSecrets } from "../carriers/store.ts";
 import { dynamoMessageStateStore } from "../messages/state-store.ts";
 import { httpHandler, MAX_BODY_BYTES, route } from "../shared/http.ts";

@@ -1,5 +1,5 @@
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
-import { z } from "zod";
+import * as z from "zod";
 import type { MessageStateStore } from "../messages/state-store.ts";
 import { idPattern } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { idPattern } from "../shared/ids.ts";
 import { type ParsedPhone, parsePhone } from "./phone.ts";
 import { MAX_SEGMENTS, segmentInfo } from "./segments.ts";

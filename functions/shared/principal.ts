@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Who is calling, as the authorizer put it into requestContext.authorizer (string values only). */
 export const roles = ["owner", "admin", "developer", "billing", "viewer"] as const;
