@@ -1,11 +1,13 @@
 /**
  * Counts (and optionally fails) AWS calls made in this process. Every SDK v3 client's send() is the
  * one in @smithy/core's Client, so one patch sees DynamoDB (document client included), SQS and KMS
- * from every module. KMS data-key calls are counted at the Encryption SDK keyring: with a KMS
- * keyring each onEncrypt is a GenerateDataKey and each onDecrypt a Decrypt; offline the raw AES
- * keyring stands in at exactly the same place, after the data-key cache.
+ * from every module. KMS data-key calls are counted where the offline keyring stands in for KMS:
+ * each AES operation keyed with the local master key is one data-key wrap (= KMS GenerateDataKey)
+ * or unwrap (= KMS Decrypt), made only on a miss of the Encryption SDK's data-key cache. The keyring
+ * classes are frozen, so the count is taken at node:crypto, which the SDK calls through.
  */
-import { KeyringNode } from "@aws-crypto/material-management";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { Client } from "@smithy/core/client";
 
 export interface SdkCall {
@@ -26,6 +28,9 @@ export interface SdkMeter {
   readonly calls: SdkCall[];
   readonly faults: Faults;
   injected: number;
+  /** ReceiveMessage calls that returned messages (≈ consumer invocations) and messages received. */
+  batchesReceived: number;
+  messagesReceived: number;
   kmsGenerateDataKey: number;
   kmsDecrypt: number;
   reset(): void;
@@ -53,29 +58,33 @@ function itemsOf(input: Record<string, unknown> | undefined): number {
 
 export function installSdkMeter(): SdkMeter {
   const originalSend = Client.prototype.send as unknown as Send;
-  const proto = KeyringNode.prototype as unknown as Record<
-    "onEncrypt" | "onDecrypt",
+  const nodeCrypto = createRequire(import.meta.url)("node:crypto") as Record<
+    string,
     (...args: unknown[]) => unknown
   >;
-  const originalEncrypt = proto.onEncrypt;
-  const originalDecrypt = proto.onDecrypt;
+  const originalCipher = nodeCrypto.createCipheriv as (...args: unknown[]) => unknown;
+  const originalDecipher = nodeCrypto.createDecipheriv as (...args: unknown[]) => unknown;
   const faulted = new WeakSet<object>();
   const meter: SdkMeter = {
     calls: [],
     faults: { dynamoThrottleRate: 0, random: Math.random },
     injected: 0,
+    batchesReceived: 0,
+    messagesReceived: 0,
     kmsGenerateDataKey: 0,
     kmsDecrypt: 0,
     reset() {
       meter.calls.length = 0;
       meter.injected = 0;
+      meter.batchesReceived = 0;
+      meter.messagesReceived = 0;
       meter.kmsGenerateDataKey = 0;
       meter.kmsDecrypt = 0;
     },
     uninstall() {
       Client.prototype.send = originalSend as never;
-      proto.onEncrypt = originalEncrypt;
-      proto.onDecrypt = originalDecrypt;
+      nodeCrypto.createCipheriv = originalCipher;
+      nodeCrypto.createDecipheriv = originalDecipher;
     },
   };
 
@@ -119,16 +128,39 @@ export function installSdkMeter(): SdkMeter {
         name: "benchThrottleInjector",
       });
     }
-    return originalSend.call(this, command, ...rest);
+    const result = originalSend.call(this, command, ...rest);
+    if (service === "SQS" && cmd.constructor.name === "ReceiveMessageCommand" && result instanceof Promise) {
+      void result.then(
+        (output: { Messages?: unknown[] }) => {
+          if (output?.Messages?.length) {
+            meter.batchesReceived += 1;
+            meter.messagesReceived += output.Messages.length;
+          }
+        },
+        () => {},
+      );
+    }
+    return result;
   } as never;
 
-  proto.onEncrypt = function (this: unknown, ...args: unknown[]) {
-    meter.kmsGenerateDataKey += 1;
-    return originalEncrypt.apply(this, args);
+  let master: Buffer | undefined;
+  const isMasterKey = (key: unknown): boolean => {
+    const path = process.env.TEXTGATE_LOCAL_KEYRING;
+    if (!path) return false;
+    master ??= readFileSync(path);
+    const bytes =
+      key instanceof Uint8Array
+        ? Buffer.from(key)
+        : (key as { export?: () => Buffer } | null)?.export?.call(key);
+    return bytes !== undefined && bytes.length === master.length && bytes.equals(master);
   };
-  proto.onDecrypt = function (this: unknown, ...args: unknown[]) {
-    meter.kmsDecrypt += 1;
-    return originalDecrypt.apply(this, args);
+  nodeCrypto.createCipheriv = function (this: unknown, ...args: unknown[]) {
+    if (isMasterKey(args[1])) meter.kmsGenerateDataKey += 1;
+    return originalCipher.apply(this, args);
+  };
+  nodeCrypto.createDecipheriv = function (this: unknown, ...args: unknown[]) {
+    if (isMasterKey(args[1])) meter.kmsDecrypt += 1;
+    return originalDecipher.apply(this, args);
   };
   return meter;
 }

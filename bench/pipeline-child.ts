@@ -1,0 +1,85 @@
+/**
+ * One pipeline measurement in its own process (the parent sets LOG_LEVEL=INFO, as deployed): SDK
+ * meter installed, local platform up, carrier latency set, a warm-up, then `count` SMS through the
+ * HTTP API until the carrier reports them delivered. Function log output is counted, not printed.
+ * Usage: tsx bench/pipeline-child.ts <out.json> <count> <carrierLatencyMs>
+ */
+import { writeFileSync } from "node:fs";
+import { percentile } from "./middleware.ts";
+import { countBy, recipients, sendAll, startBenchPlatform, waitForDelivery } from "./pipeline.ts";
+import { installSdkMeter, summarize } from "./sdk-meter.ts";
+
+const [outFile = "", countArg = "2000", latencyArg = "50"] = process.argv.slice(2);
+const count = Number(countArg);
+
+let logBytes = 0;
+let logLines = 0;
+const realWrite = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array) => {
+  logBytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+  logLines += 1;
+  return true;
+}) as typeof process.stdout.write;
+
+const meter = installSdkMeter();
+const bench = await startBenchPlatform();
+try {
+  bench.carrier.faults.latencyMs = Number(latencyArg);
+  const warm = recipients(20, 900_000);
+  const warmStart = performance.now();
+  await sendAll(bench, warm, { concurrency: 10 });
+  await waitForDelivery(bench, warm, warmStart, 60_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+
+  meter.reset();
+  logBytes = 0;
+  logLines = 0;
+  const numbers = recipients(count);
+  const started = performance.now();
+  const sent = await sendAll(bench, numbers, { concurrency: 64 });
+  const accepted = sent.outcomes.filter((o) => o.status === 202);
+  const delivery = await waitForDelivery(
+    bench,
+    accepted.map((o) => o.to),
+    started,
+    300_000,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // let the last DLRs finish their writes
+  const latencies = accepted.map((o) => o.ms);
+  // One at a time, with the pipeline idle: the closest local stand-in for one Lambda invocation's duration.
+  const probe = await sendAll(bench, recipients(30, 800_000), { concurrency: 1 });
+  const sequentialSendP50 = percentile(
+    probe.outcomes.map((o) => o.ms),
+    50,
+  );
+  writeFileSync(
+    outFile,
+    JSON.stringify({
+      count,
+      carrierLatencyMs: Number(latencyArg),
+      statuses: countBy(sent.outcomes, (o) => o.status),
+      firstError: sent.outcomes.find((o) => o.status !== 202)?.body,
+      acceptMs: sent.ms,
+      acceptedPerSecond: accepted.length / (sent.ms / 1000),
+      sendP50: percentile(latencies, 50),
+      sendP99: percentile(latencies, 99),
+      sequentialSendP50,
+      delivery,
+      deliveredPerSecond:
+        delivery.delivered / ((Number.isNaN(delivery.deliveredMs) ? 300_000 : delivery.deliveredMs) / 1000),
+      accepted: accepted.length,
+      calls: summarize(meter.calls),
+      injected: meter.injected,
+      batchesReceived: meter.batchesReceived,
+      messagesReceived: meter.messagesReceived,
+      kmsGenerateDataKey: meter.kmsGenerateDataKey,
+      kmsDecrypt: meter.kmsDecrypt,
+      logBytes,
+      logLines,
+    }),
+  );
+} finally {
+  await bench.platform.stop();
+  process.stdout.write = realWrite;
+}
+process.exit(0);

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench [-- --quick]`: prints figures and writes bench/RESULTS.md. Never asserts: the goals
+ * are shown next to the figures, and whatever was measured is reported as measured.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { catalog, functionSpec } from "../lib/catalog/index.ts";
+import {
+  type BundleResult,
+  bundleFor,
+  type ColdInit,
+  coldInit,
+  helloWorldBundle,
+  outRoot,
+  projectRoot,
+  UNUSED_ON_LAMBDA,
+} from "./bundles.ts";
+import { costPerMillion, PRICES, PRICES_AS_OF } from "./cost.ts";
+import { middlewareOverhead } from "./middleware.ts";
+import { renderResults } from "./results.ts";
+
+const { values } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, messages: { type: "string" } },
+});
+const quick = values.quick ?? false;
+const coldRuns = quick ? 3 : 10;
+const messages = Number(values.messages ?? (quick ? 300 : 2000));
+const kb = (bytes: number) => (bytes / 1024).toFixed(0);
+
+console.log(
+  `bench: ${quick ? "quick" : "full"} run on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}`,
+);
+
+// 1. Bundles and cold init.
+const hello = await helloWorldBundle();
+const helloInit = coldInit(hello.file, coldRuns);
+console.log(
+  `hello-world: ${kb(hello.bytes)} KB, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
+);
+const bundles: { bundle: BundleResult; init: ColdInit }[] = [];
+for (const fn of catalog.functions) {
+  try {
+    const bundle = await bundleFor(fn);
+    const init = coldInit(bundle.file, coldRuns);
+    bundles.push({ bundle, init });
+    console.log(
+      `${fn.id.padEnd(14)} ${kb(bundle.bytes).padStart(5)} KB  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms)${init.error ? `  import error: ${init.error}` : ""}`,
+    );
+  } catch (error) {
+    console.log(`${fn.id.padEnd(14)} bundle failed: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
+
+// 2. Middleware chain.
+const overhead = middlewareOverhead(quick ? 5000 : 20000);
+console.log(
+  `middleware chain overhead: p50 ${(overhead.overheadP50 * 1000).toFixed(0)} µs, p99 ${(overhead.overheadP99 * 1000).toFixed(0)} µs`,
+);
+
+// 3. Pipeline throughput and AWS calls per SMS (own process: function logs at INFO are counted, not printed).
+const pipelineFile = join(outRoot, "pipeline.json");
+const child = spawnSync(
+  process.execPath,
+  ["--import", "tsx", join(projectRoot, "bench", "pipeline-child.ts"), pipelineFile, String(messages), "50"],
+  {
+    cwd: projectRoot,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, LOG_LEVEL: "INFO" },
+  },
+);
+if (child.status !== 0) throw new Error("pipeline measurement failed");
+const pipeline = JSON.parse(readFileSync(pipelineFile, "utf8")) as PipelineFigures;
+const per = (n: number) => n / Math.max(1, pipeline.accepted);
+console.log(
+  `pipeline: ${pipeline.accepted}/${messages} accepted at ${pipeline.acceptedPerSecond.toFixed(0)}/s (p50 ${pipeline.sendP50.toFixed(0)} ms, p99 ${pipeline.sendP99.toFixed(0)} ms), ${pipeline.delivery.delivered} delivered at ${pipeline.deliveredPerSecond.toFixed(0)}/s`,
+);
+console.log(
+  `AWS calls per SMS: SQS ${per(pipeline.calls.sqsRequests).toFixed(2)} (SendMessage ${per(pipeline.calls.sqsSends).toFixed(2)}), DynamoDB writes ${per(pipeline.calls.dynamoWrites).toFixed(2)} reads ${per(pipeline.calls.dynamoReads).toFixed(2)}, KMS ${(per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt) * 1000).toFixed(0)} per 1,000`,
+);
+
+// 4. Cost model.
+const fnDuration = pipeline.sequentialSendP50;
+const cost = costPerMillion({
+  apiRequestsPerSms: 2, // the POST and the carrier's DLR callback
+  sqsRequestsPerSms: per(pipeline.calls.sqsRequests),
+  wruPerSms: per(pipeline.calls.wru),
+  rruPerSms: per(pipeline.calls.rru),
+  kmsPerSms: per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt),
+  logBytesPerSms: per(pipeline.logBytes),
+  lambda: [
+    { fn: "send", invocationsPerSms: 1, memoryMb: functionSpec("send").memoryMb, durationMs: fnDuration },
+    {
+      fn: "dispatch",
+      invocationsPerSms: pipeline.batchesReceived / Math.max(1, pipeline.messagesReceived),
+      memoryMb: functionSpec("dispatch").memoryMb,
+      durationMs: fnDuration + pipeline.carrierLatencyMs,
+    },
+    { fn: "dlr", invocationsPerSms: 1, memoryMb: functionSpec("dlr").memoryMb, durationMs: fnDuration },
+  ],
+});
+for (const line of cost.lines)
+  console.log(`  ${line.item.padEnd(26)} $${line.perMillion.toFixed(2).padStart(7)}  (${line.basis})`);
+console.log(`cost per 1M SMS: $${cost.total.toFixed(2)} (goal ≤ $5, carrier fees excluded)`);
+
+const results = renderResults({
+  date: new Date().toISOString(),
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}, ${process.platform}/${process.arch}`,
+  quick,
+  hello: { bundle: hello, init: helloInit },
+  bundles,
+  unusedPattern: UNUSED_ON_LAMBDA,
+  overhead,
+  pipeline,
+  fnDuration,
+  cost,
+  prices: PRICES,
+  pricesAsOf: PRICES_AS_OF,
+});
+writeFileSync(join(projectRoot, "bench", "RESULTS.md"), results);
+console.log("wrote bench/RESULTS.md");
+process.exit(0);
+
+export interface PipelineFigures {
+  count: number;
+  carrierLatencyMs: number;
+  statuses: Record<string, number>;
+  firstError?: string;
+  acceptMs: number;
+  acceptedPerSecond: number;
+  sendP50: number;
+  sendP99: number;
+  sequentialSendP50: number;
+  delivery: { submitted: number; delivered: number; submittedMs: number; deliveredMs: number };
+  deliveredPerSecond: number;
+  accepted: number;
+  calls: import("./sdk-meter.ts").CallSummary;
+  injected: number;
+  batchesReceived: number;
+  messagesReceived: number;
+  kmsGenerateDataKey: number;
+  kmsDecrypt: number;
+  logBytes: number;
+  logLines: number;
+}
