@@ -89,13 +89,17 @@ export function forgetSession(sessionId: string): void {
   sessionCache.delete(sessionId);
 }
 
-export function cachedSessionLookup(lookup: SessionLookup, ttlMs = SESSION_CACHE_MS): SessionLookup {
+export function cachedSessionLookup(
+  lookup: SessionLookup,
+  ttlMs = SESSION_CACHE_MS,
+  now: () => number = Date.now,
+): SessionLookup {
   return async (accountId, userId, sessionId) => {
     const hit = sessionCache.get(sessionId);
-    if (hit && hit.expiresAt > Date.now()) return hit.state;
+    if (hit && hit.expiresAt > now()) return hit.state;
     const state = await lookup(accountId, userId, sessionId);
     if (sessionCache.size >= SESSION_CACHE_MAX) sessionCache.clear();
-    sessionCache.set(sessionId, { state, expiresAt: Date.now() + ttlMs });
+    sessionCache.set(sessionId, { state, expiresAt: now() + ttlMs });
     return state;
   };
 }

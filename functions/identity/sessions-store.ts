@@ -105,10 +105,14 @@ export async function revokeSession(accountId: string, sessionId: string, reason
   }
 }
 
-/** Revokes every session of a user (disable, role change by an admin); returns how many. */
-export async function revokeUserSessions(accountId: string, userId: string, reason: string): Promise<number> {
+/** Revokes every live session of a user (e.g. when disabled); returns their ids. */
+export async function revokeUserSessions(
+  accountId: string,
+  userId: string,
+  reason: string,
+): Promise<string[]> {
   let start: Record<string, unknown> | undefined;
-  let count = 0;
+  const revoked: string[] = [];
   do {
     const page = await dynamoClient().send(
       new QueryCommand({
@@ -128,11 +132,11 @@ export async function revokeUserSessions(accountId: string, userId: string, reas
     );
     for (const item of (page.Items ?? []) as SessionRecord[]) {
       await revokeSession(accountId, item.sessionId, reason);
-      count += 1;
+      revoked.push(item.sessionId);
     }
     start = page.LastEvaluatedKey;
   } while (start);
-  return count;
+  return revoked;
 }
 
 export type RefreshOutcome =

@@ -7,6 +7,7 @@ import type { Role } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
 import type { RateLimiter } from "../shared/rate-limit.ts";
 import type { Hasher } from "../shared/secrets.ts";
+import { forgetSession } from "./access-token.ts";
 import { normalizeEmail } from "./accounts.ts";
 import {
   assertIpRate,
@@ -212,7 +213,9 @@ export async function changeUser(
     await updateUser(target.accountId, target.userId, { status: input.status });
     if (input.status === "disabled") {
       const revoked = await revokeUserSessions(target.accountId, target.userId, "user-disabled");
-      await audit("user.disabled", { sessionsRevoked: String(revoked) });
+      // This container forgets them now; others within their cache time (see access-token.ts).
+      for (const sessionId of revoked) forgetSession(sessionId);
+      await audit("user.disabled", { sessionsRevoked: String(revoked.length) });
     } else {
       // Re-enabling also clears the consecutive-failure lockout: this is the admin reset.
       await deps.failures.reset(backoffRules.loginEmail, target.email);
