@@ -13,7 +13,7 @@ import {
   startVerification,
 } from "../../functions/verify/service.ts";
 import { useLocalPlatformEnv } from "../support/env.ts";
-import { domainError, estonianMobile, testAccountId, verifyHarness } from "./support.ts";
+import { codeIn, domainError, estonianMobile, testAccountId, verifyHarness } from "./support.ts";
 
 useLocalPlatformEnv();
 
@@ -201,6 +201,33 @@ describe("verification lifecycle (use cases, emulators)", () => {
     ).length;
     // Every attempt that was counted shows in the item; losers of a race (409) were not counted.
     if (after.status === "pending") expect(after.attemptsRemaining).toBe(5 - counted);
+  });
+
+  it("concurrent starts for one number open one verification (no doubled wrong-code budget)", async () => {
+    const h = verifyHarness();
+    const accountId = testAccountId();
+    const to = estonianMobile();
+    const views = await Promise.all(
+      [1, 2, 3].map(() => startVerification({ accountId, to, requester }, h.deps)),
+    );
+    expect(new Set(views.map((v) => v.id)).size).toBe(1);
+    expect(Math.max(...views.map((v) => v.sendAttempts))).toBe(3);
+    // Exactly one of the three codes sent is alive (whichever write landed last).
+    const id = views[0]?.id ?? "";
+    const codes = h.sent.filter((s) => s.to === to).map((s) => codeIn(s.text));
+    expect(codes).toHaveLength(3);
+    let approvals = 0;
+    for (const code of new Set(codes)) {
+      const view = await getVerification({ accountId, verificationId: id }, h.deps);
+      if (view.status !== "pending") break;
+      try {
+        if ((await checkVerification({ accountId, verificationId: id, code }, h.deps)).status === "approved")
+          approvals++;
+      } catch {
+        // a dead code
+      }
+    }
+    expect(approvals).toBe(1);
   });
 
   it("stores no usable code: the raw item has only an HMAC bound to id and number, and no clear number", async () => {

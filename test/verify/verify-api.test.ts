@@ -4,9 +4,12 @@
  * Expiry is tested at the use-case level with an injected clock (verification-lifecycle.test.ts):
  * the shortest allowed expiry is 60 s.
  */
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { queryAuditEvents } from "../../functions/audit/store.ts";
+import { dynamoClient } from "../../functions/shared/aws.ts";
 import { systemClock } from "../../functions/shared/clock.ts";
+import { tableName } from "../../functions/shared/config.ts";
 import { useLocalPlatformEnv } from "../support/env.ts";
 import { api, codeFromOutbox, createVerifyAccount, outbox, type VerifyAccount } from "./http.ts";
 import { estonianMobile, latvianPrefix, numberUnder } from "./support.ts";
@@ -24,6 +27,20 @@ const start = (to: string, extra: Record<string, unknown> = {}, headers: Record<
 const check = (id: string, code: string, who = account) =>
   api(who, "POST", `/v1/verifications/${id}/checks`, { code });
 const wrongFor = (code: string): string => (code === "000000" ? "000001" : "000000");
+
+/** Every item of a table (DynamoDB Local is small; a scan is fine here). */
+async function scanAll(table: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoClient().send(
+      new ScanCommand({ TableName: tableName(table), ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
 
 describe("Verify API", () => {
   it("happy path: start → code from the outbox → approved; the approved code cannot be reused", async () => {
@@ -65,6 +82,19 @@ describe("Verify API", () => {
       type: `${PROBLEM}verify-not-pending`,
       verificationStatus: "approved",
     });
+  });
+
+  it("no table holds the code in clear: verifications, messages, ephemeral (idempotency), audit", async () => {
+    const to = estonianMobile();
+    const started = await start(to, { codeLength: 10 }, { "Idempotency-Key": `verify-raw-${Date.now()}` });
+    expect(started.status).toBe(201);
+    const code = await codeFromOutbox(to);
+    expect(code).toHaveLength(10);
+    for (const table of ["verifications", "messages", "ephemeral", "audit"]) {
+      const dump = JSON.stringify(await scanAll(table));
+      expect(dump, `table ${table}`).not.toContain(code);
+      expect(dump, `table ${table}`).not.toContain(to.slice(1));
+    }
   });
 
   it("five wrong codes → failed; the right code is then refused", async () => {
@@ -184,6 +214,9 @@ describe("fraud guard through HTTP", () => {
     expect(blocked.length).toBeGreaterThanOrEqual(30);
     expect(results.at(-1)?.status).toBe(429);
     for (const { to } of blocked.slice(0, 5)) expect(await outbox(to)).toHaveLength(0);
+    // Not charged: a message (and its price) exists only for the starts that went out.
+    const messages = (await scanAll("messages")).filter((m) => m.accountId === pumped.accountId);
+    expect(messages).toHaveLength(sent.length);
     const { events } = await queryAuditEvents(
       { accountId: pumped.accountId, action: "verify.blocked", limit: 100 },
       systemClock,
