@@ -12,7 +12,7 @@ import { type CarrierSim, startCarrier } from "./carrier.ts";
 import { findFreePort, startEmulators } from "./emulators.ts";
 import type { ThrottleConfig } from "./gateway/throttle.ts";
 import { ensureLocalKeyring } from "./keyring.ts";
-import { entryExists } from "./lambda-runtime.ts";
+import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
 import { createResources, type LocalResources } from "./resources.ts";
 import { startSqsPollers } from "./sqs-poller.ts";
 import { startTtlSweeper } from "./ttl-sweeper.ts";
@@ -39,6 +39,8 @@ export interface LocalPlatformOptions {
   readonly seed?: boolean;
   /** Where warnings go (missing function modules etc.); default stderr. */
   readonly warn?: (line: string) => void;
+  /** Loads function handlers for the gateway and the pollers (chaos tools wrap the real ones). */
+  readonly loader?: HandlerLoader;
 }
 
 export interface LocalPlatform {
@@ -116,6 +118,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       queues: consumed,
       stage,
       ...(options.pollersPerQueue ? { pollersPerQueue: options.pollersPerQueue } : {}),
+      ...(options.loader ? { loader: options.loader } : {}),
     });
     stops.push(() => pollers.stop());
 
@@ -132,6 +135,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       stage,
       port,
       ...(options.throttle ? { throttle: options.throttle } : {}),
+      ...(options.loader ? { loader: options.loader } : {}),
       ...(carrier ? { outbox: (to: string | undefined) => carrier.outbox(to) } : {}),
     });
     stops.push(() => gateway.stop());
