@@ -118,4 +118,26 @@ describe("POST /v1/messages scheduling", () => {
       Date.parse(scheduleAt) - 1000,
     );
   });
+
+  it("sends a scheduled message when its time comes, not before", async () => {
+    const fresh = await createTestAccount();
+    const scheduleAt = new Date(Date.now() + 3000);
+    const reply = await call("POST", "/v1/messages", {
+      apiKey: fresh.apiKey,
+      json: { to: randomMobile(), text: "soon", scheduleAt: scheduleAt.toISOString() },
+    });
+    expect(reply.body.status).toBe("scheduled");
+    await expect
+      .poll(
+        async () =>
+          (await call("GET", `/v1/messages/${reply.body.id}`, { apiKey: fresh.apiKey })).body.status,
+        {
+          timeout: 15_000,
+          interval: 200,
+        },
+      )
+      .toBe("delivered");
+    const read = await call("GET", `/v1/messages/${reply.body.id}`, { apiKey: fresh.apiKey });
+    expect(Date.parse(read.body.timestamps.sentAt)).toBeGreaterThanOrEqual(scheduleAt.getTime() - 1000);
+  });
 });
