@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { App, Aws } from "aws-cdk-lib";
+import { App, Aws, Tags } from "aws-cdk-lib";
 import { catalog } from "../lib/catalog/index.ts";
 import { stageAlias } from "../lib/data-construct.ts";
 import { applyNag } from "../lib/nag.ts";
@@ -32,7 +32,10 @@ if (settings.replicaRegion) {
     stage: settings.stage,
     alias: stageAlias(settings.stage, dataKey),
   });
-  stack.addDependency(replicaKeys, "table replicas are encrypted with the replica-region key");
+  stack.addStackDependency(replicaKeys, "table replicas are encrypted with the replica-region key");
 }
 
+// Cost allocation and ownership on every resource that supports tags.
+Tags.of(app).add("project", "textgate");
+Tags.of(app).add("stage", settings.stage);
 applyNag(app);
