@@ -97,6 +97,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
     "+".repeat(40),
     "\u0000\u0001\u0002",
     "\u202Eevil\u202C",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell-style probe, on purpose.
     "${jndi:ldap://x}",
     "' OR 1=1 --",
     "<script>alert(1)</script>",

@@ -1,0 +1,48 @@
+/**
+ * `npm run chaos [-- --messages 1000]`: fault injection over the send pipeline (see
+ * tools/quality/chaos-run.ts). Exits non-zero if a message is lost or submitted twice.
+ */
+import "./quality/quiet.ts";
+import { parseArgs } from "node:util";
+import { runChaos } from "./quality/chaos-run.ts";
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: "string", default: "1000" },
+    "carrier-failure-rate": { type: "string", default: "0.1" },
+    "dynamo-throttle-rate": { type: "string", default: "0.05" },
+    "crash-rate": { type: "string", default: "0.05" },
+  },
+});
+
+const report = await runChaos({
+  messages: Number(values.messages),
+  carrierFailureRate: Number(values["carrier-failure-rate"]),
+  dynamoThrottleRate: Number(values["dynamo-throttle-rate"]),
+  crashRate: Number(values["crash-rate"]),
+  timeoutEverySeconds: 10,
+  visibilitySeconds: 12,
+  faultSeconds: 15,
+  drainTimeoutSeconds: 180,
+  log: (line) => console.log(line),
+});
+
+console.log(`\nchaos report (${report.seconds} s)`);
+console.log(
+  `  sent ${report.sent}, accepted ${report.accepted}, not accepted ${JSON.stringify(report.notAccepted)}`,
+);
+console.log(`  final status ${JSON.stringify(report.finalStatus)}`);
+console.log(
+  `  injected: ${report.injected.dynamoThrottles} DynamoDB throttles, ${report.injected.crashes} dispatch crashes, ${report.injected.timeoutWindows} carrier timeout windows, carrier 503 rate ${values["carrier-failure-rate"]}`,
+);
+console.log(
+  `  lost = ${report.lost.length}${report.lost.length ? `: ${report.lost.slice(0, 10).join(", ")}` : ""}`,
+);
+console.log(
+  `  duplicates = ${report.duplicates}${report.duplicates ? `: ${report.duplicateReferences.slice(0, 10).join(", ")}` : ""}`,
+);
+console.log(`  dead-lettered = ${report.deadLettered} ${JSON.stringify(report.deadLetterReasons)}`);
+console.log(`  sent to the carrier but no delivery report landed = ${report.stuckSent}`);
+const ok = report.lost.length === 0 && report.duplicates === 0;
+console.log(ok ? "chaos: ok" : "chaos: FAILED");
+process.exit(ok ? 0 : 1);
