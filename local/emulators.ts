@@ -39,6 +39,16 @@ export function findFreePort(): Promise<number> {
   });
 }
 
+/** Rejects with the listen error (EADDRINUSE…) when 127.0.0.1:port cannot be bound right now. */
+export function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => server.close(() => resolvePort()));
+  });
+}
+
 /** Fails with one clear line when there is no usable java on PATH. */
 export function assertJava(): void {
   const result = spawnSync("java", ["-version"], { stdio: "ignore" });

@@ -9,7 +9,7 @@ import { prepareLocalSigningKey } from "../functions/identity/signing.ts";
 import { catalog, envNames } from "../lib/catalog/index.ts";
 import { startApiGateway } from "./api-gateway.ts";
 import { type CarrierSim, startCarrier } from "./carrier.ts";
-import { findFreePort, startEmulators } from "./emulators.ts";
+import { assertJava, assertPortFree, findFreePort, startEmulators } from "./emulators.ts";
 import type { ThrottleConfig } from "./gateway/throttle.ts";
 import { ensureLocalKeyring } from "./keyring.ts";
 import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
@@ -74,6 +74,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
 
   try {
+    // Fail fast, before java starts, on the two problems a person can fix: no java, port taken.
+    assertJava();
+    if (options.port) await assertPortFree(options.port);
     const emulators = await startEmulators(options.persist ? { dataDir: join(home, "data") } : {});
     stops.push(() => emulators.stop());
     const resources = await createResources({ stage, applyEnv: true });
