@@ -1,4 +1,5 @@
 import { epochSeconds } from "../shared/clock.ts";
+import { idPattern } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { DomainError } from "../shared/problem.ts";
 import { codeMatches } from "./code.ts";
@@ -12,6 +13,8 @@ export interface CheckVerificationInput {
   readonly code: string;
 }
 
+const VERIFICATION_ID = idPattern("ver");
+
 /** Reads a verification of this account; another account's id is indistinguishable from none. */
 export async function loadOwned(
   deps: VerifyDeps,
@@ -19,6 +22,8 @@ export async function loadOwned(
   verificationId: string,
   nowSeconds: number,
 ): Promise<VerificationRecord> {
+  // Only real verification ids reach the table: the same table also holds the resend pointers.
+  if (!VERIFICATION_ID.test(verificationId)) throw new DomainError("not-found", "No such verification");
   const record = await deps.store.get(verificationId, nowSeconds);
   if (!record || record.accountId !== accountId) throw new DomainError("not-found", "No such verification");
   return record;

@@ -222,7 +222,7 @@ function recordConversion(deps: VerifyDeps, subject: FraudSubject, snapshot: Fra
   if (conversionIsLow(snapshot.prefix, deps.fraudPolicy)) {
     // Prefixes are too many for metric dimensions: count the event, name the prefix in the log.
     deps.metrics.prefixConversionLow(subject.country);
-    logger.warn("low verification conversion for prefix", {
+    logger.info("low verification conversion for prefix", {
       country: subject.country,
       prefix: subject.prefix,
       sends: Math.round(snapshot.prefix.sends),

@@ -161,6 +161,11 @@ describe("verification lifecycle (use cases, emulators)", () => {
     expect(
       (await domainError(cancelVerification({ accountId: other, verificationId: id }, h.deps))).slug,
     ).toBe("not-found");
+    // Ids that are not verification ids (the table also holds resend pointers) are never read.
+    const pointerLike = `cur#${accountId}#${await h.deps.hasher.hmac("phone-index", to)}`;
+    expect(
+      (await domainError(getVerification({ accountId, verificationId: pointerLike }, h.deps))).slug,
+    ).toBe("not-found");
     // Untouched for its owner.
     expect((await checkVerification({ accountId, verificationId: id, code }, h.deps)).status).toBe(
       "approved",
