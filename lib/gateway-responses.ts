@@ -39,7 +39,8 @@ export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
   { type: R.UNSUPPORTED_MEDIA_TYPE, slug: "unsupported-media-type", echoMessage: false },
   // Stage/method/usage-plan throttles refill every second: 1 s is the honest earliest retry.
   { type: R.THROTTLED, slug: "rate-limited", echoMessage: false, retryAfterSeconds: 1 },
-  { type: R.QUOTA_EXCEEDED, slug: "rate-limited", echoMessage: false },
+  // No quota is configured today; if one is, a minute is a safe first retry (every 429 carries Retry-After).
+  { type: R.QUOTA_EXCEEDED, slug: "rate-limited", echoMessage: false, retryAfterSeconds: 60 },
   { type: R.DEFAULT_5XX, slug: "internal-error", echoMessage: false },
   { type: R.API_CONFIGURATION_ERROR, slug: "internal-error", echoMessage: false },
   { type: R.AUTHORIZER_CONFIGURATION_ERROR, slug: "internal-error", echoMessage: false },
@@ -49,6 +50,19 @@ export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
 ];
 
 const quoted = (value: string): string => `'${value}'`;
+
+/**
+ * The security headers functions/shared/http.ts puts on every function response, minus
+ * Content-Security-Policy: its 'none' tokens need single quotes, which an API Gateway static header
+ * value (itself single-quoted) cannot carry. A problem+json body is never rendered as a page.
+ */
+export const GATEWAY_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+  "X-Content-Type-Options": "nosniff",
+  "Cache-Control": "no-store",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+};
 
 /** Velocity template; $context.error.messageString is already a quoted JSON string. */
 export function problemTemplate(problem: GatewayProblem): string {
@@ -62,9 +76,9 @@ export function addProblemResponses(api: apigw.RestApi): void {
   for (const problem of GATEWAY_PROBLEMS) {
     const headers: Record<string, string> = {
       "Content-Type": quoted(PROBLEM_CONTENT_TYPE),
-      "Cache-Control": quoted("no-store"),
-      "X-Content-Type-Options": quoted("nosniff"),
-      "Strict-Transport-Security": quoted("max-age=63072000; includeSubDomains; preload"),
+      ...Object.fromEntries(
+        Object.entries(GATEWAY_SECURITY_HEADERS).map(([name, value]) => [name, quoted(value)]),
+      ),
       ...(problem.retryAfterSeconds === undefined
         ? {}
         : { "Retry-After": quoted(String(problem.retryAfterSeconds)) }),

@@ -18,6 +18,8 @@ export interface MonitoringConstructProps {
   readonly queues: ReadonlyMap<string, QueuePair>;
   /** API 5XX share (0..1) over 5 minutes that pages someone. */
   readonly api5xxRateThreshold?: number;
+  /** Oldest message in a work queue older than this means consumers are not keeping up. */
+  readonly maxMessageAge?: Duration;
 }
 
 /** Alarms for what needs a person: dead letters, server errors, function errors and throttles. */
@@ -43,7 +45,18 @@ export class MonitoringConstruct extends Construct {
     );
     const period = Duration.minutes(5);
 
-    for (const { spec, dlq } of props.queues.values()) {
+    const maxAge = props.maxMessageAge ?? Duration.minutes(5);
+    for (const { spec, queue, dlq } of props.queues.values()) {
+      this.alarm(`Age-${spec.id}`, {
+        alarmDescription: `${spec.id}: oldest message waits longer than ${maxAge.toHumanString()}; the consumer is failing or too slow.`,
+        metric: queue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(1),
+          statistic: "Maximum",
+        }),
+        threshold: maxAge.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+      });
       this.alarm(`Dlq-${spec.id}`, {
         alarmDescription: `Messages in the ${spec.id} DLQ: inspect, fix, redrive (docs/runbooks).`,
         metric: dlq.metricApproximateNumberOfMessagesVisible({
@@ -82,6 +95,70 @@ export class MonitoringConstruct extends Construct {
         evaluationPeriods: 1,
       });
     }
+    this.dashboard(props);
+  }
+
+  /** One page for the on-call: traffic, errors, latency, queue health, alarms. */
+  private dashboard(props: MonitoringConstructProps): void {
+    const period = Duration.minutes(1);
+    const fns = [...props.functions.values()];
+    const queues = [...props.queues.values()];
+    const board = new cloudwatch.Dashboard(this, "Dashboard", {
+      dashboardName: physicalName(props.stage, "overview"),
+      defaultInterval: Duration.hours(3),
+    });
+    board.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "API requests and errors",
+        left: [props.api.metricCount({ period, statistic: "Sum" })],
+        right: [
+          props.api.metricClientError({ period, statistic: "Sum" }),
+          props.api.metricServerError({ period, statistic: "Sum" }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "API latency (p50 / p99)",
+        left: [
+          props.api.metricLatency({ period, statistic: "p50" }),
+          props.api.metricLatency({ period, statistic: "p99" }),
+        ],
+        width: 12,
+      }),
+    );
+    board.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Queue depth (visible) and DLQs",
+        left: queues.map((q) =>
+          q.queue.metricApproximateNumberOfMessagesVisible({ period, label: q.spec.id }),
+        ),
+        right: queues.map((q) =>
+          q.dlq.metricApproximateNumberOfMessagesVisible({ period, label: `${q.spec.id} DLQ` }),
+        ),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Oldest message age (s)",
+        left: queues.map((q) =>
+          q.queue.metricApproximateAgeOfOldestMessage({ period, statistic: "Maximum", label: q.spec.id }),
+        ),
+        width: 12,
+      }),
+    );
+    board.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Function errors and throttles",
+        left: fns.map((fn) => fn.metricErrors({ period, statistic: "Sum" })),
+        right: fns.map((fn) => fn.metricThrottles({ period, statistic: "Sum" })),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Function duration p99 (ms)",
+        left: fns.map((fn) => fn.metricDuration({ period, statistic: "p99" })),
+        width: 12,
+      }),
+    );
+    board.addWidgets(new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24 }));
   }
 
   private alarm(id: string, props: cloudwatch.AlarmProps): void {

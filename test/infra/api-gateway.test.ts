@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, problemTypes } from "../../functions/shared/problem.ts";
 import { API_SECURITY_POLICY } from "../../lib/api-construct.ts";
 import { catalog } from "../../lib/catalog/index.ts";
-import { GATEWAY_PROBLEMS } from "../../lib/gateway-responses.ts";
+import { GATEWAY_PROBLEMS, GATEWAY_SECURITY_HEADERS } from "../../lib/gateway-responses.ts";
 import { AUTHORIZER_FUNCTION_ID } from "../../lib/textgate-stack.ts";
 import { logicalId, type Synthesized, synthStack } from "./synth.ts";
 
@@ -148,8 +148,19 @@ describe("gateway responses", () => {
       expect(response?.StatusCode).toBe(String(status));
       expect(response?.ResponseParameters).toMatchObject({
         "gatewayresponse.header.Content-Type": `'${PROBLEM_CONTENT_TYPE}'`,
-        "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+        ...Object.fromEntries(
+          Object.entries(GATEWAY_SECURITY_HEADERS).map(([name, value]) => [
+            `gatewayresponse.header.${name}`,
+            `'${value}'`,
+          ]),
+        ),
       });
+      expect(GATEWAY_SECURITY_HEADERS["Strict-Transport-Security"]).toMatch(/max-age=\d{8,}/);
+      if (status === 429) {
+        expect(Object.keys(response?.ResponseParameters ?? {})).toContain(
+          "gatewayresponse.header.Retry-After",
+        );
+      }
       const templates = (response?.ResponseTemplates ?? {}) as Record<string, string>;
       const template = templates["application/json"] ?? "";
       const body = JSON.parse(

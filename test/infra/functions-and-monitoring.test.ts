@@ -77,6 +77,23 @@ describe("monitoring", () => {
     }
   });
 
+  it("alarms when a work queue's oldest message waits too long", () => {
+    for (const [, pair] of synth.stack.messaging.queues) {
+      const queueName = JSON.stringify({ "Fn::GetAtt": [logicalId(pair.queue), "QueueName"] });
+      expect(
+        alarms().some(
+          (a) =>
+            a.MetricName === "ApproximateAgeOfOldestMessage" &&
+            JSON.stringify(a.Dimensions).includes(queueName),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it("has one overview dashboard", () => {
+    synth.template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+  });
+
   it("alarms on API 5XX rate and on each function's errors and throttles", () => {
     expect(alarms().some((a) => a.MetricName === "5XXError" && a.Statistic === "Average")).toBe(true);
     for (const spec of catalog.functions) {
