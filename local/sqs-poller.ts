@@ -147,11 +147,14 @@ export function startSqsPollers(options: SqsPollerOptions): RunningPollers {
     const batch = await receive(queue, Math.min(RECEIVE_MAX, batchSize), waitTime);
     if (batch.length === 0) return batch;
     const windowEnds = Date.now() + maxBatchingWindowSeconds * 1000;
-    while (!stopping && batch.length < batchSize && Date.now() < windowEnds) {
-      const wait = Math.max(0, Math.min(20, Math.floor((windowEnds - Date.now()) / 1000)));
+    while (!stopping && batch.length < batchSize) {
+      const remaining = windowEnds - Date.now();
+      if (remaining <= 0) break;
+      // WaitTimeSeconds is whole seconds: under a second left, poll briefly instead.
+      const wait = Math.min(20, Math.floor(remaining / 1000));
       const more = await receive(queue, Math.min(RECEIVE_MAX, batchSize - batch.length), wait);
-      if (more.length === 0 && wait === 0) break;
       batch.push(...more);
+      if (more.length === 0 && wait === 0) await new Promise((r) => setTimeout(r, Math.min(remaining, 100)));
     }
     return batch;
   }

@@ -30,14 +30,19 @@ const consumerFn: FunctionSpec = {
 };
 
 /** A test queue made by the same resource code as the platform's, with short numbers. */
-async function testQueue(maxReceiveCount: number): Promise<LocalQueue> {
+async function testQueue(
+  maxReceiveCount: number,
+  batchSize = 10,
+  windowSeconds = 0,
+  visibilityTimeoutSeconds = 1,
+): Promise<LocalQueue> {
   const spec: QueueSpec = {
     id: "test",
     purpose: "test",
-    visibilityTimeoutSeconds: 1,
+    visibilityTimeoutSeconds,
     maxReceiveCount,
     retentionDays: 1,
-    consumer: { function: "consumer", batchSize: 10, maxBatchingWindowSeconds: 0 },
+    consumer: { function: "consumer", batchSize, maxBatchingWindowSeconds: windowSeconds },
   };
   return ensureQueue(sqs, spec, `textgate-test-${randomBytes(5).toString("hex")}`);
 }
@@ -48,8 +53,9 @@ afterEach(async () => {
   pollers = undefined;
 });
 
-function poll(queue: LocalQueue, handler: LambdaHandler): void {
+function poll(queue: LocalQueue, handler: LambdaHandler, pollersPerQueue = 2): void {
   pollers = startSqsPollers({
+    pollersPerQueue,
     queues: [{ id: "test", url: queue.url, arn: queue.arn, consumer: queue.spec.consumer as never }],
     stage: "test",
     functions: [consumerFn],
@@ -171,5 +177,31 @@ describe("SQS event-source mapping", () => {
     expect(dead).toEqual(["poison"]);
     expect(attempts).toBe(maxReceiveCount);
     expect(await visibleAndInFlight(queue.url)).toBe(0);
+  });
+
+  test("a batch gathers up to batchSize across several receives within the batching window", async () => {
+    // Visibility longer than the window, as AWS requires: gathered messages must not reappear.
+    const queue = await testQueue(3, 15, 2, 30);
+    const send = (from: number) =>
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queue.url,
+          Entries: Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: `m${from + i}` })),
+        }),
+      );
+    await send(0);
+    await send(10);
+    const batches: number[] = [];
+    poll(
+      queue,
+      async (event) => {
+        batches.push((event as SQSEvent).Records.length);
+      },
+      1,
+    );
+    await until(() => batches.reduce((a, b) => a + b, 0) === 20, "all 20 messages");
+    // ReceiveMessage returns at most 10, so 15 proves the poller gathered across receives.
+    expect(batches[0]).toBe(15);
+    expect(batches.every((size) => size <= 15)).toBe(true);
   });
 });
