@@ -61,6 +61,10 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
   if (message.status === "sent" || TERMINAL.has(message.status)) return "done-already";
   const now = deps.clock.now();
   if (message.status === "submitting") return resumeAttempt(message, input, deps);
+  // SQS delays the record until scheduledAt; a redriven or early copy must not send ahead of time.
+  if (message.scheduledAt && message.scheduledAt > new Date(now.getTime() + 1000).toISOString()) {
+    throw new RetryLaterError("scheduled for later");
+  }
   if (now.toISOString() > message.validUntil) return expire(message, deps);
   const route = await pickRoute(message, deps);
   if (!route) return failNoRoute(message, deps);
