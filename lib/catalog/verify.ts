@@ -28,6 +28,9 @@ export const verifyFunctions: readonly FunctionSpec[] = [
       queues: { "sms-otp": "send" },
       keys: { data: ["encrypt", "decrypt"] },
     },
+    // Read by functions/verify/service.ts. Set VERIFY_REQUIRE_TLS to "true" once the deployment has
+    // TLS-capable carrier routes: OTP texts then never travel over a plain-text carrier link.
+    environment: { VERIFY_DEFAULT_EXPIRY_SECONDS: "600", VERIFY_REQUIRE_TLS: "false" },
   },
 ];
 
