@@ -66,6 +66,10 @@ describe("Verify API", () => {
     const [text] = await outbox(to);
     expect(text?.text).toMatch(/^Acme: Sinu kinnituskood on [0-9]{6}\. Kood kehtib 10 minutit\./);
 
+    // The text went through the send pipeline as an OTP (sms-otp queue), tagged with the verification.
+    const [message] = (await scanAll("messages")).filter((m) => m.tag === `verify:${started.body.id}`);
+    expect(message).toMatchObject({ accountId: account.accountId, priority: "otp" });
+
     const approved = await check(started.body.id, code);
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({
