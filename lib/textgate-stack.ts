@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { Aws, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { ApiConstruct } from "./api-construct.ts";
@@ -19,6 +19,9 @@ export interface TextgateStackProps extends StackProps {
 
 /** Catalogue id of the Lambda REQUEST authorizer. */
 export const AUTHORIZER_FUNCTION_ID = "authorizer";
+/** Public base URL of the API (no trailing slash), read by functions/dispatch (carrier DLR callbacks). */
+export const PUBLIC_API_URL_ENV = "TEXTGATE_PUBLIC_API_URL";
+
 /** Catalogue id of the deploy-time bootstrap function (custom resource), if the catalogue has one. */
 export const BOOTSTRAP_FUNCTION_ID = "bootstrap";
 
@@ -30,6 +33,7 @@ export class TextgateStack extends Stack {
   readonly api: ApiConstruct;
   readonly monitoring: MonitoringConstruct;
   readonly bootstrap?: BootstrapConstruct;
+  readonly publicApiUrl: string;
 
   constructor(scope: Construct, id: string, props: TextgateStackProps) {
     super(scope, id, props);
@@ -73,6 +77,14 @@ export class TextgateStack extends Stack {
         ? { customDomain: { domainName: settings.domainName, certificateArn: settings.certificateArn } }
         : {}),
     });
+    this.publicApiUrl = settings.domainName
+      ? `https://${settings.domainName}`
+      : `https://${this.api.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${settings.stage}`;
+    // Functions behind the API cannot reference it (API → integration → function → API is a cycle);
+    // the others (queue consumers, bootstrap) learn the URL they hand out, e.g. DLR callback URLs.
+    for (const fnId of functionsOffTheApi(catalog)) {
+      this.functions.fn(fnId).addEnvironment(PUBLIC_API_URL_ENV, this.publicApiUrl);
+    }
     if (this.functions.functions.has(BOOTSTRAP_FUNCTION_ID)) {
       this.bootstrap = new BootstrapConstruct(this, "Bootstrap", {
         stage: settings.stage,
@@ -93,4 +105,11 @@ export class TextgateStack extends Stack {
     new CfnOutput(this, "UsagePlanId", { value: this.api.usagePlan.usagePlanId });
     new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
   }
+}
+
+/** Functions no deployed route or the authorizer points at. */
+export function functionsOffTheApi(catalog: Catalog): string[] {
+  const onTheApi = new Set(catalog.routes.filter((route) => !route.localOnly).map((route) => route.function));
+  onTheApi.add(AUTHORIZER_FUNCTION_ID);
+  return catalog.functions.map((fn) => fn.id).filter((id) => !onTheApi.has(id));
 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog, envNames, type FunctionSpec, physicalName } from "../../lib/catalog/index.ts";
+import { functionsOffTheApi, PUBLIC_API_URL_ENV } from "../../lib/textgate-stack.ts";
 import { logicalId, type Synthesized, synthStack } from "./synth.ts";
 
 let synth: Synthesized;
@@ -20,6 +21,7 @@ function expectedEnvNames(spec: FunctionSpec): string[] {
     ...Object.keys(spec.grants.tables ?? {}).map(envNames.table),
     ...Object.keys(spec.grants.queues ?? {}).map(envNames.queueUrl),
     ...Object.keys(spec.grants.keys ?? {}).map(envNames.keyArn),
+    ...(functionsOffTheApi(catalog).includes(spec.id) ? [PUBLIC_API_URL_ENV] : []),
   ].sort();
 }
 
@@ -60,6 +62,18 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
     if (!role) throw new Error("no role");
     expect(resourcesOf("AWS::IAM::Role")[logicalId(role)]?.Properties.ManagedPolicyArns).toBeUndefined();
   });
+});
+
+it("queue consumers know the public API URL (carrier DLR callbacks)", () => {
+  const consumers = new Set(
+    catalog.queues.flatMap((queue) => (queue.consumer ? [queue.consumer.function] : [])),
+  );
+  for (const fnId of consumers) {
+    expect(functionsOffTheApi(catalog)).toContain(fnId);
+    const props = resourcesOf("AWS::Lambda::Function")[logicalId(synth.stack.functions.fn(fnId))]?.Properties;
+    const env = ((props?.Environment ?? {}) as { Variables?: Record<string, unknown> }).Variables ?? {};
+    expect(JSON.stringify(env[PUBLIC_API_URL_ENV])).toContain("execute-api");
+  }
 });
 
 describe("monitoring", () => {
