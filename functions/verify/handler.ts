@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { functionSpec } from "../../lib/catalog/index.ts";
 import { idempotent } from "../messages/idempotency.ts";
 import { httpHandler, route } from "../shared/http.ts";
@@ -59,10 +60,13 @@ const start = (accountId: string, call: StartCall, extra: { sourceIp?: string; r
     verifyDeps(),
   );
 
+/** Per-request facts for audit events that must not be part of the idempotency payload. */
+const requestFacts = new AsyncLocalStorage<{ sourceIp?: string; requestId?: string }>();
+
 // Reuses the send API's Idempotency-Key mechanism (Powertools Idempotency, ephemeral table).
 const startOnce = idempotent<StartCall, VerificationView>(
   "verify-start",
-  ({ accountId, body }) => start(accountId, body, {}),
+  ({ accountId, body }) => start(accountId, body, requestFacts.getStore() ?? {}),
   { functionTimeoutMs: functionSpec("verify").timeoutSeconds * 1000 },
 );
 
@@ -76,11 +80,9 @@ export const handler = httpHandler({
       if (!idempotencyKey) {
         return { status: 201, body: await start(caller.accountId, call, { sourceIp, requestId }) };
       }
-      const { result, replayed } = await startOnce({
-        accountId: caller.accountId,
-        idempotencyKey,
-        body: call,
-      });
+      const { result, replayed } = await requestFacts.run({ sourceIp, requestId }, () =>
+        startOnce({ accountId: caller.accountId, idempotencyKey, body: call }),
+      );
       const headers: Record<string, string> = replayed ? { "Idempotent-Replayed": "true" } : {};
       return { status: 201, body: result, headers };
     },

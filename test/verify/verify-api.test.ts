@@ -187,10 +187,21 @@ describe("Verify API", () => {
   });
 
   it("a country outside the allow-list → 403 verify-country-not-allowed, nothing sent", async () => {
-    const refused = await start("+4915112345678");
+    const refused = await start("+4915112345678", {}, { "Idempotency-Key": `verify-de-${Date.now()}` });
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ type: `${PROBLEM}verify-country-not-allowed`, country: "DE" });
     expect(await outbox("+4915112345678")).toHaveLength(0);
+    // The audit event names who asked, from where, in which request (also behind Idempotency-Key).
+    const { events } = await queryAuditEvents(
+      { accountId: account.accountId, action: "verify.blocked", limit: 10 },
+      systemClock,
+    );
+    expect(events[0]).toMatchObject({
+      actor: { type: "apiKey", id: expect.stringMatching(/^key_/) },
+      sourceIp: expect.any(String),
+      requestId: refused.body.instance,
+      details: { reason: "country-not-allowed", country: "DE" },
+    });
   });
 
   it("validates the request (problem+json with field errors)", async () => {
