@@ -27,6 +27,10 @@ export interface Invitation {
 const inviteKey = (accountId: string, email: string) => ({ pk: `ACC#${accountId}`, sk: `INVITE#${email}` });
 const lookupKey = (tokenHash: string) => ({ pk: `INVITATION#${tokenHash}`, sk: "TOKEN" });
 
+/**
+ * The account's current invitation item for an email, expired or not: it is only used as the
+ * condition of the replacing write (and to delete its lookup), never to let anyone in.
+ */
 export async function getPendingInvitation(
   accountId: string,
   email: string,

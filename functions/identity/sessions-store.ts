@@ -118,13 +118,14 @@ export async function revokeUserSessions(
       new QueryCommand({
         TableName: tableName("accounts"),
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        FilterExpression: "userId = :user AND #status = :active",
+        FilterExpression: "userId = :user AND #status = :active AND expiresAt > :now",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
           ":pk": `ACC#${accountId}`,
           ":prefix": "SESSION#",
           ":user": userId,
           ":active": "active",
+          ":now": epochSeconds(new Date()),
         },
         ConsistentRead: true,
         ExclusiveStartKey: start,
