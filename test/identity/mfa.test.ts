@@ -97,6 +97,21 @@ describe("login with a second factor", () => {
     expect(older.status).toBe(401);
   });
 
+  it("one TOTP code raced on two challenges signs in once", async () => {
+    const user = await userWithTotp(client);
+    const code = totpCode(user.secret, user.enrolledAt + STEP_MS);
+    const [a, b] = await Promise.all([
+      login(client, user.email, user.password),
+      login(client, user.email, user.password),
+    ]);
+    const replies = await Promise.all(
+      [a, b].map((c) =>
+        client.call("POST", "/v1/auth/mfa", { body: { challengeId: c.body.challengeId, code } }),
+      ),
+    );
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 401]);
+  });
+
   it("a challenge completes once", async () => {
     const user = await userWithTotp(client);
     const challenge = await login(client, user.email, user.password);

@@ -43,6 +43,12 @@ describe("refresh tokens", () => {
     expect((await me(again.token)).status).toBe(200);
   });
 
+  it("two concurrent refreshes with one token: exactly one gets a new pair", async () => {
+    const user = await createUser(client, ownerToken, "developer");
+    const replies = await Promise.all([refresh(user.refreshToken), refresh(user.refreshToken)]);
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 401]);
+  });
+
   it("rejects malformed and unknown refresh tokens alike", async () => {
     expect((await refresh("tgr_" + "A".repeat(43))).status).toBe(401);
     expect((await refresh("nonsense")).status).toBe(401);
