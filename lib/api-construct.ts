@@ -33,6 +33,8 @@ export interface ApiConstructProps {
    */
   readonly enforcePerKeyThrottle: boolean;
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
+  /** The stage sits behind a WAF web ACL (WafConstruct); otherwise that is acknowledged for cdk-nag. */
+  readonly wafProtected: boolean;
 }
 
 /** TLS 1.3 + 1.2 (no 1.0/1.1) with forward secrecy; enhanced policies need an endpoint access mode. */
@@ -116,7 +118,7 @@ export class ApiConstruct extends Construct {
     });
     addProblemResponses(this.api);
     if (props.customDomain) this.addCustomDomain(props.customDomain);
-    this.acknowledgeFindings();
+    this.acknowledgeFindings(props.wafProtected);
   }
 
   private addRoute(
@@ -187,7 +189,7 @@ export class ApiConstruct extends Construct {
     name.addBasePathMapping(this.api, { stage: this.api.deploymentStage });
   }
 
-  private acknowledgeFindings(): void {
+  private acknowledgeFindings(wafProtected: boolean): void {
     acknowledge(this.api, [
       {
         id: "AwsSolutions-APIG2",
@@ -201,12 +203,16 @@ export class ApiConstruct extends Construct {
         reason:
           "Every request is logged by the JSON access log (encrypted, with retention). Execution logging needs an account-wide API Gateway CloudWatch role and writes to an unencrypted, unmanaged group that can hold request data; left off on purpose.",
       },
-      {
-        id: "AwsSolutions-APIG3",
-        reason:
-          "No WAF web ACL yet: abuse is bounded by stage, method and per-key throttles and the authorizer; WAF (managed rules + IP rate rule) is a separate, costed decision.",
-      },
     ]);
+    if (!wafProtected) {
+      acknowledge(this.api.deploymentStage, [
+        {
+          id: "AwsSolutions-APIG3",
+          reason:
+            "WAF switched off for this deployment with context waf=false (e.g. a short-lived dev stage); stage, method and per-key throttles and the authorizer still apply.",
+        },
+      ]);
+    }
   }
 }
 

@@ -15,6 +15,8 @@ export interface TextgateSettings {
   readonly bundling: BundlingMode;
   /** apiKeyRequired on authorized methods (usage-plan per-key throttle); context perKeyThrottle=false turns it off. */
   readonly perKeyThrottle: boolean;
+  /** WAF web ACL in front of the API (per-IP rate rules + AWS managed rules); context waf=false removes it. */
+  readonly waf: boolean;
 }
 
 const STAGE = /^[a-z][a-z0-9-]{1,15}$/;
@@ -59,11 +61,13 @@ export function readSettings(node: Node): TextgateSettings {
     throw new Error(`context textgate:bundling must be "esbuild" or "stub", got "${bundling}"`);
   }
   const perKeyThrottle = optionalBoolean(node, "perKeyThrottle") ?? true;
+  const waf = optionalBoolean(node, "waf") ?? true;
   return {
     stage,
     region,
     bundling,
     perKeyThrottle,
+    waf,
     ...(replicaRegion ? { replicaRegion } : {}),
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
   };

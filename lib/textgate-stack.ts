@@ -9,6 +9,7 @@ import { FunctionsConstruct } from "./functions-construct.ts";
 import { MessagingConstruct } from "./messaging-construct.ts";
 import { MonitoringConstruct } from "./monitoring-construct.ts";
 import type { TextgateSettings } from "./settings.ts";
+import { WafConstruct } from "./waf-construct.ts";
 
 export interface TextgateStackProps extends StackProps {
   readonly settings: TextgateSettings;
@@ -34,6 +35,7 @@ export class TextgateStack extends Stack {
   readonly monitoring: MonitoringConstruct;
   readonly bootstrap?: BootstrapConstruct;
   readonly publicApiUrl: string;
+  readonly waf?: WafConstruct;
 
   constructor(scope: Construct, id: string, props: TextgateStackProps) {
     super(scope, id, props);
@@ -73,10 +75,17 @@ export class TextgateStack extends Stack {
       stageThrottle: { rateLimit: 200, burstLimit: 400 },
       perKeyThrottle: { rateLimit: 50, burstLimit: 100 },
       enforcePerKeyThrottle: settings.perKeyThrottle,
+      wafProtected: settings.waf,
       ...(settings.domainName && settings.certificateArn
         ? { customDomain: { domainName: settings.domainName, certificateArn: settings.certificateArn } }
         : {}),
     });
+    if (settings.waf) {
+      this.waf = new WafConstruct(this, "Waf", {
+        stage: settings.stage,
+        stageArn: this.api.api.deploymentStage.stageArn,
+      });
+    }
     this.publicApiUrl = settings.domainName
       ? `https://${settings.domainName}`
       : `https://${this.api.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${settings.stage}`;

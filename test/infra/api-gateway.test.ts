@@ -5,6 +5,7 @@ import { API_SECURITY_POLICY } from "../../lib/api-construct.ts";
 import { catalog } from "../../lib/catalog/index.ts";
 import { GATEWAY_PROBLEMS, GATEWAY_SECURITY_HEADERS } from "../../lib/gateway-responses.ts";
 import { AUTHORIZER_FUNCTION_ID } from "../../lib/textgate-stack.ts";
+import { WAF_RETRY_AFTER_SECONDS } from "../../lib/waf-construct.ts";
 import { logicalId, type Synthesized, synthStack } from "./synth.ts";
 
 let synth: Synthesized;
@@ -177,6 +178,46 @@ describe("gateway responses", () => {
     const throttled = responses().find((r) => r.ResponseType === "THROTTLED");
     expect(throttled?.StatusCode).toBe("429");
     expect(throttled?.ResponseParameters).toMatchObject({ "gatewayresponse.header.Retry-After": "'1'" });
+  });
+});
+
+describe("WAF", () => {
+  it("protects the stage with per-IP rate rules (429 + Retry-After) and AWS managed rules", () => {
+    const acl = Object.values(resourcesOf("AWS::WAFv2::WebACL"))[0]?.Properties;
+    expect(acl).toMatchObject({ Scope: "REGIONAL", DefaultAction: { Allow: {} } });
+    const rules = acl?.Rules as Record<string, unknown>[];
+    const rateRules = rules.filter((rule) => JSON.stringify(rule.Statement).includes("RateBasedStatement"));
+    expect(rateRules.length).toBeGreaterThanOrEqual(2);
+    for (const rule of rateRules) {
+      expect(rule.Action).toMatchObject({
+        Block: {
+          CustomResponse: {
+            ResponseCode: 429,
+            ResponseHeaders: expect.arrayContaining([
+              { Name: "Retry-After", Value: String(WAF_RETRY_AFTER_SECONDS) },
+            ]),
+          },
+        },
+      });
+    }
+    const managed = rules
+      .map((rule) => JSON.stringify(rule.Statement))
+      .filter((s) => s.includes("ManagedRuleGroup"));
+    expect(managed.some((s) => s.includes("AWSManagedRulesCommonRuleSet"))).toBe(true);
+    const body =
+      Object.values(acl?.CustomResponseBodies as Record<string, { Content: string }>)[0]?.Content ?? "{}";
+    expect(JSON.parse(body)).toMatchObject({ type: `${PROBLEM_BASE}rate-limited`, status: 429 });
+    synth.template.hasResourceProperties("AWS::WAFv2::WebACLAssociation", {
+      WebACLArn: Match.anyValue(),
+      ResourceArn: Match.anyValue(),
+    });
+    const association = Object.values(resourcesOf("AWS::WAFv2::WebACLAssociation"))[0]?.Properties;
+    expect(JSON.stringify(association?.ResourceArn)).toContain("/stages/");
+  });
+
+  it("waf=false removes it", () => {
+    const withoutWaf = synthStack({ waf: "false" });
+    withoutWaf.template.resourceCountIs("AWS::WAFv2::WebACL", 0);
   });
 });
 

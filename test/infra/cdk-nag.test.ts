@@ -39,6 +39,25 @@ describe("cdk-nag (AwsSolutions + Serverless)", () => {
     expect(errors).toEqual([]);
   });
 
+  it.each([
+    ["waf=false", { waf: "false" }],
+    [
+      "replicaRegion + custom domain",
+      {
+        replicaRegion: "eu-west-1",
+        domainName: "api.example.com",
+        certificateArn: "arn:aws:acm:eu-central-1:123456789012:certificate/x",
+      },
+    ],
+  ])("stays clean with %s", (_name, context) => {
+    const variant = synthStack(context);
+    expect(
+      [...nagViolations(variant.stack, "error"), ...nagViolations(variant.stack, "warning")].map(
+        (v) => v.ruleName,
+      ),
+    ).toEqual([]);
+  });
+
   it("reports no unacknowledged warnings either", () => {
     expect(nagViolations(synth.stack, "warning").map((v) => v.ruleName)).toEqual([]);
   });

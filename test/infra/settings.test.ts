@@ -11,6 +11,7 @@ describe("deployment settings from CDK context", () => {
       region: "eu-central-1",
       bundling: "esbuild",
       perKeyThrottle: true,
+      waf: true,
     });
   });
 
@@ -34,6 +35,7 @@ describe("deployment settings from CDK context", () => {
     [{ domainName: "api.example.com" }, /go together/],
     [{ "textgate:bundling": "docker" }, /bundling/],
     [{ perKeyThrottle: "maybe" }, /perKeyThrottle/],
+    [{ waf: "no" }, /waf/],
   ])("refuses %o", (context, message) => {
     expect(() => settingsFor(context)).toThrow(message);
   });
