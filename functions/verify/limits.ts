@@ -1,6 +1,9 @@
-import type { Clock } from "../shared/clock.ts";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "../shared/aws.ts";
+import { type Clock, epochSeconds } from "../shared/clock.ts";
+import { tableName } from "../shared/config.ts";
 import { rateLimited } from "../shared/problem.ts";
-import { dynamoRateLimiter, type RateLimiter, type RateLimitRule } from "../shared/rate-limit.ts";
+import type { RateLimitRule } from "../shared/rate-limit.ts";
 
 /**
  * Victim-safe send limits.
@@ -38,19 +41,42 @@ export interface SlidingLimiter {
   hit(rule: RateLimitRule, subject: string): Promise<number>;
 }
 
+/**
+ * Sliding-window counters in the ephemeral table. Not the shared fixed-window RateLimiter: its
+ * counters expire one minute after their window, and the estimate here still needs the previous
+ * window for a whole window longer (DynamoDB may delete an expired item at any moment).
+ */
 export function slidingLimiter(clock: Clock): SlidingLimiter {
-  const current: RateLimiter = dynamoRateLimiter(clock);
-  const previousOf = (rule: RateLimitRule): RateLimiter =>
-    dynamoRateLimiter({ now: () => new Date(clock.now().getTime() - rule.windowSeconds * 1000) });
+  const keyOf = (rule: RateLimitRule, subject: string, start: number): string =>
+    `vrl#${rule.name}#${subject}#${start}`;
   return {
     async hit(rule, subject) {
-      const [now, before] = await Promise.all([
-        current.hit(rule, subject),
-        previousOf(rule).peek(rule, subject),
+      const now = epochSeconds(clock.now());
+      const start = now - (now % rule.windowSeconds);
+      const end = start + rule.windowSeconds;
+      const table = tableName("ephemeral");
+      const [current, previous] = await Promise.all([
+        dynamoClient().send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: keyOf(rule, subject, start) },
+            UpdateExpression: "ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)",
+            ExpressionAttributeNames: { "#count": "count" },
+            ExpressionAttributeValues: { ":one": 1, ":expires": end + rule.windowSeconds + 60 },
+            ReturnValues: "UPDATED_NEW",
+          }),
+        ),
+        dynamoClient().send(
+          new GetCommand({ TableName: table, Key: { pk: keyOf(rule, subject, start - rule.windowSeconds) } }),
+        ),
       ]);
-      const elapsed = 1 - now.retryAfterSeconds / rule.windowSeconds;
-      const estimate = now.count + before.count * Math.max(0, 1 - elapsed);
-      return estimate > rule.limit ? now.retryAfterSeconds : 0;
+      const count = Number(current.Attributes?.count ?? 1);
+      // Every read ignores expired items: DynamoDB deletes them late.
+      const before =
+        previous.Item && Number(previous.Item.expiresAt ?? 0) > now ? Number(previous.Item.count ?? 0) : 0;
+      const overlap = 1 - (now - start) / rule.windowSeconds;
+      const estimate = count + before * overlap;
+      return estimate > rule.limit ? Math.max(1, end - now) : 0;
     },
   };
 }

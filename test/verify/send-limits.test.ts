@@ -31,6 +31,21 @@ describe("send limits", () => {
     expect(h.sent).toHaveLength(5);
   });
 
+  it("the budget slides across a window boundary (no doubled burst at the edge)", async () => {
+    const tenMinutes = Math.ceil(Date.now() / 600_000) * 600_000;
+    const h = verifyHarness({ start: new Date(tenMinutes - 10_000) });
+    const accountId = testAccountId();
+    const to = estonianMobile();
+    for (let i = 0; i < 5; i++)
+      await startVerification({ accountId, to, requester: key("key_edge") }, h.deps);
+    h.clock.advance(20); // now 10 s into the next fixed window
+    const sixth = await domainError(startVerification({ accountId, to, requester: key("key_edge") }, h.deps));
+    expect(sixth.slug).toBe("rate-limited");
+    h.clock.advance(600); // a whole window later the previous burst has slid out
+    await startVerification({ accountId, to, requester: key("key_edge") }, h.deps);
+    expect(h.sent).toHaveLength(6);
+  });
+
   it("an attacker exhausting its budget for a number does not stop another requester", async () => {
     const h = verifyHarness();
     const accountId = testAccountId();
