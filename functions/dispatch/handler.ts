@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { queueSpec } from "../../lib/catalog/index.ts";
+import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
 import { httpCarrierAdapter } from "../carriers/http-adapter.ts";
 import type { CarrierAdapter, CarrierRoute } from "../carriers/model.ts";
 import { carrierSecrets, listCarrierRoutes } from "../carriers/store.ts";
@@ -16,7 +16,12 @@ import { type DispatchDeps, dispatchMessage, RetryLaterError } from "./service.t
  * record that must be retried is reported in batchItemFailures (ReportBatchItemFailures), so only
  * it comes back after the visibility timeout, and after maxReceiveCount receives it goes to the DLQ.
  */
-const LEASE_MS = 30_000;
+/**
+ * A submission lease must outlive the function (so a live attempt is never taken over) and end
+ * before SQS redelivers the record (so the redelivery can reconcile instead of waiting again).
+ * test/dispatch/lease-config.test.ts holds the catalogue to that.
+ */
+export const LEASE_MS = functionSpec("dispatch").timeoutSeconds * 3 * 1000;
 const MAX_RECEIVE_COUNT = queueSpec("sms-transactional").maxReceiveCount;
 
 const adapters = new Map<string, { baseUrl: string; adapter: CarrierAdapter }>();
