@@ -1,8 +1,9 @@
 /**
- * DynamoDB TTL for the local platform: DynamoDB Local never expires items, so this scans every table
- * with a ttlAttribute and deletes items whose epoch-seconds value has passed. Like AWS, only Number
- * values count and values more than five years in the past are ignored. Deletes are conditional, so
- * an item whose expiry was just pushed forward survives.
+ * DynamoDB TTL for the local platform: scans every table with a ttlAttribute and deletes items whose
+ * epoch-seconds value has passed. DynamoDB Local 1.25 does expire items on TTL-enabled tables, but
+ * late and in batches on its own schedule; the sweeper bounds that delay by its interval. Like AWS,
+ * only Number values count and values more than five years in the past are ignored. Deletes are
+ * conditional, so an item whose expiry was just pushed forward survives.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";

@@ -20,7 +20,10 @@ let db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   const raw = new DynamoDBClient({});
-  await ensureTable(raw, spec, name);
+  // DynamoDB Local 1.25 deletes expired items itself (late, in batches) on TTL-enabled tables; the
+  // table is created without TTL so that only the sweeper under test deletes anything.
+  const { ttlAttribute: _ttl, ...withoutTtl } = spec;
+  await ensureTable(raw, withoutTtl, name);
   db = DynamoDBDocumentClient.from(raw);
 });
 
