@@ -110,7 +110,7 @@ export class TextgateStack extends Stack {
       queues: this.messaging.queues,
     });
 
-    new CfnOutput(this, "ApiUrl", { value: this.api.api.url });
+    new CfnOutput(this, "ApiUrl", { value: this.publicApiUrl });
     new CfnOutput(this, "UsagePlanId", { value: this.api.usagePlan.usagePlanId });
     new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
   }

@@ -8,7 +8,10 @@ export interface WafConstructProps {
   readonly stage: string;
   /** ARN of the API Gateway stage to protect. */
   readonly stageArn: string;
-  /** Requests per IP per 5 minutes, whole API. */
+  /**
+   * Requests per IP per 5 minutes, whole API: a flood guard set above the per-key usage-plan rate
+   * (50 rps = 15 000 / 5 min) so a bulk sender on one IP is throttled by its plan, not by WAF.
+   */
   readonly perIpLimit?: number;
   /** Requests per IP per 5 minutes on credential endpoints (/v1/auth/, invitations). */
   readonly perIpAuthLimit?: number;
@@ -112,7 +115,7 @@ export class WafConstruct extends Construct {
           name: "per-ip",
           priority: 1,
           action: { block: rateLimited },
-          statement: { rateBasedStatement: { aggregateKeyType: "IP", limit: props.perIpLimit ?? 6000 } },
+          statement: { rateBasedStatement: { aggregateKeyType: "IP", limit: props.perIpLimit ?? 30_000 } },
           visibilityConfig: metric("per-ip"),
         },
         managed(2, "AWSManagedRulesAmazonIpReputationList"),
