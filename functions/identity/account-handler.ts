@@ -10,12 +10,14 @@ import {
   startSmsEnrolment,
   startTotpEnrolment,
 } from "./mfa-service.ts";
+import { changePassword } from "./password-service.ts";
 import {
   acceptInvitationBody,
   apiKeyView,
   inviteBody,
   keyCreateBody,
   keyParams,
+  passwordChangeBody,
   smsConfirmBody,
   smsStartBody,
   totpConfirmBody,
@@ -135,6 +137,14 @@ export const handler = httpHandler({
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
       return { status: 200, body: await confirmSmsEnrolment(request.body, principal, meta(request), deps) };
+    },
+  }),
+  "POST /v1/account/password": route({
+    body: passwordChangeBody,
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
+      return { status: 200, body: await changePassword(request.body, principal, meta(request), deps) };
     },
   }),
   "POST /v1/account/mfa/recovery-codes": route({

@@ -18,6 +18,7 @@ export const mfaBody = z.strictObject({
 export const mfaSmsBody = z.strictObject({ challengeId: mfaBody.shape.challengeId });
 export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(128) });
 
+export const passwordChangeBody = z.strictObject({ currentPassword: anyPassword, newPassword: anyPassword });
 export const inviteBody = z.strictObject({ email, role: z.enum(roles) });
 export const acceptInvitationBody = z.strictObject({
   token: z.string().min(1).max(128),

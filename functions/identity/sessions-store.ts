@@ -110,6 +110,7 @@ export async function revokeUserSessions(
   accountId: string,
   userId: string,
   reason: string,
+  keepSessionId?: string,
 ): Promise<string[]> {
   let start: Record<string, unknown> | undefined;
   const revoked: string[] = [];
@@ -132,6 +133,7 @@ export async function revokeUserSessions(
       }),
     );
     for (const item of (page.Items ?? []) as SessionRecord[]) {
+      if (item.sessionId === keepSessionId) continue;
       await revokeSession(accountId, item.sessionId, reason);
       revoked.push(item.sessionId);
     }

@@ -87,4 +87,10 @@ export const identityRoutes: readonly RouteSpec[] = [
   accountRoute("POST", "/v1/account/mfa/sms", "profile:manage", "Start SMS second-factor enrolment"),
   accountRoute("POST", "/v1/account/mfa/sms/confirm", "profile:manage", "Confirm the SMS second factor"),
   accountRoute("POST", "/v1/account/mfa/recovery-codes", "profile:manage", "Replace the recovery codes"),
+  accountRoute(
+    "POST",
+    "/v1/account/password",
+    "profile:manage",
+    "Change your password (ends other sessions)",
+  ),
 ];

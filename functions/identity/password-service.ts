@@ -1,0 +1,64 @@
+import type { AuditLog } from "../audit/port.ts";
+import type { Clock } from "../shared/clock.ts";
+import { DomainError } from "../shared/problem.ts";
+import { forgetSession } from "./access-token.ts";
+import { assertNotBackingOff, backoffRules, type FailureTracker } from "./brute-force.ts";
+import type { UserPrincipal } from "./live-principal.ts";
+import { checkPassword } from "./password-policy.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
+import { revokeUserSessions } from "./sessions-store.ts";
+import { weakPassword } from "./users-service.ts";
+import { getAccount, getUser, hasSecondFactor, updateUser } from "./users-store.ts";
+
+/**
+ * Password change by the signed-in user. The current password is required (a stolen access token
+ * alone cannot take the account over) and wrong guesses count against the same per-account back-off
+ * as sign-in. The 8-character minimum applies only to users who have a second factor.
+ * Every other session of the user ends.
+ */
+export interface PasswordDeps {
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly failures: FailureTracker;
+}
+
+export async function changePassword(
+  input: { currentPassword: string; newPassword: string },
+  principal: UserPrincipal,
+  meta: { sourceIp: string; requestId: string },
+  deps: PasswordDeps,
+): Promise<{ changed: true; sessionsEnded: number }> {
+  const user = await getUser(principal.accountId, principal.principalId);
+  if (user?.status !== "active") throw new DomainError("unauthorized");
+  await assertNotBackingOff(deps.failures, [[backoffRules.loginEmail, user.email]]);
+  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+    await deps.failures.recordFailure(backoffRules.loginEmail, user.email);
+    throw new DomainError("forbidden", "The current password is not correct");
+  }
+  const account = await getAccount(user.accountId);
+  const verdict = checkPassword(input.newPassword, {
+    email: user.email,
+    ...(account ? { accountName: account.name } : {}),
+    hasSecondFactor: hasSecondFactor(user),
+  });
+  if (!verdict.ok) throw weakPassword(verdict.reasons, verdict.feedback);
+  await updateUser(user.accountId, user.userId, { passwordHash: await hashPassword(input.newPassword) });
+  const ended = await revokeUserSessions(
+    user.accountId,
+    user.userId,
+    "password-changed",
+    principal.sessionId,
+  );
+  for (const sessionId of ended) forgetSession(sessionId);
+  await deps.audit.record({
+    accountId: user.accountId,
+    action: "user.password.changed",
+    actor: { type: "user", id: user.userId },
+    outcome: "success",
+    target: { type: "user", id: user.userId },
+    sourceIp: meta.sourceIp,
+    requestId: meta.requestId,
+    details: { otherSessionsEnded: ended.length },
+  });
+  return { changed: true, sessionsEnded: ended.length };
+}
