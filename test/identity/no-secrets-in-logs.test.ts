@@ -149,6 +149,19 @@ describe("logs", () => {
     remember("SMS code", smsCode);
     await client.call("POST", "/v1/account/mfa/sms/confirm", { token: mfa.token, body: { code: smsCode } });
 
+    // Password change: a wrong current password, then a real change.
+    const newPassword = strongPassword();
+    remember("new password", newPassword);
+    await client.call("POST", "/v1/account/password", {
+      token: mfa.token,
+      body: { currentPassword: "Wrong-Current-Password-3", newPassword },
+    });
+    remember("wrong current password", "Wrong-Current-Password-3");
+    await client.call("POST", "/v1/account/password", {
+      token: mfa.token,
+      body: { currentPassword: password, newPassword },
+    });
+
     // Refresh, replay, API keys, logout.
     const refreshed = (
       await client.call("POST", "/v1/auth/refresh", { body: { refreshToken: mfa.refreshToken } })
