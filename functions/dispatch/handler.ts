@@ -4,6 +4,7 @@ import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
 import { httpCarrierAdapter } from "../carriers/http-adapter.ts";
 import type { CarrierAdapter, CarrierRoute } from "../carriers/model.ts";
 import { carrierSecrets, listCarrierRoutes } from "../carriers/store.ts";
+import { messagingMetrics } from "../messages/metrics.ts";
 import { queuedMessageRecord } from "../messages/schemas.ts";
 import { dynamoMessageStateStore } from "../messages/state-store.ts";
 import { systemClock } from "../shared/clock.ts";
@@ -46,6 +47,7 @@ export function dispatchDeps(): DispatchDeps {
     cipher: fieldCipher(),
     clock: systemClock,
     leaseMs: LEASE_MS,
+    metrics: messagingMetrics(),
     defaultSender: process.env.TEXTGATE_DEFAULT_SENDER ?? "Textgate",
     ...(process.env.TEXTGATE_PUBLIC_API_URL ? { publicApiUrl: process.env.TEXTGATE_PUBLIC_API_URL } : {}),
   };
@@ -65,9 +67,11 @@ async function handleRecord(record: SQSRecord): Promise<void> {
       { messageId: parsed.data.messageId, receiveCount, maxReceiveCount: MAX_RECEIVE_COUNT },
       dispatchDeps(),
     );
+    dispatchDeps().metrics?.dispatched(outcome);
     logger.info("dispatch record done", { messageId: parsed.data.messageId, outcome, receiveCount });
   } catch (error) {
     if (error instanceof RetryLaterError) {
+      dispatchDeps().metrics?.dispatched("retry");
       logger.warn("dispatch retry later", {
         messageId: parsed.data.messageId,
         reason: error.message,

@@ -6,6 +6,7 @@ import {
   TransientCarrierError,
 } from "../carriers/model.ts";
 import { chooseRoute } from "../carriers/router.ts";
+import type { MessagingMetrics } from "../messages/metrics.ts";
 import type { StoredMessage, SubmissionLease } from "../messages/model.ts";
 import type { MessageStateStore } from "../messages/state-store.ts";
 import { TERMINAL } from "../messages/status.ts";
@@ -39,6 +40,7 @@ export interface DispatchDeps {
   /** Fallback DLR URL base when a carrier record has none (the public API URL). */
   readonly publicApiUrl?: string;
   readonly newSubmissionId?: () => string;
+  readonly metrics?: MessagingMetrics;
 }
 
 export interface DispatchInput {
@@ -129,6 +131,7 @@ async function submit(
   const dlrUrl =
     route.dlrUrl ??
     (deps.publicApiUrl ? `${deps.publicApiUrl}/v1/carriers/${route.carrierId}/dlr` : undefined);
+  const started = performance.now();
   try {
     const { carrierMessageId } = await adapter.submit({
       reference: message.id,
@@ -138,6 +141,7 @@ async function submit(
       encoding: message.encoding,
       ...(dlrUrl ? { dlrUrl } : {}),
     });
+    deps.metrics?.carrierLatency(route.carrierId, Math.round(performance.now() - started));
     await deps.store.markSent(message.id, lease, carrierMessageId, deps.clock.now().toISOString());
     logger.info("message sent", {
       messageId: message.id,

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { CARRIER_ID, carrierSecrets } from "../carriers/store.ts";
+import { messagingMetrics } from "../messages/metrics.ts";
 import { dynamoMessageStateStore } from "../messages/state-store.ts";
 import { httpHandler, MAX_BODY_BYTES, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
@@ -30,7 +31,9 @@ export const handler = httpHandler({
         throw new DomainError("malformed-json", "Request body is not valid JSON");
       }
       const report = parseWith(deliveryReport, json, "");
-      return { status: 200, body: { outcome: await applyDeliveryReport({ carrierId, report }, { store }) } };
+      const outcome = await applyDeliveryReport({ carrierId, report }, { store });
+      messagingMetrics().deliveryReport(carrierId, outcome === "applied" ? report.status : outcome);
+      return { status: 200, body: { outcome } };
     },
   }),
 });

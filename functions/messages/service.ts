@@ -4,6 +4,7 @@ import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { maskPhone } from "../shared/mask.ts";
 import { DomainError } from "../shared/problem.ts";
+import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 import type { AccountReader, MessageQueue, MessageRepository, Priority, StoredMessage } from "./model.ts";
 import { queueFor } from "./model.ts";
 import { parsePhone } from "./phone.ts";
@@ -24,6 +25,7 @@ export interface MessagingDeps {
   readonly clock: Clock;
   readonly cipher: FieldCipher;
   readonly newMessageId?: () => string;
+  readonly metrics?: MessagingMetrics;
 }
 
 export interface AcceptMessageInput {
@@ -66,6 +68,7 @@ export function defaultMessagingDeps(): MessagingDeps {
     queue: sqsMessageQueue(),
     clock: systemClock,
     cipher: fieldCipher(),
+    metrics: messagingMetrics(),
   };
 }
 
@@ -150,6 +153,7 @@ export async function acceptMessage(
     });
     throw new DomainError("service-unavailable", "The message could not be queued; retry later");
   }
+  deps.metrics?.accepted(input.priority, segments);
   logger.info("message accepted", {
     messageId: id,
     to: message.toMasked,
