@@ -28,6 +28,11 @@ async function shutdown(): Promise<void> {
 process.on("SIGINT", () => void shutdown());
 process.on("SIGTERM", () => void shutdown());
 process.on("SIGHUP", () => void shutdown());
+// A function's stray promise must not take the whole local platform down (on Lambda it would only
+// fail that invocation's container).
+process.on("unhandledRejection", (reason) => {
+  console.error(`local: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`);
+});
 
 function failureLine(error: unknown): string {
   if (error instanceof LocalStartError) return error.message;
