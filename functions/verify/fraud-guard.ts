@@ -96,9 +96,25 @@ export interface FraudSubject {
   readonly prefix: string;
 }
 
+/**
+ * The counts as they were before one send that is already included in `snapshot`. Used after an
+ * atomic reservation: concurrent starts each get a distinct count, so a parallel burst cannot
+ * slip past the guard by all reading the same "before" value.
+ */
+export function withoutOneSend(snapshot: FraudSnapshot): FraudSnapshot {
+  const less = (counts: VelocityCounts): VelocityCounts => ({
+    sends: Math.max(0, counts.sends - 1),
+    approvals: counts.approvals,
+  });
+  return { ...snapshot, prefix: less(snapshot.prefix), country: less(snapshot.country) };
+}
+
 /** Counter storage for the guard (DynamoDB in fraud-store.ts). */
 export interface FraudCounters {
   read(subject: FraudSubject, now: Date): Promise<FraudSnapshot>;
-  recordSend(subject: FraudSubject, now: Date): Promise<void>;
+  /** Counts one send atomically and returns the counts including it. */
+  reserveSend(subject: FraudSubject, now: Date): Promise<FraudSnapshot>;
+  /** Takes back a reservation whose SMS was not sent (blocked, refused or failed). */
+  releaseSend(subject: FraudSubject, now: Date): Promise<void>;
   recordApproval(subject: FraudSubject, now: Date): Promise<void>;
 }

@@ -2,7 +2,13 @@ import { BatchGetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
-import { type FraudCounters, type FraudSubject, slidingCount, type VelocityCounts } from "./fraud-guard.ts";
+import {
+  type FraudCounters,
+  type FraudSnapshot,
+  type FraudSubject,
+  slidingCount,
+  type VelocityCounts,
+} from "./fraud-guard.ts";
 
 /**
  * Fraud-guard counters in the ephemeral table: one item per (account, scope, window) holding
@@ -21,58 +27,98 @@ export function dynamoFraudCounters(windowSeconds: number): FraudCounters {
     return seconds - (seconds % windowSeconds);
   };
 
-  const add = async (subject: FraudSubject, now: Date, attribute: "sends" | "approvals"): Promise<void> => {
+  /** ADDs `delta` to one attribute of the current prefix and country windows; returns the new items. */
+  const add = (subject: FraudSubject, now: Date, attribute: "sends" | "approvals", delta: number) => {
     const start = windowStartOf(now);
-    await Promise.all(
-      (["prefix", "country"] as const).map((scope) =>
-        dynamoClient().send(
+    return Promise.all(
+      (["prefix", "country"] as const).map(async (scope) => {
+        const result = await dynamoClient().send(
           new UpdateCommand({
             TableName: tableName("ephemeral"),
             Key: { pk: keyOf(subject, scope, start) },
-            UpdateExpression: "ADD #n :one SET expiresAt = if_not_exists(expiresAt, :expires)",
+            UpdateExpression: "ADD #n :delta SET expiresAt = if_not_exists(expiresAt, :expires)",
             ExpressionAttributeNames: { "#n": attribute },
-            ExpressionAttributeValues: { ":one": 1, ":expires": start + 2 * windowSeconds + 60 },
+            ExpressionAttributeValues: { ":delta": delta, ":expires": start + 2 * windowSeconds + 60 },
+            ReturnValues: "ALL_NEW",
           }),
-        ),
-      ),
+        );
+        return result.Attributes ?? {};
+      }),
     );
+  };
+
+  const countsOf = (item: Record<string, unknown> | undefined, nowSeconds: number): VelocityCounts => {
+    // Every read filters expired items: DynamoDB deletes them late.
+    if (!item || Number(item.expiresAt ?? 0) <= nowSeconds) return { sends: 0, approvals: 0 };
+    return { sends: Number(item.sends ?? 0), approvals: Number(item.approvals ?? 0) };
+  };
+
+  const combine = (prev: VelocityCounts, cur: VelocityCounts, elapsed: number): VelocityCounts => ({
+    sends: slidingCount(prev.sends, cur.sends, elapsed),
+    approvals: slidingCount(prev.approvals, cur.approvals, elapsed),
+  });
+
+  const snapshotOf = (
+    now: Date,
+    items: {
+      prevPrefix?: Record<string, unknown>;
+      curPrefix?: Record<string, unknown>;
+      prevCountry?: Record<string, unknown>;
+      curCountry?: Record<string, unknown>;
+    },
+  ): FraudSnapshot => {
+    const nowSeconds = epochSeconds(now);
+    const start = windowStartOf(now);
+    const elapsed = (nowSeconds - start) / windowSeconds;
+    return {
+      prefix: combine(countsOf(items.prevPrefix, nowSeconds), countsOf(items.curPrefix, nowSeconds), elapsed),
+      country: combine(
+        countsOf(items.prevCountry, nowSeconds),
+        countsOf(items.curCountry, nowSeconds),
+        elapsed,
+      ),
+      retryAfterSeconds: Math.max(1, start + windowSeconds - nowSeconds),
+    };
   };
 
   return {
     async read(subject, now) {
       const start = windowStartOf(now);
       const previous = start - windowSeconds;
-      const keys = [
-        keyOf(subject, "prefix", previous),
-        keyOf(subject, "prefix", start),
-        keyOf(subject, "country", previous),
-        keyOf(subject, "country", start),
-      ];
-      const items = await batchGet(keys);
-      const nowSeconds = epochSeconds(now);
-      const counts = (key: string): VelocityCounts => {
-        const item = items.get(key);
-        // Every read filters expired items: DynamoDB deletes them late.
-        if (!item || Number(item.expiresAt ?? 0) <= nowSeconds) return { sends: 0, approvals: 0 };
-        return { sends: Number(item.sends ?? 0), approvals: Number(item.approvals ?? 0) };
+      const keys = {
+        prevPrefix: keyOf(subject, "prefix", previous),
+        curPrefix: keyOf(subject, "prefix", start),
+        prevCountry: keyOf(subject, "country", previous),
+        curCountry: keyOf(subject, "country", start),
       };
-      const elapsed = (nowSeconds - start) / windowSeconds;
-      const combine = (prevKey: string, curKey: string): VelocityCounts => {
-        const prev = counts(prevKey);
-        const cur = counts(curKey);
-        return {
-          sends: slidingCount(prev.sends, cur.sends, elapsed),
-          approvals: slidingCount(prev.approvals, cur.approvals, elapsed),
-        };
-      };
-      return {
-        prefix: combine(keys[0] as string, keys[1] as string),
-        country: combine(keys[2] as string, keys[3] as string),
-        retryAfterSeconds: Math.max(1, start + windowSeconds - nowSeconds),
-      };
+      const items = await batchGet(Object.values(keys));
+      return snapshotOf(now, {
+        prevPrefix: items.get(keys.prevPrefix),
+        curPrefix: items.get(keys.curPrefix),
+        prevCountry: items.get(keys.prevCountry),
+        curCountry: items.get(keys.curCountry),
+      });
     },
-    recordSend: (subject, now) => add(subject, now, "sends"),
-    recordApproval: (subject, now) => add(subject, now, "approvals"),
+    async reserveSend(subject, now) {
+      const previous = windowStartOf(now) - windowSeconds;
+      const prevKeys = [keyOf(subject, "prefix", previous), keyOf(subject, "country", previous)] as const;
+      const [[curPrefix, curCountry], before] = await Promise.all([
+        add(subject, now, "sends", 1),
+        batchGet(prevKeys),
+      ]);
+      return snapshotOf(now, {
+        prevPrefix: before.get(prevKeys[0]),
+        curPrefix,
+        prevCountry: before.get(prevKeys[1]),
+        curCountry,
+      });
+    },
+    async releaseSend(subject, now) {
+      await add(subject, now, "sends", -1);
+    },
+    async recordApproval(subject, now) {
+      await add(subject, now, "approvals", 1);
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type FraudSnapshot,
   type FraudSubject,
   isCountryAllowed,
+  withoutOneSend,
 } from "./fraud-guard.ts";
 import { enforceSendLimits } from "./limits.ts";
 import { type NumberFacts, numberFacts } from "./number.ts";
@@ -96,13 +97,38 @@ async function refuse(
   logger.info("verification blocked", { reason, ...details });
 }
 
-/** Country allow-list, then the pumping guard. Blocked starts create no message (nothing is charged). */
+async function refuseFraud(
+  input: StartVerificationInput,
+  deps: VerifyDeps,
+  subject: FraudSubject,
+  snapshot: FraudSnapshot,
+  decision: { scope: "prefix" | "country"; retryAfterSeconds: number },
+): Promise<never> {
+  // The prefix (6–8 leading digits) is what operators need; no masked number beside it, since
+  // prefix + last three digits would give the number away.
+  await refuse(input, deps, decision.scope === "prefix" ? "fraud-prefix" : "fraud-country", {
+    country: subject.country,
+    ...(decision.scope === "prefix" ? { prefix: subject.prefix } : {}),
+    sends: Math.round(decision.scope === "prefix" ? snapshot.prefix.sends : snapshot.country.sends),
+  });
+  throw new DomainError(
+    "verify-fraud-blocked",
+    "Unusually many codes to this destination are never confirmed; new verifications to it are paused",
+    { retryAfter: decision.retryAfterSeconds, scope: decision.scope },
+    { "Retry-After": String(decision.retryAfterSeconds) },
+  );
+}
+
+/**
+ * Country allow-list, then a read-only look at the pumping counters, so that a destination already
+ * blocked is refused without a single write. Blocked starts create no message (nothing is charged).
+ */
 async function guard(
   input: StartVerificationInput,
   deps: VerifyDeps,
   subject: FraudSubject,
   now: Date,
-): Promise<FraudSnapshot> {
+): Promise<void> {
   const allowed = input.allowedCountries ?? (await deps.allowedCountries(input.accountId));
   if (!isCountryAllowed(subject.country, allowed)) {
     await refuse(input, deps, "country-not-allowed", { country: subject.country, to: maskPhone(input.to) });
@@ -114,22 +140,27 @@ async function guard(
   }
   const snapshot = await deps.fraudCounters.read(subject, now);
   const decision = evaluateFraud(snapshot, deps.fraudPolicy);
+  if (decision.blocked) await refuseFraud(input, deps, subject, snapshot, decision);
+}
+
+/**
+ * Counts this send atomically, then decides on the count before it. Concurrent starts each get a
+ * distinct count, so a parallel burst is cut at the same point as a sequential one.
+ */
+async function reserveSend(
+  input: StartVerificationInput,
+  deps: VerifyDeps,
+  subject: FraudSubject,
+  now: Date,
+): Promise<FraudSnapshot> {
+  const reserved = await deps.fraudCounters.reserveSend(subject, now);
+  const before = withoutOneSend(reserved);
+  const decision = evaluateFraud(before, deps.fraudPolicy);
   if (decision.blocked) {
-    // The prefix (6–8 leading digits) is what operators need; no masked number beside it, since
-    // prefix + last three digits would give the number away.
-    await refuse(input, deps, decision.scope === "prefix" ? "fraud-prefix" : "fraud-country", {
-      country: subject.country,
-      ...(decision.scope === "prefix" ? { prefix: subject.prefix } : {}),
-      sends: Math.round(decision.scope === "prefix" ? snapshot.prefix.sends : snapshot.country.sends),
-    });
-    throw new DomainError(
-      "verify-fraud-blocked",
-      "Unusually many codes to this destination are never confirmed; new verifications to it are paused",
-      { retryAfter: decision.retryAfterSeconds, scope: decision.scope },
-      { "Retry-After": String(decision.retryAfterSeconds) },
-    );
+    await deps.fraudCounters.releaseSend(subject, now);
+    await refuseFraud(input, deps, subject, before, decision);
   }
-  return snapshot;
+  return before;
 }
 
 interface Prepared {
@@ -238,7 +269,7 @@ export async function startVerification(
   const { facts, expirySeconds, codeLength } = validateInput(input, deps);
   const now = deps.clock.now();
   const subject: FraudSubject = { accountId: input.accountId, country: facts.country, prefix: facts.prefix };
-  const snapshot = await guard(input, deps, subject, now);
+  await guard(input, deps, subject, now);
 
   const toIndex = await deps.hasher.hmac("phone-index", facts.e164);
   await enforceSendLimits(deps.limiter, {
@@ -246,23 +277,34 @@ export async function startVerification(
     numberIndex: toIndex,
   });
 
-  const { record, code } = await openOrResend(input, deps, facts, toIndex, expirySeconds, codeLength);
-  const text = renderOtpText({
-    code,
-    expiryMinutes: Math.ceil(record.expirySeconds / 60),
-    locale: record.locale,
-    ...(input.template ? { template: input.template } : {}),
-    ...(input.appName ? { appName: input.appName } : {}),
-  });
-  const { messageId } = await deps.sendOtpSms({
-    accountId: input.accountId,
-    to: facts.e164,
-    text,
-    validitySeconds: record.expirySeconds,
-    requireTls: deps.settings.requireTls,
-    tag: `verify:${record.id}`,
-  });
-  await deps.fraudCounters.recordSend(subject, now);
+  const snapshot = await reserveSend(input, deps, subject, now);
+  let sent: { record: VerificationRecord; messageId: string };
+  try {
+    const { record, code } = await openOrResend(input, deps, facts, toIndex, expirySeconds, codeLength);
+    const text = renderOtpText({
+      code,
+      expiryMinutes: Math.ceil(record.expirySeconds / 60),
+      locale: record.locale,
+      ...(input.template ? { template: input.template } : {}),
+      ...(input.appName ? { appName: input.appName } : {}),
+    });
+    const { messageId } = await deps.sendOtpSms({
+      accountId: input.accountId,
+      to: facts.e164,
+      text,
+      validitySeconds: record.expirySeconds,
+      requireTls: deps.settings.requireTls,
+      tag: `verify:${record.id}`,
+    });
+    sent = { record, messageId };
+  } catch (error) {
+    // Nothing went out: the reservation must not count against the destination's conversion.
+    await deps.fraudCounters.releaseSend(subject, now).catch((releaseError: unknown) => {
+      logger.error("could not release a fraud-guard reservation", { error: releaseError as Error });
+    });
+    throw error;
+  }
+  const { record, messageId } = sent;
   deps.metrics.sent(facts.country);
   recordConversion(deps, subject, snapshot);
   logger.info("verification code sent", {

@@ -59,6 +59,33 @@ describe("fraud guard", () => {
     await startVerification({ accountId, to: numberUnder(latvianPrefix()), requester }, h.deps);
   });
 
+  it("a parallel burst is cut at the same point as a sequential one (atomic reservation)", async () => {
+    const h = verifyHarness();
+    const accountId = testAccountId();
+    const prefix = latvianPrefix();
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        try {
+          await startVerification({ accountId, to: numberUnder(prefix), requester }, h.deps);
+          return "sent";
+        } catch (error) {
+          return (error as { slug?: string }).slug ?? "error";
+        }
+      }),
+    );
+    expect(outcomes.filter((o) => o === "sent")).toHaveLength(defaultFraudPolicy.prefix.minSends);
+    expect(outcomes.filter((o) => o === "verify-fraud-blocked")).toHaveLength(
+      40 - defaultFraudPolicy.prefix.minSends,
+    );
+    expect(h.sent).toHaveLength(defaultFraudPolicy.prefix.minSends);
+    // Released reservations leave exactly the real sends counted.
+    const snapshot = await h.deps.fraudCounters.read(
+      { accountId, country: "LV", prefix: prefix.slice(1, 8) },
+      h.clock.now(),
+    );
+    expect(Math.round(snapshot.prefix.sends)).toBe(defaultFraudPolicy.prefix.minSends);
+  });
+
   it("approvals keep a busy prefix open, and the block carries a Retry-After", async () => {
     const h = verifyHarness();
     const accountId = testAccountId();

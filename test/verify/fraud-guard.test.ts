@@ -6,6 +6,7 @@ import {
   type FraudSnapshot,
   isCountryAllowed,
   slidingCount,
+  withoutOneSend,
 } from "../../functions/verify/fraud-guard.ts";
 import { prefixOf } from "../../functions/verify/number.ts";
 
@@ -45,6 +46,12 @@ describe("fraud guard decisions", () => {
     expect(conversionIsLow({ sends: 20, approvals: 9 }, defaultFraudPolicy)).toBe(true);
     expect(conversionIsLow({ sends: 20, approvals: 10 }, defaultFraudPolicy)).toBe(false);
     expect(conversionIsLow({ sends: 19, approvals: 0 }, defaultFraudPolicy)).toBe(false);
+  });
+
+  it("judges a reserved send on the counts before it", () => {
+    expect(withoutOneSend(snapshot([21, 0], [5, 1]))).toEqual(snapshot([20, 0], [4, 1]));
+    expect(evaluateFraud(withoutOneSend(snapshot([20, 0])), defaultFraudPolicy).blocked).toBe(false);
+    expect(evaluateFraud(withoutOneSend(snapshot([21, 0])), defaultFraudPolicy).blocked).toBe(true);
   });
 
   it("weights the previous window by the share still inside the sliding window", () => {
