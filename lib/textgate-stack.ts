@@ -3,7 +3,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { ApiConstruct } from "./api-construct.ts";
 import { BootstrapConstruct } from "./bootstrap-construct.ts";
-import { type Catalog, catalog as defaultCatalog } from "./catalog/index.ts";
+import { apiThrottles, type Catalog, catalog as defaultCatalog } from "./catalog/index.ts";
 import { DataConstruct } from "./data-construct.ts";
 import { FunctionsConstruct } from "./functions-construct.ts";
 import { MessagingConstruct } from "./messaging-construct.ts";
@@ -72,8 +72,8 @@ export class TextgateStack extends Stack {
       authorizerFunction: AUTHORIZER_FUNCTION_ID,
       logKey: this.data.dataKey,
       logRetention,
-      stageThrottle: { rateLimit: 200, burstLimit: 400 },
-      perKeyThrottle: { rateLimit: 50, burstLimit: 100 },
+      stageThrottle: apiThrottles.stage,
+      perKeyThrottle: apiThrottles.perKey,
       enforcePerKeyThrottle: settings.perKeyThrottle,
       wafProtected: settings.waf,
       ...(settings.domainName && settings.certificateArn

@@ -9,6 +9,7 @@ import { platformFunctions, platformKeys, platformRoutes, platformTables } from 
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
 
+export * from "./api.ts";
 export * from "./env.ts";
 export type * from "./types.ts";
 

@@ -2,7 +2,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, problemTypes } from "../../functions/shared/problem.ts";
 import { API_SECURITY_POLICY } from "../../lib/api-construct.ts";
-import { catalog } from "../../lib/catalog/index.ts";
+import { apiThrottles, catalog } from "../../lib/catalog/index.ts";
 import { GATEWAY_PROBLEMS, GATEWAY_SECURITY_HEADERS } from "../../lib/gateway-responses.ts";
 import { AUTHORIZER_FUNCTION_ID } from "../../lib/textgate-stack.ts";
 import { WAF_RETRY_AFTER_SECONDS } from "../../lib/waf-construct.ts";
@@ -43,8 +43,8 @@ describe("REST API", () => {
     expect(stage).toMatchObject({ StageName: "prod", TracingEnabled: true });
     const settings = stage?.MethodSettings as Record<string, unknown>[];
     const stageWide = settings.find((s) => s.HttpMethod === "*" && s.ResourcePath === "/*");
-    expect(stageWide?.ThrottlingRateLimit).toBeGreaterThan(0);
-    expect(stageWide?.ThrottlingBurstLimit).toBeGreaterThan(0);
+    expect(stageWide?.ThrottlingRateLimit).toBe(apiThrottles.stage.rateLimit);
+    expect(stageWide?.ThrottlingBurstLimit).toBe(apiThrottles.stage.burstLimit);
     const access = stage?.AccessLogSetting as { DestinationArn: unknown; Format: string };
     const format = JSON.parse(access.Format) as Record<string, string>;
     expect(format.requestId).toBe("$context.requestId");
@@ -75,7 +75,7 @@ describe("REST API", () => {
 
   it("usage plan throttles per key on this stage", () => {
     synth.template.hasResourceProperties("AWS::ApiGateway::UsagePlan", {
-      Throttle: { RateLimit: Match.anyValue(), BurstLimit: Match.anyValue() },
+      Throttle: { RateLimit: apiThrottles.perKey.rateLimit, BurstLimit: apiThrottles.perKey.burstLimit },
       ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
     });
   });
