@@ -95,7 +95,9 @@ export async function listCarrierRoutes(): Promise<CarrierRoute[]> {
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
-  routesCache = { at: Date.now(), routes: items.map(toRoute) };
+  const now = Math.floor(Date.now() / 1000);
+  const live = items.filter((item) => typeof item.expiresAt !== "number" || item.expiresAt > now);
+  routesCache = { at: Date.now(), routes: live.map(toRoute) };
   return routesCache.routes;
 }
 
@@ -117,7 +119,13 @@ export async function carrierSecrets(
   const { Item } = await dynamoClient().send(
     new GetCommand({ TableName: tableName("accounts"), Key: { pk: PK, sk: carrierId } }),
   );
-  if (!Item || typeof Item.apiTokenCipher !== "string" || typeof Item.dlrSecretCipher !== "string") {
+  const expired = typeof Item?.expiresAt === "number" && Item.expiresAt <= Math.floor(Date.now() / 1000);
+  if (
+    !Item ||
+    expired ||
+    typeof Item.apiTokenCipher !== "string" ||
+    typeof Item.dlrSecretCipher !== "string"
+  ) {
     return undefined;
   }
   const context = (field: string) => ({ carrierId, field });

@@ -1,5 +1,6 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
+import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import type { MessageError, MessageRepository, StoredMessage, SubmissionLease } from "./model.ts";
 import { type MessageStatus, sourcesOf } from "./status.ts";
@@ -59,10 +60,11 @@ async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean>
         TableName: tableName("messages"),
         Key: messageKey(id),
         UpdateExpression: spec.update,
-        ConditionExpression: `attribute_exists(pk) AND (${spec.condition})`,
+        // An item past its retention is gone, even while DynamoDB has not deleted it yet.
+        ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSeconds) AND (${spec.condition})`,
         // DynamoDB refuses an empty names map.
         ...(Object.keys(spec.names).length > 0 ? { ExpressionAttributeNames: spec.names } : {}),
-        ExpressionAttributeValues: spec.values,
+        ExpressionAttributeValues: { ...spec.values, ":nowSeconds": epochSeconds(new Date()) },
       }),
     );
     return true;
