@@ -8,8 +8,15 @@ import type { Role } from "../shared/principal.ts";
 /**
  * Accounts and users in the accounts table:
  *   pk=ACC#<id>     sk=ACCOUNT        the account (name, home countries, retention)
- *   pk=ACC#<id>     sk=USER#<usrId>   a user (email, role, password hash, MFA settings)
+ *   pk=ACC#<id>     sk=USER#<usrId>   a user (email, role, status, password hash, MFA settings)
  *   pk=EMAIL#<em>   sk=USER           unique email → user, read consistently at login
+ * Identity also keeps here (see the stores named):
+ *   pk=ACC#<id>     sk=SESSION#<sid>  a login session = refresh-token family (sessions-store.ts)
+ *   pk=REFRESH#<h>  sk=TOKEN          a refresh token by keyed hash (sessions-store.ts)
+ *   pk=ACC#<id>     sk=INVITE#<em>    the pending invitation for an email (invitations-store.ts)
+ *   pk=INVITATION#<h> sk=TOKEN        invitation lookup by keyed token hash (invitations-store.ts)
+ *   pk=ACC#<id>     sk=KEY#<keyId>    API key listing; pk=APIKEY#<sha256> sk=LOOKUP (auth/api-keys.ts)
+ * Short-lived state (MFA challenges, failure counters) lives in the ephemeral table.
  */
 export interface Account {
   readonly accountId: string;
