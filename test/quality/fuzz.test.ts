@@ -5,7 +5,7 @@ import { catalog } from "../../lib/catalog/index.ts";
 import { runFuzz, summarizeViolations } from "../../tools/quality/fuzz-runner.ts";
 import { usePlatform } from "./platform-under-test.ts";
 
-const platform = usePlatform();
+const platform = usePlatform({ ownAccount: true });
 
 /** Fixed seed: the same ~300 requests every run, so a failure here reproduces with `npm run fuzz -- --seed 20261126`. */
 const SEED = 20261126;

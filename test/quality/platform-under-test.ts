@@ -44,13 +44,28 @@ function fromHarness(): PlatformUnderTest | undefined {
   };
 }
 
+/**
+ * A fresh account of its own (seeded like the demo account), so a file that fires many requests
+ * spends its own API key's usage plan and its own account limits, not those other test files share.
+ */
+async function ownAccount(base: PlatformUnderTest): Promise<PlatformUnderTest> {
+  const env = injected("platformEnv") as Record<string, string> | undefined;
+  if (env) Object.assign(process.env, env);
+  const { seedDemoAccount } = await import("../../functions/identity/seed.ts");
+  const account = await seedDemoAccount({});
+  return { ...base, apiKey: account.apiKey, email: account.email, password: account.password };
+}
+
 /** Registers beforeAll/afterAll; the returned getter is valid inside tests. */
-export function usePlatform(): () => PlatformUnderTest {
+export function usePlatform(options: { ownAccount?: boolean } = {}): () => PlatformUnderTest {
   let current: PlatformUnderTest | undefined;
   let stop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    current = fromHarness();
-    if (current) return;
+    const harness = fromHarness();
+    if (harness) {
+      current = options.ownAccount ? await ownAccount(harness) : harness;
+      return;
+    }
     const { startLocalPlatform } = await import("../../local/platform.ts");
     const platform = await startLocalPlatform({
       port: 0,
