@@ -63,7 +63,13 @@ export function apiClient(
             });
           },
         );
-        req.on("error", reject);
+        req.on("error", (error: NodeJS.ErrnoException) => {
+          if (error.code === "EADDRNOTAVAIL") {
+            // Linux routes all of 127.0.0.0/8 to lo; macOS only 127.0.0.1 unless aliases are added.
+            error.message = `cannot send from ${sourceIp}: these tests need the whole 127.0.0.0/8 on loopback (${error.message})`;
+          }
+          reject(error);
+        });
         if (payload !== undefined) req.write(payload);
         req.end();
       });
