@@ -74,6 +74,20 @@ describe("invitations", () => {
     expect(unknown.body.detail).toBe(malformed.body.detail);
   });
 
+  it("guessing tokens from one address meets back-off (429 + Retry-After)", async () => {
+    const guesser = apiClient();
+    let last = await guesser.call("POST", "/v1/account/invitations/accept", {
+      body: { token: `tgi_${"B".repeat(43)}`, password: strongPassword() },
+    });
+    for (let i = 0; i < 16 && last.status !== 429; i++) {
+      last = await guesser.call("POST", "/v1/account/invitations/accept", {
+        body: { token: `tgi_${String(i).padStart(43, "C")}`, password: strongPassword() },
+      });
+    }
+    expect(last.status).toBe(429);
+    expect(Number(last.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+  });
+
   it("the invitee's email must be free", async () => {
     const sent = await invite(demoAccount().email);
     expect((await accept(sent.body.token, strongPassword())).status).toBe(409);
