@@ -10,13 +10,7 @@
 import "./quality/quiet.ts";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import {
-  type BenchPlatform,
-  countBy,
-  recipients,
-  startBenchPlatform,
-  waitForDelivery,
-} from "../bench/pipeline.ts";
+import { type BenchPlatform, recipients, startBenchPlatform, waitForDelivery } from "../bench/pipeline.ts";
 import { createApiKey } from "../functions/auth/api-keys.ts";
 import { systemClock } from "../functions/shared/clock.ts";
 import { defaultThrottle } from "../local/gateway/throttle.ts";
