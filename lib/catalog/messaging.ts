@@ -12,10 +12,12 @@ export const messagingTables: readonly TableSpec[] = [
   },
   {
     id: "messages",
-    purpose: "SMS messages per account; TTL is the customer's retention period",
+    purpose:
+      "SMS messages, one item per message keyed by id (pk=MSG#<id>, sk=MESSAGE; accountId on the item); TTL is the customer's retention period",
     partitionKey: "pk",
     sortKey: "sk",
     ttlAttribute: "expiresAt",
+    // carrierRef = <carrierId>#<carrierMessageId>, set once sent: for carriers whose DLRs lack our reference.
     indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }],
   },
 ];
@@ -79,6 +81,8 @@ export const messagingFunctions: readonly FunctionSpec[] = [
       queues: { "sms-otp": "consume", "sms-transactional": "consume", "sms-bulk": "consume" },
       keys: { data: ["decrypt"] },
     },
+    // Sender shown when a message has no `from` (an alphanumeric id; some countries replace it).
+    environment: { TEXTGATE_DEFAULT_SENDER: "Textgate" },
   },
   {
     id: "dlr",
