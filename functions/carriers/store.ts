@@ -33,7 +33,9 @@ interface CarrierItem extends CarrierRoute {
 }
 
 let routesCache: { at: number; routes: CarrierRoute[] } | undefined;
-const secretsCache = new Map<string, CarrierSecrets>();
+const secretsCache = new Map<string, { at: number; secrets: CarrierSecrets }>();
+/** Rotated secrets (re-registered carriers) reach every container within this long. */
+const SECRETS_CACHE_MS = 5 * 60_000;
 
 /** Creates or replaces a carrier (the local platform registers its simulator with this). */
 export async function registerCarrier(
@@ -109,13 +111,13 @@ export async function getCarrierRoute(carrierId: string): Promise<CarrierRoute |
   return (await listCarrierRoutes()).find((route) => route.carrierId === carrierId);
 }
 
-/** Decrypted token and DLR secret, cached per container (rotation: re-register, caches expire). */
+/** Decrypted token and DLR secret, cached per container for 5 minutes (rotation: re-register). */
 export async function carrierSecrets(
   carrierId: string,
   cipher: FieldCipher = fieldCipher(),
 ): Promise<CarrierSecrets | undefined> {
   const cached = secretsCache.get(carrierId);
-  if (cached) return cached;
+  if (cached && Date.now() - cached.at < SECRETS_CACHE_MS) return cached.secrets;
   const { Item } = await dynamoClient().send(
     new GetCommand({ TableName: tableName("accounts"), Key: { pk: PK, sk: carrierId } }),
   );
@@ -133,6 +135,6 @@ export async function carrierSecrets(
     apiToken: await cipher.decrypt(Item.apiTokenCipher, context("apiToken")),
     dlrSecret: await cipher.decrypt(Item.dlrSecretCipher, context("dlrSecret")),
   };
-  secretsCache.set(carrierId, secrets);
+  secretsCache.set(carrierId, { at: Date.now(), secrets });
   return secrets;
 }

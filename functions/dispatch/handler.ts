@@ -25,15 +25,17 @@ import { type DispatchDeps, dispatchMessage, RetryLaterError } from "./service.t
 export const LEASE_MS = functionSpec("dispatch").timeoutSeconds * 3 * 1000;
 const MAX_RECEIVE_COUNT = queueSpec("sms-transactional").maxReceiveCount;
 
-const adapters = new Map<string, { baseUrl: string; adapter: CarrierAdapter }>();
+const adapters = new Map<string, { key: string; adapter: CarrierAdapter }>();
 
 async function adapterFor(route: CarrierRoute): Promise<CarrierAdapter> {
-  const cached = adapters.get(route.carrierId);
-  if (cached && cached.baseUrl === route.baseUrl) return cached.adapter;
   const secrets = await carrierSecrets(route.carrierId);
   if (!secrets) throw new Error(`carrier ${route.carrierId} has no secrets`);
+  // A re-registered carrier (new URL or rotated token) gets a new adapter.
+  const key = `${route.baseUrl} ${secrets.apiToken}`;
+  const cached = adapters.get(route.carrierId);
+  if (cached?.key === key) return cached.adapter;
   const adapter = httpCarrierAdapter({ baseUrl: route.baseUrl, apiToken: secrets.apiToken });
-  adapters.set(route.carrierId, { baseUrl: route.baseUrl, adapter });
+  adapters.set(route.carrierId, { key, adapter });
   return adapter;
 }
 
