@@ -57,7 +57,7 @@ times vary between runs; sizes and call counts do not.
 
 Built like the CDK stack builds them (esbuild, ESM, node22, minified, AWS SDK bundled). Cold init
 = median wall time of a fresh \`node\` process importing the bundle (N=${input.quick ? 3 : 10}) / time of the import
-alone; ratio against a hello-world bundle built the same way (${kb(input.hello.bundle.bytes)} KB, ${input.hello.init.processMs.toFixed(0)} ms /
+alone; ratio against a hello-world bundle built the same way (${input.hello.bundle.bytes} bytes, ${input.hello.init.processMs.toFixed(0)} ms /
 ${input.hello.init.importMs.toFixed(1)} ms). "Unused SDK credential providers" = bytes of @aws-sdk credential
 providers other than env (Lambda supplies credentials in env vars), token providers, STS/SSO clients.
 
