@@ -6,7 +6,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
-import { physicalName, type RouteSpec } from "./catalog/index.ts";
+import { authorizerIdentity, physicalName, type RouteSpec } from "./catalog/index.ts";
 import { addProblemResponses } from "./gateway-responses.ts";
 
 export interface Throttle {
@@ -39,7 +39,7 @@ export interface ApiConstructProps {
 
 /** TLS 1.3 + 1.2 (no 1.0/1.1) with forward secrecy; enhanced policies need an endpoint access mode. */
 export const API_SECURITY_POLICY = "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09";
-export const AUTHORIZER_CACHE_TTL = Duration.seconds(30);
+export const AUTHORIZER_CACHE_TTL = Duration.seconds(authorizerIdentity.cacheTtlSeconds);
 
 /** "/v1/messages/{id}" → ["id"] */
 const pathParameters = (path: string): string[] =>
@@ -97,7 +97,10 @@ export class ApiConstruct extends Construct {
     const authorizer = new apigw.RequestAuthorizer(this, "Authorizer", {
       authorizerName: physicalName(props.stage, "authorizer"),
       handler: props.functionById(props.authorizerFunction),
-      identitySources: [apigw.IdentitySource.header("Authorization")],
+      identitySources: [
+        apigw.IdentitySource.header(authorizerIdentity.header),
+        ...(authorizerIdentity.includeSourceIp ? [apigw.IdentitySource.context("identity.sourceIp")] : []),
+      ],
       resultsCacheTtl: AUTHORIZER_CACHE_TTL,
     });
     const validator = new apigw.RequestValidator(this, "ParamsValidator", {

@@ -9,3 +9,13 @@ export const apiThrottles = {
   /** Usage plan: per usageIdentifierKey the authorizer returns. */
   perKey: { rateLimit: 50, burstLimit: 100 },
 } as const;
+
+/**
+ * What the authorizer's cached result is keyed on. The source IP is part of it because API keys may
+ * carry an IP allow-list: a result cached for an allowed address must not serve another address.
+ */
+export const authorizerIdentity = {
+  header: "Authorization",
+  includeSourceIp: true,
+  cacheTtlSeconds: 30,
+} as const;

@@ -1,13 +1,14 @@
 /**
  * Lambda REQUEST authorizer, honoured like API Gateway does: identity source = Authorization
  * header (missing → 401 without invoking), Error("Unauthorized") → 401, the returned policy is
- * evaluated against the methodArn (403 unless allowed), results cached per header value for 30 s
+ * evaluated against the methodArn (403 unless allowed), results cached per (header, source IP) for 30 s
  * and re-evaluated against each request's methodArn, context → requestContext.authorizer.
  */
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { authorizerIdentity } from "../../lib/catalog/api.ts";
 import { evaluatePolicy } from "./policy.ts";
 
-export const AUTHORIZER_CACHE_TTL_MS = 30_000;
+export const AUTHORIZER_CACHE_TTL_MS = authorizerIdentity.cacheTtlSeconds * 1000;
 
 export type AuthorizerDecision =
   | {
@@ -68,8 +69,12 @@ export class LocalAuthorizer {
   ) {}
 
   async authorize(event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerDecision> {
-    const identity = headerValue(event.headers ?? {}, "Authorization");
-    if (!identity) return { kind: "unauthorized" };
+    const header = headerValue(event.headers ?? {}, authorizerIdentity.header);
+    if (!header) return { kind: "unauthorized" };
+    // Same cache key as the deployed authorizer's identity sources (see lib/catalog/api.ts).
+    const identity = authorizerIdentity.includeSourceIp
+      ? `${header}\n${event.requestContext?.identity?.sourceIp ?? ""}`
+      : header;
     let result = this.cached(identity);
     let latency = 0;
     if (!result) {

@@ -80,11 +80,11 @@ describe("REST API", () => {
     });
   });
 
-  it("REQUEST authorizer: the catalogue's authorizer function, Authorization header, 30 s cache", () => {
+  it("REQUEST authorizer: the catalogue's authorizer function, cached 30 s per Authorization header and source IP", () => {
     const authorizerFn = logicalId(synth.stack.functions.fn(AUTHORIZER_FUNCTION_ID));
     synth.template.hasResourceProperties("AWS::ApiGateway::Authorizer", {
       Type: "REQUEST",
-      IdentitySource: "method.request.header.Authorization",
+      IdentitySource: "method.request.header.Authorization,context.identity.sourceIp",
       AuthorizerResultTtlInSeconds: 30,
     });
     const authorizer = Object.values(resourcesOf("AWS::ApiGateway::Authorizer"))[0]?.Properties;
