@@ -9,13 +9,23 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SCALAR_BUNDLE_FILE } from "./assets.ts";
 
-function scalarScript(): string {
+function scalarScript(): string | undefined {
   const beside = join(dirname(fileURLToPath(import.meta.url)), SCALAR_BUNDLE_FILE);
   if (existsSync(beside)) return readFileSync(beside, "utf8");
   // Local platform and tests: straight from the installed package.
-  const entry = createRequire(import.meta.url).resolve("@scalar/api-reference");
-  return readFileSync(join(dirname(entry), "browser", "standalone.js"), "utf8");
+  try {
+    const entry = createRequire(import.meta.url).resolve("@scalar/api-reference");
+    return readFileSync(join(dirname(entry), "browser", "standalone.js"), "utf8");
+  } catch {
+    return undefined;
+  }
 }
+
+/** Without the Scalar bundle (a deployment that skipped the asset copy) the page still says where the document is. */
+const FALLBACK: ReferencePage = {
+  html: '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Textgate API reference</title></head><body><h1>Textgate API</h1><p>The interactive reference is not bundled in this deployment. The OpenAPI 3.1 document is at <a href="openapi.json">openapi.json</a>.</p></body></html>',
+  contentSecurityPolicy: "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
 
 const sha256 = (text: string): string =>
   `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
@@ -30,6 +40,7 @@ export interface ReferencePage {
 
 export function referencePage(spec: unknown): ReferencePage {
   const library = scalarScript();
+  if (library === undefined) return FALLBACK;
   const boot = `Scalar.createApiReference("#app",${inlineJson({
     content: spec,
     withDefaultFonts: false,
