@@ -7,7 +7,14 @@ import { queryAuditEvents } from "../../functions/audit/store.ts";
 import { defaultFraudPolicy } from "../../functions/verify/fraud-guard.ts";
 import { checkVerification, startVerification } from "../../functions/verify/service.ts";
 import { useLocalPlatformEnv } from "../support/env.ts";
-import { domainError, latvianPrefix, numberUnder, testAccountId, verifyHarness } from "./support.ts";
+import {
+  domainError,
+  latvianPrefix,
+  numbersUnder,
+  numberUnder,
+  testAccountId,
+  verifyHarness,
+} from "./support.ts";
 
 useLocalPlatformEnv();
 
@@ -38,9 +45,9 @@ describe("fraud guard", () => {
     const accountId = testAccountId();
     const prefix = latvianPrefix();
     const outcomes: string[] = [];
-    for (let i = 0; i < 30; i++) {
+    for (const to of numbersUnder(prefix, 30)) {
       try {
-        await startVerification({ accountId, to: numberUnder(prefix), requester }, h.deps);
+        await startVerification({ accountId, to, requester }, h.deps);
         outcomes.push("sent");
       } catch (error) {
         outcomes.push((error as { slug?: string }).slug ?? "error");
@@ -64,9 +71,9 @@ describe("fraud guard", () => {
     const accountId = testAccountId();
     const prefix = latvianPrefix();
     const outcomes = await Promise.all(
-      Array.from({ length: 40 }, async () => {
+      numbersUnder(prefix, 40).map(async (to) => {
         try {
-          await startVerification({ accountId, to: numberUnder(prefix), requester }, h.deps);
+          await startVerification({ accountId, to, requester }, h.deps);
           return "sent";
         } catch (error) {
           return (error as { slug?: string }).slug ?? "error";
@@ -90,9 +97,11 @@ describe("fraud guard", () => {
     const h = verifyHarness();
     const accountId = testAccountId();
     const prefix = latvianPrefix();
+    const numbers = numbersUnder(prefix, 130);
+    const next = (): string => numbers.pop() ?? "";
     // 25 sends, 20 of them confirmed: healthy conversion, never blocked.
     for (let i = 0; i < 25; i++) {
-      const to = numberUnder(prefix);
+      const to = next();
       const { id } = await startVerification({ accountId, to, requester }, h.deps);
       if (i % 5 !== 0)
         await checkVerification({ accountId, verificationId: id, code: h.lastCodeTo(to) }, h.deps);
@@ -102,7 +111,7 @@ describe("fraud guard", () => {
     let blocked: Awaited<ReturnType<typeof domainError>> | undefined;
     for (let i = 0; i < 100 && !blocked; i++) {
       try {
-        await startVerification({ accountId, to: numberUnder(prefix), requester }, h.deps);
+        await startVerification({ accountId, to: next(), requester }, h.deps);
       } catch (error) {
         blocked = {
           slug: (error as { slug: string }).slug,

@@ -22,6 +22,13 @@ export const estonianMobile = (): string => `+3725${digits(7)}`;
 export const latvianPrefix = (): string => `+3712${randomInt(6, 10)}${digits(2)}`;
 export const numberUnder = (prefix: string): string => `${prefix}${digits(12 - prefix.length)}`;
 
+/** `count` different numbers below one prefix (a repeat would be a resend, not a new number). */
+export function numbersUnder(prefix: string, count: number): string[] {
+  const numbers = new Set<string>();
+  while (numbers.size < count) numbers.add(numberUnder(prefix));
+  return [...numbers];
+}
+
 export const testAccountId = (): string => `acc_test${randomBytes(8).toString("hex")}`;
 
 export interface SentText {
