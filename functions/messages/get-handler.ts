@@ -1,8 +1,8 @@
 import { httpHandler, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
-import { messageIdParams, messageView } from "./schemas.ts";
-import { getMessage } from "./service.ts";
+import { getMessage } from "./read.ts";
 import { dynamoMessageRepository } from "./store.ts";
+import { messageIdParams, messageView } from "./views.ts";
 
 const messages = dynamoMessageRepository();
 

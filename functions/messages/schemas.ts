@@ -2,7 +2,7 @@ import * as z from "zod";
 import { idPattern } from "../shared/ids.ts";
 import { type ParsedPhone, parsePhone } from "./phone.ts";
 import { MAX_SEGMENTS, segmentInfo } from "./segments.ts";
-import { messageStatuses } from "./status.ts";
+import { priceSchema } from "./views.ts";
 
 /** Request and response schemas of the messages API; the OpenAPI document is generated from these. */
 
@@ -60,11 +60,6 @@ export const sendMessageBody = z.strictObject({
 });
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 
-export const priceSchema = z.object({
-  amount: z.string().describe("Decimal amount, e.g. 0.0900"),
-  currency: z.string().length(3),
-});
-
 export const sendMessageResponse = z.object({
   id: z.string().regex(idPattern("msg")),
   status: z.enum(["queued", "scheduled"]),
@@ -73,35 +68,5 @@ export const sendMessageResponse = z.object({
   price: priceSchema,
 });
 
-export const messageIdParams = z.strictObject({
-  id: z.string().regex(idPattern("msg"), "must be a message id (msg_ followed by a ULID)"),
-});
-
-export const messageView = z.object({
-  id: z.string(),
-  to: z.string().describe("Masked destination, e.g. +********345"),
-  country: z.string(),
-  from: z.string().optional(),
-  status: z.enum(messageStatuses.filter((s) => s !== "submitting") as [string, ...string[]]),
-  priority: z.enum(["otp", "high", "normal", "low"]),
-  carrier: z.string().optional(),
-  segments: z.int(),
-  encoding: z.enum(["GSM-7", "UCS-2"]),
-  price: priceSchema,
-  timestamps: z.object({
-    createdAt: z.string(),
-    scheduledAt: z.string().optional(),
-    sentAt: z.string().optional(),
-    deliveredAt: z.string().optional(),
-    failedAt: z.string().optional(),
-  }),
-  error: z.object({ code: z.string(), reason: z.string() }).optional(),
-});
-export type MessageView = z.infer<typeof messageView>;
-
-/** Body of an SQS record on the sms-* queues: ids only, never the number or the text. */
-export const queuedMessageRecord = z.object({
-  v: z.literal(1),
-  messageId: z.string().regex(idPattern("msg")),
-});
-export type QueuedMessageRecord = z.infer<typeof queuedMessageRecord>;
+export type { MessageView, QueuedMessageRecord } from "./views.ts";
+export { messageIdParams, messageView, priceSchema, queuedMessageRecord } from "./views.ts";

@@ -9,10 +9,10 @@ import type { AccountReader, MessageQueue, MessageRepository, Priority, StoredMe
 import { queueFor } from "./model.ts";
 import { parsePhone } from "./phone.ts";
 import { type Price, priceFor } from "./pricing.ts";
+import { sqsMessageQueue } from "./queue.ts";
 import { MAX_SCHEDULE_AHEAD_SECONDS } from "./schemas.ts";
 import { type Encoding, segmentsOrThrow } from "./segments.ts";
-import { type PublicStatus, publicStatus } from "./status.ts";
-import { dynamoAccountReader, dynamoMessageRepository, sqsMessageQueue } from "./store.ts";
+import { dynamoAccountReader, dynamoMessageRepository } from "./store.ts";
 
 /**
  * Accepting a message: price it, store it encrypted, enqueue its id on the queue of its priority.
@@ -165,58 +165,4 @@ export async function acceptMessage(
   return { id, status, segments, encoding, price };
 }
 
-export interface MessageViewData {
-  readonly id: string;
-  readonly to: string;
-  readonly country: string;
-  readonly from?: string;
-  readonly status: PublicStatus;
-  readonly priority: Priority;
-  readonly carrier?: string;
-  readonly segments: number;
-  readonly encoding: Encoding;
-  readonly price: Price;
-  readonly timestamps: {
-    readonly createdAt: string;
-    readonly scheduledAt?: string;
-    readonly sentAt?: string;
-    readonly deliveredAt?: string;
-    readonly failedAt?: string;
-  };
-  readonly error?: { readonly code: string; readonly reason: string };
-}
-
-export function toView(message: StoredMessage): MessageViewData {
-  const timestamps = {
-    createdAt: message.createdAt,
-    ...(message.scheduledAt ? { scheduledAt: message.scheduledAt } : {}),
-    ...(message.sentAt ? { sentAt: message.sentAt } : {}),
-    ...(message.deliveredAt ? { deliveredAt: message.deliveredAt } : {}),
-    ...(message.failedAt ? { failedAt: message.failedAt } : {}),
-  };
-  return {
-    id: message.id,
-    to: message.toMasked,
-    country: message.country,
-    ...(message.from ? { from: message.from } : {}),
-    status: publicStatus(message.status),
-    priority: message.priority,
-    ...(message.carrierId ? { carrier: message.carrierId } : {}),
-    segments: message.segments,
-    encoding: message.encoding,
-    price: message.price,
-    timestamps,
-    ...(message.error ? { error: { code: message.error.code, reason: message.error.reason } } : {}),
-  };
-}
-
-/** Another account's message reads exactly like a missing one: 404, no hint that it exists. */
-export async function getMessage(
-  input: { accountId: string; id: string },
-  deps: Pick<MessagingDeps, "messages">,
-): Promise<MessageViewData> {
-  const message = await deps.messages.get(input.id);
-  if (!message || message.accountId !== input.accountId)
-    throw new DomainError("not-found", "No such message");
-  return toView(message);
-}
+export { getMessage, type MessageViewData, toView } from "./read.ts";

@@ -1,16 +1,8 @@
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { dynamoClient, sqsClient } from "../shared/aws.ts";
+import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
-import { queueUrl, tableName } from "../shared/config.ts";
-import type {
-  AccountReader,
-  AccountSettings,
-  MessageQueue,
-  MessageRepository,
-  StoredMessage,
-} from "./model.ts";
-import type { QueuedMessageRecord } from "./schemas.ts";
+import { tableName } from "../shared/config.ts";
+import type { AccountReader, AccountSettings, MessageRepository, StoredMessage } from "./model.ts";
 
 /**
  * Messages table layout: one item per message, keyed by id alone, because every lookup is by id
@@ -87,21 +79,6 @@ export function dynamoAccountReader(): AccountReader {
           : undefined;
       if (value) cache.set(accountId, { at: Date.now(), value });
       return value;
-    },
-  };
-}
-
-export function sqsMessageQueue(): MessageQueue {
-  return {
-    async enqueue(queue, messageId, delaySeconds = 0) {
-      const body: QueuedMessageRecord = { v: 1, messageId };
-      await sqsClient().send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl(queue),
-          MessageBody: JSON.stringify(body),
-          ...(delaySeconds > 0 ? { DelaySeconds: Math.min(900, delaySeconds) } : {}),
-        }),
-      );
     },
   };
 }
