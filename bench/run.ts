@@ -38,7 +38,7 @@ console.log(
 const hello = await helloWorldBundle();
 const helloInit = coldInit(hello.file, coldRuns);
 console.log(
-  `hello-world: ${kb(hello.bytes)} KB, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
+  `hello-world: ${hello.bytes} bytes, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
 );
 const bundles: { bundle: BundleResult; init: ColdInit }[] = [];
 for (const fn of catalog.functions) {
