@@ -6,7 +6,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
-import { authorizerIdentity, physicalName, type RouteSpec } from "./catalog/index.ts";
+import { authorizerIdentity, physicalName, type RouteSpec, usagePlanName } from "./catalog/index.ts";
 import { addProblemResponses } from "./gateway-responses.ts";
 
 export interface Throttle {
@@ -29,7 +29,9 @@ export interface ApiConstructProps {
   /**
    * Require a usage-plan key on authorized methods (API key source AUTHORIZER). On AWS the
    * authorizer's usageIdentifierKey must then be the value of an API Gateway API key in the usage
-   * plan, or the call is refused with 403; turn off until those keys are provisioned.
+   * plan, or the call is refused with 403. Functions with the catalogue grant usagePlan "manage"
+   * register those values (API key ids at key creation, account ids at account creation; see
+   * functions/auth/usage-plan-keys.ts).
    */
   readonly enforcePerKeyThrottle: boolean;
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
@@ -114,7 +116,8 @@ export class ApiConstruct extends Construct {
     for (const route of deployed) this.addRoute(route, props, authorizer, validator);
 
     this.usagePlan = this.api.addUsagePlan("UsagePlan", {
-      name: physicalName(props.stage, "default-plan"),
+      // Functions with the usagePlan grant find the plan by this name (they cannot reference its id).
+      name: usagePlanName(props.stage),
       description: "Per-customer-key throttle; the authorizer returns the caller's usageIdentifierKey",
       throttle: props.perKeyThrottle,
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],

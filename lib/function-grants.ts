@@ -1,4 +1,7 @@
-import type * as iam from "aws-cdk-lib/aws-iam";
+import { Aws, Stack, Token } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { RegionInfo } from "aws-cdk-lib/region-info";
+import type { IConstruct } from "constructs";
 import type { FunctionGrants, KeyAccess } from "./catalog/index.ts";
 import { envNames } from "./catalog/index.ts";
 import type { DataConstruct } from "./data-construct.ts";
@@ -15,9 +18,27 @@ export const KMS_ACTIONS: Readonly<Record<KeyAccess, readonly string[]>> = {
   getPublicKey: ["kms:GetPublicKey"],
 };
 
+/**
+ * The API Gateway calls behind the usagePlan "manage" grant (functions/auth/usage-plan-keys-aws.ts),
+ * as HTTP verb → resource paths of arn:<partition>:apigateway:<region>::<path>. API Gateway's IAM
+ * actions are HTTP verbs on resource paths; these are the narrowest paths each call allows:
+ *   GET    /usageplans              GetUsagePlans (find the plan by name; its id cannot be referenced)
+ *   GET    /apikeys                 GetApiKeys (find a key by name on retry and on revoke)
+ *   POST   /apikeys                 CreateApiKey
+ *   POST   /usageplans/{id}/keys    CreateUsagePlanKey (the plan id is not known at synth: cycle)
+ *   DELETE /apikeys/{id}            DeleteApiKey (key ids are random)
+ */
+export const USAGE_PLAN_ACCESS: Readonly<Record<string, readonly string[]>> = {
+  "apigateway:GET": ["/usageplans", "/apikeys"],
+  "apigateway:POST": ["/apikeys", "/usageplans/*/keys"],
+  "apigateway:DELETE": ["/apikeys/*"],
+};
+
 export interface GrantTargets {
   readonly data: DataConstruct;
   readonly messaging: MessagingConstruct;
+  /** Name of the stage's usage plan, for usagePlan grants (FunctionsConstruct derives it from the stage). */
+  readonly usagePlanName?: string;
 }
 
 /**
@@ -49,6 +70,19 @@ export function applyGrants(
     if (actions.length > 0) key.grant(grantee, ...actions);
     env[envNames.keyArn(id)] = key.keyArn;
   }
+  if (grants.usagePlan === "manage") {
+    if (!targets.usagePlanName) throw new Error("grants: usagePlan needs targets.usagePlanName");
+    const scope = grantee.grantPrincipal as unknown as IConstruct;
+    for (const [action, paths] of Object.entries(USAGE_PLAN_ACCESS)) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [action],
+          resources: paths.map((path) => apiGatewayArn(scope, path)),
+        }),
+      );
+    }
+    env[envNames.usagePlanName] = targets.usagePlanName;
+  }
   return env;
 }
 
@@ -57,4 +91,16 @@ export function grantsUseKeyWildcards(grants: FunctionGrants): boolean {
   const tableWrites = Object.values(grants.tables ?? {}).some((access) => access !== "read");
   const queueSends = Object.values(grants.queues ?? {}).some((access) => access === "send");
   return tableWrites || queueSends;
+}
+
+/**
+ * arn:<partition>:apigateway:<region>::<path> (API Gateway management ARNs have no account). With a
+ * concrete region (bin/ always sets one) the partition is written out, so the ARN is a plain string.
+ */
+export function apiGatewayArn(scope: IConstruct, path: string): string {
+  const region = Stack.of(scope).region;
+  const partition = Token.isUnresolved(region)
+    ? Aws.PARTITION
+    : (RegionInfo.get(region).partition ?? Aws.PARTITION);
+  return `arn:${partition}:apigateway:${region}::${path}`;
 }

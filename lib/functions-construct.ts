@@ -8,8 +8,8 @@ import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type Acknowledgment, acknowledge } from "./acknowledge.ts";
-import { envNames, type FunctionSpec, physicalName } from "./catalog/index.ts";
-import { applyGrants, type GrantTargets, grantsUseKeyWildcards } from "./function-grants.ts";
+import { envNames, type FunctionSpec, physicalName, usagePlanName } from "./catalog/index.ts";
+import { apiGatewayArn, applyGrants, type GrantTargets, grantsUseKeyWildcards } from "./function-grants.ts";
 import type { BundlingMode } from "./settings.ts";
 
 export interface FunctionsConstructProps {
@@ -75,7 +75,10 @@ export class FunctionsConstruct extends Construct {
       POWERTOOLS_SERVICE_NAME: `textgate-${spec.id}`,
       POWERTOOLS_METRICS_NAMESPACE: "Textgate",
       ...(spec.environment ?? {}),
-      ...applyGrants(role, spec.grants, props.targets),
+      ...applyGrants(role, spec.grants, {
+        ...props.targets,
+        usagePlanName: props.targets.usagePlanName ?? usagePlanName(props.stage),
+      }),
     };
     const common = {
       functionName,
@@ -196,6 +199,17 @@ function acknowledgeFunctionFindings(
       "Writing to the CMK-encrypted tables / sending to the CMK-encrypted queues this function is granted needs the data key's GenerateDataKey*/ReEncrypt* (CDK grantWriteData/grantSendMessages); the statement is scoped to the one data-key ARN.";
     iam5.push({ id: "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason });
     iam5.push({ id: "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", reason });
+  }
+  if (spec.grants.usagePlan === "manage") {
+    const reasons: Record<string, string> = {
+      "/usageplans/*/keys":
+        "CreateUsagePlanKey (POST /usageplans/{id}/keys) for the stage's one usage plan: this function sits behind the API whose stage the plan belongs to, so naming the plan id here would be a dependency cycle; it finds the plan by name at run time. Only adding keys to plans is allowed, no plan changes.",
+      "/apikeys/*":
+        "DeleteApiKey (DELETE /apikeys/{id}) when a customer revokes or rotates an API key: API Gateway key ids are random and only known after CreateApiKey, so there is no narrower resource ARN. No update (PATCH) or other verb on keys is allowed.",
+    };
+    for (const [path, reason] of Object.entries(reasons)) {
+      iam5.push({ id: `AwsSolutions-IAM5[Resource::${apiGatewayArn(role, path)}]`, reason });
+    }
   }
   acknowledge(role, iam5);
 }

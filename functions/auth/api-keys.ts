@@ -4,13 +4,18 @@ import { dynamoClient } from "../shared/aws.ts";
 import type { Clock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { newId } from "../shared/ids.ts";
+import { logger } from "../shared/logger.ts";
 import type { ApiKeyScope } from "../shared/principal.ts";
+import { DomainError } from "../shared/problem.ts";
+import { envUsagePlanKeys, type UsagePlanKeys, usageKeyName } from "./usage-plan-keys.ts";
 
 /**
  * API keys: 256-bit random secrets shown once. Stored only as SHA-256 (a fast hash is right for
  * high-entropy secrets; there is nothing to brute-force) in two items written together:
  *   lookup  pk=APIKEY#<hash>  sk=LOOKUP     what the authorizer reads (one strongly consistent get)
  *   listing pk=ACC#<account>  sk=KEY#<id>   what admins list (prefix, scopes, last use; no hash)
+ * The key id is also registered with the API Gateway usage plan (usage-plan-keys.ts): it is the
+ * usageIdentifierKey the authorizer returns for the key, which API Gateway must know.
  */
 export type ApiKeyMode = "live" | "test";
 
@@ -44,9 +49,23 @@ export interface CreateApiKeyInput {
   readonly mode?: ApiKeyMode;
 }
 
+/** 503 for a key or account that could not be registered with the usage plan (nothing was kept). */
+export const usagePlanUnavailable = (what: string): DomainError =>
+  new DomainError(
+    "service-unavailable",
+    `The ${what} could not be registered for rate limiting, so it was not created; retry shortly`,
+    { retryAfter: 5 },
+    { "Retry-After": "5" },
+  );
+
+/**
+ * Writes the key, then registers its id with the usage plan before anyone sees the secret. If the
+ * registration fails the items are deleted again (the secret was never shown) and a 503 is thrown.
+ */
 export async function createApiKey(
   input: CreateApiKeyInput,
   clock: Clock,
+  usagePlan: UsagePlanKeys = envUsagePlanKeys,
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const { key, prefix, hash } = generateApiKey(input.mode ?? "live");
   const record: ApiKeyRecord = {
@@ -79,7 +98,34 @@ export async function createApiKey(
       ],
     }),
   );
+  try {
+    await usagePlan.register(record.keyId, usageKeyName(record.keyId));
+  } catch (error) {
+    logger.error("api key not registered with the usage plan; removing it", {
+      keyId: record.keyId,
+      accountId: record.accountId,
+      error: error instanceof Error ? error.name : "unknown",
+    });
+    // If even this fails, what remains is an active key whose secret nobody has: unusable.
+    await deleteApiKeyItems(record.accountId, record.keyId, hash).catch(() =>
+      logger.error("unregistered api key left behind (secret never shown)", { keyId: record.keyId }),
+    );
+    throw usagePlanUnavailable("API key");
+  }
   return { key, record };
+}
+
+/** Undoes createApiKey's two items (only for a key whose secret was never returned). */
+async function deleteApiKeyItems(accountId: string, keyId: string, hash: string): Promise<void> {
+  const table = tableName("accounts");
+  await dynamoClient().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Delete: { TableName: table, Key: { pk: `APIKEY#${hash}`, sk: "LOOKUP" } } },
+        { Delete: { TableName: table, Key: { pk: `ACC#${accountId}`, sk: `KEY#${keyId}` } } },
+      ],
+    }),
+  );
 }
 
 /** Authorizer path: one consistent read; revoked keys are treated as unknown. */
@@ -152,9 +198,16 @@ export async function getApiKey(accountId: string, keyId: string): Promise<ApiKe
 
 /**
  * Revokes both items together. The authorizer reads the lookup item consistently, so new requests
- * fail at once; a result already in the authorizer cache lives at most its 30 s TTL.
+ * fail at once; a result already in the authorizer cache lives at most its 30 s TTL. Then the
+ * usage-plan key is deleted; that is housekeeping (API Gateway's per-region key quota), not
+ * security, so a failure there is logged for an operator and does not undo the revocation.
  */
-export async function revokeApiKey(accountId: string, keyId: string, clock: Clock): Promise<boolean> {
+export async function revokeApiKey(
+  accountId: string,
+  keyId: string,
+  clock: Clock,
+  usagePlan: UsagePlanKeys = envUsagePlanKeys,
+): Promise<boolean> {
   const table = tableName("accounts");
   const { Item } = await dynamoClient().send(
     new GetCommand({
@@ -185,5 +238,14 @@ export async function revokeApiKey(accountId: string, keyId: string, clock: Cloc
       ],
     }),
   );
+  try {
+    await usagePlan.unregister(keyId);
+  } catch (error) {
+    logger.error("revoked api key is still registered with the usage plan (delete it by hand)", {
+      keyId,
+      usageKeyName: usageKeyName(keyId),
+      error: error instanceof Error ? error.name : "unknown",
+    });
+  }
   return true;
 }

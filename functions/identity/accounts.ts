@@ -1,8 +1,11 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { usagePlanUnavailable } from "../auth/api-keys.ts";
+import { envUsagePlanKeys, type UsagePlanKeys, usageKeyName } from "../auth/usage-plan-keys.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import type { Clock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { newId } from "../shared/ids.ts";
+import { logger } from "../shared/logger.ts";
 import type { Role } from "../shared/principal.ts";
 
 /**
@@ -36,9 +39,15 @@ export interface NewUser {
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
+/**
+ * Creates the account and its owner, then registers the account id with the API Gateway usage plan:
+ * it is the usageIdentifierKey of every user token, so without it every signed-in call would get 403
+ * on AWS. If registration fails, the three items are deleted again and a 503 is thrown.
+ */
 export async function createAccountWithOwner(
   input: { name: string; allowedCountries: readonly string[]; retentionDays?: number; owner: NewUser },
   clock: Clock,
+  usagePlan: UsagePlanKeys = envUsagePlanKeys,
 ): Promise<{ account: Account; userId: string }> {
   const now = clock.now().toISOString();
   const account: Account = {
@@ -81,5 +90,25 @@ export async function createAccountWithOwner(
       ],
     }),
   );
+  try {
+    await usagePlan.register(account.accountId, usageKeyName(account.accountId));
+  } catch (error) {
+    logger.error("account not registered with the usage plan; removing it", {
+      accountId: account.accountId,
+      error: error instanceof Error ? error.name : "unknown",
+    });
+    await dynamoClient()
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: table, Key: { pk: `ACC#${account.accountId}`, sk: "ACCOUNT" } } },
+            { Delete: { TableName: table, Key: { pk: `ACC#${account.accountId}`, sk: `USER#${userId}` } } },
+            { Delete: { TableName: table, Key: { pk: `EMAIL#${email}`, sk: "USER" } } },
+          ],
+        }),
+      )
+      .catch(() => logger.error("unregistered account left behind", { accountId: account.accountId }));
+    throw usagePlanUnavailable("account");
+  }
   return { account, userId };
 }

@@ -7,6 +7,7 @@ import {
   listApiKeys,
   revokeApiKey,
 } from "../auth/api-keys.ts";
+import type { UsagePlanKeys } from "../auth/usage-plan-keys.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { ApiKeyScope } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
@@ -16,6 +17,8 @@ import type { UserPrincipal } from "./live-principal.ts";
 export interface KeysDeps {
   readonly clock: Clock;
   readonly audit: AuditLog;
+  /** Usage-plan registration of key ids; defaults to the env-selected adapter (usage-plan-keys.ts). */
+  readonly usagePlanKeys?: UsagePlanKeys;
 }
 
 export interface RequestMeta {
@@ -50,6 +53,8 @@ export async function createKey(
       mode: input.mode ?? "live",
     },
     deps.clock,
+    // createApiKey registers the key id before returning; on failure it deletes the key and throws 503.
+    deps.usagePlanKeys,
   );
   await deps.audit.record({
     accountId: principal.accountId,
@@ -65,7 +70,7 @@ export async function createKey(
 }
 
 export async function revokeKey(keyId: string, principal: UserPrincipal, meta: RequestMeta, deps: KeysDeps) {
-  if (!(await revokeApiKey(principal.accountId, keyId, deps.clock))) {
+  if (!(await revokeApiKey(principal.accountId, keyId, deps.clock, deps.usagePlanKeys))) {
     throw new DomainError("not-found", "No active API key with this id in this account");
   }
   await deps.audit.record({

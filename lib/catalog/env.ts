@@ -13,7 +13,15 @@ export const envNames = {
   /** Set locally only: path of the P-256 private key (PEM) that signs access tokens in place of KMS. */
   localSigningKey: "TEXTGATE_LOCAL_SIGNING_KEY",
   stage: "TEXTGATE_STAGE",
+  /** Name of the API Gateway usage plan that per-key throttling uses (set for usagePlan grants). */
+  usagePlanName: "TEXTGATE_USAGE_PLAN_NAME",
 } as const;
 
 /** Physical resource name for a stage, e.g. textgate-prod-messages. */
 export const physicalName = (stage: string, id: string): string => `textgate-${stage}-${id}`;
+
+/**
+ * The stage's API Gateway usage plan. Functions find it by this name at run time: the ones that
+ * manage its keys sit behind the API, so referencing the plan id would be a dependency cycle.
+ */
+export const usagePlanName = (stage: string): string => physicalName(stage, "default-plan");

@@ -32,6 +32,8 @@ export const identityFunctions: readonly FunctionSpec[] = [
       tables: { accounts: "readWrite", ephemeral: "readWrite", audit: "write", ...smsFactorTables },
       queues: { "sms-otp": "send" },
       keys: { data: ["encrypt", "decrypt"] },
+      // API key create/rotate/revoke registers key ids with the usage plan (per-key throttle).
+      usagePlan: "manage",
     },
   },
 ];

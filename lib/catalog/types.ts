@@ -6,6 +6,7 @@
 export type TableAccess = "read" | "write" | "readWrite";
 export type QueueAccess = "send" | "consume";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
+export type UsagePlanAccess = "manage";
 
 export interface IndexSpec {
   readonly name: string;
@@ -53,6 +54,12 @@ export interface FunctionGrants {
   readonly tables?: Readonly<Record<string, TableAccess>>;
   readonly queues?: Readonly<Record<string, QueueAccess>>;
   readonly keys?: Readonly<Record<string, readonly KeyAccess[]>>;
+  /**
+   * "manage": create API Gateway API keys, add them to the stage's usage plan and delete them, for
+   * functions that create or revoke what the authorizer returns as usageIdentifierKey (API key ids,
+   * account ids). Gets the plan name in env (envNames.usagePlanName).
+   */
+  readonly usagePlan?: UsagePlanAccess;
 }
 
 export interface FunctionSpec {

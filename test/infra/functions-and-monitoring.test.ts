@@ -21,6 +21,7 @@ function expectedEnvNames(spec: FunctionSpec): string[] {
     ...Object.keys(spec.grants.tables ?? {}).map(envNames.table),
     ...Object.keys(spec.grants.queues ?? {}).map(envNames.queueUrl),
     ...Object.keys(spec.grants.keys ?? {}).map(envNames.keyArn),
+    ...(spec.grants.usagePlan ? [envNames.usagePlanName] : []),
     ...(functionsOffTheApi(catalog).includes(spec.id) ? [PUBLIC_API_URL_ENV] : []),
   ].sort();
 }
@@ -45,6 +46,11 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
     expect(Object.keys(env).sort()).toEqual(expectedEnvNames(spec));
     expect(env.NODE_OPTIONS).toBeUndefined();
     expect(env[envNames.stage]).toBe("prod");
+    if (spec.grants.usagePlan) {
+      // The function finds the plan by name at run time: it must be the name the stack gave it.
+      const plans = Object.values(resourcesOf("AWS::ApiGateway::UsagePlan"));
+      expect(plans.map((plan) => plan.Properties.UsagePlanName)).toEqual([env[envNames.usagePlanName]]);
+    }
   });
 
   it("logs to its own KMS-encrypted log group with retention", () => {

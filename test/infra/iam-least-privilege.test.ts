@@ -11,6 +11,20 @@ import {
   synthStack,
 } from "./synth.ts";
 
+/**
+ * What usagePlan "manage" may do, written out here (not imported) so a widened grant fails: find the
+ * plan and keys (GET collections), create a key, add a key to a plan, delete a key. No PATCH, no
+ * plan changes, no stage/API resources.
+ */
+const APIGW = "arn:aws:apigateway:eu-central-1::";
+const USAGE_PLAN_KEY_CALLS = [
+  `apigateway:GET ${APIGW}/usageplans`,
+  `apigateway:GET ${APIGW}/apikeys`,
+  `apigateway:POST ${APIGW}/apikeys`,
+  `apigateway:POST ${APIGW}/usageplans/*/keys`,
+  `apigateway:DELETE ${APIGW}/apikeys/*`,
+];
+
 let synth: Synthesized;
 let labels: Map<string, string>;
 beforeAll(() => {
@@ -122,6 +136,18 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
       for (const action of wanted) expect(actions).toContain(action);
       if (keyId !== dataKeyId()) expect([...actions].sort()).toEqual([...new Set(wanted)].sort());
     }
+  });
+
+  it("gets exactly the API Gateway usage-plan key calls if (and only if) it has the usagePlan grant", () => {
+    const granted = statements()
+      .filter((statement) => asList(statement.Action).some((action) => action.startsWith("apigateway:")))
+      .flatMap((statement) =>
+        asList(statement.Action).flatMap((action) =>
+          asList(statement.Resource as string | string[]).map((resource) => `${action} ${resource}`),
+        ),
+      );
+    const expected = spec.grants.usagePlan === "manage" ? USAGE_PLAN_KEY_CALLS : [];
+    expect(granted.sort()).toEqual([...expected].sort());
   });
 
   it("can send to / consume from exactly the queues it is granted", () => {

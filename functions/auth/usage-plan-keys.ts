@@ -1,0 +1,71 @@
+import { envNames, physicalName } from "../../lib/catalog/env.ts";
+
+/**
+ * Registration of usage identifiers with the API Gateway usage plan.
+ *
+ * Authorized methods are `apiKeyRequired` with API key source AUTHORIZER: the authorizer returns a
+ * usageIdentifierKey (the API key id `key_…` for API-key callers, the account id `acc_…` for users)
+ * and API Gateway refuses the call with 403 unless that string is the VALUE of an API Gateway API key
+ * in the stage's usage plan. These values are not secrets (they only pick the throttle bucket; the
+ * authorizer is what authenticates), so they can be stored in API Gateway in the clear.
+ */
+export interface UsagePlanKeys {
+  /** Creates an API Gateway API key with this value and adds it to the plan; safe to retry. */
+  register(value: string, name: string): Promise<void>;
+  /** Deletes the API Gateway API key registered for this value; a missing key is not an error. */
+  unregister(value: string): Promise<void>;
+}
+
+/**
+ * The API Gateway key name for a value: deterministic, so unregister(value) can find it by name,
+ * and stage-prefixed so an operator sees which deployment a key belongs to.
+ */
+export const usageKeyName = (value: string, env: NodeJS.ProcessEnv = process.env): string =>
+  physicalName(env[envNames.stage] ?? "local", value);
+
+/**
+ * Offline stand-in. The local gateway (local/api-gateway.ts) throttles on the usageIdentifierKey
+ * directly and keeps no key registry, and there is no API Gateway emulator to register with, so
+ * locally there is nothing to do: the local gateway itself is the "registry".
+ */
+export const localUsagePlanKeys: UsagePlanKeys = {
+  async register() {},
+  async unregister() {},
+};
+
+let shared: Promise<UsagePlanKeys> | undefined;
+
+/**
+ * The container-wide adapter, chosen like functions/shared/crypto.ts chooses its keyring: the local
+ * platform sets TEXTGATE_LOCAL_KEYRING, AWS never does. The AWS SDK client is imported lazily, so
+ * functions that only read keys (the authorizer) never load it.
+ */
+export function usagePlanKeys(env: NodeJS.ProcessEnv = process.env): Promise<UsagePlanKeys> {
+  shared ??= (async () => {
+    if (env[envNames.localKeyring]) return localUsagePlanKeys;
+    const planName = env[envNames.usagePlanName];
+    if (!planName) {
+      throw new Error(
+        `configuration: ${envNames.usagePlanName} is not set (catalogue grant usagePlan: "manage")`,
+      );
+    }
+    const { apiGatewayUsagePlanKeys } = await import("./usage-plan-keys-aws.ts");
+    const { APIGatewayClient } = await import("@aws-sdk/client-api-gateway");
+    return apiGatewayUsagePlanKeys({
+      client: new APIGatewayClient({ maxAttempts: 4 }),
+      planName,
+      keyName: (value) => usageKeyName(value, env),
+    });
+  })();
+  // A configuration error must not stick for the container's lifetime if env is fixed later (tests).
+  shared.catch(() => {
+    shared = undefined;
+  });
+  return shared;
+}
+
+/** The env-selected adapter behind the plain interface (resolved on first call): the default port. */
+export const envUsagePlanKeys: UsagePlanKeys = {
+  register: async (value, name) => (await usagePlanKeys()).register(value, name),
+  unregister: async (value) => (await usagePlanKeys()).unregister(value),
+};
