@@ -14,10 +14,17 @@ const count = Number(countArg);
 
 let logBytes = 0;
 let logLines = 0;
+/** Log lines that carry a full phone number or a message body: the log rules forbid both. */
+const logLeaks: string[] = [];
+const FULL_NUMBER = /\+\d{8,15}/;
+const BODY_MARKER = "bench message";
 const realWrite = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array) => {
-  logBytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+  const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+  logBytes += Buffer.byteLength(text);
   logLines += 1;
+  if ((FULL_NUMBER.test(text) || text.includes(BODY_MARKER)) && logLeaks.length < 5)
+    logLeaks.push(text.slice(0, 300));
   return true;
 }) as typeof process.stdout.write;
 
@@ -46,6 +53,18 @@ try {
   );
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let the last DLRs finish their writes
   const latencies = accepted.map((o) => o.ms);
+  // Counts belong to the measured messages only: take them before the latency probe below.
+  const counted = {
+    calls: summarize(meter.calls),
+    injected: meter.injected,
+    batchesReceived: meter.batchesReceived,
+    messagesReceived: meter.messagesReceived,
+    kmsGenerateDataKey: meter.kmsGenerateDataKey,
+    kmsDecrypt: meter.kmsDecrypt,
+    logBytes,
+    logLines,
+    logLeaks: [...logLeaks],
+  };
   // One at a time, with the pipeline idle: the closest local stand-in for one Lambda invocation's duration.
   const probe = await sendAll(bench, recipients(30, 800_000), { concurrency: 1 });
   const sequentialSendP50 = percentile(
@@ -68,14 +87,7 @@ try {
       deliveredPerSecond:
         delivery.delivered / ((Number.isNaN(delivery.deliveredMs) ? 300_000 : delivery.deliveredMs) / 1000),
       accepted: accepted.length,
-      calls: summarize(meter.calls),
-      injected: meter.injected,
-      batchesReceived: meter.batchesReceived,
-      messagesReceived: meter.messagesReceived,
-      kmsGenerateDataKey: meter.kmsGenerateDataKey,
-      kmsDecrypt: meter.kmsDecrypt,
-      logBytes,
-      logLines,
+      ...counted,
     }),
   );
 } finally {

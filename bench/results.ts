@@ -104,6 +104,7 @@ event-source mapping makes the same kind of calls).
 | DynamoDB reads | ${per(p.calls.dynamoReads).toFixed(2)} (${per(p.calls.rru).toFixed(2)} RRU) | |
 | KMS | ${kmsPer1000.toFixed(1)} per 1,000 (GenerateDataKey ${p.kmsGenerateDataKey}, Decrypt ${p.kmsDecrypt}) | ≤ 1 per 1,000: ${verdict(kmsPer1000 <= 1)} |
 | log bytes | ${per(p.logBytes).toFixed(0)} (${per(p.logLines).toFixed(1)} lines) | |
+| log lines with a full phone number or a message body | ${p.logLeaks.length}${p.logLeaks.length ? ` (first: \`${p.logLeaks[0]?.replaceAll("`", "'").replaceAll("|", "/").slice(0, 160)}\`)` : ""} | 0 |
 | consumer batches | ${p.batchesReceived} for ${p.messagesReceived} messages | |
 
 By command: ${calls}.

@@ -144,4 +144,5 @@ export interface PipelineFigures {
   kmsDecrypt: number;
   logBytes: number;
   logLines: number;
+  logLeaks: string[];
 }
