@@ -8,6 +8,7 @@ import {
 import { chooseRoute } from "../carriers/router.ts";
 import type { MessagingMetrics } from "../messages/metrics.ts";
 import type { StoredMessage, SubmissionLease } from "../messages/model.ts";
+import { openField } from "../messages/sealed.ts";
 import type { MessageStateStore } from "../messages/state-store.ts";
 import { TERMINAL } from "../messages/status.ts";
 import type { Clock } from "../shared/clock.ts";
@@ -122,10 +123,10 @@ async function submit(
   deps: DispatchDeps,
 ): Promise<DispatchOutcome> {
   // Decrypted here and nowhere else; the plaintext never leaves this function except to the carrier.
-  const context = (field: string) => ({ accountId: message.accountId, messageId: message.id, field });
+  const binding = (field: "to" | "text") => ({ accountId: message.accountId, messageId: message.id, field });
   const [to, text] = await Promise.all([
-    deps.cipher.decrypt(message.toCipher, context("to")),
-    deps.cipher.decrypt(message.textCipher, context("text")),
+    openField(deps.cipher, binding("to"), message.toCipher),
+    openField(deps.cipher, binding("text"), message.textCipher),
   ]);
   const adapter = await deps.adapterFor(route);
   const dlrUrl =
@@ -197,11 +198,11 @@ async function lookup(route: CarrierRoute, reference: string, deps: DispatchDeps
 
 async function pickRoute(message: StoredMessage, deps: DispatchDeps): Promise<CarrierRoute | undefined> {
   // Routing needs the destination prefix; the plaintext number is decrypted only for this and submit.
-  const to = await deps.cipher.decrypt(message.toCipher, {
-    accountId: message.accountId,
-    messageId: message.id,
-    field: "to",
-  });
+  const to = await openField(
+    deps.cipher,
+    { accountId: message.accountId, messageId: message.id, field: "to" },
+    message.toCipher,
+  );
   return chooseRoute(await deps.routes(), { to, requireTls: message.requireTls });
 }
 

@@ -11,6 +11,7 @@ import { parsePhone } from "./phone.ts";
 import { type Price, priceFor } from "./pricing.ts";
 import { sqsMessageQueue } from "./queue.ts";
 import { MAX_SCHEDULE_AHEAD_SECONDS } from "./schemas.ts";
+import { sealField } from "./sealed.ts";
 import { type Encoding, segmentsOrThrow } from "./segments.ts";
 import { dynamoAccountReader, dynamoMessageRepository } from "./store.ts";
 
@@ -108,10 +109,10 @@ export async function acceptMessage(
   const validity = input.validitySeconds ?? DEFAULT_VALIDITY_SECONDS[input.priority];
   const validUntil = new Date(sendAt.getTime() + validity * 1000);
   const id = (deps.newMessageId ?? (() => newId("msg")))();
-  const context = (field: string) => ({ accountId: input.accountId, messageId: id, field });
+  const binding = (field: "to" | "text") => ({ accountId: input.accountId, messageId: id, field });
   const [toCipher, textCipher] = await Promise.all([
-    deps.cipher.encrypt(destination.e164, context("to")),
-    deps.cipher.encrypt(input.text, context("text")),
+    sealField(deps.cipher, binding("to"), destination.e164),
+    sealField(deps.cipher, binding("text"), input.text),
   ]);
   const status = delaySeconds > 0 ? "scheduled" : "queued";
   const price = priceFor(destination.country, segments);

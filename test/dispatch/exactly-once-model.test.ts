@@ -104,8 +104,9 @@ const message = (now: number): StoredMessage => ({
   accountId: "acc_model",
   status: "queued",
   priority: "normal",
-  toCipher: "+37256123456",
-  textCipher: "hello",
+  // plainCipher: the "ciphertext" is the sealed plaintext itself.
+  toCipher: JSON.stringify({ messageId: "msg_01JAAAAAAAAAAAAAAAAAAAAAAA", value: "+37256123456" }),
+  textCipher: JSON.stringify({ messageId: "msg_01JAAAAAAAAAAAAAAAAAAAAAAA", value: "hello" }),
   toMasked: "+********456",
   country: "EE",
   segments: 1,

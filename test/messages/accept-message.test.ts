@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { MessageQueue, SmsQueueId } from "../../functions/messages/model.ts";
+import { openField } from "../../functions/messages/sealed.ts";
 import { acceptMessage, defaultMessagingDeps, type MessagingDeps } from "../../functions/messages/service.ts";
 import { dynamoMessageRepository } from "../../functions/messages/store.ts";
 import { epochSeconds } from "../../functions/shared/clock.ts";
@@ -48,14 +49,19 @@ describe("acceptMessage", () => {
     );
     const stored = await dynamoMessageRepository().get(id);
     expect(stored).toMatchObject({ toMasked: `+********${to.slice(-3)}`, country: "EE", status: "queued" });
-    const context = { accountId: account.accountId, messageId: id, field: "to" };
-    expect(await deps.cipher.decrypt(stored?.toCipher ?? "", context)).toBe(to);
-    expect(await deps.cipher.decrypt(stored?.textCipher ?? "", { ...context, field: "text" })).toBe("bound");
-    // A ciphertext moved to another message or field does not decrypt.
+    const binding = { accountId: account.accountId, messageId: id, field: "to" } as const;
+    expect(await openField(deps.cipher, binding, stored?.toCipher ?? "")).toBe(to);
+    expect(await openField(deps.cipher, { ...binding, field: "text" }, stored?.textCipher ?? "")).toBe(
+      "bound",
+    );
+    // A ciphertext moved to another message, field or account does not open.
     await expect(
-      deps.cipher.decrypt(stored?.toCipher ?? "", { ...context, messageId: "msg_other" }),
+      openField(deps.cipher, { ...binding, messageId: "msg_other" }, stored?.toCipher ?? ""),
     ).rejects.toThrow();
-    await expect(deps.cipher.decrypt(stored?.textCipher ?? "", context)).rejects.toThrow();
+    await expect(openField(deps.cipher, binding, stored?.textCipher ?? "")).rejects.toThrow();
+    await expect(
+      openField(deps.cipher, { ...binding, accountId: "acc_other" }, stored?.toCipher ?? ""),
+    ).rejects.toThrow();
     // Retention: the test account keeps data 30 days.
     expect(stored?.expiresAt).toBeGreaterThanOrEqual(before + 30 * 86400);
     expect(stored?.expiresAt).toBeLessThanOrEqual(before + 30 * 86400 + 5);
