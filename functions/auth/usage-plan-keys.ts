@@ -33,33 +33,35 @@ export const localUsagePlanKeys: UsagePlanKeys = {
   async unregister() {},
 };
 
+/**
+ * Chosen like functions/shared/crypto.ts chooses its keyring: the local platform sets
+ * TEXTGATE_LOCAL_KEYRING, AWS never does. The AWS SDK client is imported lazily, so functions that
+ * only read keys (the authorizer) never load it.
+ */
+export async function selectUsagePlanKeys(env: NodeJS.ProcessEnv = process.env): Promise<UsagePlanKeys> {
+  if (env[envNames.localKeyring]) return localUsagePlanKeys;
+  const planName = env[envNames.usagePlanName];
+  if (!planName) {
+    throw new Error(
+      `configuration: ${envNames.usagePlanName} is not set (catalogue grant usagePlan: "manage")`,
+    );
+  }
+  const { apiGatewayUsagePlanKeys } = await import("./usage-plan-keys-aws.ts");
+  const { APIGatewayClient } = await import("@aws-sdk/client-api-gateway");
+  return apiGatewayUsagePlanKeys({
+    client: new APIGatewayClient({ maxAttempts: 4 }),
+    planName,
+    keyName: (value) => usageKeyName(value, env),
+  });
+}
+
 let shared: Promise<UsagePlanKeys> | undefined;
 
-/**
- * The container-wide adapter, chosen like functions/shared/crypto.ts chooses its keyring: the local
- * platform sets TEXTGATE_LOCAL_KEYRING, AWS never does. The AWS SDK client is imported lazily, so
- * functions that only read keys (the authorizer) never load it.
- */
-export function usagePlanKeys(env: NodeJS.ProcessEnv = process.env): Promise<UsagePlanKeys> {
-  shared ??= (async () => {
-    if (env[envNames.localKeyring]) return localUsagePlanKeys;
-    const planName = env[envNames.usagePlanName];
-    if (!planName) {
-      throw new Error(
-        `configuration: ${envNames.usagePlanName} is not set (catalogue grant usagePlan: "manage")`,
-      );
-    }
-    const { apiGatewayUsagePlanKeys } = await import("./usage-plan-keys-aws.ts");
-    const { APIGatewayClient } = await import("@aws-sdk/client-api-gateway");
-    return apiGatewayUsagePlanKeys({
-      client: new APIGatewayClient({ maxAttempts: 4 }),
-      planName,
-      keyName: (value) => usageKeyName(value, env),
-    });
-  })();
-  // A configuration error must not stick for the container's lifetime if env is fixed later (tests).
-  shared.catch(() => {
+/** The container-wide adapter (built on first use; a failed build is retried on the next call). */
+export function usagePlanKeys(): Promise<UsagePlanKeys> {
+  shared ??= selectUsagePlanKeys().catch((error: unknown) => {
     shared = undefined;
+    throw error;
   });
   return shared;
 }
