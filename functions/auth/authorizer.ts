@@ -41,7 +41,8 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
     principalId: principal.principalId,
     policyDocument: policyFor(principal, event.methodArn) as APIGatewayAuthorizerResult["policyDocument"],
     context: principalToContext(principal),
-    // Per-key usage-plan throttling keys on this value (API key source AUTHORIZER).
+    // Per-key usage-plan throttling keys on this value (API key source AUTHORIZER). On AWS it must be
+    // a registered plan key: key ids at key creation, account ids at account creation (usage-plan-keys.ts).
     usageIdentifierKey: principal.type === "apiKey" ? principal.principalId : principal.accountId,
   };
 }
