@@ -92,7 +92,9 @@ async function steadyLoad(bench: BenchPlatform): Promise<void> {
     const accepted = byStatus["202"] ?? 0;
     const delivery = await waitForDelivery(bench, used, started, (seconds + 120) * 1000);
     console.log(
-      `  delivered ${delivery.delivered} (202s counted: ${accepted}), the last ${(delivery.deliveredMs / 1000).toFixed(1)} s after the start`,
+      Number.isNaN(delivery.deliveredMs)
+        ? `  delivered ${delivery.delivered} of ${used.length} sent (202s counted: ${accepted}) within ${seconds + 120} s of the start: the pipeline fell behind`
+        : `  delivered all ${delivery.delivered} sent (202s counted: ${accepted}), the last ${(delivery.deliveredMs / 1000).toFixed(1)} s after the start`,
     );
     if (errors > 0) failed = true;
   }
