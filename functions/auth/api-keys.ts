@@ -7,7 +7,14 @@ import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import type { ApiKeyScope } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
-import { envUsagePlanKeys, type UsagePlanKeys, usageKeyName } from "./usage-plan-keys.ts";
+import {
+  envUsagePlanKeys,
+  registerUsageIdentifier,
+  type UsagePlanKeys,
+  unregisterUsageIdentifier,
+  usageIdentifier,
+  usageKeyName,
+} from "./usage-plan-keys.ts";
 
 /**
  * API keys: 256-bit random secrets shown once. Stored only as SHA-256 (a fast hash is right for
@@ -99,7 +106,7 @@ export async function createApiKey(
     }),
   );
   try {
-    await usagePlan.register(record.keyId, usageKeyName(record.keyId));
+    await registerUsageIdentifier(usagePlan, record.keyId);
   } catch (error) {
     logger.error("api key not registered with the usage plan; removing it", {
       keyId: record.keyId,
@@ -239,11 +246,11 @@ export async function revokeApiKey(
     }),
   );
   try {
-    await usagePlan.unregister(keyId);
+    await unregisterUsageIdentifier(usagePlan, keyId);
   } catch (error) {
     logger.error("revoked api key is still registered with the usage plan (delete it by hand)", {
       keyId,
-      usageKeyName: usageKeyName(keyId),
+      usageKeyName: usageKeyName(usageIdentifier(keyId)),
       error: error instanceof Error ? error.name : "unknown",
     });
   }

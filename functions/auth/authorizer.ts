@@ -6,6 +6,7 @@ import { type Principal, principalToContext } from "../shared/principal.ts";
 import { findActiveApiKey, looksLikeApiKey, touchApiKey } from "./api-keys.ts";
 import { policyFor } from "./authorizer-policy.ts";
 import { ipAllowed } from "./ip-allow-list.ts";
+import { usageIdentifier } from "./usage-plan-keys.ts";
 
 /**
  * REQUEST authorizer for every "authorized" route. Accepts `Bearer tg_live_…` API keys and
@@ -43,6 +44,8 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
     context: principalToContext(principal),
     // Per-key usage-plan throttling keys on this value (API key source AUTHORIZER). On AWS it must be
     // a registered plan key: key ids at key creation, account ids at account creation (usage-plan-keys.ts).
-    usageIdentifierKey: principal.type === "apiKey" ? principal.principalId : principal.accountId,
+    usageIdentifierKey: usageIdentifier(
+      principal.type === "apiKey" ? principal.principalId : principal.accountId,
+    ),
   };
 }

@@ -4,7 +4,8 @@ import { envNames, physicalName } from "../../lib/catalog/env.ts";
  * Registration of usage identifiers with the API Gateway usage plan.
  *
  * Authorized methods are `apiKeyRequired` with API key source AUTHORIZER: the authorizer returns a
- * usageIdentifierKey (the API key id `key_…` for API-key callers, the account id `acc_…` for users)
+ * usageIdentifierKey (from the API key id `key_…` for API-key callers, the account id `acc_…` for
+ * users; see usageIdentifier)
  * and API Gateway refuses the call with 403 unless that string is the VALUE of an API Gateway API key
  * in the stage's usage plan. These values are not secrets (they only pick the throttle bucket; the
  * authorizer is what authenticates), so they can be stored in API Gateway in the clear.
@@ -15,6 +16,13 @@ export interface UsagePlanKeys {
   /** Deletes the API Gateway API key registered for this value; a missing key is not an error. */
   unregister(value: string): Promise<void>;
 }
+
+/**
+ * The usageIdentifierKey (= API Gateway key value) for a key id or account id. API Gateway documents
+ * key values as alphanumeric, 20–128 characters, so the separator goes: "key_01H…" → "key01H…" (29
+ * characters; the "key"/"acc" prefixes keep the two kinds apart). The authorizer returns exactly this.
+ */
+export const usageIdentifier = (id: string): string => id.replace(/[^A-Za-z0-9]/g, "");
 
 /**
  * The API Gateway key name for a value: deterministic, so unregister(value) can find it by name,
@@ -65,6 +73,15 @@ export function usagePlanKeys(): Promise<UsagePlanKeys> {
   });
   return shared;
 }
+
+/** Registers the usage identifier of a key id or account id (what creation paths call). */
+export const registerUsageIdentifier = (keys: UsagePlanKeys, id: string): Promise<void> => {
+  const value = usageIdentifier(id);
+  return keys.register(value, usageKeyName(value));
+};
+
+export const unregisterUsageIdentifier = (keys: UsagePlanKeys, id: string): Promise<void> =>
+  keys.unregister(usageIdentifier(id));
 
 /** The env-selected adapter behind the plain interface (resolved on first call): the default port. */
 export const envUsagePlanKeys: UsagePlanKeys = {

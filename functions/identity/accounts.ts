@@ -1,6 +1,6 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { usagePlanUnavailable } from "../auth/api-keys.ts";
-import { envUsagePlanKeys, type UsagePlanKeys, usageKeyName } from "../auth/usage-plan-keys.ts";
+import { envUsagePlanKeys, registerUsageIdentifier, type UsagePlanKeys } from "../auth/usage-plan-keys.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import type { Clock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
@@ -91,7 +91,7 @@ export async function createAccountWithOwner(
     }),
   );
   try {
-    await usagePlan.register(account.accountId, usageKeyName(account.accountId));
+    await registerUsageIdentifier(usagePlan, account.accountId);
   } catch (error) {
     logger.error("account not registered with the usage plan; removing it", {
       accountId: account.accountId,

@@ -100,15 +100,15 @@ describe("API Gateway usage-plan keys", () => {
   it("register creates an enabled key with the value and adds it to the plan found by exact name", async () => {
     const fake = fakeApiGateway({ planPage: 1 }); // the plan is on the third page
     await adapterFor(fake).register(
-      "key_01HZX5ABCDEFGHJKMNPQRSTVWX",
-      keyName("key_01HZX5ABCDEFGHJKMNPQRSTVWX"),
+      "key01HZX5ABCDEFGHJKMNPQRSTVWX",
+      keyName("key01HZX5ABCDEFGHJKMNPQRSTVWX"),
     );
 
     expect(fake.keys).toEqual([
       {
         id: "k1",
-        name: "textgate-prod-key_01HZX5ABCDEFGHJKMNPQRSTVWX",
-        value: "key_01HZX5ABCDEFGHJKMNPQRSTVWX",
+        name: "textgate-prod-key01HZX5ABCDEFGHJKMNPQRSTVWX",
+        value: "key01HZX5ABCDEFGHJKMNPQRSTVWX",
         enabled: true,
       },
     ]);
@@ -119,8 +119,8 @@ describe("API Gateway usage-plan keys", () => {
   it("looks the plan up once per container", async () => {
     const fake = fakeApiGateway();
     const adapter = adapterFor(fake);
-    await adapter.register("acc_01HZX5AAAAAAAAAAAAAAAAAAAA", keyName("acc_01HZX5AAAAAAAAAAAAAAAAAAAA"));
-    await adapter.register("key_01HZX5BBBBBBBBBBBBBBBBBBBB", keyName("key_01HZX5BBBBBBBBBBBBBBBBBBBB"));
+    await adapter.register("acc01HZX5AAAAAAAAAAAAAAAAAAAA", keyName("acc01HZX5AAAAAAAAAAAAAAAAAAAA"));
+    await adapter.register("key01HZX5BBBBBBBBBBBBBBBBBBBB", keyName("key01HZX5BBBBBBBBBBBBBBBBBBBB"));
     expect(fake.calls.filter((call) => call === "GetUsagePlansCommand")).toHaveLength(1);
     expect(fake.planKeys.get("plan-1")?.size).toBe(2);
   });
@@ -128,7 +128,7 @@ describe("API Gateway usage-plan keys", () => {
   it("a retry after a failure between the two steps finishes the job without a second key", async () => {
     const fake = fakeApiGateway();
     const adapter = adapterFor(fake);
-    const value = "key_01HZX5CCCCCCCCCCCCCCCCCCCC";
+    const value = "key01HZX5CCCCCCCCCCCCCCCCCCCC";
     // Other keys share the name prefix: the lookup must match the exact name and value.
     await adapter.register(`${value}X`, keyName(`${value}X`));
     fake.failNext.add("CreateUsagePlanKeyCommand");
@@ -152,11 +152,11 @@ describe("API Gateway usage-plan keys", () => {
     fake.keys.push({
       id: "foreign",
       name: "hand-made",
-      value: "acc_01HZX5DDDDDDDDDDDDDDDDDDDD",
+      value: "acc01HZX5DDDDDDDDDDDDDDDDDDDD",
       enabled: true,
     });
     await expect(
-      adapterFor(fake).register("acc_01HZX5DDDDDDDDDDDDDDDDDDDD", keyName("acc_01HZX5DDDDDDDDDDDDDDDDDDDD")),
+      adapterFor(fake).register("acc01HZX5DDDDDDDDDDDDDDDDDDDD", keyName("acc01HZX5DDDDDDDDDDDDDDDDDDDD")),
     ).rejects.toThrow(/another name/);
     expect(fake.calls).not.toContain("CreateUsagePlanKeyCommand");
   });
@@ -164,7 +164,7 @@ describe("API Gateway usage-plan keys", () => {
   it("unregister deletes only the key with that exact name and value; unknown values are a no-op", async () => {
     const fake = fakeApiGateway();
     const adapter = adapterFor(fake);
-    const value = "key_01HZX5EEEEEEEEEEEEEEEEEEEE";
+    const value = "key01HZX5EEEEEEEEEEEEEEEEEEEE";
     await adapter.register(value, keyName(value));
     await adapter.register(`${value}2`, keyName(`${value}2`));
 
@@ -174,7 +174,7 @@ describe("API Gateway usage-plan keys", () => {
     expect(fake.calls.filter((call) => call === "DeleteApiKeyCommand")).toHaveLength(1);
 
     await adapter.unregister(value); // already gone
-    await adapter.unregister("key_01HZX5NEVERREGISTEREDXXXXX");
+    await adapter.unregister("key01HZX5NEVERREGISTEREDXXXXX");
     expect(fake.calls.filter((call) => call === "DeleteApiKeyCommand")).toHaveLength(1);
   });
 
@@ -182,10 +182,10 @@ describe("API Gateway usage-plan keys", () => {
     const fake = fakeApiGateway();
     const plan = fake.plans.splice(2, 1);
     const adapter = adapterFor(fake);
-    await expect(adapter.register("acc_01HZX5FFFFFFFFFFFFFFFFFFFF", "n")).rejects.toThrow(/not found/);
+    await expect(adapter.register("acc01HZX5FFFFFFFFFFFFFFFFFFFF", "n")).rejects.toThrow(/not found/);
     expect(fake.keys).toEqual([]);
     fake.plans.push(...plan);
-    await adapter.register("acc_01HZX5FFFFFFFFFFFFFFFFFFFF", "n");
+    await adapter.register("acc01HZX5FFFFFFFFFFFFFFFFFFFF", "n");
     expect(fake.planKeys.get("plan-1")?.size).toBe(1);
   });
 });
@@ -198,7 +198,12 @@ describe("adapter selection", () => {
     expect(onAws).not.toBe(localUsagePlanKeys); // built without any network call
   });
 
+  it("usage identifiers are the ids without separators (API Gateway key values are alphanumeric)", () => {
+    expect(usageIdentifier("key_01HZX5ABCDEFGHJKMNPQRSTVWX")).toBe("key01HZX5ABCDEFGHJKMNPQRSTVWX");
+    expect(usageIdentifier("acc_01HZX5ABCDEFGHJKMNPQRSTVWX")).toBe("acc01HZX5ABCDEFGHJKMNPQRSTVWX");
+  });
+
   it("names keys by stage and value", () => {
-    expect(usageKeyName("key_01HZX5", { TEXTGATE_STAGE: "dev" })).toBe("textgate-dev-key_01HZX5");
+    expect(usageKeyName("key01HZX5", { TEXTGATE_STAGE: "dev" })).toBe("textgate-dev-key01HZX5");
   });
 });

@@ -1,7 +1,9 @@
 import { randomInt } from "node:crypto";
+import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../functions/auth/api-keys.ts";
-import { type UsagePlanKeys, usageKeyName } from "../../functions/auth/usage-plan-keys.ts";
+import { handler as authorizer } from "../../functions/auth/authorizer.ts";
+import { type UsagePlanKeys, usageIdentifier, usageKeyName } from "../../functions/auth/usage-plan-keys.ts";
 import { createAccountWithOwner } from "../../functions/identity/accounts.ts";
 import { systemClock } from "../../functions/shared/clock.ts";
 import { DomainError } from "../../functions/shared/problem.ts";
@@ -43,6 +45,14 @@ const newAccount = (plan: UsagePlanKeys, email?: string) =>
     plan,
   );
 
+const authorizerEvent = (token: string) =>
+  ({
+    type: "REQUEST",
+    methodArn: "arn:aws:execute-api:eu-central-1:123456789012:api123/prod/POST/v1/messages",
+    headers: { Authorization: `Bearer ${token}` },
+    requestContext: { identity: { sourceIp: "127.0.0.1" } },
+  }) as unknown as APIGatewayRequestAuthorizerEvent;
+
 async function expect503(promise: Promise<unknown>): Promise<void> {
   const error = await promise.then(
     () => undefined,
@@ -57,20 +67,32 @@ describe("usage-plan registration", () => {
   it("registers the account id at account creation and the key id at key creation; revoke unregisters", async () => {
     const { plan, registered, unregistered } = recordingPlan();
     const { account } = await newAccount(plan);
-    expect(registered.get(account.accountId)).toBe(usageKeyName(account.accountId));
+    const accountValue = usageIdentifier(account.accountId);
+    expect(registered.get(accountValue)).toBe(usageKeyName(accountValue));
 
-    const { record } = await createApiKey(
+    const { key, record } = await createApiKey(
       { accountId: account.accountId, name: "k", scopes: ["send"], mode: "test" },
       systemClock,
       plan,
     );
-    expect(registered.get(record.keyId)).toBe(usageKeyName(record.keyId));
-    // API Gateway key values must be at least 20 characters.
-    expect(record.keyId.length).toBeGreaterThanOrEqual(20);
-    expect(account.accountId.length).toBeGreaterThanOrEqual(20);
+    const keyValue = usageIdentifier(record.keyId);
+    expect(registered.get(keyValue)).toBe(usageKeyName(keyValue));
+    // API Gateway key values: alphanumeric, 20–128 characters.
+    for (const value of [accountValue, keyValue]) expect(value).toMatch(/^[A-Za-z0-9]{20,128}$/);
+
+    // What the authorizer returns is exactly what was registered (else API Gateway answers 403).
+    const decision = await authorizer(authorizerEvent(key));
+    expect(decision.usageIdentifierKey).toBe(keyValue);
 
     expect(await revokeApiKey(account.accountId, record.keyId, systemClock, plan)).toBe(true);
-    expect(unregistered).toEqual([record.keyId]);
+    expect(unregistered).toEqual([keyValue]);
+  });
+
+  it("a user token's usageIdentifierKey is the registered form of its account id", async () => {
+    const demo = demoAccount();
+    const { token } = await signIn(apiClient(), demo.email, demo.password);
+    const decision = await authorizer(authorizerEvent(token));
+    expect(decision.usageIdentifierKey).toBe(usageIdentifier(demo.accountId));
   });
 
   it("a key whose registration fails is deleted again and the caller gets a 503", async () => {
@@ -90,7 +112,7 @@ describe("usage-plan registration", () => {
     await expect503(newAccount(recordingPlan({ failRegister: true }).plan, email));
     const { plan, registered } = recordingPlan();
     const { account } = await newAccount(plan, email);
-    expect(registered.has(account.accountId)).toBe(true);
+    expect(registered.has(usageIdentifier(account.accountId))).toBe(true);
   });
 
   it("revocation stands even if unregistering fails (logged for an operator)", async () => {
