@@ -77,9 +77,12 @@ export interface RequestFacts {
 
 /** Reads method, path, headers (original case) and query from a node request. */
 export function requestFacts(req: IncomingMessage, localPort: number): RequestFacts {
-  const url = new URL(req.url ?? "/", "http://local");
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Prefixing the origin keeps a path such as "//x" a path (as a base URL it would read as a host).
+  const target = req.url ?? "/";
+  const url = new URL(`http://local${target.startsWith("/") ? "" : "/"}${target}`);
+  // Null-prototype maps: a header or query name like "constructor" or "__proto__" is just a name.
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] ?? "";
@@ -106,8 +109,8 @@ export function requestFacts(req: IncomingMessage, localPort: number): RequestFa
   let query: Record<string, string> | null = null;
   let multiValueQuery: Record<string, string[]> | null = null;
   for (const [name, value] of url.searchParams) {
-    query ??= {};
-    multiValueQuery ??= {};
+    query ??= Object.create(null) as Record<string, string>;
+    multiValueQuery ??= Object.create(null) as Record<string, string[]>;
     query[name] = value;
     multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
   }
