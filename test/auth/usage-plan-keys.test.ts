@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import {
   localUsagePlanKeys,
   selectUsagePlanKeys,
+  usageIdentifier,
   usageKeyName,
 } from "../../functions/auth/usage-plan-keys.ts";
 import { type ApiGatewaySender, apiGatewayUsagePlanKeys } from "../../functions/auth/usage-plan-keys-aws.ts";
