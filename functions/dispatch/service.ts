@@ -99,7 +99,13 @@ async function resumeAttempt(
   }
   const known = await lookup(previousRoute, message.id, deps);
   if (known) {
-    await deps.store.markSent(message.id, previous, known.carrierMessageId, deps.clock.now().toISOString());
+    await deps.store.markSent(
+      message.id,
+      previous,
+      known.carrierMessageId,
+      deps.clock.now().toISOString(),
+      message.priority === "otp",
+    );
     logger.info("dispatch reconciled", { messageId: message.id, carrierId: previous.carrierId });
     return "reconciled";
   }
@@ -143,7 +149,13 @@ async function submit(
       ...(dlrUrl ? { dlrUrl } : {}),
     });
     deps.metrics?.carrierLatency(route.carrierId, Math.round(performance.now() - started));
-    await deps.store.markSent(message.id, lease, carrierMessageId, deps.clock.now().toISOString());
+    await deps.store.markSent(
+      message.id,
+      lease,
+      carrierMessageId,
+      deps.clock.now().toISOString(),
+      message.priority === "otp",
+    );
     logger.info("message sent", {
       messageId: message.id,
       carrierId: route.carrierId,
@@ -174,7 +186,13 @@ async function lastAttempt(
 ): Promise<DispatchOutcome> {
   const known = await lookup(route, message.id, deps).catch(() => undefined);
   if (known) {
-    await deps.store.markSent(message.id, lease, known.carrierMessageId, deps.clock.now().toISOString());
+    await deps.store.markSent(
+      message.id,
+      lease,
+      known.carrierMessageId,
+      deps.clock.now().toISOString(),
+      message.priority === "otp",
+    );
     return "reconciled";
   }
   await fail(

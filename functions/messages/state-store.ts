@@ -19,7 +19,17 @@ export interface MessageStateStore {
     takeOver?: { submissionId: string; nowMs: number },
   ): Promise<boolean>;
   /** submitting (this attempt) → sent. If a DLR overtook it, records sentAt/carrier id only. */
-  markSent(id: string, lease: SubmissionLease, carrierMessageId: string, at: string): Promise<boolean>;
+  /**
+   * forgetText drops the encrypted body once the carrier has it: one-time codes must not outlive
+   * their purpose in the messages table (retention there is the account's, e.g. 30 days).
+   */
+  markSent(
+    id: string,
+    lease: SubmissionLease,
+    carrierMessageId: string,
+    at: string,
+    forgetText?: boolean,
+  ): Promise<boolean>;
   /** → failed | expired, from any status that may reach it (and only for this attempt, if given). */
   finish(
     id: string,
@@ -108,10 +118,10 @@ export function dynamoMessageStateStore(
         values: { ...base.values, ":queued": "queued", ":scheduled": "scheduled" },
       });
     },
-    async markSent(id, lease, carrierMessageId, at) {
+    async markSent(id, lease, carrierMessageId, at, forgetText = false) {
+      const forget = forgetText ? ", textCipher" : "";
       const moved = await conditionalUpdate(id, {
-        update:
-          "SET #status = :sent, sentAt = :at, carrierMessageId = :cm, carrierRef = :ref REMOVE lastError",
+        update: `SET #status = :sent, sentAt = :at, carrierMessageId = :cm, carrierRef = :ref REMOVE lastError${forget}`,
         condition: "#status = :submitting AND submission.id = :sid",
         names: { "#status": "status" },
         values: {
@@ -126,8 +136,9 @@ export function dynamoMessageStateStore(
       if (moved) return true;
       // A DLR may have moved it past "sent" already: keep the later status, fill in what we know.
       return conditionalUpdate(id, {
-        update:
-          "SET sentAt = if_not_exists(sentAt, :at), carrierMessageId = if_not_exists(carrierMessageId, :cm)",
+        update: `SET sentAt = if_not_exists(sentAt, :at), carrierMessageId = if_not_exists(carrierMessageId, :cm)${
+          forgetText ? " REMOVE textCipher" : ""
+        }`,
         condition: "submission.id = :sid",
         names: {},
         values: { ":at": at, ":cm": carrierMessageId, ":sid": lease.id },
