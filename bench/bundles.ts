@@ -94,27 +94,49 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
-export function coldInit(file: string, runs = 10): ColdInit {
-  const processTimes: number[] = [];
-  const importTimes: number[] = [];
+function spawnImport(file: string): { processMs: number; importMs: number; error?: string } {
   const script = `const t=performance.now();await import(${JSON.stringify(`file://${file}`)});process.stdout.write(String(performance.now()-t));`;
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-      env: lambdaLikeEnv,
-      encoding: "utf8",
-    });
-    const elapsed = performance.now() - started;
-    if (run.status !== 0)
-      return {
-        processMs: Number.NaN,
-        importMs: Number.NaN,
-        error: run.stderr.split("\n").find((l) => l.includes("Error")) ?? run.stderr.slice(0, 200),
-      };
-    processTimes.push(elapsed);
-    importTimes.push(Number(run.stdout));
+  const started = performance.now();
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: lambdaLikeEnv,
+    encoding: "utf8",
+  });
+  const processMs = performance.now() - started;
+  if (run.status !== 0) {
+    return {
+      processMs,
+      importMs: Number.NaN,
+      error: run.stderr.split("\n").find((l) => l.includes("Error")) ?? run.stderr.slice(0, 200),
+    };
   }
-  return { processMs: median(processTimes), importMs: median(importTimes) };
+  return { processMs, importMs: Number(run.stdout) };
+}
+
+/**
+ * Cold init of several bundles, interleaved: round r spawns every bundle once, so a busy moment on
+ * a shared machine slows the baseline and the handlers alike instead of skewing one ratio.
+ */
+export function coldInitAll(files: readonly string[], runs = 10): ColdInit[] {
+  const samples = files.map(() => ({
+    process: [] as number[],
+    imports: [] as number[],
+    error: undefined as string | undefined,
+  }));
+  for (let round = 0; round < runs; round++) {
+    files.forEach((file, i) => {
+      const sample = samples[i];
+      if (!sample || sample.error) return;
+      const run = spawnImport(file);
+      if (run.error) sample.error = run.error;
+      sample.process.push(run.processMs);
+      sample.imports.push(run.importMs);
+    });
+  }
+  return samples.map((sample) =>
+    sample.error
+      ? { processMs: Number.NaN, importMs: Number.NaN, error: sample.error }
+      : { processMs: median(sample.process), importMs: median(sample.imports) },
+  );
 }
 
 /** SDK packages that resolve credentials some other way than Lambda's environment variables. */

@@ -11,8 +11,7 @@ import { catalog, functionSpec } from "../lib/catalog/index.ts";
 import {
   type BundleResult,
   bundleFor,
-  type ColdInit,
-  coldInit,
+  coldInitAll,
   helloWorldBundle,
   outRoot,
   projectRoot,
@@ -34,24 +33,31 @@ console.log(
   `bench: ${quick ? "quick" : "full"} run on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}`,
 );
 
-// 1. Bundles and cold init.
+// 1. Bundles and cold init (all spawns interleaved with the hello-world baseline).
 const hello = await helloWorldBundle();
-const helloInit = coldInit(hello.file, coldRuns);
-console.log(
-  `hello-world: ${hello.bytes} bytes, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
-);
-const bundles: { bundle: BundleResult; init: ColdInit }[] = [];
+const built: BundleResult[] = [];
 for (const fn of catalog.functions) {
   try {
-    const bundle = await bundleFor(fn);
-    const init = coldInit(bundle.file, coldRuns);
-    bundles.push({ bundle, init });
-    console.log(
-      `${fn.id.padEnd(14)} ${kb(bundle.bytes).padStart(5)} KB  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms)${init.error ? `  import error: ${init.error}` : ""}`,
-    );
+    built.push(await bundleFor(fn));
   } catch (error) {
     console.log(`${fn.id.padEnd(14)} bundle failed: ${(error as Error).message.split("\n")[0]}`);
   }
+}
+const [helloInit = { processMs: Number.NaN, importMs: Number.NaN }, ...inits] = coldInitAll(
+  [hello.file, ...built.map((b) => b.file)],
+  coldRuns,
+);
+console.log(
+  `hello-world: ${hello.bytes} bytes, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
+);
+const bundles = built.map((bundle, i) => ({
+  bundle,
+  init: inits[i] ?? { processMs: Number.NaN, importMs: Number.NaN },
+}));
+for (const { bundle, init } of bundles) {
+  console.log(
+    `${bundle.id.padEnd(14)} ${kb(bundle.bytes).padStart(5)} KB  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms)${init.error ? `  import error: ${init.error}` : ""}`,
+  );
 }
 
 // 2. Middleware chain.
