@@ -7,7 +7,7 @@ import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
-import { physicalName } from "./catalog/index.ts";
+import { alertMetrics, metricsNamespace, physicalName } from "./catalog/index.ts";
 import type { QueuePair } from "./messaging-construct.ts";
 
 export interface MonitoringConstructProps {
@@ -91,6 +91,21 @@ export class MonitoringConstruct extends Construct {
         alarmDescription: `${fnId}: throttled invocations (account or reserved concurrency exhausted).`,
         metric: fn.metricThrottles({ period, statistic: "Sum" }),
         threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+    for (const [key, spec] of Object.entries(alertMetrics)) {
+      this.alarm(`Business-${key}`, {
+        alarmDescription: spec.description,
+        metric: new cloudwatch.Metric({
+          namespace: metricsNamespace,
+          metricName: spec.name,
+          dimensionsMap: { service: spec.service },
+          period: Duration.minutes(5),
+          statistic: "Sum",
+        }),
+        threshold: spec.threshold,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
       });

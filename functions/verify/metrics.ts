@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { alertMetrics, metricsNamespace } from "../../lib/catalog/metrics.ts";
 import type { VerifyMetrics } from "./ports.ts";
 
 /**
@@ -7,11 +8,10 @@ import type { VerifyMetrics } from "./ports.ts";
  * threshold, or on VerifyConversionLow > 0, which is emitted with the same dimension when the
  * recent conversion of a country is under the fraud policy's alert floor.
  */
-const NAMESPACE = "Textgate";
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 export function powertoolsVerifyMetrics(
-  metrics = new Metrics({ namespace: NAMESPACE, serviceName: "verify" }),
+  metrics = new Metrics({ namespace: metricsNamespace, serviceName: alertMetrics.verifyBlocked.service }),
 ): VerifyMetrics {
   const emit = (name: string, unit: Unit, value: number, dimensions: Record<string, string>): void => {
     // singleMetric flushes at once with its own dimensions, so no middleware has to publish it.
@@ -22,11 +22,17 @@ export function powertoolsVerifyMetrics(
   return {
     sent: (country) => emit("VerifySent", MetricUnit.Count, 1, { Country: country }),
     approved: (country) => emit("VerifyApproved", MetricUnit.Count, 1, { Country: country }),
-    blocked: (country, reason) =>
-      emit("VerifyBlocked", MetricUnit.Count, 1, { Country: country, Reason: reason }),
+    blocked(country, reason) {
+      emit(alertMetrics.verifyBlocked.name, MetricUnit.Count, 1, { Country: country, Reason: reason });
+      // Also without dimensions of its own, for the all-countries alarm (lib/monitoring-construct.ts).
+      emit(alertMetrics.verifyBlocked.name, MetricUnit.Count, 1, {});
+    },
     conversion(country, rate, low) {
       emit("VerifyConversionRate", MetricUnit.Percent, Math.round(rate * 1000) / 10, { Country: country });
-      if (low) emit("VerifyConversionLow", MetricUnit.Count, 1, { Country: country });
+      if (low) {
+        emit(alertMetrics.verifyConversionLow.name, MetricUnit.Count, 1, { Country: country });
+        emit(alertMetrics.verifyConversionLow.name, MetricUnit.Count, 1, {});
+      }
     },
     prefixConversionLow: (country) =>
       emit("VerifyPrefixConversionLow", MetricUnit.Count, 1, { Country: country }),

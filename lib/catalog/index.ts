@@ -11,6 +11,7 @@ import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
 
 export * from "./api.ts";
 export * from "./env.ts";
+export * from "./metrics.ts";
 export type * from "./types.ts";
 
 export const catalog: Catalog = {

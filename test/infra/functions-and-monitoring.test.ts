@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { catalog, envNames, type FunctionSpec, physicalName } from "../../lib/catalog/index.ts";
+import {
+  alertMetrics,
+  catalog,
+  envNames,
+  type FunctionSpec,
+  metricsNamespace,
+  physicalName,
+} from "../../lib/catalog/index.ts";
 import { functionsOffTheApi, PUBLIC_API_URL_ENV } from "../../lib/textgate-stack.ts";
 import { logicalId, type Synthesized, synthStack } from "./synth.ts";
 
@@ -123,6 +130,20 @@ describe("monitoring", () => {
           alarms().some((a) => a.MetricName === metric && JSON.stringify(a.Dimensions).includes(fnRef)),
         ).toBe(true);
       }
+    }
+  });
+
+  it("alarms on the business alert metrics (verify conversion low, fraud blocks) across all countries", () => {
+    for (const spec of Object.values(alertMetrics)) {
+      expect(
+        alarms().some(
+          (a) =>
+            a.Namespace === metricsNamespace &&
+            a.MetricName === spec.name &&
+            JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: "service", Value: spec.service }]),
+        ),
+        spec.name,
+      ).toBe(true);
     }
   });
 

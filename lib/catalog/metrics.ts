@@ -1,0 +1,32 @@
+/**
+ * Business metrics that page someone, named once for the emitting function (Powertools EMF) and for
+ * the CDK alarms. Each is also emitted with only the Powertools `service` dimension so one alarm
+ * covers every country.
+ */
+export const metricsNamespace = "Textgate";
+
+export interface AlertMetric {
+  readonly name: string;
+  /** Powertools serviceName of the emitter (becomes the `service` dimension). */
+  readonly service: string;
+  /** Alarm when the 5-minute Sum is above this. */
+  readonly threshold: number;
+  readonly description: string;
+}
+
+export const alertMetrics = {
+  verifyConversionLow: {
+    name: "VerifyConversionLow",
+    service: "verify",
+    threshold: 0,
+    description:
+      "Verify conversion (approved/sent) fell below the alert floor for a country: SMS pumping or a carrier delivering late. See docs/runbooks/incident-response.md.",
+  },
+  verifyBlocked: {
+    name: "VerifyBlocked",
+    service: "verify",
+    threshold: 50,
+    description:
+      "More than 50 verification starts blocked by the fraud guard in 5 minutes: an attack in progress. Review audit events verify.blocked.",
+  },
+} as const satisfies Record<string, AlertMetric>;
