@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { decodeProtectedHeader, jwtVerify } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { envNames } from "../../lib/catalog/env.ts";
 import { type Clock, epochSeconds, systemClock } from "../shared/clock.ts";
 import { idPattern } from "../shared/ids.ts";

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { isValidPhoneNumber } from "libphonenumber-js";
-import { z } from "zod";
+import * as z from "zod";
 import { idPattern } from "../shared/ids.ts";
 import { apiKeyScopes, roles } from "../shared/principal.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type ParsedPhone, parsePhone } from "../messages/phone.ts";
 import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./code.ts";
 import { MAX_EXPIRY_SECONDS, MIN_EXPIRY_SECONDS } from "./start.ts";

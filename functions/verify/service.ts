@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { envNames } from "../../lib/catalog/env.ts";
 import { dynamoAuditLog } from "../audit/store.ts";
 import { acceptMessage, defaultMessagingDeps, type MessagingDeps } from "../messages/service.ts";
