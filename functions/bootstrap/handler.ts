@@ -7,7 +7,9 @@ import { bootstrapRootSecret } from "../shared/secrets.ts";
  * deployment's HMAC root secret once. Updates and deletes leave it alone: deleting it would make
  * every stored code, recovery code and blind index unverifiable.
  */
-export async function handler(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string }> {
+export async function handler(
+  event: CloudFormationCustomResourceEvent,
+): Promise<{ PhysicalResourceId: string }> {
   if (event.RequestType === "Create" || event.RequestType === "Update") {
     const outcome = await bootstrapRootSecret();
     logger.info("hmac root secret", { outcome });

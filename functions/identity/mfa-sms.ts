@@ -1,10 +1,5 @@
 import { DomainError } from "../shared/problem.ts";
-import {
-  checkVerification,
-  defaultVerifyDeps,
-  startVerification,
-  type VerifyDeps,
-} from "../verify/service.ts";
+import { verifySmsOtp } from "../verify/sms-otp.ts";
 
 /**
  * SMS second factor through the platform's own Verify flow (the account pays for its users' codes
@@ -37,46 +32,10 @@ export const unavailableSmsOtp: SmsOtp = {
   },
 };
 
-/** Wrong, expired, used-up or unknown verifications all mean "not this code". */
-const NOT_A_MATCH = new Set(["verify-code-incorrect", "verify-not-pending", "not-found"]);
-
 /**
- * The SMS factor on the Verify use cases: the code goes out as a priority "otp" message with the
- * "login" template, under the account's country allow-list, fraud guard and send limits; the check
- * spends Verify's attempts (5), on top of the sign-in challenge's own limit.
+ * The SMS factor on the Verify use cases (functions/verify/sms-otp.ts): the code goes out as a
+ * priority "otp" message with the "login" template, under the account's country allow-list, fraud
+ * guard and send limits; the check spends Verify's attempts (5), on top of the sign-in challenge's
+ * own limit.
  */
-export function verifySmsOtp(deps: () => VerifyDeps = defaultVerifyDeps): SmsOtp {
-  let verifyDeps: VerifyDeps | undefined;
-  const resolved = (): VerifyDeps => {
-    verifyDeps ??= deps();
-    return verifyDeps;
-  };
-  return {
-    async start({ accountId, phone, requestId, userId, sourceIp }) {
-      const view = await startVerification(
-        {
-          accountId,
-          to: phone,
-          requester: { type: "user", id: userId },
-          template: "login",
-          appName: "Textgate",
-          requestId,
-          ...(sourceIp ? { sourceIp } : {}),
-        },
-        resolved(),
-      );
-      return { verificationId: view.id };
-    },
-    async check({ accountId, verificationId, code }) {
-      try {
-        const view = await checkVerification({ accountId, verificationId, code }, resolved());
-        return view.status === "approved";
-      } catch (error) {
-        if (error instanceof DomainError && NOT_A_MATCH.has(error.slug)) return false;
-        throw error;
-      }
-    },
-  };
-}
-
 export const smsOtpFromVerify = (): SmsOtp => verifySmsOtp();

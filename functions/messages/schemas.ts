@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { idPattern } from "../shared/ids.ts";
-import { type ParsedPhone, parsePhone } from "./phone.ts";
+import { phoneNumber } from "./phone-schema.ts";
 import { MAX_SEGMENTS, segmentInfo } from "./segments.ts";
 import { priceSchema } from "./views.ts";
 
@@ -8,20 +8,6 @@ import { priceSchema } from "./views.ts";
 
 export const MAX_TEXT_CHARS = 1600;
 export const MAX_SCHEDULE_AHEAD_SECONDS = 15 * 60;
-
-/** `to` parsed to E.164 + country inside zod, so phone errors join the other field errors. */
-const destination = z
-  .string()
-  .max(32)
-  .transform((value, ctx): ParsedPhone => {
-    try {
-      return parsePhone(value);
-    } catch (error) {
-      const errors = (error as { extensions?: { errors?: { message: string }[] } }).extensions?.errors;
-      ctx.addIssue({ code: "custom", message: errors?.[0]?.message ?? "is not a valid phone number" });
-      return z.NEVER;
-    }
-  });
 
 const text = z
   .string()
@@ -47,7 +33,7 @@ export const senderId = z
   );
 
 export const sendMessageBody = z.strictObject({
-  to: destination,
+  to: phoneNumber,
   text,
   from: senderId.optional(),
   priority: z.enum(["low", "normal", "high"]).default("normal"),

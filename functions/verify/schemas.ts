@@ -1,23 +1,10 @@
 import * as z from "zod";
-import { type ParsedPhone, parsePhone } from "../messages/phone.ts";
+import { phoneNumber } from "../messages/phone-schema.ts";
 import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./code.ts";
 import { MAX_EXPIRY_SECONDS, MIN_EXPIRY_SECONDS } from "./start.ts";
 import { templateNames } from "./templates.ts";
 
 /** Request and response schemas of the Verify API (also the source of its OpenAPI document). */
-
-const destination = z
-  .string()
-  .max(32)
-  .transform((value, ctx): ParsedPhone => {
-    try {
-      return parsePhone(value);
-    } catch (error) {
-      const errors = (error as { extensions?: { errors?: { message: string }[] } }).extensions?.errors;
-      ctx.addIssue({ code: "custom", message: errors?.[0]?.message ?? "is not a valid phone number" });
-      return z.NEVER;
-    }
-  });
 
 /**
  * Shown as "<appName>: Your verification code is …". Letters, digits, spaces and a few signs only:
@@ -28,7 +15,7 @@ export const appName = z
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} &'_-]{0,29}$/u, "1-30 letters, digits, spaces or & ' _ -; no links");
 
 export const startVerificationBody = z.strictObject({
-  to: destination,
+  to: phoneNumber,
   channel: z.literal("sms").default("sms"),
   locale: z
     .string()

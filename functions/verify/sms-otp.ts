@@ -43,6 +43,7 @@ export function verifySmsOtp(deps: () => VerifyDeps = lazyDefaultDeps()): SmsOtp
             ? { type: "user", id: input.userId }
             : { type: "anonymous", id: `ip:${input.sourceIp ?? "unknown"}` },
           template: "login",
+          appName: "Textgate",
           requestId: input.requestId,
           ...(input.sourceIp ? { sourceIp: input.sourceIp } : {}),
           ...(input.locale ? { locale: input.locale } : {}),
