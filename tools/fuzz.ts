@@ -12,7 +12,7 @@ import { buildOpenApi } from "../functions/docs/openapi.ts";
 import { loadRouteTables } from "../functions/docs/route-tables.ts";
 import { catalog } from "../lib/catalog/index.ts";
 import { startLocalPlatform } from "../local/platform.ts";
-import { runFuzz, summarizeViolations } from "./quality/fuzz-runner.ts";
+import { loginToken, runFuzz, summarizeViolations } from "./quality/fuzz-runner.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,10 +38,14 @@ try {
   if (!platform.demo) throw new Error("no demo account");
   const { tables } = await loadRouteTables(catalog);
   const spec = buildOpenApi(catalog.routes, tables);
-  console.log(`fuzz: ${count} requests, seed ${seed}, against ${platform.apiUrl}`);
+  const accessToken = await loginToken(platform.apiUrl, platform.demo.email, platform.demo.password);
+  console.log(
+    `fuzz: ${count} requests, seed ${seed}, against ${platform.apiUrl} (API key${accessToken ? " + owner access token" : " only"})`,
+  );
   const report = await runFuzz({
     apiUrl: platform.apiUrl,
     apiKey: platform.demo.apiKey,
+    ...(accessToken ? { accessToken } : {}),
     spec,
     count,
     seed,

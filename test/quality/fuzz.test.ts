@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildOpenApi } from "../../functions/docs/openapi.ts";
 import { loadRouteTables } from "../../functions/docs/route-tables.ts";
 import { catalog } from "../../lib/catalog/index.ts";
-import { runFuzz, summarizeViolations } from "../../tools/quality/fuzz-runner.ts";
+import { loginToken, runFuzz, summarizeViolations } from "../../tools/quality/fuzz-runner.ts";
 import { usePlatform } from "./platform-under-test.ts";
 
 const platform = usePlatform({ ownAccount: true });
@@ -13,9 +13,12 @@ const SEED = 20261126;
 describe("fuzzing the API from its OpenAPI document (seeded, 300 requests)", () => {
   it("never answers 5xx; every 4xx is problem+json with type/title/status; no internals in error bodies", async () => {
     const { tables } = await loadRouteTables(catalog);
+    const accessToken = await loginToken(platform().apiUrl, platform().email, platform().password);
+    expect(accessToken, "the fuzz account logs in (owner token for the account routes)").toBeDefined();
     const report = await runFuzz({
       apiUrl: platform().apiUrl,
       apiKey: platform().apiKey,
+      ...(accessToken ? { accessToken } : {}),
       spec: buildOpenApi(catalog.routes, tables),
       count: 300,
       seed: SEED,

@@ -58,9 +58,11 @@ const idLike = fc.oneof(
   hostileValue.map((v) => asText(v)).filter((s) => s.length > 0),
 );
 
-function authHeader(apiKey: string): fc.Arbitrary<Record<string, string>> {
+/** `credentials`: an API key and, when there is one, a user's access token (account routes need a user). */
+function authHeader(credentials: readonly string[]): fc.Arbitrary<Record<string, string>> {
+  const apiKey = credentials[0] ?? "";
   return fc.oneof(
-    { weight: 8, arbitrary: fc.constant({ Authorization: `Bearer ${apiKey}` }) },
+    { weight: 8, arbitrary: fc.constantFrom(...credentials).map((c) => ({ Authorization: `Bearer ${c}` })) },
     { weight: 1, arbitrary: fc.constant({}) },
     {
       weight: 1,
@@ -108,7 +110,7 @@ function paramValues(
   return fc.record(record, { requiredKeys: required }) as fc.Arbitrary<Record<string, unknown>>;
 }
 
-function operationRequest(op: Operation, apiKey: string): fc.Arbitrary<FuzzRequest> {
+function operationRequest(op: Operation, credentials: readonly string[]): fc.Arbitrary<FuzzRequest> {
   const json = (body: unknown) => JSON.stringify(body);
   const bodies: { weight: number; arbitrary: fc.Arbitrary<[string, string | undefined, string]> }[] = [
     {
@@ -162,7 +164,7 @@ function operationRequest(op: Operation, apiKey: string): fc.Arbitrary<FuzzReque
         paramValues(op, "query", true),
         fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
       ),
-      authHeader(apiKey),
+      authHeader(credentials),
       fc.option(fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.:-]{8,40}$/), headerSafe), { nil: undefined }),
     )
     .map(([[kind, body, contentType], pathValues, query, auth, idempotencyKey]) => {
@@ -183,7 +185,7 @@ function operationRequest(op: Operation, apiKey: string): fc.Arbitrary<FuzzReque
 }
 
 /** Requests aimed at nothing in particular: odd methods, paths, traversal, encodings. */
-function strayRequest(apiKey: string): fc.Arbitrary<FuzzRequest> {
+function strayRequest(credentials: readonly string[]): fc.Arbitrary<FuzzRequest> {
   const segment = fc.oneof(
     fc.constantFrom(
       "v1",
@@ -207,7 +209,7 @@ function strayRequest(apiKey: string): fc.Arbitrary<FuzzRequest> {
     .tuple(
       fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "PROPFIND"),
       fc.array(segment, { minLength: 0, maxLength: 6 }),
-      authHeader(apiKey),
+      authHeader(credentials),
       fc.option(fc.string({ maxLength: 200 }), { nil: undefined }),
     )
     .map(([method, segments, auth, body]) => ({
@@ -220,10 +222,13 @@ function strayRequest(apiKey: string): fc.Arbitrary<FuzzRequest> {
     }));
 }
 
-export function fuzzRequests(spec: Record<string, unknown>, apiKey: string): fc.Arbitrary<FuzzRequest> {
+export function fuzzRequests(
+  spec: Record<string, unknown>,
+  credentials: readonly string[],
+): fc.Arbitrary<FuzzRequest> {
   const ops = operationsOf(spec);
   return fc.oneof(
-    { weight: 9, arbitrary: fc.oneof(...ops.map((op) => operationRequest(op, apiKey))) },
-    { weight: 1, arbitrary: strayRequest(apiKey) },
+    { weight: 9, arbitrary: fc.oneof(...ops.map((op) => operationRequest(op, credentials))) },
+    { weight: 1, arbitrary: strayRequest(credentials) },
   );
 }

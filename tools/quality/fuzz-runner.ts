@@ -25,6 +25,8 @@ export interface FuzzReport {
 export interface FuzzOptions {
   readonly apiUrl: string;
   readonly apiKey: string;
+  /** A user's access token: with it the fuzz reaches the account routes API keys may not call. */
+  readonly accessToken?: string;
   readonly spec: Record<string, unknown>;
   readonly count: number;
   readonly seed: number;
@@ -59,10 +61,16 @@ async function send(apiUrl: string, request: FuzzRequest): Promise<SeenResponse>
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
-  const requests = fc.sample(fuzzRequests(options.spec, options.apiKey), {
-    numRuns: options.count,
-    seed: options.seed,
-  });
+  const requests = fc.sample(
+    fuzzRequests(
+      options.spec,
+      options.accessToken ? [options.apiKey, options.accessToken] : [options.apiKey],
+    ),
+    {
+      numRuns: options.count,
+      seed: options.seed,
+    },
+  );
   const byStatus: Record<string, number> = {};
   const byKind: Record<string, number> = {};
   const violations: FuzzViolation[] = [];
@@ -120,4 +128,22 @@ export function summarizeViolations(violations: readonly FuzzViolation[]): strin
     ([key, { count, example }]) =>
       `${count}× ${key}\n    e.g. ${example.request.kind} ${example.request.method} ${example.request.path.slice(0, 120)} body=${(example.request.body ?? "").slice(0, 120)} → ${example.status} ${example.body.slice(0, 160)}`,
   );
+}
+
+/** Logs in with email and password; undefined when the account needs MFA or login is not there. */
+export async function loginToken(
+  apiUrl: string,
+  email: string | undefined,
+  password: string | undefined,
+): Promise<string | undefined> {
+  if (!email || !password) return undefined;
+  const response = await fetch(`${apiUrl}/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status !== 200) return undefined;
+  const body = (await response.json()) as { token?: unknown; accessToken?: unknown };
+  const token = body.token ?? body.accessToken;
+  return typeof token === "string" ? token : undefined;
 }
