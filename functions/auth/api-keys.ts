@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import type { Clock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
+import { queryAll } from "../shared/dynamo.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import type { ApiKeyScope } from "../shared/principal.ts";
@@ -172,22 +173,12 @@ export async function touchApiKey(record: ApiKeyRecord, clock: Clock): Promise<v
 
 /** The account's keys for admins: prefix, scopes, status, last use; never the hash. */
 export async function listApiKeys(accountId: string): Promise<ApiKeyRecord[]> {
-  const keys: ApiKeyRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: tableName("accounts"),
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": `ACC#${accountId}`, ":prefix": "KEY#" },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const { pk: _pk, sk: _sk, hash: _hash, ...record } of page.Items ?? [])
-      keys.push(record as ApiKeyRecord);
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return keys;
+  const items = await queryAll({
+    TableName: tableName("accounts"),
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ExpressionAttributeValues: { ":pk": `ACC#${accountId}`, ":prefix": "KEY#" },
+  });
+  return items.map(({ pk: _pk, sk: _sk, hash: _hash, ...record }) => record as ApiKeyRecord);
 }
 
 export async function getApiKey(accountId: string, keyId: string): Promise<ApiKeyRecord | undefined> {

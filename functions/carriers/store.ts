@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
+import { queryAll } from "../shared/dynamo.ts";
 import type { CarrierRoute, CarrierSecrets } from "./model.ts";
 
 /**
@@ -83,20 +84,11 @@ const toRoute = (item: Record<string, unknown>): CarrierRoute => {
 
 export async function listCarrierRoutes(): Promise<CarrierRoute[]> {
   if (routesCache && Date.now() - routesCache.at < CACHE_MS) return routesCache.routes;
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: tableName("accounts"),
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": PK },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const items = await queryAll({
+    TableName: tableName("accounts"),
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": PK },
+  });
   const now = Math.floor(Date.now() / 1000);
   const live = items.filter((item) => typeof item.expiresAt !== "number" || item.expiresAt > now);
   routesCache = { at: Date.now(), routes: live.map(toRoute) };

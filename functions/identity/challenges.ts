@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/l
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
-import { isConditionFailure } from "./users-store.ts";
+import { isConditionalCheckFailure } from "../shared/dynamo.ts";
 
 /**
  * MFA challenges: the half-way state after a correct password. The id is a 256-bit bearer secret,
@@ -82,7 +82,7 @@ export async function reserveChallengeSms(challengeId: string): Promise<boolean>
     );
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionalCheckFailure(error)) return false;
     throw error;
   }
 }
@@ -111,7 +111,7 @@ export async function consumeChallenge(challengeId: string): Promise<boolean> {
     );
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionalCheckFailure(error)) return false;
     throw error;
   }
 }

@@ -8,7 +8,7 @@ import {
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
-import { isConditionFailure } from "./users-store.ts";
+import { isConditionalCheckFailure } from "../shared/dynamo.ts";
 
 /**
  * Sessions (one per login = one refresh-token family) and their refresh tokens, in the accounts table:
@@ -101,7 +101,7 @@ export async function revokeSession(accountId: string, sessionId: string, reason
       }),
     );
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
+    if (!isConditionalCheckFailure(error)) throw error;
   }
 }
 
@@ -184,7 +184,7 @@ export async function rotateRefreshToken(
     );
     old = result.Attributes as RefreshRecord;
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
+    if (!isConditionalCheckFailure(error)) throw error;
     const { Item } = await dynamoClient().send(
       new GetCommand({ TableName: table, Key: refreshKey(oldHash), ConsistentRead: true }),
     );

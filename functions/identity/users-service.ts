@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import { epochSeconds } from "../shared/clock.ts";
+import { isTransactionCancelled } from "../shared/dynamo.ts";
 import { newId } from "../shared/ids.ts";
 import type { Role } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
@@ -91,7 +92,7 @@ export async function inviteUser(
   try {
     await putInvitation(invitation, previous);
   } catch (error) {
-    if ((error as { name?: string }).name === "TransactionCanceledException") {
+    if (isTransactionCancelled(error)) {
       throw new DomainError("conflict", "Another invitation for this email was sent at the same time; retry");
     }
     throw error;

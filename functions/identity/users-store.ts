@@ -1,6 +1,7 @@
-import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
+import { isConditionalCheckFailure, queryAll } from "../shared/dynamo.ts";
 import type { Role } from "../shared/principal.ts";
 import { type Account, normalizeEmail } from "./accounts.ts";
 
@@ -90,22 +91,13 @@ export async function getAccount(accountId: string): Promise<Account | undefined
 }
 
 export async function listUsers(accountId: string): Promise<UserRecord[]> {
-  const users: UserRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: tableName("accounts"),
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": `ACC#${accountId}`, ":prefix": "USER#" },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    users.push(...((page.Items ?? []) as UserRecord[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return users;
+  const items = await queryAll({
+    TableName: tableName("accounts"),
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ExpressionAttributeValues: { ":pk": `ACC#${accountId}`, ":prefix": "USER#" },
+    ConsistentRead: true,
+  });
+  return items as UserRecord[];
 }
 
 /** SET name = value for each entry (undefined → REMOVE), on an existing user only. */
@@ -145,9 +137,6 @@ export async function updateUser(
   );
 }
 
-const isConditionFailure = (error: unknown): boolean =>
-  (error as { name?: string }).name === "ConditionalCheckFailedException";
-
 /**
  * Accepts a TOTP time-step at most once: the write succeeds only when the step is newer than the
  * last accepted one, so a replayed (or concurrent duplicate) code fails.
@@ -165,7 +154,7 @@ export async function claimTotpStep(accountId: string, userId: string, step: num
     );
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionalCheckFailure(error)) return false;
     throw error;
   }
 }
@@ -184,9 +173,7 @@ export async function consumeRecoveryCode(accountId: string, userId: string, has
     );
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionalCheckFailure(error)) return false;
     throw error;
   }
 }
-
-export { isConditionFailure };

@@ -2,6 +2,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
+import { isConditionalCheckFailure } from "../shared/dynamo.ts";
 import type { MessageError, MessageRepository, StoredMessage, SubmissionLease } from "./model.ts";
 import { type MessageStatus, sourcesOf } from "./status.ts";
 import { dynamoMessageRepository, messageKey } from "./store.ts";
@@ -53,9 +54,6 @@ export interface MessageStateStore {
   ): Promise<boolean>;
 }
 
-const isConditionFailure = (error: unknown): boolean =>
-  (error as { name?: string }).name === "ConditionalCheckFailedException";
-
 type UpdateSpec = {
   update: string;
   condition: string;
@@ -79,7 +77,7 @@ async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean>
     );
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionalCheckFailure(error)) return false;
     throw error;
   }
 }

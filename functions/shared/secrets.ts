@@ -3,6 +3,7 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "./aws.ts";
 import { tableName } from "./config.ts";
 import { type FieldCipher, fieldCipher } from "./crypto.ts";
+import { isConditionalCheckFailure } from "./dynamo.ts";
 
 /**
  * Keyed hashes (HMAC-SHA256) for values we must compare but never store: OTP codes, recovery codes,
@@ -74,7 +75,7 @@ export async function bootstrapRootSecret(
     );
     return "created";
   } catch (error) {
-    if ((error as { name?: string }).name === "ConditionalCheckFailedException") return "exists";
+    if (isConditionalCheckFailure(error)) return "exists";
     throw error;
   }
 }

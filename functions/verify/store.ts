@@ -1,6 +1,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
+import { isConditionalCheckFailure, isTransactionCancelled } from "../shared/dynamo.ts";
 import type { VerificationRecord, VerificationStore, WriteOutcome } from "./ports.ts";
 
 /**
@@ -13,10 +14,8 @@ import type { VerificationRecord, VerificationStore, WriteOutcome } from "./port
  */
 const pointerKey = (accountId: string, toIndex: string): string => `cur#${accountId}#${toIndex}`;
 
-const isConditionFailure = (error: unknown): boolean => {
-  const name = (error as { name?: string }).name;
-  return name === "ConditionalCheckFailedException" || name === "TransactionCanceledException";
-};
+const isConditionFailure = (error: unknown): boolean =>
+  isConditionalCheckFailure(error) || isTransactionCancelled(error);
 
 async function conditional(write: () => Promise<unknown>): Promise<WriteOutcome> {
   try {
