@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { AuditLog } from "../audit/port.ts";
+import type { AuditEventInput, AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import { logger } from "../shared/logger.ts";
@@ -82,6 +82,23 @@ const dummyPasswordHash = (): Promise<string> => {
 
 const userActor = (user: UserRecord) => ({ type: "user" as const, id: user.userId });
 
+async function auditLoginFailure(
+  user: UserRecord,
+  details: AuditEventInput["details"],
+  meta: RequestMeta,
+  deps: Pick<AuthDeps, "audit">,
+): Promise<void> {
+  await deps.audit.record({
+    accountId: user.accountId,
+    action: "auth.login.failed",
+    actor: userActor(user),
+    outcome: "failure",
+    sourceIp: meta.sourceIp,
+    requestId: meta.requestId,
+    details,
+  });
+}
+
 function methodsOf(user: UserRecord): MfaMethod[] {
   const methods: MfaMethod[] = [];
   if (user.totpEnabled) methods.push("totp");
@@ -129,6 +146,16 @@ export async function login(
     );
     return { mfaRequired: true, challengeId, methods, expiresAt: new Date(expiresAt * 1000).toISOString() };
   }
+  return signIn(user, "password", meta, deps);
+}
+
+/** The last step of every successful sign-in: a new session, audited, tokens for the client. */
+async function signIn(
+  user: UserRecord,
+  method: "password" | MfaMethod,
+  meta: RequestMeta,
+  deps: AuthDeps,
+): Promise<TokenPair> {
   const pair = await startSession(user, deps);
   await deps.audit.record({
     accountId: user.accountId,
@@ -137,7 +164,7 @@ export async function login(
     outcome: "success",
     sourceIp: meta.sourceIp,
     requestId: meta.requestId,
-    details: { method: "password", sessionId: pair.sessionId },
+    details: { method, sessionId: pair.sessionId },
   });
   const { sessionId: _sessionId, ...tokens } = pair;
   return tokens;
@@ -155,15 +182,7 @@ async function recordLoginFailure(
   ]);
   logger.info("login failed", { knownUser: user !== undefined, failures });
   if (!user) return;
-  await deps.audit.record({
-    accountId: user.accountId,
-    action: "auth.login.failed",
-    actor: userActor(user),
-    outcome: "failure",
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { stage: "password", consecutiveFailures: failures },
-  });
+  await auditLoginFailure(user, { stage: "password", consecutiveFailures: failures }, meta, deps);
   if (failures >= LOCKOUT_THRESHOLD && user.status === "active") {
     await updateUser(user.accountId, user.userId, { status: "locked" });
     await deps.audit.record({
@@ -267,32 +286,13 @@ export async function completeMfa(
       deps.failures.recordFailure(backoffRules.mfaUser, user.userId),
       deps.failures.recordFailure(backoffRules.mfaIp, meta.sourceIp),
     ]);
-    await deps.audit.record({
-      accountId: user.accountId,
-      action: "auth.login.failed",
-      actor: userActor(user),
-      outcome: "failure",
-      sourceIp: meta.sourceIp,
-      requestId: meta.requestId,
-      details: { stage: "mfa", method },
-    });
+    await auditLoginFailure(user, { stage: "mfa", method }, meta, deps);
     throw new DomainError("unauthorized", "The code is not valid");
   }
   // The challenge is single use: a racing duplicate request loses here and gets no tokens.
   if (!(await consumeChallenge(input.challengeId))) throw invalidChallenge();
   await deps.failures.reset(backoffRules.mfaUser, user.userId);
-  const pair = await startSession(user, deps);
-  await deps.audit.record({
-    accountId: user.accountId,
-    action: "auth.login",
-    actor: userActor(user),
-    outcome: "success",
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { method, sessionId: pair.sessionId },
-  });
-  const { sessionId: _sessionId, ...tokens } = pair;
-  return tokens;
+  return signIn(user, method, meta, deps);
 }
 
 export async function refresh(

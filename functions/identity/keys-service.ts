@@ -1,4 +1,4 @@
-import type { AuditLog } from "../audit/port.ts";
+import type { AuditEventInput, AuditLog } from "../audit/port.ts";
 import {
   type ApiKeyMode,
   type ApiKeyRecord,
@@ -24,6 +24,26 @@ export interface KeysDeps {
 export interface RequestMeta {
   readonly sourceIp: string;
   readonly requestId: string;
+}
+
+async function auditKey(
+  action: "apikey.created" | "apikey.revoked" | "apikey.rotated",
+  keyId: string,
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: Pick<KeysDeps, "audit">,
+  details?: AuditEventInput["details"],
+): Promise<void> {
+  await deps.audit.record({
+    accountId: principal.accountId,
+    action,
+    actor: { type: "user", id: principal.principalId },
+    outcome: "success",
+    target: { type: "apiKey", id: keyId },
+    sourceIp: meta.sourceIp,
+    requestId: meta.requestId,
+    ...(details ? { details } : {}),
+  });
 }
 
 export const toKeyView = ({ accountId: _accountId, ...record }: ApiKeyRecord) => record;
@@ -56,15 +76,9 @@ export async function createKey(
     // createApiKey registers the key id before returning; on failure it deletes the key and throws 503.
     deps.usagePlanKeys,
   );
-  await deps.audit.record({
-    accountId: principal.accountId,
-    action: "apikey.created",
-    actor: { type: "user", id: principal.principalId },
-    outcome: "success",
-    target: { type: "apiKey", id: record.keyId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { prefix: record.prefix, scopes: record.scopes.join(" ") },
+  await auditKey("apikey.created", record.keyId, principal, meta, deps, {
+    prefix: record.prefix,
+    scopes: record.scopes.join(" "),
   });
   return { ...toKeyView(record), key };
 }
@@ -73,15 +87,7 @@ export async function revokeKey(keyId: string, principal: UserPrincipal, meta: R
   if (!(await revokeApiKey(principal.accountId, keyId, deps.clock, deps.usagePlanKeys))) {
     throw new DomainError("not-found", "No active API key with this id in this account");
   }
-  await deps.audit.record({
-    accountId: principal.accountId,
-    action: "apikey.revoked",
-    actor: { type: "user", id: principal.principalId },
-    outcome: "success",
-    target: { type: "apiKey", id: keyId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-  });
+  await auditKey("apikey.revoked", keyId, principal, meta, deps);
 }
 
 /** A new secret with the same name, scopes and allow-list; the old one is revoked immediately. */
@@ -96,15 +102,6 @@ export async function rotateKey(keyId: string, principal: UserPrincipal, meta: R
     deps,
   );
   await revokeKey(keyId, principal, meta, deps);
-  await deps.audit.record({
-    accountId: principal.accountId,
-    action: "apikey.rotated",
-    actor: { type: "user", id: principal.principalId },
-    outcome: "success",
-    target: { type: "apiKey", id: keyId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { replacedBy: created.keyId },
-  });
+  await auditKey("apikey.rotated", keyId, principal, meta, deps, { replacedBy: created.keyId });
   return created;
 }

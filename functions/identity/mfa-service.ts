@@ -65,6 +65,24 @@ async function recoveryCodesIfMissing(user: UserRecord, deps: MfaDeps) {
   return { codes, hashes: await hashRecoveryCodes(deps.hasher, codes) };
 }
 
+/** Switches a confirmed factor on (with the first factor's recovery codes, shown only now). */
+async function enableFactor(
+  user: UserRecord,
+  method: "totp" | "sms",
+  factorFields: Readonly<Record<string, unknown>>,
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: MfaDeps,
+): Promise<{ enabled: true; recoveryCodes?: string[] }> {
+  const recovery = await recoveryCodesIfMissing(user, deps);
+  await updateUser(user.accountId, user.userId, {
+    ...factorFields,
+    ...(recovery.hashes ? { recoveryCodes: recovery.hashes } : {}),
+  });
+  await audit(deps, principal, meta, "mfa.enrolled", method);
+  return { enabled: true, ...(recovery.codes ? { recoveryCodes: recovery.codes } : {}) };
+}
+
 export async function confirmTotpEnrolment(
   input: { code: string },
   principal: UserPrincipal,
@@ -78,15 +96,14 @@ export async function confirmTotpEnrolment(
   if (step === undefined || !(await claimTotpStep(user.accountId, user.userId, step))) {
     throw new DomainError("unprocessable-entity", "The code does not match; check the app's clock and retry");
   }
-  const recovery = await recoveryCodesIfMissing(user, deps);
-  await updateUser(user.accountId, user.userId, {
-    totpSecret: user.totpPendingSecret,
-    totpEnabled: true,
-    totpPendingSecret: undefined,
-    ...(recovery.hashes ? { recoveryCodes: recovery.hashes } : {}),
-  });
-  await audit(deps, principal, meta, "mfa.enrolled", "totp");
-  return { enabled: true, ...(recovery.codes ? { recoveryCodes: recovery.codes } : {}) };
+  return enableFactor(
+    user,
+    "totp",
+    { totpSecret: user.totpPendingSecret, totpEnabled: true, totpPendingSecret: undefined },
+    principal,
+    meta,
+    deps,
+  );
 }
 
 export async function startSmsEnrolment(
@@ -128,17 +145,20 @@ export async function confirmSmsEnrolment(
   });
   if (!ok) throw new DomainError("unprocessable-entity", "The code does not match");
   const phone = await deps.cipher.decrypt(user.smsPendingPhone, fieldContext(user, "mfa-phone"));
-  const recovery = await recoveryCodesIfMissing(user, deps);
-  await updateUser(user.accountId, user.userId, {
-    smsPhone: user.smsPendingPhone,
-    smsPhoneMasked: maskPhone(phone),
-    smsEnabled: true,
-    smsPendingPhone: undefined,
-    smsPendingVerificationId: undefined,
-    ...(recovery.hashes ? { recoveryCodes: recovery.hashes } : {}),
-  });
-  await audit(deps, principal, meta, "mfa.enrolled", "sms");
-  return { enabled: true, ...(recovery.codes ? { recoveryCodes: recovery.codes } : {}) };
+  return enableFactor(
+    user,
+    "sms",
+    {
+      smsPhone: user.smsPendingPhone,
+      smsPhoneMasked: maskPhone(phone),
+      smsEnabled: true,
+      smsPendingPhone: undefined,
+      smsPendingVerificationId: undefined,
+    },
+    principal,
+    meta,
+    deps,
+  );
 }
 
 /** A new set of 10 codes; every earlier code stops working. */
