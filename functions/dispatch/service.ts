@@ -99,13 +99,7 @@ async function resumeAttempt(
   }
   const known = await lookup(previousRoute, message.id, deps);
   if (known) {
-    await deps.store.markSent(
-      message.id,
-      previous,
-      known.carrierMessageId,
-      deps.clock.now().toISOString(),
-      message.priority === "otp",
-    );
+    await markSent(message, previous, known.carrierMessageId, deps);
     logger.info("dispatch reconciled", { messageId: message.id, carrierId: previous.carrierId });
     return "reconciled";
   }
@@ -149,13 +143,7 @@ async function submit(
       ...(dlrUrl ? { dlrUrl } : {}),
     });
     deps.metrics?.carrierLatency(route.carrierId, Math.round(performance.now() - started));
-    await deps.store.markSent(
-      message.id,
-      lease,
-      carrierMessageId,
-      deps.clock.now().toISOString(),
-      message.priority === "otp",
-    );
+    await markSent(message, lease, carrierMessageId, deps);
     logger.info("message sent", {
       messageId: message.id,
       carrierId: route.carrierId,
@@ -186,13 +174,7 @@ async function lastAttempt(
 ): Promise<DispatchOutcome> {
   const known = await lookup(route, message.id, deps).catch(() => undefined);
   if (known) {
-    await deps.store.markSent(
-      message.id,
-      lease,
-      known.carrierMessageId,
-      deps.clock.now().toISOString(),
-      message.priority === "otp",
-    );
+    await markSent(message, lease, known.carrierMessageId, deps);
     return "reconciled";
   }
   await fail(
@@ -204,6 +186,21 @@ async function lastAttempt(
   );
   return "failed";
 }
+
+/** The carrier has it: sent. An OTP's body (the code) is dropped now; nothing needs it any more. */
+const markSent = (
+  message: StoredMessage,
+  lease: SubmissionLease,
+  carrierMessageId: string,
+  deps: DispatchDeps,
+): Promise<boolean> =>
+  deps.store.markSent(
+    message.id,
+    lease,
+    carrierMessageId,
+    deps.clock.now().toISOString(),
+    message.priority === "otp",
+  );
 
 async function lookup(route: CarrierRoute, reference: string, deps: DispatchDeps) {
   try {

@@ -38,6 +38,19 @@ export function notPending(record: VerificationRecord, nowSeconds: number, detai
   });
 }
 
+/** Reads a verification of this account that can still change, as of the clock's now. */
+async function loadPending(
+  deps: VerifyDeps,
+  accountId: string,
+  verificationId: string,
+): Promise<{ record: VerificationRecord; now: Date; nowSeconds: number }> {
+  const now = deps.clock.now();
+  const nowSeconds = epochSeconds(now);
+  const record = await loadOwned(deps, accountId, verificationId, nowSeconds);
+  if (effectiveStatus(record, nowSeconds) !== "pending") throw notPending(record, nowSeconds);
+  return { record, now, nowSeconds };
+}
+
 const raced = (): DomainError =>
   new DomainError("conflict", "The verification changed while this check ran; check again");
 
@@ -53,10 +66,7 @@ export async function checkVerification(
   input: CheckVerificationInput,
   deps: VerifyDeps,
 ): Promise<VerificationView> {
-  const now = deps.clock.now();
-  const nowSeconds = epochSeconds(now);
-  const record = await loadOwned(deps, input.accountId, input.verificationId, nowSeconds);
-  if (effectiveStatus(record, nowSeconds) !== "pending") throw notPending(record, nowSeconds);
+  const { record, now, nowSeconds } = await loadPending(deps, input.accountId, input.verificationId);
 
   const e164 = await deps.cipher.decrypt(record.toEncrypted, numberContext(record.accountId, record.id));
   const matches = await codeMatches(deps.hasher, record.id, e164, input.code, record.codeHash);
@@ -109,10 +119,7 @@ export async function cancelVerification(
   input: CancelVerificationInput,
   deps: VerifyDeps,
 ): Promise<VerificationView> {
-  const now = deps.clock.now();
-  const nowSeconds = epochSeconds(now);
-  const record = await loadOwned(deps, input.accountId, input.verificationId, nowSeconds);
-  if (effectiveStatus(record, nowSeconds) !== "pending") throw notPending(record, nowSeconds);
+  const { record, now, nowSeconds } = await loadPending(deps, input.accountId, input.verificationId);
   const at = now.toISOString();
   if ((await deps.store.cancel(record.id, input.accountId, nowSeconds, at)) === "conflict") {
     // Lost a race: either it closed meanwhile (say so) or a check/resend changed it (retry).
