@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { violationsOf } from "../../tools/quality/fuzz-runner.ts";
+import { loginToken, violationsOf } from "../../tools/quality/fuzz-runner.ts";
 import { usePlatform } from "./platform-under-test.ts";
 import { seen } from "./response-checks.ts";
 
@@ -33,5 +33,19 @@ describe("fuzz findings stay fixed", () => {
     };
     const response = await fetch(`${platform().apiUrl}${path}`, { method, headers: request.headers });
     expect(violationsOf(request, await seen(response))).toEqual([]);
+  });
+});
+
+describe("fuzz findings in the functions stay fixed", () => {
+  it("GET /v1/audit/events with from after to is a 400 validation problem, not a DynamoDB 500", async () => {
+    const token = await loginToken(platform().apiUrl, platform().email, platform().password);
+    expect(token).toBeDefined();
+    const response = await fetch(
+      `${platform().apiUrl}/v1/audit/events?from=2023-05-03T00%3A19%3A33.726Z&to=2022-06-12T17%3A40%3A28.989Z`,
+      { headers: { Authorization: `Bearer ${token}` } },
+    );
+    const res = await seen(response);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).errors).toEqual([{ field: "from", message: "from must not be after to" }]);
   });
 });
