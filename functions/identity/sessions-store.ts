@@ -142,16 +142,18 @@ export async function revokeUserSessions(
   return revoked;
 }
 
+/** A used token came back: someone holds a copy. The whole family has been revoked. */
+export interface RefreshReused {
+  readonly kind: "reused";
+  readonly accountId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+}
+
 export type RefreshOutcome =
   | { readonly kind: "rotated"; readonly session: SessionRecord }
   | { readonly kind: "invalid" }
-  /** A used token came back: someone holds a copy. The whole family has been revoked. */
-  | {
-      readonly kind: "reused";
-      readonly accountId: string;
-      readonly userId: string;
-      readonly sessionId: string;
-    };
+  | RefreshReused;
 
 /**
  * Single use: the old token flips active → used in one conditional write, so two concurrent

@@ -3,7 +3,7 @@ import type { Clock } from "../shared/clock.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import type { Hasher } from "../shared/secrets.ts";
 import { issueAccessToken } from "./access-token.ts";
-import { createSession, rotateRefreshToken } from "./sessions-store.ts";
+import { createSession, type RefreshReused, rotateRefreshToken } from "./sessions-store.ts";
 import type { TokenSigner } from "./signing.ts";
 import type { UserRecord } from "./users-store.ts";
 
@@ -72,12 +72,7 @@ export type RefreshResult =
       readonly userId: string;
     }
   | { readonly kind: "invalid" }
-  | {
-      readonly kind: "reused";
-      readonly accountId: string;
-      readonly userId: string;
-      readonly sessionId: string;
-    };
+  | RefreshReused;
 
 export async function refreshSession(
   refreshToken: string,

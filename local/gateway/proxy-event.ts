@@ -177,6 +177,19 @@ function requestContext(facts: RequestFacts, match: RouteMatch, stage: string) {
   };
 }
 
+/** The request as API Gateway describes it to both the authorizer and the integration. */
+const requestFields = (facts: RequestFacts, match: RouteMatch) => ({
+  resource: match.route.path,
+  path: facts.path,
+  httpMethod: facts.method,
+  headers: facts.headers,
+  multiValueHeaders: facts.multiValueHeaders,
+  queryStringParameters: facts.query,
+  multiValueQueryStringParameters: facts.multiValueQuery,
+  pathParameters: match.pathParameters,
+  stageVariables: null,
+});
+
 export function proxyEvent(
   facts: RequestFacts,
   match: RouteMatch,
@@ -185,15 +198,7 @@ export function proxyEvent(
   authorizer: Record<string, unknown> | undefined,
 ): APIGatewayProxyEvent {
   return {
-    resource: match.route.path,
-    path: facts.path,
-    httpMethod: facts.method,
-    headers: facts.headers,
-    multiValueHeaders: facts.multiValueHeaders,
-    queryStringParameters: facts.query,
-    multiValueQueryStringParameters: facts.multiValueQuery,
-    pathParameters: match.pathParameters,
-    stageVariables: null,
+    ...requestFields(facts, match),
     requestContext: {
       ...requestContext(facts, match, stage),
       ...(authorizer ? { authorizer } : {}),
@@ -212,15 +217,7 @@ export function authorizerEvent(
   return {
     type: "REQUEST",
     methodArn: methodArn(stage, facts.method, facts.path),
-    resource: match.route.path,
-    path: facts.path,
-    httpMethod: facts.method,
-    headers: facts.headers,
-    multiValueHeaders: facts.multiValueHeaders,
-    queryStringParameters: facts.query,
-    multiValueQueryStringParameters: facts.multiValueQuery,
-    pathParameters: match.pathParameters,
-    stageVariables: null,
+    ...requestFields(facts, match),
     requestContext: requestContext(facts, match, stage) as APIGatewayRequestAuthorizerEvent["requestContext"],
   };
 }
