@@ -270,7 +270,8 @@ describe("SMS second factor adapter (identity)", () => {
     const accountId = testAccountId();
     const phone = estonianMobile();
     const { verificationId } = await otp.start({ accountId, phone, requestId: "req_1", userId: "usr_1" });
-    expect(h.sent.at(-1)?.text).toMatch(/^Your login code is [0-9]{6}\./);
+    // Signed with the platform name, so a user can tell the sign-in code from a customer's codes.
+    expect(h.sent.at(-1)?.text).toMatch(/^Textgate: Your login code is [0-9]{6}\./);
     const code = h.lastCodeTo(phone);
     const wrong = code === "000000" ? "000001" : "000000";
     expect(await otp.check({ accountId, verificationId, code: wrong, requestId: "req_2" })).toBe(false);
