@@ -1,20 +1,18 @@
 /**
  * Lambda bundles built exactly as the CDK stack builds them (lib/functions-construct.ts
- * bundlingOptions: esbuild, ESM, node22, minified, AWS SDK bundled), their size by package, and
+ * bundlingOptions and lib/bundling.ts: esbuild, ESM, node22, minified, AWS SDK bundled but for the
+ * credential sources Lambda never uses), their size by package, and
  * their cold init time in a fresh node process relative to a hello-world bundle built the same way.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { ESM_REQUIRE_BANNER, UNUSED_IN_LAMBDA_MODULES } from "../lib/bundling.ts";
 import type { FunctionSpec } from "../lib/catalog/index.ts";
 
 export const projectRoot = resolve(import.meta.dirname, "..");
 export const outRoot = join(projectRoot, "bench", ".out");
-
-/** Same banner as lib/functions-construct.ts: CommonJS dependencies inside an ESM bundle need require(). */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __textgateCreateRequire } from 'node:module'; const require = __textgateCreateRequire(import.meta.url);";
 
 export interface BundleResult {
   readonly id: string;
@@ -46,7 +44,7 @@ export async function bundle(id: string, entry: string): Promise<BundleResult> {
     banner: { js: ESM_REQUIRE_BANNER },
     minify: true,
     sourcemap: false,
-    external: [],
+    external: [...UNUSED_IN_LAMBDA_MODULES],
     tsconfig: join(projectRoot, "tsconfig.json"),
     metafile: true,
     logLevel: "error",
