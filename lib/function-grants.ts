@@ -61,7 +61,9 @@ export function applyGrants(
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
     const queue = targets.messaging.queue(id);
     if (access === "send") queue.grantSendMessages(grantee);
-    else queue.grantConsumeMessages(grantee);
+    else if (access === "consume") queue.grantConsumeMessages(grantee);
+    // Depth only: no receive/delete, and no KMS (attributes are not encrypted).
+    else queue.grant(grantee, "sqs:GetQueueAttributes");
     env[envNames.queueUrl(id)] = queue.queueUrl;
   }
   for (const [id, accesses] of Object.entries(grants.keys ?? {})) {

@@ -22,6 +22,8 @@ export interface FunctionsConstructProps {
   readonly bundling: BundlingMode;
   /** Repository root: entries, package-lock.json and tsconfig.json are resolved from here. */
   readonly projectRoot: string;
+  /** Function ids an EventBridge schedule invokes (asynchronously); see SchedulesConstruct. */
+  readonly scheduled?: ReadonlySet<string>;
 }
 
 /** Node 22 is the runtime the code is built and tested for (esbuild target below). */
@@ -109,7 +111,7 @@ export class FunctionsConstruct extends Construct {
             bundling: bundlingOptions(props.projectRoot),
           });
     fn.node.addDependency(logGroup);
-    acknowledgeFunctionFindings(fn, role, spec, props.targets);
+    acknowledgeFunctionFindings(fn, role, spec, props.targets, props.scheduled?.has(spec.id) ?? false);
     return fn;
   }
 }
@@ -160,12 +162,14 @@ function acknowledgeFunctionFindings(
   role: iam.Role,
   spec: FunctionSpec,
   targets: GrantTargets,
+  scheduled: boolean,
 ): void {
   acknowledge(fn, [
     {
       id: "Serverless-LambdaDLQ",
-      reason:
-        "Invoked synchronously (API Gateway proxy, REQUEST authorizer, CDK custom-resource provider) or by an SQS event-source mapping, never asynchronously: a function DLQ only catches async invocations. SQS failures land in the queue's own DLQ.",
+      reason: scheduled
+        ? "Invoked asynchronously only by its fixed-rate EventBridge schedule: Lambda retries a failed run twice, and a run that still fails is superseded by the next tick, so a DLQ would only hold stale schedule events nobody replays. Failed runs raise the function's error alarm."
+        : "Invoked synchronously (API Gateway proxy, REQUEST authorizer, CDK custom-resource provider) or by an SQS event-source mapping, never asynchronously: a function DLQ only catches async invocations. SQS failures land in the queue's own DLQ.",
     },
     {
       id: "AwsSolutions-L1",

@@ -8,6 +8,7 @@ import { DataConstruct } from "./data-construct.ts";
 import { FunctionsConstruct } from "./functions-construct.ts";
 import { MessagingConstruct } from "./messaging-construct.ts";
 import { MonitoringConstruct } from "./monitoring-construct.ts";
+import { SchedulesConstruct } from "./schedules-construct.ts";
 import type { TextgateSettings } from "./settings.ts";
 import { WafConstruct } from "./waf-construct.ts";
 
@@ -33,6 +34,7 @@ export class TextgateStack extends Stack {
   readonly functions: FunctionsConstruct;
   readonly api: ApiConstruct;
   readonly monitoring: MonitoringConstruct;
+  readonly schedules: SchedulesConstruct;
   readonly bootstrap?: BootstrapConstruct;
   readonly publicApiUrl: string;
   readonly waf?: WafConstruct;
@@ -63,6 +65,12 @@ export class TextgateStack extends Stack {
       logRetention,
       bundling: settings.bundling,
       projectRoot: props.projectRoot,
+      scheduled: new Set(catalog.schedules.map((schedule) => schedule.function)),
+    });
+    this.schedules = new SchedulesConstruct(this, "Schedules", {
+      stage: settings.stage,
+      schedules: catalog.schedules,
+      functionById: (fnId) => this.functions.fn(fnId),
     });
     this.messaging.connectConsumers((fnId) => this.functions.fn(fnId));
     this.api = new ApiConstruct(this, "Api", {

@@ -1,7 +1,7 @@
 /**
  * The whole local platform as one function, used by `npm start` and by the test harness:
  * emulators → catalogue resources → keyring → demo account → carrier simulator → SQS pollers →
- * TTL sweeper → API gateway.
+ * TTL sweeper → schedules (each run once before ready) → API gateway.
  */
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -14,6 +14,7 @@ import type { ThrottleConfig } from "./gateway/throttle.ts";
 import { ensureLocalKeyring } from "./keyring.ts";
 import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
 import { createResources, type LocalResources } from "./resources.ts";
+import { type RunningSchedules, startSchedules } from "./schedules.ts";
 import { startSqsPollers } from "./sqs-poller.ts";
 import { startTtlSweeper } from "./ttl-sweeper.ts";
 
@@ -41,6 +42,8 @@ export interface LocalPlatformOptions {
   readonly warn?: (line: string) => void;
   /** Loads function handlers for the gateway and the pollers (chaos tools wrap the real ones). */
   readonly loader?: HandlerLoader;
+  /** Run the catalogue schedules (status prober) on timers (default true). */
+  readonly schedules?: boolean;
 }
 
 export interface LocalPlatform {
@@ -53,6 +56,8 @@ export interface LocalPlatform {
   /** The carrier simulator itself (fault injection, submissionsByReference) for load/chaos tools. */
   readonly carrier: CarrierSim | undefined;
   readonly resources: LocalResources;
+  /** The catalogue schedules on timers (runOnce for tools); none when started with schedules: false. */
+  readonly schedules: RunningSchedules | undefined;
   /** Every env var functions need to reach the local resources (AWS endpoints, tables, queues, keyring). */
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
@@ -134,6 +139,39 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     stops.push(() => sweeper.stop());
 
+    let schedules: RunningSchedules | undefined;
+    if (options.schedules ?? true) {
+      const scheduled = catalog.schedules.filter((schedule) => {
+        const fn = catalog.functions.find((f) => f.id === schedule.function);
+        if (fn && entryExists(fn)) return true;
+        warn(
+          `local: ${schedule.function} (${fn?.entry ?? "not in catalogue"}) missing; ${schedule.id} not run`,
+        );
+        return false;
+      });
+      const running = startSchedules({
+        schedules: scheduled,
+        stage,
+        ...(options.loader ? { loader: options.loader } : {}),
+        onError: (message, error) =>
+          warn(`local schedules: ${message}: ${error instanceof Error ? error.message : String(error)}`),
+      });
+      schedules = running;
+      stops.push(() => running.stop());
+      // One run before ready: the status page has a probe from the first request on.
+      await Promise.all(
+        scheduled.map((schedule) =>
+          running
+            .runOnce(schedule.id)
+            .catch((error: unknown) =>
+              warn(
+                `local: first run of ${schedule.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+              ),
+            ),
+        ),
+      );
+    }
+
     const gateway = await startApiGateway({
       stage,
       port,
@@ -165,6 +203,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       carrierSimUrl: carrier?.url,
       carrier,
       resources,
+      schedules,
       env,
       stop: () => {
         stopped ??= stopAll();

@@ -6,6 +6,7 @@ import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
+import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
 
@@ -15,7 +16,7 @@ export * from "./metrics.ts";
 export type * from "./types.ts";
 
 export const catalog: Catalog = {
-  tables: [...platformTables, ...messagingTables, ...verifyTables, ...auditTables],
+  tables: [...platformTables, ...messagingTables, ...verifyTables, ...auditTables, ...statusTables],
   queues: [...messagingQueues],
   keys: [...platformKeys],
   functions: [
@@ -24,8 +25,17 @@ export const catalog: Catalog = {
     ...verifyFunctions,
     ...identityFunctions,
     ...auditFunctions,
+    ...statusFunctions,
   ],
-  routes: [...platformRoutes, ...messagingRoutes, ...verifyRoutes, ...identityRoutes, ...auditRoutes],
+  routes: [
+    ...platformRoutes,
+    ...messagingRoutes,
+    ...verifyRoutes,
+    ...identityRoutes,
+    ...auditRoutes,
+    ...statusRoutes,
+  ],
+  schedules: [...statusSchedules],
 };
 
 function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {

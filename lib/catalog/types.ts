@@ -4,7 +4,8 @@
  */
 
 export type TableAccess = "read" | "write" | "readWrite";
-export type QueueAccess = "send" | "consume";
+/** inspect: GetQueueAttributes only (depth checks by the status prober); no message access. */
+export type QueueAccess = "send" | "consume" | "inspect";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
 export type UsagePlanAccess = "manage";
 
@@ -94,10 +95,23 @@ export interface RouteSpec {
   readonly localOnly?: boolean;
 }
 
+/**
+ * A function invoked on a fixed rate: an EventBridge rule on AWS, a timer in the local platform
+ * (local/schedules.ts). The event is EventBridge's "Scheduled Event".
+ */
+export interface ScheduleSpec {
+  readonly id: string;
+  readonly purpose: string;
+  /** Function id (see functions) the schedule invokes. */
+  readonly function: string;
+  readonly rateMinutes: number;
+}
+
 export interface Catalog {
   readonly tables: readonly TableSpec[];
   readonly queues: readonly QueueSpec[];
   readonly keys: readonly KeySpec[];
   readonly functions: readonly FunctionSpec[];
   readonly routes: readonly RouteSpec[];
+  readonly schedules: readonly ScheduleSpec[];
 }

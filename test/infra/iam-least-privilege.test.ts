@@ -159,6 +159,8 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
       if (access === "send") {
         expect(actions).toContain("sqs:SendMessage");
         expect(actions).not.toContain("sqs:ReceiveMessage");
+      } else if (access === "inspect") {
+        expect([...new Set(actions)]).toEqual(["sqs:GetQueueAttributes"]);
       } else {
         expect(actions).toContain("sqs:ReceiveMessage");
         expect(actions).toContain("sqs:DeleteMessage");

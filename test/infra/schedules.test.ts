@@ -1,0 +1,65 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { catalog, physicalName } from "../../lib/catalog/index.ts";
+import {
+  asList,
+  logicalId,
+  type PolicyStatementJson,
+  referencedIds,
+  type Synthesized,
+  synthStack,
+} from "./synth.ts";
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthStack();
+});
+
+type Resources = Record<string, { Properties: Record<string, unknown> }>;
+const resourcesOf = (type: string): Resources => synth.template.findResources(type) as Resources;
+
+const rate = (minutes: number): string => `rate(${minutes} ${minutes === 1 ? "minute" : "minutes"})`;
+
+describe.each(catalog.schedules.map((spec) => [spec.id, spec] as const))("schedule %s", (_id, spec) => {
+  it("is an enabled EventBridge rule at the catalogue rate targeting the catalogue function", () => {
+    const fnId = logicalId(synth.stack.functions.fn(spec.function));
+    const rules = Object.entries(resourcesOf("AWS::Events::Rule")).filter(
+      ([, rule]) => rule.Properties.Name === physicalName("prod", spec.id),
+    );
+    expect(rules).toHaveLength(1);
+    const [ruleId, rule] = rules[0] as [string, { Properties: Record<string, unknown> }];
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: rate(spec.rateMinutes), State: "ENABLED" });
+    const targets = rule.Properties.Targets as { Arn: unknown; RetryPolicy?: unknown }[];
+    expect(targets).toHaveLength(1);
+    expect(referencedIds(targets[0]?.Arn)).toEqual(new Set([fnId]));
+
+    // Only this rule may invoke the function through EventBridge.
+    const permissions = Object.values(resourcesOf("AWS::Lambda::Permission")).filter(
+      (permission) =>
+        permission.Properties.Principal === "events.amazonaws.com" &&
+        referencedIds(permission.Properties.FunctionName).has(fnId),
+    );
+    expect(permissions).toHaveLength(1);
+    expect(referencedIds(permissions[0]?.Properties.SourceArn)).toEqual(new Set([ruleId]));
+  });
+});
+
+it("gives queue 'inspect' grants sqs:GetQueueAttributes only: no receive, delete or send", () => {
+  const inspectors = catalog.functions.filter((fn) =>
+    Object.values(fn.grants.queues ?? {}).some((access) => access === "inspect"),
+  );
+  expect(inspectors.length).toBeGreaterThan(0);
+  const policies = Object.values(resourcesOf("AWS::IAM::Policy")) as unknown as {
+    Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
+  }[];
+  for (const fn of inspectors) {
+    const role = synth.stack.functions.fn(fn.id).role;
+    if (!role) throw new Error("no role");
+    const roleId = logicalId(role);
+    const sqsActions = policies
+      .filter((policy) => (policy.Properties.Roles ?? []).some((r) => r.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      .flatMap((statement) => asList(statement.Action))
+      .filter((action) => action.startsWith("sqs:"));
+    expect([...new Set(sqsActions)]).toEqual(["sqs:GetQueueAttributes"]);
+  }
+});
