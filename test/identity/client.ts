@@ -6,6 +6,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { request } from "node:http";
 import { Secret, TOTP } from "otpauth";
 import { inject } from "vitest";
+import { outbox } from "../support/outbox.ts";
 
 export interface Reply {
   readonly status: number;
@@ -119,3 +120,14 @@ export const totpCode = (secret: string, time: number = Date.now()): string =>
   new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({
     timestamp: time,
   });
+
+/** Waits for the newest text to `to` that differs from `previous`, and returns its digits. */
+export async function codeSentTo(to: string, previous?: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const code = /\b(\d{6,10})\b/.exec((await outbox(to))[0]?.text ?? "")?.[1];
+    if (code && code !== previous) return code;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no SMS code reached ${to}`);
+}

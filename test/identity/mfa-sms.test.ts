@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { demoAccount } from "../support/env.ts";
-import { apiClient, createUser, login, signIn } from "./client.ts";
+import { apiClient, codeSentTo, createUser, login, signIn } from "./client.ts";
 
 /** SMS second factor through the platform's own Verify flow; codes are read from the carrier outbox. */
 const client = apiClient();
@@ -13,19 +13,6 @@ beforeAll(async () => {
 });
 
 const estonianMobile = (): string => `+3725${String(randomInt(0, 10_000_000)).padStart(7, "0")}`;
-
-/** Waits for the newest text to `to` that differs from `previous`, and returns its digits. */
-async function codeSentTo(to: string, previous?: string): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const reply = await fetch(`${inject("outboxUrl")}?to=${encodeURIComponent(to)}`);
-    const entries = (await reply.json()) as { text: string }[];
-    const code = /\b(\d{6,10})\b/.exec(entries[0]?.text ?? "")?.[1];
-    if (code && code !== previous) return code;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`no SMS code reached ${to}`);
-}
 
 describe("SMS second factor", () => {
   it("enrols with a code sent by SMS, then signs in with a fresh SMS code", async () => {

@@ -2,7 +2,15 @@ import { randomInt } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { catalog } from "../../lib/catalog/index.ts";
 import { demoAccount, useLocalPlatformEnv } from "../support/env.ts";
-import { type ApiClient, apiClient, login, strongPassword, totpCode, uniqueEmail } from "./client.ts";
+import {
+  type ApiClient,
+  apiClient,
+  codeSentTo,
+  login,
+  strongPassword,
+  totpCode,
+  uniqueEmail,
+} from "./client.ts";
 
 /**
  * Runs every identity flow through a gateway started in THIS process (same functions, same
@@ -62,18 +70,6 @@ afterAll(async () => {
   await stopGateway?.();
   for (const undo of restore.splice(0)) undo();
 });
-
-async function codeSentTo(to: string, previous?: string): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const reply = await fetch(`${inject("outboxUrl")}?to=${encodeURIComponent(to)}`);
-    const entries = (await reply.json()) as { text: string }[];
-    const code = /\b(\d{6,10})\b/.exec(entries[0]?.text ?? "")?.[1];
-    if (code && code !== previous) return code;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`no SMS code reached ${to}`);
-}
 
 describe("logs", () => {
   it("never contain a password, code, token or key", async () => {

@@ -2,39 +2,24 @@
  * Helpers for the messaging tests: a fresh account + API key per test file (so counts in the
  * messages table are this file's alone), a small fetch client, and direct table reads.
  */
-import { randomBytes, randomInt } from "node:crypto";
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { randomInt } from "node:crypto";
 import { inject } from "vitest";
-import { createApiKey } from "../../functions/auth/api-keys.ts";
-import { createAccountWithOwner } from "../../functions/identity/accounts.ts";
-import { dynamoClient } from "../../functions/shared/aws.ts";
-import { systemClock } from "../../functions/shared/clock.ts";
 import { tableName } from "../../functions/shared/config.ts";
+import { outbox } from "../support/outbox.ts";
+import { type AccountWithKey, createAccountWithKey, scanAll } from "../support/platform.ts";
 
-export interface TestAccount {
-  readonly accountId: string;
-  readonly apiKey: string;
-}
+export type TestAccount = AccountWithKey;
 
-export async function createTestAccount(allowedCountries: readonly string[] = ["EE", "DE", "GB"]) {
-  const { account } = await createAccountWithOwner(
-    {
-      name: "messaging test",
-      allowedCountries,
-      owner: {
-        email: `msg-test+${randomBytes(6).toString("hex")}@textgate.local`,
-        role: "owner",
-        passwordHash: "not-a-login",
-      },
-    },
-    systemClock,
-  );
-  const { key } = await createApiKey(
-    { accountId: account.accountId, name: "test", scopes: ["send", "read"], mode: "test" },
-    systemClock,
-  );
-  return { accountId: account.accountId, apiKey: key } satisfies TestAccount;
-}
+export const createTestAccount = (
+  allowedCountries: readonly string[] = ["EE", "DE", "GB"],
+): Promise<TestAccount> =>
+  createAccountWithKey({
+    name: "messaging test",
+    emailTag: "msg-test",
+    keyName: "test",
+    scopes: ["send", "read"],
+    allowedCountries,
+  });
 
 /** A random Estonian mobile (+372 56xx xxxx) whose last digit avoids the simulator's fault hooks. */
 export const randomMobile = (suffix?: string): string => {
@@ -77,32 +62,11 @@ export async function call(
 }
 
 /** Every stored message of an account, straight from the table (a scan: fine on DynamoDB Local). */
-export async function storedMessagesOf(accountId: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new ScanCommand({
-        TableName: tableName("messages"),
-        FilterExpression: "accountId = :a",
-        ExpressionAttributeValues: { ":a": accountId },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
+export const storedMessagesOf = (accountId: string): Promise<Record<string, unknown>[]> =>
+  scanAll({
+    TableName: tableName("messages"),
+    FilterExpression: "accountId = :a",
+    ExpressionAttributeValues: { ":a": accountId },
+  });
 
-export const outbox = async (to: string): Promise<{ to: string; text: string; reference: string }[]> => {
-  const response = await fetch(`${inject("outboxUrl")}?to=${encodeURIComponent(to)}`);
-  const body = (await response.json()) as unknown;
-  // The gateway may wrap the list; accept both shapes.
-  if (Array.isArray(body)) return body;
-  return ((body as { messages?: unknown[] }).messages ?? []) as {
-    to: string;
-    text: string;
-    reference: string;
-  }[];
-};
+export { outbox };

@@ -51,15 +51,21 @@ async function record<T>(run: () => Promise<T>): Promise<{ result: T | undefined
   return { result, sent };
 }
 
+/** A fresh pending verification (its code is in the harness's outbox). */
+async function pendingVerification() {
+  const h = verifyHarness();
+  const accountId = testAccountId();
+  const to = estonianMobile();
+  const { id } = await startVerification(
+    { accountId, to, requester: { type: "apiKey", id: "key_cost" } },
+    h.deps,
+  );
+  return { h, accountId, to, id };
+}
+
 describe("a verification check costs one conditional write", () => {
   it("wrong code: one read and exactly one (conditional) write", async () => {
-    const h = verifyHarness();
-    const accountId = testAccountId();
-    const to = estonianMobile();
-    const { id } = await startVerification(
-      { accountId, to, requester: { type: "apiKey", id: "key_cost" } },
-      h.deps,
-    );
+    const { h, accountId, to, id } = await pendingVerification();
     const wrong = h.lastCodeTo(to) === "000000" ? "000001" : "000000";
     const { sent } = await record(() =>
       checkVerification({ accountId, verificationId: id, code: wrong }, h.deps),
@@ -72,13 +78,7 @@ describe("a verification check costs one conditional write", () => {
   });
 
   it("right code: exactly one conditional write; the only other writes are unconditional fraud counters", async () => {
-    const h = verifyHarness();
-    const accountId = testAccountId();
-    const to = estonianMobile();
-    const { id } = await startVerification(
-      { accountId, to, requester: { type: "apiKey", id: "key_cost" } },
-      h.deps,
-    );
+    const { h, accountId, to, id } = await pendingVerification();
     const { result, sent } = await record(() =>
       checkVerification({ accountId, verificationId: id, code: h.lastCodeTo(to) }, h.deps),
     );
@@ -93,13 +93,7 @@ describe("a verification check costs one conditional write", () => {
   });
 
   it("a check on a closed verification writes nothing", async () => {
-    const h = verifyHarness();
-    const accountId = testAccountId();
-    const to = estonianMobile();
-    const { id } = await startVerification(
-      { accountId, to, requester: { type: "apiKey", id: "key_cost" } },
-      h.deps,
-    );
+    const { h, accountId, to, id } = await pendingVerification();
     const code = h.lastCodeTo(to);
     await checkVerification({ accountId, verificationId: id, code }, h.deps);
     const { sent } = await record(() =>

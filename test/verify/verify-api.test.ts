@@ -4,13 +4,12 @@
  * Expiry is tested at the use-case level with an injected clock (verification-lifecycle.test.ts):
  * the shortest allowed expiry is 60 s.
  */
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { queryAuditEvents } from "../../functions/audit/store.ts";
-import { dynamoClient } from "../../functions/shared/aws.ts";
 import { systemClock } from "../../functions/shared/clock.ts";
 import { tableName } from "../../functions/shared/config.ts";
 import { useLocalPlatformEnv } from "../support/env.ts";
+import { scanAll } from "../support/platform.ts";
 import { api, codeFromOutbox, createVerifyAccount, outbox, type VerifyAccount } from "./http.ts";
 import { estonianMobile, latvianPrefix, numbersUnder } from "./support.ts";
 
@@ -29,18 +28,8 @@ const check = (id: string, code: string, who = account) =>
 const wrongFor = (code: string): string => (code === "000000" ? "000001" : "000000");
 
 /** Every item of a table (DynamoDB Local is small; a scan is fine here). */
-async function scanAll(table: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new ScanCommand({ TableName: tableName(table), ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
+const scanTable = (table: string): Promise<Record<string, unknown>[]> =>
+  scanAll({ TableName: tableName(table) });
 
 describe("Verify API", () => {
   it("happy path: start → code from the outbox → approved; the approved code cannot be reused", async () => {
@@ -67,7 +56,7 @@ describe("Verify API", () => {
     expect(text?.text).toMatch(/^Acme: Sinu kinnituskood on [0-9]{6}\. Kood kehtib 10 minutit\./);
 
     // The text went through the send pipeline as an OTP (sms-otp queue), tagged with the verification.
-    const [message] = (await scanAll("messages")).filter((m) => m.tag === `verify:${started.body.id}`);
+    const [message] = (await scanTable("messages")).filter((m) => m.tag === `verify:${started.body.id}`);
     expect(message).toMatchObject({ accountId: account.accountId, priority: "otp" });
 
     const approved = await check(started.body.id, code);
@@ -95,7 +84,7 @@ describe("Verify API", () => {
     const code = await codeFromOutbox(to);
     expect(code).toHaveLength(10);
     for (const table of ["verifications", "messages", "ephemeral", "audit"]) {
-      const dump = JSON.stringify(await scanAll(table));
+      const dump = JSON.stringify(await scanTable(table));
       expect(dump, `table ${table}`).not.toContain(code);
       expect(dump, `table ${table}`).not.toContain(to.slice(1));
     }
@@ -231,7 +220,7 @@ describe("fraud guard through HTTP", () => {
     expect(results.at(-1)?.status).toBe(429);
     for (const { to } of blocked.slice(0, 5)) expect(await outbox(to)).toHaveLength(0);
     // Not charged: a message (and its price) exists only for the starts that went out.
-    const messages = (await scanAll("messages")).filter((m) => m.accountId === pumped.accountId);
+    const messages = (await scanTable("messages")).filter((m) => m.accountId === pumped.accountId);
     expect(messages).toHaveLength(sent.length);
     const { events } = await queryAuditEvents(
       { accountId: pumped.accountId, action: "verify.blocked", limit: 100 },
