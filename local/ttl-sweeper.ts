@@ -5,8 +5,9 @@
  * only Number values count and values more than five years in the past are ignored. Deletes are
  * conditional, so an item whose expiry was just pushed forward survives.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailure } from "../functions/shared/dynamo.ts";
 import type { TableSpec } from "../lib/catalog/index.ts";
 
 const FIVE_YEARS_SECONDS = 5 * 365 * 24 * 3600;
@@ -78,7 +79,7 @@ export function startTtlSweeper(options: TtlSweeperOptions): RunningSweeper {
           );
           deleted++;
         } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          if (!isConditionalCheckFailure(error)) throw error;
         }
       }
       startKey = page.LastEvaluatedKey;

@@ -1,14 +1,8 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
-import { isConditionalCheckFailure } from "../shared/dynamo.ts";
+import { isConditionalCheckFailure, queryAll } from "../shared/dynamo.ts";
 
 /**
  * Sessions (one per login = one refresh-token family) and their refresh tokens, in the accounts table:
@@ -112,33 +106,26 @@ export async function revokeUserSessions(
   reason: string,
   keepSessionId?: string,
 ): Promise<string[]> {
-  let start: Record<string, unknown> | undefined;
+  const live = (await queryAll({
+    TableName: tableName("accounts"),
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    FilterExpression: "userId = :user AND #status = :active AND expiresAt > :now",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: {
+      ":pk": `ACC#${accountId}`,
+      ":prefix": "SESSION#",
+      ":user": userId,
+      ":active": "active",
+      ":now": epochSeconds(new Date()),
+    },
+    ConsistentRead: true,
+  })) as SessionRecord[];
   const revoked: string[] = [];
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: tableName("accounts"),
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        FilterExpression: "userId = :user AND #status = :active AND expiresAt > :now",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":pk": `ACC#${accountId}`,
-          ":prefix": "SESSION#",
-          ":user": userId,
-          ":active": "active",
-          ":now": epochSeconds(new Date()),
-        },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of (page.Items ?? []) as SessionRecord[]) {
-      if (item.sessionId === keepSessionId) continue;
-      await revokeSession(accountId, item.sessionId, reason);
-      revoked.push(item.sessionId);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for (const { sessionId } of live) {
+    if (sessionId === keepSessionId) continue;
+    await revokeSession(accountId, sessionId, reason);
+    revoked.push(sessionId);
+  }
   return revoked;
 }
 

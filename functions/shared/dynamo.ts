@@ -15,18 +15,26 @@ export const isConditionalCheckFailure = (error: unknown): boolean =>
 export const isTransactionCancelled = (error: unknown): boolean =>
   errorName(error) === "TransactionCanceledException";
 
-/** Every item of a query, following LastEvaluatedKey through all pages. */
-export async function queryAll(
-  input: Omit<QueryCommandInput, "ExclusiveStartKey">,
-): Promise<Record<string, NativeAttributeValue>[]> {
-  const items: Record<string, NativeAttributeValue>[] = [];
-  let start: Record<string, NativeAttributeValue> | undefined;
+type Attributes = Record<string, NativeAttributeValue>;
+
+/** Every item of a paged Query or Scan: fetches page after page until LastEvaluatedKey runs out. */
+export async function allPages(
+  fetchPage: (
+    start: Attributes | undefined,
+  ) => Promise<{ Items?: Attributes[]; LastEvaluatedKey?: Attributes }>,
+): Promise<Attributes[]> {
+  const items: Attributes[] = [];
+  let start: Attributes | undefined;
   do {
-    const page = await dynamoClient().send(
-      new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
+    const page = await fetchPage(start);
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
 }
+
+/** Every item of a query, through all pages. */
+export const queryAll = (input: Omit<QueryCommandInput, "ExclusiveStartKey">): Promise<Attributes[]> =>
+  allPages((start) =>
+    dynamoClient().send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })),
+  );

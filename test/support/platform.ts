@@ -9,6 +9,7 @@ import { createApiKey } from "../../functions/auth/api-keys.ts";
 import { createAccountWithOwner } from "../../functions/identity/accounts.ts";
 import { dynamoClient } from "../../functions/shared/aws.ts";
 import { systemClock } from "../../functions/shared/clock.ts";
+import { allPages } from "../../functions/shared/dynamo.ts";
 import type { ApiKeyScope } from "../../functions/shared/principal.ts";
 
 export interface AccountWithKey {
@@ -44,17 +45,9 @@ export async function createAccountWithKey(options: {
 }
 
 /** Every item a scan returns, through all pages (DynamoDB Local is small; a scan is fine here). */
-export async function scanAll(
+export const scanAll = (
   input: Omit<ScanCommandInput, "ExclusiveStartKey">,
-): Promise<Record<string, NativeAttributeValue>[]> {
-  const items: Record<string, NativeAttributeValue>[] = [];
-  let start: Record<string, NativeAttributeValue> | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new ScanCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
+): Promise<Record<string, NativeAttributeValue>[]> =>
+  allPages((start) =>
+    dynamoClient().send(new ScanCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })),
+  );
