@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/l
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
-import { isConditionalCheckFailure } from "../shared/dynamo.ts";
+import { appliedUnlessConditionFails } from "../shared/dynamo.ts";
 
 /**
  * MFA challenges: the half-way state after a correct password. The id is a 256-bit bearer secret,
@@ -70,8 +70,8 @@ export async function recordChallengeFailure(challengeId: string): Promise<numbe
 
 /** Reserves one SMS send for the challenge; false when the per-challenge budget is spent. */
 export async function reserveChallengeSms(challengeId: string): Promise<boolean> {
-  try {
-    await dynamoClient().send(
+  return appliedUnlessConditionFails(
+    dynamoClient().send(
       new UpdateCommand({
         TableName: tableName("ephemeral"),
         Key: key(challengeId),
@@ -79,12 +79,8 @@ export async function reserveChallengeSms(challengeId: string): Promise<boolean>
         ConditionExpression: "attribute_exists(pk) AND smsSends < :max",
         ExpressionAttributeValues: { ":one": 1, ":max": MAX_CHALLENGE_SMS },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function attachVerification(challengeId: string, verificationId: string): Promise<void> {
@@ -101,17 +97,13 @@ export async function attachVerification(challengeId: string, verificationId: st
 
 /** Single use: only the first completing request deletes it; a racing second one gets false. */
 export async function consumeChallenge(challengeId: string): Promise<boolean> {
-  try {
-    await dynamoClient().send(
+  return appliedUnlessConditionFails(
+    dynamoClient().send(
       new DeleteCommand({
         TableName: tableName("ephemeral"),
         Key: key(challengeId),
         ConditionExpression: "attribute_exists(pk)",
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }

@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
-import { isConditionalCheckFailure, queryAll } from "../shared/dynamo.ts";
+import { appliedUnlessConditionFails, queryAll } from "../shared/dynamo.ts";
 import type { Role } from "../shared/principal.ts";
 import { type Account, normalizeEmail } from "./accounts.ts";
 
@@ -142,8 +142,8 @@ export async function updateUser(
  * last accepted one, so a replayed (or concurrent duplicate) code fails.
  */
 export async function claimTotpStep(accountId: string, userId: string, step: number): Promise<boolean> {
-  try {
-    await updateUser(
+  return appliedUnlessConditionFails(
+    updateUser(
       accountId,
       userId,
       { totpLastStep: step },
@@ -151,18 +151,14 @@ export async function claimTotpStep(accountId: string, userId: string, step: num
         expression: "(attribute_not_exists(totpLastStep) OR totpLastStep < :step)",
         values: { ":step": step },
       },
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Removes one recovery code hash atomically; false when it was not there (unknown or used). */
 export async function consumeRecoveryCode(accountId: string, userId: string, hash: string): Promise<boolean> {
-  try {
-    await dynamoClient().send(
+  return appliedUnlessConditionFails(
+    dynamoClient().send(
       new UpdateCommand({
         TableName: tableName("accounts"),
         Key: userKey(accountId, userId),
@@ -170,10 +166,6 @@ export async function consumeRecoveryCode(accountId: string, userId: string, has
         ConditionExpression: "contains(recoveryCodes, :hash)",
         ExpressionAttributeValues: { ":code": new Set([hash]), ":hash": hash },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }

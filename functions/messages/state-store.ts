@@ -2,7 +2,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
-import { isConditionalCheckFailure } from "../shared/dynamo.ts";
+import { appliedUnlessConditionFails } from "../shared/dynamo.ts";
 import type { MessageError, MessageRepository, StoredMessage, SubmissionLease } from "./model.ts";
 import { type MessageStatus, sourcesOf } from "./status.ts";
 import { dynamoMessageRepository, messageKey } from "./store.ts";
@@ -62,8 +62,8 @@ type UpdateSpec = {
 };
 
 async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
-  try {
-    await dynamoClient().send(
+  return appliedUnlessConditionFails(
+    dynamoClient().send(
       new UpdateCommand({
         TableName: tableName("messages"),
         Key: messageKey(id),
@@ -74,12 +74,8 @@ async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean>
         ...(Object.keys(spec.names).length > 0 ? { ExpressionAttributeNames: spec.names } : {}),
         ExpressionAttributeValues: { ...spec.values, ":nowSeconds": epochSeconds(new Date()) },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** "#status IN (:s0, :s1, …)" for the statuses that may move to `to`. */

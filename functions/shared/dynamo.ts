@@ -15,6 +15,20 @@ export const isConditionalCheckFailure = (error: unknown): boolean =>
 export const isTransactionCancelled = (error: unknown): boolean =>
   errorName(error) === "TransactionCanceledException";
 
+/**
+ * Runs a conditional write: true when it was applied, false when its condition was false (the race
+ * was lost, the item is gone or already changed). Every other error propagates.
+ */
+export async function appliedUnlessConditionFails(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
+  }
+}
+
 type Attributes = Record<string, NativeAttributeValue>;
 
 /** Every item of a paged Query or Scan: fetches page after page until LastEvaluatedKey runs out. */

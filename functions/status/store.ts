@@ -4,10 +4,11 @@
  * tallies). Everything expires after 90 days; reads skip expired items (DynamoDB deletes them late).
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { type Clock, epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
+import { queryAll } from "../shared/dynamo.ts";
 import {
   type ComponentState,
   type DayTally,
@@ -29,37 +30,27 @@ const CONFLICT_RETRIES = 2;
 
 const notExpired = "(attribute_not_exists(#exp) OR #exp > :now)";
 
-async function queryAll(
+/** Items of one component between two sort keys, live ones only, through all pages. */
+const queryRange = (
   component: string,
   from: string,
   to: string,
   projection: string[],
   now: number,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: tableName("status"),
-        KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :from AND :to",
-        FilterExpression: notExpired,
-        ProjectionExpression: ["#sk", ...projection.map((_, i) => `#p${i}`)].join(", "),
-        ExpressionAttributeNames: {
-          "#pk": "pk",
-          "#sk": "sk",
-          "#exp": "expiresAt",
-          ...Object.fromEntries(projection.map((name, i) => [`#p${i}`, name])),
-        },
-        ExpressionAttributeValues: { ":pk": component, ":from": from, ":to": to, ":now": now },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
+): Promise<Record<string, unknown>[]> =>
+  queryAll({
+    TableName: tableName("status"),
+    KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :from AND :to",
+    FilterExpression: notExpired,
+    ProjectionExpression: ["#sk", ...projection.map((_, i) => `#p${i}`)].join(", "),
+    ExpressionAttributeNames: {
+      "#pk": "pk",
+      "#sk": "sk",
+      "#exp": "expiresAt",
+      ...Object.fromEntries(projection.map((name, i) => [`#p${i}`, name])),
+    },
+    ExpressionAttributeValues: { ":pk": component, ":from": from, ":to": to, ":now": now },
+  });
 
 const isConditionFailure = (error: TransactionCanceledException): boolean =>
   (error.CancellationReasons ?? []).some((reason) => reason.Code === "ConditionalCheckFailed");
@@ -112,7 +103,7 @@ export function dynamoProbeStore(clock: Clock): ProbeStore {
 
     async minutes(component, fromMinute, toMinute) {
       if (toMinute < fromMinute) return [];
-      const items = await queryAll(
+      const items = await queryRange(
         component,
         minuteIso(fromMinute),
         minuteIso(toMinute),
@@ -136,7 +127,7 @@ export function dynamoProbeStore(clock: Clock): ProbeStore {
 
     async days(component, fromDay, toDay) {
       if (toDay < fromDay) return [];
-      const items = await queryAll(
+      const items = await queryRange(
         component,
         `${DAY_PREFIX}${dayIso(fromDay)}`,
         `${DAY_PREFIX}${dayIso(toDay)}`,
