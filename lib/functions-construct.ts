@@ -7,7 +7,9 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { docsAfterBundlingCommands } from "../functions/docs/assets.ts";
 import { type Acknowledgment, acknowledge } from "./acknowledge.ts";
+import { ESM_REQUIRE_BANNER, UNUSED_IN_LAMBDA_MODULES } from "./bundling.ts";
 import { envNames, type FunctionSpec, physicalName, usagePlanName } from "./catalog/index.ts";
 import { apiGatewayArn, applyGrants, type GrantTargets, grantsUseKeyWildcards } from "./function-grants.ts";
 import type { BundlingMode } from "./settings.ts";
@@ -28,10 +30,6 @@ export interface FunctionsConstructProps {
 
 /** Node 22 is the runtime the code is built and tested for (esbuild target below). */
 export const RUNTIME = lambda.Runtime.NODEJS_22_X;
-
-/** ESM bundles still meet CommonJS dependencies that call require(); this gives them one. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __textgateCreateRequire } from 'node:module'; const require = __textgateCreateRequire(import.meta.url);";
 
 /** Used only with context textgate:bundling=stub (infra tests); `cdk synth` bundles for real. */
 const STUB_CODE =
@@ -108,7 +106,7 @@ export class FunctionsConstruct extends Construct {
             handler: "handler",
             projectRoot: props.projectRoot,
             depsLockFilePath: join(props.projectRoot, "package-lock.json"),
-            bundling: bundlingOptions(props.projectRoot),
+            bundling: bundlingOptions(props.projectRoot, spec.id),
           });
     fn.node.addDependency(logGroup);
     acknowledgeFunctionFindings(fn, role, spec, props.targets, props.scheduled?.has(spec.id) ?? false);
@@ -136,13 +134,26 @@ function assertEntriesExist(projectRoot: string, specs: readonly FunctionSpec[])
 }
 
 /**
- * Bundles everything, AWS SDK v3 included: the SDK in the managed runtime changes under us without
+ * Bundles everything, AWS SDK v3 included (less the credential sources Lambda never reaches, see
+ * lib/bundling.ts): the SDK in the managed runtime changes under us without
  * notice, while a bundled, minified, tree-shaken SDK is the exact version the tests ran against and
  * its cold-start cost is fixed and measurable. No source maps at runtime: NODE_OPTIONS=
  * --enable-source-maps costs start-up time on every cold start.
  */
-export function bundlingOptions(projectRoot: string): nodejs.BundlingOptions {
+export function bundlingOptions(projectRoot: string, functionId?: string): nodejs.BundlingOptions {
   return {
+    // The docs function serves an OpenAPI document generated from every handler's schemas, which are
+    // not in its own bundle: generate it (and copy the offline reference page script) beside it.
+    ...(functionId === "docs"
+      ? {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) =>
+              docsAfterBundlingCommands(inputDir, outputDir),
+          },
+        }
+      : {}),
     format: nodejs.OutputFormat.ESM,
     target: "node22",
     mainFields: ["module", "main"],
@@ -150,7 +161,7 @@ export function bundlingOptions(projectRoot: string): nodejs.BundlingOptions {
     minify: true,
     sourceMap: false,
     bundleAwsSDK: true,
-    externalModules: [],
+    externalModules: [...UNUSED_IN_LAMBDA_MODULES],
     forceDockerBundling: false,
     tsconfig: join(projectRoot, "tsconfig.json"),
     logLevel: nodejs.LogLevel.WARNING,
