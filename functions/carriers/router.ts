@@ -3,7 +3,8 @@ import type { CarrierRoute } from "./model.ts";
 /**
  * Picks the carrier for a destination: only enabled routes whose prefix matches, only TLS routes
  * when the message requires TLS; then the longest matching prefix wins (the most specific
- * agreement), then the lowest priority number, then a weighted draw among what is left.
+ * agreement), then the lowest priority number, then TLS over plain (secure carrier links are
+ * preferred even where not required), then a weighted draw among what is left.
  */
 export interface RouteRequest {
   readonly to: string;
@@ -24,7 +25,10 @@ export function rankRoutes(routes: readonly CarrierRoute[], request: RouteReques
     .filter((route) => route.enabled && (!request.requireTls || route.tls))
     .map((route) => ({ route, match: longestPrefix(route, request.to) }))
     .filter(({ match }) => match >= 0)
-    .sort((a, b) => b.match - a.match || a.route.priority - b.route.priority)
+    .sort(
+      (a, b) =>
+        b.match - a.match || a.route.priority - b.route.priority || Number(b.route.tls) - Number(a.route.tls),
+    )
     .map(({ route }) => route);
 }
 
@@ -39,7 +43,10 @@ export function chooseRoute(
   if (!head) return undefined;
   const headMatch = longestPrefix(head, request.to);
   const tied = ranked.filter(
-    (route) => route.priority === head.priority && longestPrefix(route, request.to) === headMatch,
+    (route) =>
+      route.priority === head.priority &&
+      route.tls === head.tls &&
+      longestPrefix(route, request.to) === headMatch,
   );
   const total = tied.reduce((sum, route) => sum + Math.max(0, route.weight), 0);
   if (tied.length === 1 || total <= 0) return head;

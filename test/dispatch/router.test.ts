@@ -56,6 +56,15 @@ describe("carrier router", () => {
     ]);
   });
 
+  it("prefers a TLS route over an equally good plain one, even when TLS is not required", () => {
+    const routes = [route("plain", { tls: false, weight: 1000 }), route("secure", { weight: 1 })];
+    for (const r of [0, 0.5, 0.999])
+      expect(chooseRoute(routes, { to: EE, requireTls: false }, () => r)?.carrierId).toBe("secure");
+    // Priority still decides first: a better-priority plain route beats a TLS backup.
+    const byPriority = [route("plain", { tls: false, priority: 1 }), route("secure", { priority: 2 })];
+    expect(chooseRoute(byPriority, { to: EE, requireTls: false })?.carrierId).toBe("plain");
+  });
+
   it("skips disabled routes", () => {
     const routes = [route("off", { prefixes: ["+372"], enabled: false }), route("on")];
     expect(chooseRoute(routes, { to: EE, requireTls: false })?.carrierId).toBe("on");
