@@ -50,7 +50,7 @@ describe("refresh tokens", () => {
   });
 
   it("rejects malformed and unknown refresh tokens alike", async () => {
-    expect((await refresh("tgr_" + "A".repeat(43))).status).toBe(401);
+    expect((await refresh(`tgr_${"A".repeat(43)}`)).status).toBe(401);
     expect((await refresh("nonsense")).status).toBe(401);
   });
 });
