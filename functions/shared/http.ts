@@ -81,10 +81,11 @@ function lowerHeaders(event: APIGatewayProxyEvent): Record<string, string> {
   return out;
 }
 
-function readBody(event: APIGatewayProxyEvent, headers: Record<string, string>, wantsBody: boolean): unknown {
-  const raw = event.body ?? "";
-  if (!wantsBody) return undefined;
-  const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+/** The body as received, decoded once from base64 when API Gateway encoded it. */
+const bodyTextOf = (event: APIGatewayProxyEvent): string =>
+  event.isBase64Encoded ? Buffer.from(event.body ?? "", "base64").toString("utf8") : (event.body ?? "");
+
+function readBody(text: string, headers: Record<string, string>): unknown {
   if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
     throw new DomainError("payload-too-large", `Request body exceeds ${MAX_BODY_BYTES} bytes`);
   }
@@ -102,7 +103,8 @@ function readBody(event: APIGatewayProxyEvent, headers: Record<string, string>, 
 
 function toRequest(event: APIGatewayProxyEvent, handler: RouteHandler): HttpRequest<never, never, never> {
   const headers = lowerHeaders(event);
-  const body = readBody(event, headers, handler.body !== undefined);
+  const bodyText = bodyTextOf(event);
+  const body = handler.body !== undefined ? readBody(bodyText, headers) : undefined;
   const idempotencyKey = headers["idempotency-key"];
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new DomainError(
@@ -124,9 +126,7 @@ function toRequest(event: APIGatewayProxyEvent, handler: RouteHandler): HttpRequ
     requestId: event.requestContext?.requestId ?? "unknown",
     sourceIp: event.requestContext?.identity?.sourceIp ?? "unknown",
     idempotencyKey,
-    bodyText: event.isBase64Encoded
-      ? Buffer.from(event.body ?? "", "base64").toString("utf8")
-      : (event.body ?? ""),
+    bodyText,
   };
 }
 
