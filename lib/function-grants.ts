@@ -59,6 +59,13 @@ export function applyGrants(
     env[envNames.table(id)] = table.tableName;
   }
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
+    if (access === "consumeDeadLetters") {
+      // The DLQ only: its consumer has no business with the work queue.
+      const dlq = targets.messaging.dlq(id);
+      dlq.grantConsumeMessages(grantee);
+      env[envNames.queueUrl(`${id}-dlq`)] = dlq.queueUrl;
+      continue;
+    }
     const queue = targets.messaging.queue(id);
     if (access === "send") queue.grantSendMessages(grantee);
     else if (access === "consume") queue.grantConsumeMessages(grantee);

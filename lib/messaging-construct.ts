@@ -5,7 +5,7 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
-import { physicalName, type QueueSpec } from "./catalog/index.ts";
+import { physicalName, type QueueConsumerSpec, type QueueSpec } from "./catalog/index.ts";
 
 export interface MessagingConstructProps {
   readonly stage: string;
@@ -42,6 +42,10 @@ export class MessagingConstruct extends Construct {
       const dlq = new sqs.Queue(this, `Dlq-${spec.id}`, {
         queueName: `${name}-dlq`,
         retentionPeriod: DLQ_RETENTION,
+        // A consumed DLQ follows the same visibility rule as its work queue (connectConsumers checks).
+        ...(spec.deadLetterConsumer
+          ? { visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds) }
+          : {}),
         encryption: sqs.QueueEncryption.KMS,
         encryptionMasterKey: props.key,
         enforceSSL: true,
@@ -50,7 +54,7 @@ export class MessagingConstruct extends Construct {
         {
           id: "Serverless-SQSRedrivePolicy",
           reason:
-            "This queue IS the dead-letter queue of the work queue; its messages wait for an operator (DLQ-depth alarm) instead of being redriven again.",
+            "This queue IS the dead-letter queue of the work queue; what its dead-letter consumer (if any) cannot process waits for an operator (DLQ-depth alarm) instead of being redriven again.",
         },
       ]);
       const queue = new sqs.Queue(this, `Queue-${spec.id}`, {
@@ -75,33 +79,55 @@ export class MessagingConstruct extends Construct {
     return pair.queue;
   }
 
-  /** Event-source mappings from each queue to the consumer named in the catalogue. */
+  dlq(id: string): sqs.Queue {
+    const pair = this.queues.get(id);
+    if (!pair) throw new Error(`messaging: unknown queue "${id}"`);
+    return pair.dlq;
+  }
+
+  /** Event-source mappings from each queue (and each consumed DLQ) to the consumer named in the catalogue. */
   connectConsumers(functionById: (id: string) => lambda.IFunction & { readonly timeout?: Duration }): void {
-    for (const { spec, queue } of this.queues.values()) {
-      if (!spec.consumer) continue;
-      const consumer = functionById(spec.consumer.function);
-      const timeout = consumer.timeout?.toSeconds();
-      // AWS guidance: visibility >= 6x the consumer timeout, or in-flight batches get redelivered.
-      if (timeout !== undefined && spec.visibilityTimeoutSeconds < 6 * timeout) {
-        throw new Error(
-          `catalog: queue ${spec.id} visibility ${spec.visibilityTimeoutSeconds}s < 6 x ${spec.consumer.function} timeout ${timeout}s`,
-        );
-      }
-      const source = new SqsEventSource(queue, {
-        batchSize: spec.consumer.batchSize,
-        maxBatchingWindow: Duration.seconds(spec.consumer.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-      });
-      consumer.addEventSource(source);
-      const mapping = consumer.node.tryFindChild(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`);
-      if (!mapping) throw new Error(`messaging: event-source mapping for ${spec.id} not found`);
-      acknowledge(mapping, [
-        {
+    for (const { spec, queue, dlq } of this.queues.values()) {
+      if (spec.consumer) {
+        connect(spec, queue, spec.consumer, functionById, {
           id: "Serverless-LambdaEventSourceMappingDestination",
           reason:
             "SQS event sources do not support on-failure destinations; failed records return to the queue and move to its DLQ after maxReceiveCount (redrive policy), which the DLQ-depth alarm watches.",
-        },
-      ]);
+        });
+      }
+      if (spec.deadLetterConsumer) {
+        connect(spec, dlq, spec.deadLetterConsumer, functionById, {
+          id: "Serverless-LambdaEventSourceMappingDestination",
+          reason:
+            "SQS event sources do not support on-failure destinations; records the dead-letter consumer cannot process stay in the DLQ (it has no redrive policy), which the DLQ-depth alarm watches.",
+        });
+      }
     }
   }
+}
+
+function connect(
+  spec: QueueSpec,
+  queue: sqs.Queue,
+  consumerSpec: QueueConsumerSpec,
+  functionById: (id: string) => lambda.IFunction & { readonly timeout?: Duration },
+  acknowledgement: { id: string; reason: string },
+): void {
+  const consumer = functionById(consumerSpec.function);
+  const timeout = consumer.timeout?.toSeconds();
+  // AWS guidance: visibility >= 6x the consumer timeout, or in-flight batches get redelivered.
+  if (timeout !== undefined && spec.visibilityTimeoutSeconds < 6 * timeout) {
+    throw new Error(
+      `catalog: queue ${spec.id} visibility ${spec.visibilityTimeoutSeconds}s < 6 x ${consumerSpec.function} timeout ${timeout}s`,
+    );
+  }
+  const source = new SqsEventSource(queue, {
+    batchSize: consumerSpec.batchSize,
+    maxBatchingWindow: Duration.seconds(consumerSpec.maxBatchingWindowSeconds),
+    reportBatchItemFailures: true,
+  });
+  consumer.addEventSource(source);
+  const mapping = consumer.node.tryFindChild(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`);
+  if (!mapping) throw new Error(`messaging: event-source mapping for ${queue.node.id} not found`);
+  acknowledge(mapping, [acknowledgement]);
 }

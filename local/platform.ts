@@ -15,7 +15,7 @@ import { ensureLocalKeyring } from "./keyring.ts";
 import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
 import { createResources, type LocalResources } from "./resources.ts";
 import { type RunningSchedules, startSchedules } from "./schedules.ts";
-import { startSqsPollers } from "./sqs-poller.ts";
+import { polledQueuesOf, startSqsPollers } from "./sqs-poller.ts";
 import { startTtlSweeper } from "./ttl-sweeper.ts";
 
 export interface DemoAccount {
@@ -110,18 +110,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     if (carrier?.stop) stops.push(() => (carrier.stop as () => Promise<void>)());
 
-    const consumed = Object.values(resources.queues).flatMap((q) => {
-      const consumer = q.spec.consumer;
-      if (!consumer) return [];
-      const fn = catalog.functions.find((f) => f.id === consumer.function);
-      if (!fn || !entryExists(fn)) {
-        warn(
-          `local: ${consumer.function} (${fn?.entry ?? "not in catalogue"}) missing; ${q.spec.id} stays queued`,
-        );
-        return [];
-      }
-      return [{ id: q.spec.id, url: q.url, arn: q.arn, consumer }];
-    });
+    const consumed = Object.values(resources.queues)
+      .flatMap(polledQueuesOf)
+      .filter(({ id, consumer }) => {
+        const fn = catalog.functions.find((f) => f.id === consumer.function);
+        if (fn && entryExists(fn)) return true;
+        warn(`local: ${consumer.function} (${fn?.entry ?? "not in catalogue"}) missing; ${id} stays queued`);
+        return false;
+      });
     const pollers = startSqsPollers({
       queues: consumed,
       stage,

@@ -127,6 +127,8 @@ async function createQueue(client: SQSClient, name: string, attributes: Record<s
 export async function ensureQueue(client: SQSClient, spec: QueueSpec, name: string): Promise<LocalQueue> {
   const dlq = await createQueue(client, `${name}-dlq`, {
     MessageRetentionPeriod: String(MAX_RETENTION_SECONDS),
+    // A consumed DLQ redelivers what its consumer could not settle after the work queue's timeout.
+    ...(spec.deadLetterConsumer ? { VisibilityTimeout: String(spec.visibilityTimeoutSeconds) } : {}),
   });
   const main = await createQueue(client, name, {
     VisibilityTimeout: String(spec.visibilityTimeoutSeconds),

@@ -12,7 +12,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
-import { catalog, type FunctionSpec, type QueueConsumerSpec } from "../lib/catalog/index.ts";
+import { catalog, type FunctionSpec, type QueueConsumerSpec, type QueueSpec } from "../lib/catalog/index.ts";
 import { LOCAL_REGION } from "./emulators.ts";
 import { type HandlerLoader, importHandler, invokeFunction } from "./lambda-runtime.ts";
 
@@ -24,6 +24,26 @@ export interface PolledQueue {
   readonly url: string;
   readonly arn: string;
   readonly consumer: QueueConsumerSpec;
+}
+
+/**
+ * The queues to poll for one catalogue queue: the queue itself for its consumer, and its DLQ for
+ * its deadLetterConsumer (as the DLQ's event-source mapping does on AWS).
+ */
+export function polledQueuesOf(queue: {
+  readonly spec: QueueSpec;
+  readonly url: string;
+  readonly arn: string;
+  readonly dlqUrl: string;
+  readonly dlqArn: string;
+}): PolledQueue[] {
+  const { spec } = queue;
+  return [
+    ...(spec.consumer ? [{ id: spec.id, url: queue.url, arn: queue.arn, consumer: spec.consumer }] : []),
+    ...(spec.deadLetterConsumer
+      ? [{ id: `${spec.id}-dlq`, url: queue.dlqUrl, arn: queue.dlqArn, consumer: spec.deadLetterConsumer }]
+      : []),
+  ];
 }
 
 export interface SqsPollerOptions {

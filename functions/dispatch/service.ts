@@ -10,7 +10,7 @@ import type { MessagingMetrics } from "../messages/metrics.ts";
 import type { StoredMessage, SubmissionLease } from "../messages/model.ts";
 import { openField } from "../messages/sealed.ts";
 import type { MessageStateStore } from "../messages/state-store.ts";
-import { TERMINAL } from "../messages/status.ts";
+import { type MessageStatus, TERMINAL } from "../messages/status.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import { logger } from "../shared/logger.ts";
@@ -76,11 +76,24 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
   return submit(message, lease, route, input, deps);
 }
 
-async function resumeAttempt(
+/** What step 3 learned about a "submitting" message whose lease ran out. */
+export type Reconciliation =
+  /** The carrier has it: marked sent. */
+  | { readonly outcome: "reconciled" }
+  /** The carrier of that attempt is gone: failed (resubmitting elsewhere could duplicate it). */
+  | { readonly outcome: "failed" }
+  /** The carrier never got it; the message is still "submitting" under the old lease. */
+  | { readonly outcome: "not-found"; readonly lease: SubmissionLease; readonly route: CarrierRoute };
+
+/**
+ * Step 3: asks the carrier of a dead attempt whether it has the message (by our reference). Throws
+ * RetryLaterError while that attempt's lease is live or the carrier cannot answer now. Shared by the
+ * dispatcher and the dead-letter consumer.
+ */
+export async function reconcileExpiredLease(
   message: StoredMessage,
-  input: DispatchInput,
-  deps: DispatchDeps,
-): Promise<DispatchOutcome> {
+  deps: Pick<DispatchDeps, "store" | "routes" | "adapterFor" | "clock">,
+): Promise<Reconciliation> {
   const previous = message.submission;
   const nowMs = deps.clock.now().getTime();
   if (!previous) throw new Error(`message ${message.id} is submitting without a lease`);
@@ -88,21 +101,32 @@ async function resumeAttempt(
   const previousRoute = (await deps.routes()).find((route) => route.carrierId === previous.carrierId);
   if (!previousRoute) {
     // Nobody left to ask whether it was accepted: resubmitting could duplicate it.
-    await fail(
+    await failMessage(
       message,
-      "submission-outcome-unknown",
-      "carrier of the earlier attempt is gone",
+      { code: "submission-outcome-unknown", reason: "carrier of the earlier attempt is gone" },
       deps,
       previous.id,
     );
-    return "failed";
+    return { outcome: "failed" };
   }
   const known = await lookup(previousRoute, message.id, deps);
   if (known) {
     await markSent(message, previous, known.carrierMessageId, deps);
     logger.info("dispatch reconciled", { messageId: message.id, carrierId: previous.carrierId });
-    return "reconciled";
+    return { outcome: "reconciled" };
   }
+  return { outcome: "not-found", lease: previous, route: previousRoute };
+}
+
+async function resumeAttempt(
+  message: StoredMessage,
+  input: DispatchInput,
+  deps: DispatchDeps,
+): Promise<DispatchOutcome> {
+  const nowMs = deps.clock.now().getTime();
+  const reconciliation = await reconcileExpiredLease(message, deps);
+  if (reconciliation.outcome !== "not-found") return reconciliation.outcome;
+  const { lease: previous, route: previousRoute } = reconciliation;
   if (deps.clock.now().toISOString() > message.validUntil) {
     await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString(), previous.id);
     return "expired";
@@ -192,7 +216,7 @@ const markSent = (
   message: StoredMessage,
   lease: SubmissionLease,
   carrierMessageId: string,
-  deps: DispatchDeps,
+  deps: Pick<DispatchDeps, "store" | "clock">,
 ): Promise<boolean> =>
   deps.store.markSent(
     message.id,
@@ -202,7 +226,7 @@ const markSent = (
     message.priority === "otp",
   );
 
-async function lookup(route: CarrierRoute, reference: string, deps: DispatchDeps) {
+async function lookup(route: CarrierRoute, reference: string, deps: Pick<DispatchDeps, "adapterFor">) {
   try {
     return await (await deps.adapterFor(route)).lookup(reference);
   } catch (error) {
@@ -257,19 +281,30 @@ async function failNoRoute(message: StoredMessage, deps: DispatchDeps): Promise<
   return "failed";
 }
 
-async function fail(
+const fail = (
   message: StoredMessage,
   code: string,
   reason: string,
   deps: DispatchDeps,
   submissionId?: string,
-): Promise<void> {
-  await deps.store.finish(
+) => failMessage(message, { code, reason }, deps, submissionId);
+
+/** → failed, conditional on the status machine (and on this attempt's lease, if given). */
+export async function failMessage(
+  message: StoredMessage,
+  error: { readonly code: string; readonly reason: string },
+  deps: Pick<DispatchDeps, "store" | "clock">,
+  submissionId?: string,
+  onlyFrom?: readonly MessageStatus[],
+): Promise<boolean> {
+  const moved = await deps.store.finish(
     message.id,
     "failed",
-    { code, reason },
+    { code: error.code, reason: error.reason },
     deps.clock.now().toISOString(),
     submissionId,
+    onlyFrom,
   );
-  logger.warn("message failed", { messageId: message.id, code });
+  logger.warn("message failed", { messageId: message.id, code: error.code, moved });
+  return moved;
 }

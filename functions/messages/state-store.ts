@@ -31,13 +31,17 @@ export interface MessageStateStore {
     at: string,
     forgetText?: boolean,
   ): Promise<boolean>;
-  /** → failed | expired, from any status that may reach it (and only for this attempt, if given). */
+  /**
+   * → failed | expired, from any status that may reach it (and only for this attempt, if given).
+   * onlyFrom narrows the sources further, e.g. to queued|scheduled for a message nobody claimed.
+   */
   finish(
     id: string,
     to: "failed" | "expired",
     error: MessageError,
     at: string,
     submissionId?: string,
+    onlyFrom?: readonly MessageStatus[],
   ): Promise<boolean>;
   /** Records the last transient error of an attempt (the lease stays until it runs out). */
   noteAttemptError(id: string, submissionId: string, error: MessageError): Promise<void>;
@@ -79,8 +83,12 @@ async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean>
 }
 
 /** "#status IN (:s0, :s1, …)" for the statuses that may move to `to`. */
-function fromStatuses(to: MessageStatus): { expression: string; values: Record<string, string> } {
-  const sources = sourcesOf(to);
+function fromStatuses(
+  to: MessageStatus,
+  onlyFrom?: readonly MessageStatus[],
+): { expression: string; values: Record<string, string> } {
+  const sources = sourcesOf(to).filter((status) => !onlyFrom || onlyFrom.includes(status));
+  if (sources.length === 0) throw new Error(`no status in [${onlyFrom?.join(", ")}] may move to ${to}`);
   const values = Object.fromEntries(sources.map((status, i) => [`:from${i}`, status]));
   return { expression: `#status IN (${Object.keys(values).join(", ")})`, values };
 }
@@ -138,8 +146,8 @@ export function dynamoMessageStateStore(
         values: { ":at": at, ":cm": carrierMessageId, ":sid": lease.id },
       });
     },
-    finish(id, to, error, at, submissionId) {
-      const from = fromStatuses(to);
+    finish(id, to, error, at, submissionId, onlyFrom) {
+      const from = fromStatuses(to, onlyFrom);
       return conditionalUpdate(id, {
         update: `SET #status = :to, failedAt = :at, #error = :error`,
         condition: submissionId ? `${from.expression} AND submission.id = :sid` : from.expression,

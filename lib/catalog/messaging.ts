@@ -33,6 +33,8 @@ const smsQueue = (id: string, purpose: string, batchSize: number, window: number
   maxReceiveCount: 5,
   retentionDays: 4,
   consumer: { function: "dispatch", batchSize, maxBatchingWindowSeconds: window },
+  // Settles what the dispatcher never could (crashes, timeouts), so no message stays "queued" forever.
+  deadLetterConsumer: { function: "dead-letters", batchSize: 10, maxBatchingWindowSeconds: 0 },
 });
 
 export const messagingQueues: readonly QueueSpec[] = [
@@ -83,6 +85,24 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     },
     // Sender shown when a message has no `from` (an alphanumeric id; some countries replace it).
     environment: { TEXTGATE_DEFAULT_SENDER: "Textgate" },
+  },
+  {
+    id: "dead-letters",
+    purpose:
+      "SQS consumer of the SMS DLQs: reconciles or fails messages the dispatcher gave up on, so their status tells the truth",
+    entry: "functions/dispatch/dead-letter-handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
+    grants: {
+      tables: { messages: "readWrite", accounts: "read" },
+      queues: {
+        "sms-otp": "consumeDeadLetters",
+        "sms-transactional": "consumeDeadLetters",
+        "sms-bulk": "consumeDeadLetters",
+      },
+      // Carrier API tokens are sealed with the data key: the reconciliation lookup needs them.
+      keys: { data: ["decrypt"] },
+    },
   },
   {
     id: "dlr",

@@ -29,4 +29,11 @@ export const alertMetrics = {
     description:
       "More than 50 verification starts blocked by the fraud guard in 5 minutes: an attack in progress. Review audit events verify.blocked.",
   },
+  messagesDeadLettered: {
+    name: "MessagesDeadLettered",
+    service: "dispatch",
+    threshold: 0,
+    description:
+      "SMS records reached a dead-letter queue (dispatch crashed or timed out 5 times); the dead-letters consumer settled them (reconciled or failed). See docs/runbooks/dlq-redrive.md.",
+  },
 } as const satisfies Record<string, AlertMetric>;

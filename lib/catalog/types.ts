@@ -4,8 +4,11 @@
  */
 
 export type TableAccess = "read" | "write" | "readWrite";
-/** inspect: GetQueueAttributes only (depth checks by the status prober); no message access. */
-export type QueueAccess = "send" | "consume" | "inspect";
+/**
+ * inspect: GetQueueAttributes only (depth checks by the status prober); no message access.
+ * consumeDeadLetters: consume the queue's DLQ (not the queue itself), for its deadLetterConsumer.
+ */
+export type QueueAccess = "send" | "consume" | "inspect" | "consumeDeadLetters";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
 export type UsagePlanAccess = "manage";
 
@@ -41,6 +44,11 @@ export interface QueueSpec {
   readonly maxReceiveCount: number;
   readonly retentionDays: number;
   readonly consumer?: QueueConsumerSpec;
+  /**
+   * Consumer of the queue's DLQ (needs the "consumeDeadLetters" grant on this queue). Records it
+   * cannot process stay in the DLQ, where the DLQ-depth alarm sees them.
+   */
+  readonly deadLetterConsumer?: QueueConsumerSpec;
 }
 
 export interface KeySpec {

@@ -139,4 +139,30 @@ describe("SQS queues", () => {
       });
     }
   });
+
+  it("maps each DLQ with a dead-letter consumer to it, with partial failures, and gives it the work queue's visibility", () => {
+    const consumed = catalog.queues.filter((queue) => queue.deadLetterConsumer);
+    expect(consumed.map((queue) => queue.id).sort()).toEqual(["sms-bulk", "sms-otp", "sms-transactional"]);
+    for (const spec of consumed) {
+      const pair = synth.stack.messaging.queues.get(spec.id);
+      const consumer = spec.deadLetterConsumer;
+      if (!pair || !consumer) throw new Error("unreachable");
+      synth.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        EventSourceArn: { "Fn::GetAtt": [logicalId(pair.dlq), "Arn"] },
+        FunctionName: { Ref: logicalId(synth.stack.functions.fn(consumer.function)) },
+        BatchSize: consumer.batchSize,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+      });
+      const dlq = queues()[logicalId(pair.dlq)]?.Properties;
+      expect(dlq?.VisibilityTimeout).toBe(spec.visibilityTimeoutSeconds);
+      const fn = catalog.functions.find((f) => f.id === consumer.function);
+      expect(spec.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * (fn?.timeoutSeconds ?? Infinity));
+      // The consumer may consume the DLQ, never the work queue.
+      expect(fn?.grants.queues?.[spec.id]).toBe("consumeDeadLetters");
+    }
+    // Exactly one mapping per consumer queue and per consumed DLQ: no mapping on anything else.
+    const mappings = Object.keys(synth.template.findResources("AWS::Lambda::EventSourceMapping"));
+    const expected = catalog.queues.filter((queue) => queue.consumer).length + consumed.length;
+    expect(mappings).toHaveLength(expected);
+  });
 });

@@ -26,7 +26,9 @@ function expectedEnvNames(spec: FunctionSpec): string[] {
     "POWERTOOLS_METRICS_NAMESPACE",
     ...Object.keys(spec.environment ?? {}),
     ...Object.keys(spec.grants.tables ?? {}).map(envNames.table),
-    ...Object.keys(spec.grants.queues ?? {}).map(envNames.queueUrl),
+    ...Object.entries(spec.grants.queues ?? {}).map(([id, access]) =>
+      envNames.queueUrl(access === "consumeDeadLetters" ? `${id}-dlq` : id),
+    ),
     ...Object.keys(spec.grants.keys ?? {}).map(envNames.keyArn),
     ...(spec.grants.usagePlan ? [envNames.usagePlanName] : []),
     ...(functionsOffTheApi(catalog).includes(spec.id) ? [PUBLIC_API_URL_ENV] : []),

@@ -59,7 +59,10 @@ function expectedLabels(spec: FunctionSpec): Set<string> {
   const grants = spec.grants;
   const expected = new Set<string>([`logs:${spec.id}`]);
   for (const id of Object.keys(grants.tables ?? {})) expected.add(`table:${id}`);
-  for (const id of Object.keys(grants.queues ?? {})) expected.add(`queue:${id}`);
+  for (const [id, access] of Object.entries(grants.queues ?? {})) {
+    // consumeDeadLetters reaches the queue's DLQ, never the work queue itself.
+    expected.add(access === "consumeDeadLetters" ? `dlq:${id}` : `queue:${id}`);
+  }
   for (const id of Object.keys(grants.keys ?? {})) expected.add(`key:${id}`);
   // Tables and queues are encrypted with the data key: their grants include it.
   if (Object.keys(grants.tables ?? {}).length + Object.keys(grants.queues ?? {}).length > 0) {
@@ -152,7 +155,11 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
 
   it("can send to / consume from exactly the queues it is granted", () => {
     for (const [queueId, access] of Object.entries(spec.grants.queues ?? {})) {
-      const queueRef = logicalId(synth.stack.messaging.queue(queueId));
+      const queue =
+        access === "consumeDeadLetters"
+          ? synth.stack.messaging.dlq(queueId)
+          : synth.stack.messaging.queue(queueId);
+      const queueRef = logicalId(queue);
       const actions = statements()
         .filter((statement) => referencedIds(statement.Resource).has(queueRef))
         .flatMap((statement) => asList(statement.Action));
@@ -164,6 +171,7 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
       } else {
         expect(actions).toContain("sqs:ReceiveMessage");
         expect(actions).toContain("sqs:DeleteMessage");
+        expect(actions).not.toContain("sqs:SendMessage");
       }
     }
   });
