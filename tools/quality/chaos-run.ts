@@ -99,7 +99,8 @@ async function dlqMessageIds(bench: BenchPlatform, sqs: SQSClient): Promise<Set<
         new ReceiveMessageCommand({
           QueueUrl: queue.dlqUrl,
           MaxNumberOfMessages: 10,
-          VisibilityTimeout: 600,
+          // A peek, not a take: the dead-letter consumer must still see these records.
+          VisibilityTimeout: 0,
           WaitTimeSeconds: 0,
         }),
       );
@@ -199,6 +200,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log("chaos: faults off; draining");
 
     const status = new Map<string, { status: string; error?: unknown }>();
+    // What the dead-letter consumer settled (it empties the DLQs, so peeking them misses these).
+    const settledByDeadLetters = (id: string): boolean =>
+      (status.get(id)?.error as { code?: string } | undefined)?.code === "dispatch-failed";
+    const deadLettered = (id: string): boolean => dlq.has(id) || settledByDeadLetters(id);
     const deadline = performance.now() + options.drainTimeoutSeconds * 1000;
     let dlq = new Set<string>();
     for (;;) {
@@ -231,7 +236,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const id of accepted) {
       const s = status.get(id)?.status ?? "unknown";
       finalStatus[s] = (finalStatus[s] ?? 0) + 1;
-      if (dlq.has(id)) {
+      if (deadLettered(id)) {
         const error = status.get(id)?.error as { code?: string; message?: string } | undefined;
         const reason = error?.code ?? error?.message ?? `status ${s}`;
         deadLetterReasons[reason] = (deadLetterReasons[reason] ?? 0) + 1;
@@ -249,7 +254,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       lost,
       duplicates: duplicateReferences.reduce((sum, ref) => sum + (submissions.get(ref) ?? 1) - 1, 0),
       duplicateReferences,
-      deadLettered: [...dlq].filter((id) => accepted.includes(id)).length,
+      deadLettered: accepted.filter(deadLettered).length,
       deadLetterReasons,
       stuckSent,
       injected: { dynamoThrottles: meter.injected, crashes, timeoutWindows },
