@@ -1,12 +1,10 @@
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { envNames } from "../../lib/catalog/env.ts";
 import { alertMetrics, metricsNamespace } from "../../lib/catalog/metrics.ts";
-import { queuedMessageRecord } from "../messages/views.ts";
 import { logger } from "../shared/logger.ts";
+import { metricsEnabled } from "../shared/metrics-enabled.ts";
 import { settleDeadLetter } from "./dead-letters.ts";
 import { dispatchDeps } from "./handler.ts";
+import { queuedMessageConsumer } from "./sqs-records.ts";
 
 /**
  * SQS consumer of the SMS dead-letter queues (catalogue: deadLetterConsumer). Each record is a
@@ -18,26 +16,14 @@ import { dispatchDeps } from "./handler.ts";
 let metrics: Metrics | undefined;
 
 function countDeadLetter(): void {
-  // Off on the local platform (see functions/messages/metrics.ts), unless explicitly enabled.
-  const disabled = process.env.POWERTOOLS_METRICS_DISABLED;
-  if (
-    disabled !== undefined ? disabled.toLowerCase() === "true" : Boolean(process.env[envNames.localKeyring])
-  )
-    return;
+  if (!metricsEnabled()) return;
   const spec = alertMetrics.messagesDeadLettered;
   metrics ??= new Metrics({ namespace: metricsNamespace, serviceName: spec.service });
   // Only the service dimension, which is what the business alarm (lib/monitoring-construct.ts) watches.
   metrics.singleMetric().addMetric(spec.name, MetricUnit.Count, 1);
 }
 
-async function handleRecord(record: SQSRecord): Promise<void> {
-  const parsed = queuedMessageRecord.safeParse(safeJson(record.body));
-  if (!parsed.success) {
-    // Nothing to settle from an unreadable body; keeping it would only page someone for ever.
-    logger.error("dead-letters: unreadable record dropped", { sqsMessageId: record.messageId });
-    return;
-  }
-  const { messageId } = parsed.data;
+export const handler = queuedMessageConsumer("dead-letters", async (messageId) => {
   try {
     const outcome = await settleDeadLetter(messageId, dispatchDeps());
     countDeadLetter();
@@ -49,18 +35,4 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     });
     throw error;
   }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
-    context,
-    throwOnFullBatchFailure: false,
-  });
+});

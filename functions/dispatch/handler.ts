@@ -1,16 +1,14 @@
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
 import { httpCarrierAdapter } from "../carriers/http-adapter.ts";
 import type { CarrierAdapter, CarrierRoute } from "../carriers/model.ts";
 import { carrierSecrets, listCarrierRoutes } from "../carriers/store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
 import { dynamoMessageStateStore } from "../messages/state-store.ts";
-import { queuedMessageRecord } from "../messages/views.ts";
 import { systemClock } from "../shared/clock.ts";
 import { fieldCipher } from "../shared/crypto.ts";
 import { logger } from "../shared/logger.ts";
 import { type DispatchDeps, dispatchMessage, RetryLaterError } from "./service.ts";
+import { queuedMessageConsumer } from "./sqs-records.ts";
 
 /**
  * SQS consumer of sms-otp, sms-transactional and sms-bulk. Records are processed in parallel; a
@@ -56,46 +54,24 @@ export function dispatchDeps(): DispatchDeps {
   return deps;
 }
 
-async function handleRecord(record: SQSRecord): Promise<void> {
-  const parsed = queuedMessageRecord.safeParse(safeJson(record.body));
-  if (!parsed.success) {
-    // A body we cannot read will never become readable: acknowledge it instead of looping to the DLQ.
-    logger.error("dispatch: unreadable record dropped", { sqsMessageId: record.messageId });
-    return;
-  }
+export const handler = queuedMessageConsumer("dispatch", async (messageId, record) => {
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? "1");
   try {
     const outcome = await dispatchMessage(
-      { messageId: parsed.data.messageId, receiveCount, maxReceiveCount: MAX_RECEIVE_COUNT },
+      { messageId, receiveCount, maxReceiveCount: MAX_RECEIVE_COUNT },
       dispatchDeps(),
     );
     dispatchDeps().metrics?.dispatched(outcome);
-    logger.info("dispatch record done", { messageId: parsed.data.messageId, outcome, receiveCount });
+    logger.info("dispatch record done", { messageId, outcome, receiveCount });
   } catch (error) {
     if (error instanceof RetryLaterError) {
       dispatchDeps().metrics?.dispatched("retry");
       logger.warn("dispatch retry later", {
-        messageId: parsed.data.messageId,
+        messageId,
         reason: error.message,
         receiveCount,
       });
     }
     throw error;
   }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-// A processor per invocation: it holds the batch's state, and the local platform may run several
-// invocations of this module at once (Lambda never does, but nothing is lost by not sharing).
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
-    context,
-    throwOnFullBatchFailure: false,
-  });
+});

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { envNames } from "../../lib/catalog/env.ts";
+import { metricsEnabled } from "../shared/metrics-enabled.ts";
 
 /**
  * Messaging metrics as CloudWatch EMF (namespace Textgate, service messaging). Dimensions stay
@@ -18,13 +18,6 @@ export interface MessagingMetrics {
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
-/** Off on the local platform (it would only flood the console) unless POWERTOOLS_METRICS_DISABLED=false. */
-function enabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const disabled = env.POWERTOOLS_METRICS_DISABLED;
-  if (disabled !== undefined) return disabled.toLowerCase() !== "true";
-  return !env[envNames.localKeyring];
-}
-
 export const noMessagingMetrics: MessagingMetrics = {
   accepted: () => {},
   dispatched: () => {},
@@ -36,7 +29,7 @@ let shared: MessagingMetrics | undefined;
 
 export function messagingMetrics(): MessagingMetrics {
   if (shared) return shared;
-  if (!enabled()) {
+  if (!metricsEnabled()) {
     shared = noMessagingMetrics;
     return shared;
   }

@@ -1,10 +1,10 @@
 import * as z from "zod";
-import { envNames } from "../../lib/catalog/env.ts";
 import { dynamoAuditLog } from "../audit/store.ts";
 import { acceptMessage, defaultMessagingDeps, type MessagingDeps } from "../messages/service.ts";
 import { systemClock } from "../shared/clock.ts";
 import { loadConfig } from "../shared/config.ts";
 import { fieldCipher } from "../shared/crypto.ts";
+import { metricsEnabled } from "../shared/metrics-enabled.ts";
 import { hasher } from "../shared/secrets.ts";
 import { defaultFraudPolicy } from "./fraud-guard.ts";
 import { dynamoFraudCounters } from "./fraud-store.ts";
@@ -65,16 +65,6 @@ export function messagingOtpSender(messaging: MessagingDeps): SendOtpSms {
     );
     return { messageId: accepted.id };
   };
-}
-
-/**
- * EMF metrics are for CloudWatch; on the local platform (which sets the local keyring) they would
- * only flood the console, so they are off there unless POWERTOOLS_METRICS_DISABLED=false asks.
- */
-function metricsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const disabled = env.POWERTOOLS_METRICS_DISABLED;
-  if (disabled !== undefined) return disabled.toLowerCase() !== "true";
-  return !env[envNames.localKeyring];
 }
 
 export function defaultVerifyDeps(): VerifyDeps {
