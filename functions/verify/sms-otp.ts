@@ -2,9 +2,9 @@ import { DomainError } from "../shared/problem.ts";
 import { checkVerification, defaultVerifyDeps, startVerification, type VerifyDeps } from "./service.ts";
 
 /**
- * Adapter for the identity capability's SMS second factor (its SmsOtp port, matched structurally so
- * neither capability imports the other's types). Login codes use the "login" template; the
- * requester for the victim-safe limits is the user when known, else the source IP.
+ * The SMS second factor for dashboard sign-in (identity's SmsOtp is this type). Login codes use the
+ * "login" template; the requester for the victim-safe limits is the user when known, else the
+ * source IP.
  */
 export interface SmsOtpAdapter {
   start(input: {
