@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpCarrierAdapter } from "../../functions/carriers/http-adapter.ts";
-import { carrierSecrets } from "../../functions/carriers/store.ts";
 import { handler as deadLetterHandler } from "../../functions/dispatch/dead-letter-handler.ts";
 import { handler as dispatchHandler } from "../../functions/dispatch/handler.ts";
 import { dynamoMessageStateStore } from "../../functions/messages/state-store.ts";
@@ -25,7 +23,7 @@ afterAll(async () => {
   await carrier?.retire();
 });
 
-const submissions = (id: string) => carrier.sim.submissionsByReference().get(id) ?? 0;
+const submissions = (id: string) => carrier.submissions(id);
 const deadLetter = (id: string) => deadLetterHandler(sqsEvent(id, 1), lambdaContext);
 const expiredLease = (id: string) => ({
   id: `dead-${id}`,
@@ -54,15 +52,7 @@ describe("dead-letter consumer", () => {
     const lease = expiredLease(id);
     expect(await store.claim(id, lease)).toBe(true);
     // The dead attempt did reach the carrier before crashing.
-    const secrets = await carrierSecrets(carrier.carrierId);
-    const adapter = httpCarrierAdapter({ baseUrl: carrier.sim.url, apiToken: secrets?.apiToken ?? "" });
-    const { carrierMessageId } = await adapter.submit({
-      reference: id,
-      from: "Test",
-      to: carrier.number(),
-      text: "accepted",
-      encoding: "GSM-7",
-    });
+    const carrierMessageId = await carrier.acceptDirectly(id, "accepted");
     const result = await deadLetter(id);
     expect(result.batchItemFailures).toEqual([]);
     expect(await store.get(id)).toMatchObject({ status: "sent", carrierMessageId });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpCarrierAdapter } from "../../functions/carriers/http-adapter.ts";
-import { carrierSecrets, listCarrierRoutes } from "../../functions/carriers/store.ts";
+import { listCarrierRoutes } from "../../functions/carriers/store.ts";
 import { dispatchDeps, handler } from "../../functions/dispatch/handler.ts";
 import { dispatchMessage } from "../../functions/dispatch/service.ts";
 import { dynamoMessageStateStore } from "../../functions/messages/state-store.ts";
@@ -21,7 +20,7 @@ afterAll(async () => {
   await carrier?.retire();
 });
 
-const submissions = (id: string) => carrier.sim.submissionsByReference().get(id) ?? 0;
+const submissions = (id: string) => carrier.submissions(id);
 const statusOf = async (id: string) => (await store.get(id))?.status;
 const later = (ms: number) => ({ now: () => new Date(Date.now() + ms) });
 
@@ -51,7 +50,6 @@ describe("dispatch submits each message to the carrier exactly once", () => {
 
   it("crash after the carrier accepted but before 'sent' was written: reconciles, no second submission", async () => {
     const id = await storeMessage({ accountId: account.accountId, to: carrier.number(), text: "crash" });
-    const message = await store.get(id);
     // What a crashed attempt leaves behind: a claim whose lease has run out…
     const lease = {
       id: "crashed-attempt",
@@ -61,15 +59,7 @@ describe("dispatch submits each message to the carrier exactly once", () => {
     };
     expect(await store.claim(id, lease)).toBe(true);
     // …and a carrier that did get the message.
-    const secrets = await carrierSecrets(carrier.carrierId);
-    const adapter = httpCarrierAdapter({ baseUrl: carrier.sim.url, apiToken: secrets?.apiToken ?? "" });
-    const { carrierMessageId } = await adapter.submit({
-      reference: id,
-      from: "Test",
-      to: message ? carrier.number() : "",
-      text: "crash",
-      encoding: "GSM-7",
-    });
+    const carrierMessageId = await carrier.acceptDirectly(id, "crash");
     const redelivered = await handler(sqsEvent(id, 2), lambdaContext);
     expect(redelivered.batchItemFailures).toEqual([]);
     expect(submissions(id)).toBe(1);

@@ -6,7 +6,8 @@
  */
 import { randomInt } from "node:crypto";
 import type { Context, SQSEvent } from "aws-lambda";
-import { registerCarrier } from "../../functions/carriers/store.ts";
+import { httpCarrierAdapter } from "../../functions/carriers/http-adapter.ts";
+import { carrierSecrets, registerCarrier } from "../../functions/carriers/store.ts";
 import type { MessageQueue } from "../../functions/messages/model.ts";
 import {
   type AcceptMessageInput,
@@ -22,6 +23,10 @@ export interface TestCarrier {
   readonly prefix: string;
   /** A number under this carrier's prefix; `suffix` picks a simulator hook (0000, 0001…). */
   number(suffix?: string): string;
+  /** Carrier submissions seen for a message id (more than 1 would be a duplicate). */
+  submissions(reference: string): number;
+  /** What a crashed dispatch attempt may leave behind: the carrier got the message. */
+  acceptDirectly(reference: string, text: string): Promise<string>;
   retire(): Promise<void>;
 }
 
@@ -41,6 +46,19 @@ export async function startTestCarrier(): Promise<TestCarrier> {
           .padStart(rest, "0")
           .slice(0, rest - suffix.length)}${suffix}`;
       return `${prefix}${String(randomInt(0, 10 ** (rest - 1))).padStart(rest - 1, "0")}${randomInt(5, 10)}`;
+    },
+    submissions: (reference) => sim.submissionsByReference().get(reference) ?? 0,
+    acceptDirectly: async (reference, text) => {
+      const secrets = await carrierSecrets(carrierId);
+      const adapter = httpCarrierAdapter({ baseUrl: sim.url, apiToken: secrets?.apiToken ?? "" });
+      const submitted = await adapter.submit({
+        reference,
+        from: "Test",
+        to: `${prefix}${"5".repeat(14 - prefix.length)}`,
+        text,
+        encoding: "GSM-7",
+      });
+      return submitted.carrierMessageId;
     },
     retire: async () => {
       // Leave no live route to a stopped simulator behind for other test files.
