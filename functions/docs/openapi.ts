@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { RouteSpec } from "../../lib/catalog/index.ts";
 import type { RouteHandler } from "../shared/http.ts";
+import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE } from "../shared/idempotency-key.ts";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, problemTypes } from "../shared/problem.ts";
 
 type Json = Record<string, unknown>;
@@ -115,8 +116,8 @@ function parameters(route: RouteSpec, handler: RouteHandler | undefined): Json[]
       name: "Idempotency-Key",
       in: "header",
       required: false,
-      description: "Same key + same body → same response; same key + another body → 409",
-      schema: { type: "string", pattern: "^[A-Za-z0-9_.:-]{8,128}$" },
+      description: `Same key + same body → same response; same key + another body → 409. The key ${IDEMPOTENCY_KEY_RULE} ("abc…" and abc… are the same key).`,
+      schema: { type: "string", pattern: IDEMPOTENCY_KEY_PATTERN },
     });
   }
   return out;

@@ -9,9 +9,20 @@ import { priceSchema } from "./views.ts";
 export const MAX_TEXT_CHARS = 1600;
 export const MAX_SCHEDULE_AHEAD_SECONDS = 15 * 60;
 
+/**
+ * A lone UTF-16 surrogate (e.g. "\ud800" in the JSON) is not a character: it cannot be encoded for the
+ * carrier (UCS-2/UTF-8) and the handset would show garbage. With the u flag, \p{Surrogate} matches only
+ * unpaired surrogates (a valid pair reads as one astral code point). Same as !isWellFormed() (ES2024).
+ */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 const text = z
   .string()
   .min(1, { error: "must not be empty", abort: true })
+  .refine((value) => !LONE_SURROGATE.test(value), {
+    error: "must be valid Unicode text (it contains a lone surrogate)",
+    abort: true,
+  })
   .max(MAX_TEXT_CHARS, `must be at most ${MAX_TEXT_CHARS} characters`)
   .refine((value) => value.trim().length > 0, "must not be blank")
   .superRefine((value, ctx) => {

@@ -2,6 +2,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { z } from "zod";
+import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from "./idempotency-key.ts";
 import { logger } from "./logger.ts";
 import { type Principal, principalFromContext } from "./principal.ts";
 import { DomainError, PROBLEM_CONTENT_TYPE, toProblem } from "./problem.ts";
@@ -71,8 +72,6 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 };
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
-
 function lowerHeaders(event: APIGatewayProxyEvent): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
@@ -101,20 +100,21 @@ function readBody(text: string, headers: Record<string, string>): unknown {
   }
 }
 
+function idempotencyKeyOf(headers: Readonly<Record<string, string>>): string | undefined {
+  const raw = headers["idempotency-key"];
+  if (raw === undefined) return undefined;
+  const parsed = parseIdempotencyKey(raw);
+  if (parsed.ok) return parsed.key;
+  throw new DomainError("validation-failed", `Idempotency-Key ${IDEMPOTENCY_KEY_RULE}`, {
+    errors: [{ field: "Idempotency-Key", message: IDEMPOTENCY_KEY_RULE }],
+  });
+}
+
 function toRequest(event: APIGatewayProxyEvent, handler: RouteHandler): HttpRequest<never, never, never> {
   const headers = lowerHeaders(event);
   const bodyText = bodyTextOf(event);
   const body = handler.body !== undefined ? readBody(bodyText, headers) : undefined;
-  const idempotencyKey = headers["idempotency-key"];
-  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw new DomainError(
-      "validation-failed",
-      "Idempotency-Key must be 8-128 characters of [A-Za-z0-9_.:-]",
-      {
-        errors: [{ field: "Idempotency-Key", message: "must be 8-128 characters of [A-Za-z0-9_.:-]" }],
-      },
-    );
-  }
+  const idempotencyKey = idempotencyKeyOf(headers);
   return {
     body: (handler.body ? parseWith(handler.body, body, "") : undefined) as never,
     params: (handler.params ? parseWith(handler.params, event.pathParameters ?? {}, "") : undefined) as never,

@@ -73,6 +73,28 @@ describe("Idempotency-Key on POST /v1/messages", () => {
     expect(theirs.body.id).not.toBe(mine.body.id);
   });
 
+  it("the IETF quoted form of a key is the same key as its bare content", async () => {
+    const key = `${newKey()}-8e03`;
+    const body = { to: randomMobile(), text: `quoted ${key}` };
+    const quoted = await send(body, `"${key}"`);
+    const bare = await send(body, key);
+    expect(quoted.status).toBe(202);
+    expect(bare.status).toBe(202);
+    expect(bare.body.id).toBe(quoted.body.id);
+    expect(bare.headers.get("idempotent-replayed")).toBe("true");
+  });
+
+  it("accepts a 255-character key of printable punctuation; refuses 256 characters and a bad escape", async () => {
+    const longest = `${newKey()}#/+=`.padEnd(255, "k");
+    expect((await send({ to: randomMobile(), text: "long key" }, longest)).status).toBe(202);
+    const tooLong = await send({ to: randomMobile(), text: "too long" }, `${longest}k`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.errors).toEqual([expect.objectContaining({ field: "Idempotency-Key" })]);
+    // (fetch itself refuses control characters in a header; the parser's unit test covers them.)
+    const badEscape = await send({ to: randomMobile(), text: "bad escape" }, String.raw`"${newKey()}\n"`);
+    expect(badEscape.status).toBe(400);
+  });
+
   it("a rejected request keeps nothing: the key can be used again with a good body", async () => {
     const key = newKey();
     const bad = await send({ to: "+3720123", text: "x" }, key);

@@ -28,6 +28,9 @@ describe("POST /v1/messages rejects bad input", () => {
     ["blank text", { to: "+37256123456", text: "   " }, "text"],
     ["11-segment text", { to: "+37256123456", text: "a".repeat(1531) }, "text"],
     ["text over 1600 characters", { to: "+37256123456", text: "a".repeat(1601) }, "text"],
+    ["text with a lone high surrogate", { to: "+37256123456", text: "pay \ud800 now" }, "text"],
+    ["text that is only a lone low surrogate", { to: "+37256123456", text: "\udc00" }, "text"],
+    ["text with a surrogate pair reversed", { to: "+37256123456", text: "\ude00\ud83d" }, "text"],
     ["missing to", { text: "hi" }, "to"],
     [
       "http callback",
@@ -43,6 +46,16 @@ describe("POST /v1/messages rejects bad input", () => {
     const reply = await call("POST", "/v1/messages", { apiKey: account.apiKey, json });
     expectProblem(reply, 400);
     expect(fieldsOf(reply.body)).toContain(field);
+  });
+
+  it("a valid surrogate pair (an emoji) is still accepted: only lone surrogates are refused", async () => {
+    const fresh = await createTestAccount();
+    const reply = await call("POST", "/v1/messages", {
+      apiKey: fresh.apiKey,
+      json: { to: randomMobile(), text: "paid \ud83d\ude00" },
+    });
+    expect(reply.status).toBe(202);
+    expect(reply.body.encoding).toBe("UCS-2");
   });
 
   it("malformed JSON → 400", async () => {
