@@ -10,7 +10,9 @@ import { tableName } from "../shared/config.ts";
 import { DomainError } from "../shared/problem.ts";
 
 /**
- * Idempotency-Key for POST endpoints (Powertools Idempotency on the ephemeral table).
+ * Idempotency-Key for POST endpoints that create no SMS of their own (Powertools Idempotency on the
+ * ephemeral table; Verify's start). POST /v1/messages does NOT use this: its key must be bound to
+ * the message in the same write (see send-once.ts), which a separate success record cannot do.
  * Key = hash of [accountId, Idempotency-Key]: keys are scoped per account, so two customers using
  * the same key never collide. Payload validation hashes the parsed body: same key + other body → 409.
  * A request that throws (validation, 4xx, 5xx) deletes its in-progress record: nothing is kept and

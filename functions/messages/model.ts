@@ -61,8 +61,40 @@ export interface AccountReader {
   getAccount(accountId: string): Promise<AccountSettings | undefined>;
 }
 
+/**
+ * An Idempotency-Key bound to the message it created, written in the SAME transaction as the message:
+ * whatever happens after that write (enqueue failure, timeout, lost response), a retry with the key
+ * finds this message and never creates a second one.
+ */
+export interface KeyBinding {
+  readonly accountId: string;
+  readonly idempotencyKey: string;
+  readonly messageId: string;
+  /** sha256 of the normalised request: same key + another request → 409. */
+  readonly requestHash: string;
+  /** The 202 body the first request answered, replayed as is. */
+  readonly response: AcceptedMessage;
+  /** Epoch seconds; after this the key may be used again (DynamoDB TTL). */
+  readonly expiresAt: number;
+}
+
+export interface AcceptedMessage {
+  readonly id: string;
+  readonly status: "queued" | "scheduled";
+  readonly segments: number;
+  readonly encoding: Encoding;
+  readonly price: Price;
+}
+
+export type BoundCreate =
+  | { readonly created: true }
+  /** The key was already bound (a live binding): nothing was written. */
+  | { readonly created: false; readonly existing: KeyBinding };
+
 export interface MessageRepository {
   create(message: StoredMessage): Promise<void>;
+  /** The message and its key binding in one transaction; a live binding of the key wins. */
+  createBound(message: StoredMessage, binding: KeyBinding): Promise<BoundCreate>;
   /** Strongly consistent read; expired items read as undefined. */
   get(id: string): Promise<StoredMessage | undefined>;
   /** Removes a message that never left "queued"/"scheduled" (used when enqueueing failed). */

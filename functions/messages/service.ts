@@ -5,14 +5,21 @@ import { logger } from "../shared/logger.ts";
 import { maskPhone } from "../shared/mask.ts";
 import { DomainError } from "../shared/problem.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
-import type { AccountReader, MessageQueue, MessageRepository, Priority, StoredMessage } from "./model.ts";
+import type {
+  AcceptedMessage,
+  AccountReader,
+  MessageQueue,
+  MessageRepository,
+  Priority,
+  StoredMessage,
+} from "./model.ts";
 import { queueFor } from "./model.ts";
 import { parsePhone } from "./phone.ts";
-import { type Price, priceFor } from "./pricing.ts";
+import { priceFor } from "./pricing.ts";
 import { sqsMessageQueue } from "./queue.ts";
 import { MAX_SCHEDULE_AHEAD_SECONDS } from "./schemas.ts";
 import { sealField } from "./sealed.ts";
-import { type Encoding, segmentsOrThrow } from "./segments.ts";
+import { segmentsOrThrow } from "./segments.ts";
 import { dynamoAccountReader, dynamoMessageRepository } from "./store.ts";
 
 /**
@@ -46,13 +53,7 @@ export interface AcceptMessageInput {
   readonly scheduleAt?: Date;
 }
 
-export interface AcceptedMessage {
-  readonly id: string;
-  readonly status: "queued" | "scheduled";
-  readonly segments: number;
-  readonly encoding: Encoding;
-  readonly price: Price;
-}
+export type { AcceptedMessage } from "./model.ts";
 
 const DEFAULT_VALIDITY_SECONDS: Readonly<Record<Priority, number>> = {
   otp: 10 * 60,
@@ -88,10 +89,18 @@ function delayOf(scheduleAt: Date | undefined, now: Date): number {
   return Math.max(0, seconds);
 }
 
-export async function acceptMessage(
+/** A priced, sealed message ready to be written, and what the API answers for it. */
+export interface PreparedMessage {
+  readonly message: StoredMessage;
+  readonly accepted: AcceptedMessage;
+  readonly delaySeconds: number;
+}
+
+/** Validates against the account, prices and seals the message; writes nothing. */
+export async function prepareMessage(
   input: AcceptMessageInput,
   deps: MessagingDeps,
-): Promise<AcceptedMessage> {
+): Promise<PreparedMessage> {
   const destination = parsePhone(input.to);
   const { segments, encoding } = segmentsOrThrow(input.text);
   const account = await deps.accounts.getAccount(input.accountId);
@@ -139,31 +148,49 @@ export async function acceptMessage(
     validUntil: validUntil.toISOString(),
     expiresAt: Math.max(retentionEnd, epochSeconds(validUntil) + DAY_SECONDS),
   };
+  return { message, accepted: { id, status, segments, encoding, price }, delaySeconds };
+}
+
+/** Logs and counts a message that is stored and on its queue. */
+export function noteAccepted({ message, accepted }: PreparedMessage, deps: MessagingDeps): void {
+  deps.metrics?.accepted(message.priority, accepted.segments);
+  logger.info("message accepted", {
+    messageId: message.id,
+    to: message.toMasked,
+    country: message.country,
+    priority: message.priority,
+    segments: accepted.segments,
+    status: accepted.status,
+  });
+}
+
+/**
+ * Accepts a message sent without an Idempotency-Key (and OTP texts from Verify). With a key, the
+ * send API goes through acceptMessageOnce (send-once.ts) instead.
+ */
+export async function acceptMessage(
+  input: AcceptMessageInput,
+  deps: MessagingDeps,
+): Promise<AcceptedMessage> {
+  const prepared = await prepareMessage(input, deps);
+  const { message, delaySeconds } = prepared;
   await deps.messages.create(message);
   try {
-    await deps.queue.enqueue(queueFor(input.priority), id, delaySeconds);
+    await deps.queue.enqueue(queueFor(input.priority), message.id, delaySeconds);
   } catch (error) {
     // No queue entry means no dispatch: remove the message so it never sits "queued" forever.
-    // The caller gets a 503 and may retry (with the same Idempotency-Key: nothing was kept).
-    logger.error("enqueue failed; discarding message", { messageId: id, error: error as Error });
-    await deps.messages.discard(id).catch((discardError: unknown) => {
+    // Without a key the caller cannot find it again; it gets a 503 and may send it anew.
+    logger.error("enqueue failed; discarding message", { messageId: message.id, error: error as Error });
+    await deps.messages.discard(message.id).catch((discardError: unknown) => {
       logger.error("discard after enqueue failure failed; message left queued", {
-        messageId: id,
+        messageId: message.id,
         error: discardError as Error,
       });
     });
     throw new DomainError("service-unavailable", "The message could not be queued; retry later");
   }
-  deps.metrics?.accepted(input.priority, segments);
-  logger.info("message accepted", {
-    messageId: id,
-    to: message.toMasked,
-    country: destination.country,
-    priority: input.priority,
-    segments,
-    status,
-  });
-  return { id, status, segments, encoding, price };
+  noteAccepted(prepared, deps);
+  return prepared.accepted;
 }
 
 export { getMessage, type MessageViewData, toView } from "./read.ts";

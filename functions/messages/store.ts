@@ -1,16 +1,112 @@
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { createHash } from "node:crypto";
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
-import type { AccountReader, AccountSettings, MessageRepository, StoredMessage } from "./model.ts";
+import { isTransactionCancelled } from "../shared/dynamo.ts";
+import { DomainError } from "../shared/problem.ts";
+import type {
+  AccountReader,
+  AccountSettings,
+  BoundCreate,
+  KeyBinding,
+  MessageRepository,
+  StoredMessage,
+} from "./model.ts";
+import { sendMessageResponse } from "./schemas.ts";
 
 /**
  * Messages table layout: one item per message, keyed by id alone, because every lookup is by id
  * (GET /v1/messages/{id} checks the account on the item; the dispatcher and DLRs only know the id):
  *   pk=MSG#<msg_id>  sk=MESSAGE   the message; carrierRef=<carrierId>#<carrierMessageId> once sent
  *                                  (sparse GSI byCarrierRef, for carriers whose DLRs lack our reference)
+ *   pk=IDEM#<account id>#<sha256(Idempotency-Key)>  sk=KEY   the key's binding to the message it
+ *                                  created, written in the same transaction as the message (24 h TTL;
+ *                                  no accountId attribute, so per-account scans of messages skip it).
+ *                                  The key is hashed: up to 255 client-chosen characters stay out of
+ *                                  the table's keys.
  */
 export const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: "MESSAGE" }) as const;
+
+export const keyBindingKey = (accountId: string, idempotencyKey: string) =>
+  ({
+    pk: `IDEM#${accountId}#${createHash("sha256").update(idempotencyKey).digest("base64url")}`,
+    sk: "KEY",
+  }) as const;
+
+const storedBinding = z.object({
+  messageId: z.string(),
+  requestHash: z.string(),
+  response: sendMessageResponse,
+  expiresAt: z.number(),
+});
+
+/** Reads a key's live binding (consistent), mapped field by field. */
+async function findBinding(accountId: string, idempotencyKey: string): Promise<KeyBinding | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("messages"),
+      Key: keyBindingKey(accountId, idempotencyKey),
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item || !isLive(Item)) return undefined;
+  const stored = storedBinding.parse(Item);
+  return { accountId, idempotencyKey, ...stored };
+}
+
+/** Which transaction items lost: [message, binding] reasons ("ConditionalCheckFailed", "TransactionConflict", "None"). */
+const cancellationCodes = (error: unknown): readonly (string | undefined)[] =>
+  ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code);
+
+async function createBound(message: StoredMessage, binding: KeyBinding): Promise<BoundCreate> {
+  const table = tableName("messages");
+  try {
+    await dynamoClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: table,
+              Item: { ...messageKey(message.id), ...message },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          {
+            Put: {
+              TableName: table,
+              Item: {
+                ...keyBindingKey(binding.accountId, binding.idempotencyKey),
+                messageId: binding.messageId,
+                requestHash: binding.requestHash,
+                response: binding.response,
+                createdAt: message.createdAt,
+                expiresAt: binding.expiresAt,
+              },
+              // A binding past its TTL that DynamoDB has not deleted yet no longer holds the key.
+              ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :now",
+              ExpressionAttributeValues: { ":now": epochSeconds(new Date()) },
+            },
+          },
+        ],
+      }),
+    );
+    return { created: true };
+  } catch (error) {
+    const bindingLost = isTransactionCancelled(error) && cancellationCodes(error)[1] !== "None";
+    if (!bindingLost) throw error;
+    // The key is taken (or a concurrent request with it is committing right now): read who holds it.
+    const existing = await findBinding(binding.accountId, binding.idempotencyKey);
+    if (existing) return { created: false, existing };
+    throw new DomainError(
+      "idempotency-in-progress",
+      "A request with this Idempotency-Key is still being processed; retry shortly",
+      {},
+      { "Retry-After": "1" },
+    );
+  }
+}
 
 /** DynamoDB deletes expired items late (and DynamoDB Local never does): treat them as gone. */
 export const isLive = (item: { expiresAt?: unknown } | undefined, now = new Date()): boolean =>
@@ -32,6 +128,7 @@ export function dynamoMessageRepository(): MessageRepository {
         }),
       );
     },
+    createBound,
     async get(id) {
       const { Item } = await dynamoClient().send(
         new GetCommand({ TableName: tableName("messages"), Key: messageKey(id), ConsistentRead: true }),

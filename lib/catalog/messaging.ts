@@ -13,7 +13,7 @@ export const messagingTables: readonly TableSpec[] = [
   {
     id: "messages",
     purpose:
-      "SMS messages, one item per message keyed by id (pk=MSG#<id>, sk=MESSAGE; accountId on the item); TTL is the customer's retention period",
+      "SMS messages, one item per message keyed by id (pk=MSG#<id>, sk=MESSAGE; accountId on the item); TTL is the customer's retention period. Idempotency-Key bindings (pk=IDEM#<account>#<key hash>, sk=KEY, 24 h TTL) are written in the same transaction as their message",
     partitionKey: "pk",
     sortKey: "sk",
     ttlAttribute: "expiresAt",
@@ -54,12 +54,14 @@ export const messagingFunctions: readonly FunctionSpec[] = [
   },
   {
     id: "send",
-    purpose: "POST /v1/messages: validate, idempotency, store encrypted, enqueue by priority",
+    purpose:
+      "POST /v1/messages: validate, store encrypted with its Idempotency-Key binding (one transaction), enqueue by priority",
     entry: "functions/messages/send-handler.ts",
     memoryMb: 512,
     timeoutSeconds: 10,
     grants: {
-      tables: { accounts: "readWrite", messages: "readWrite", ephemeral: "readWrite" },
+      // No ephemeral table any more: the Idempotency-Key binding lives with the message.
+      tables: { accounts: "readWrite", messages: "readWrite" },
       queues: { "sms-otp": "send", "sms-transactional": "send", "sms-bulk": "send" },
       keys: { data: ["encrypt", "decrypt"] },
     },
