@@ -21,6 +21,11 @@ export interface SdkCall {
 export interface Faults {
   /** Share of DynamoDB requests answered with ProvisionedThroughputExceededException (SDK retries them). */
   dynamoThrottleRate: number;
+  /**
+   * Share of SQS SendMessage calls to the sms-* queues that fail after the SDK's own retries (the
+   * send function then answers 503 with its message already written: chaos for Idempotency-Key).
+   */
+  smsEnqueueFailureRate: number;
   random: () => number;
 }
 
@@ -28,6 +33,7 @@ export interface SdkMeter {
   readonly calls: SdkCall[];
   readonly faults: Faults;
   injected: number;
+  injectedEnqueueFailures: number;
   /** ReceiveMessage calls that returned messages (≈ consumer invocations) and messages received. */
   batchesReceived: number;
   messagesReceived: number;
@@ -67,8 +73,9 @@ export function installSdkMeter(): SdkMeter {
   const faulted = new WeakSet<object>();
   const meter: SdkMeter = {
     calls: [],
-    faults: { dynamoThrottleRate: 0, random: Math.random },
+    faults: { dynamoThrottleRate: 0, smsEnqueueFailureRate: 0, random: Math.random },
     injected: 0,
+    injectedEnqueueFailures: 0,
     batchesReceived: 0,
     messagesReceived: 0,
     kmsGenerateDataKey: 0,
@@ -76,6 +83,7 @@ export function installSdkMeter(): SdkMeter {
     reset() {
       meter.calls.length = 0;
       meter.injected = 0;
+      meter.injectedEnqueueFailures = 0;
       meter.batchesReceived = 0;
       meter.messagesReceived = 0;
       meter.kmsGenerateDataKey = 0;
@@ -127,6 +135,18 @@ export function installSdkMeter(): SdkMeter {
         priority: "low",
         name: "benchThrottleInjector",
       });
+    }
+    if (
+      service === "SQS" &&
+      cmd.constructor.name === "SendMessageCommand" &&
+      /sms-(otp|transactional|bulk)$/.test(String(cmd.input?.QueueUrl ?? "")) &&
+      meter.faults.smsEnqueueFailureRate > 0 &&
+      meter.faults.random() < meter.faults.smsEnqueueFailureRate
+    ) {
+      meter.injectedEnqueueFailures += 1;
+      return Promise.reject(
+        Object.assign(new Error("chaos: SendMessage failed after retries"), { name: "InternalError" }),
+      );
     }
     const result = originalSend.call(this, command, ...rest);
     if (service === "SQS" && cmd.constructor.name === "ReceiveMessageCommand" && result instanceof Promise) {

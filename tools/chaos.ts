@@ -1,6 +1,7 @@
 /**
  * `npm run chaos [-- --messages 1000]`: fault injection over the send pipeline (see
- * tools/quality/chaos-run.ts). Exits non-zero if a message is lost or submitted twice.
+ * tools/quality/chaos-run.ts). Exits non-zero if a message is lost or submitted twice — per message
+ * id, or per Idempotency-Key (a retry that made a second message is a duplicate too).
  */
 import "./quality/quiet.ts";
 import { parseArgs } from "node:util";
@@ -12,6 +13,8 @@ const { values } = parseArgs({
     "carrier-failure-rate": { type: "string", default: "0.1" },
     "dynamo-throttle-rate": { type: "string", default: "0.05" },
     "crash-rate": { type: "string", default: "0.05" },
+    "lost-response-rate": { type: "string", default: "0.05" },
+    "enqueue-failure-rate": { type: "string", default: "0.05" },
   },
 });
 
@@ -20,6 +23,8 @@ const report = await runChaos({
   carrierFailureRate: Number(values["carrier-failure-rate"]),
   dynamoThrottleRate: Number(values["dynamo-throttle-rate"]),
   crashRate: Number(values["crash-rate"]),
+  lostResponseRate: Number(values["lost-response-rate"]),
+  enqueueFailureRate: Number(values["enqueue-failure-rate"]),
   timeoutEverySeconds: 10,
   visibilitySeconds: 12,
   faultSeconds: 15,
@@ -33,7 +38,7 @@ console.log(
 );
 console.log(`  final status ${JSON.stringify(report.finalStatus)}`);
 console.log(
-  `  injected: ${report.injected.dynamoThrottles} DynamoDB throttles, ${report.injected.crashes} dispatch crashes, ${report.injected.timeoutWindows} carrier timeout windows, carrier 503 rate ${values["carrier-failure-rate"]}`,
+  `  injected: ${report.injected.dynamoThrottles} DynamoDB throttles, ${report.injected.crashes} dispatch crashes, ${report.injected.timeoutWindows} carrier timeout windows, carrier 503 rate ${values["carrier-failure-rate"]}, ${report.injected.lostResponses} send responses lost after the write, ${report.injected.enqueueFailures} failed enqueues after the write`,
 );
 console.log(
   `  lost = ${report.lost.length}${report.lost.length ? `: ${report.lost.slice(0, 10).join(", ")}` : ""}`,
@@ -41,8 +46,11 @@ console.log(
 console.log(
   `  duplicates = ${report.duplicates}${report.duplicates ? `: ${report.duplicateReferences.slice(0, 10).join(", ")}` : ""}`,
 );
+console.log(
+  `  duplicates per Idempotency-Key = ${report.duplicatesPerKey}${report.duplicatesPerKey ? `: ${report.duplicateKeys.slice(0, 10).join(", ")}` : ""}`,
+);
 console.log(`  dead-lettered = ${report.deadLettered} ${JSON.stringify(report.deadLetterReasons)}`);
 console.log(`  sent to the carrier but no delivery report landed = ${report.stuckSent}`);
-const ok = report.lost.length === 0 && report.duplicates === 0;
+const ok = report.lost.length === 0 && report.duplicates === 0 && report.duplicatesPerKey === 0;
 console.log(ok ? "chaos: ok" : "chaos: FAILED");
 process.exit(ok ? 0 : 1);

@@ -1,8 +1,12 @@
 /**
  * Fault injection over the whole send pipeline, in-process: carrier 503s and timeouts (answers lost
  * after the carrier accepted), DynamoDB throttling (inside the SDK's retry loop), dispatch crashes
- * before and in the middle of a batch, and SQS redelivery (short visibility timeout). Then it
- * accounts for every accepted message: lost, duplicated at the carrier, dead-lettered and why.
+ * before and in the middle of a batch, SQS redelivery (short visibility timeout), and on the API
+ * side send responses lost after the message was written and enqueues that fail after it (the
+ * client retries with its Idempotency-Key). Then it accounts for every accepted message: lost,
+ * duplicated at the carrier, dead-lettered and why — and counts carrier submissions per
+ * Idempotency-Key (the key travels in the text), because a duplicate made by a retry is a second
+ * message with its own id, invisible to a per-id count.
  */
 import { ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
@@ -16,6 +20,10 @@ export interface ChaosOptions {
   readonly dynamoThrottleRate: number;
   /** Share of dispatch invocations that crash (half before any work, half after the first half of the batch). */
   readonly crashRate: number;
+  /** Share of send invocations whose response is lost after they ran (the gateway answers 5xx). */
+  readonly lostResponseRate: number;
+  /** Share of enqueues onto the sms-* queues that fail after the message was written (503). */
+  readonly enqueueFailureRate: number;
   /** Every `timeoutEverySeconds`, the carrier answers slower than the dispatcher waits, for 1 s. */
   readonly timeoutEverySeconds: number;
   /** Queue visibility timeout during the run: how soon a failed message is redelivered. */
@@ -34,6 +42,9 @@ export interface ChaosReport {
   readonly lost: readonly string[];
   readonly duplicates: number;
   readonly duplicateReferences: readonly string[];
+  /** Carrier submissions beyond the first per Idempotency-Key (any message id), and those keys. */
+  readonly duplicatesPerKey: number;
+  readonly duplicateKeys: readonly string[];
   readonly deadLettered: number;
   readonly deadLetterReasons: Readonly<Record<string, number>>;
   readonly stuckSent: number;
@@ -41,6 +52,8 @@ export interface ChaosReport {
     readonly dynamoThrottles: number;
     readonly crashes: number;
     readonly timeoutWindows: number;
+    readonly lostResponses: number;
+    readonly enqueueFailures: number;
   };
   readonly seconds: number;
 }
@@ -67,7 +80,8 @@ async function postWithRetry(
           "Content-Type": "application/json",
           "Idempotency-Key": key,
         },
-        body: JSON.stringify({ to, text: "Chaos test message" }),
+        // The key in the text lets the carrier's outbox be counted per key, whatever message id it got.
+        body: JSON.stringify({ to, text: `Chaos test message ${key}` }),
       });
       const body = await response.text();
       last = response.status;
@@ -117,12 +131,34 @@ async function dlqMessageIds(bench: BenchPlatform, sqs: SQSClient): Promise<Set<
   return ids;
 }
 
+/** Accepted carrier submissions per Idempotency-Key of this run, read from the key in each text. */
+function submissionsPerKey(bench: BenchPlatform, runId: string): Map<string, number> {
+  const keyInText = new RegExp(`chaos-${runId}-[0-9]+`);
+  const perKey = new Map<string, number>();
+  for (const entry of bench.carrier.outbox()) {
+    const key = keyInText.exec(entry.text)?.[0];
+    if (key) perKey.set(key, (perKey.get(key) ?? 0) + 1);
+  }
+  return perKey;
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => {});
   const meter = installSdkMeter();
   let crashes = 0;
+  let lostResponses = 0;
   const loader = async (fn: Parameters<typeof importHandler>[0]): Promise<LambdaHandler> => {
     const real = await importHandler(fn);
+    if (fn.id === "send") {
+      return async (event, context) => {
+        const result = await real(event, context);
+        if (faultsOn && Math.random() < options.lostResponseRate) {
+          lostResponses += 1;
+          throw new Error("chaos: send response lost after the function ran");
+        }
+        return result;
+      };
+    }
     if (fn.id !== "dispatch") return real;
     return async (event, context) => {
       const roll = Math.random();
@@ -139,11 +175,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return real(event, context);
     };
   };
+  let faultsOn = true;
   const bench = await startBenchPlatform({ loader });
   const started = performance.now();
   const sqs = new SQSClient({ endpoint: bench.platform.sqsEndpoint, region: "eu-central-1" });
   let timeoutWindows = 0;
-  let faultsOn = true;
   try {
     for (const queue of Object.values(bench.platform.resources.queues)) {
       await sqs.send(
@@ -155,6 +191,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     bench.carrier.faults.failureRate = options.carrierFailureRate;
     meter.faults.dynamoThrottleRate = options.dynamoThrottleRate;
+    meter.faults.smsEnqueueFailureRate = options.enqueueFailureRate;
     const windows = (async () => {
       while (faultsOn) {
         await sleep(options.timeoutEverySeconds * 1000);
@@ -194,6 +231,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await sleep(options.faultSeconds * 1000);
     faultsOn = false;
     meter.faults.dynamoThrottleRate = 0;
+    meter.faults.smsEnqueueFailureRate = 0;
     bench.carrier.faults.failureRate = 0;
     bench.carrier.faults.latencyMs = 0;
     await windows;
@@ -229,6 +267,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const submissions = bench.carrier.submissionsByReference();
     const duplicateReferences = [...submissions].filter(([, n]) => n > 1).map(([ref]) => ref);
+    const perKey = submissionsPerKey(bench, runId);
+    const duplicateKeys = [...perKey].filter(([, n]) => n > 1).map(([key]) => key);
     const finalStatus: Record<string, number> = {};
     const deadLetterReasons: Record<string, number> = {};
     const lost: string[] = [];
@@ -254,10 +294,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       lost,
       duplicates: duplicateReferences.reduce((sum, ref) => sum + (submissions.get(ref) ?? 1) - 1, 0),
       duplicateReferences,
+      duplicatesPerKey: duplicateKeys.reduce((sum, key) => sum + (perKey.get(key) ?? 1) - 1, 0),
+      duplicateKeys,
       deadLettered: accepted.filter(deadLettered).length,
       deadLetterReasons,
       stuckSent,
-      injected: { dynamoThrottles: meter.injected, crashes, timeoutWindows },
+      injected: {
+        dynamoThrottles: meter.injected,
+        crashes,
+        timeoutWindows,
+        lostResponses,
+        enqueueFailures: meter.injectedEnqueueFailures,
+      },
       seconds: Math.round((performance.now() - started) / 1000),
     };
   } finally {
