@@ -1,5 +1,6 @@
 import {
   type CarrierAdapter,
+  type LookupOutcome,
   PermanentCarrierError,
   type Submission,
   TransientCarrierError,
@@ -7,8 +8,12 @@ import {
 
 /**
  * HTTP carrier API: POST {baseUrl}/v1/sms (Bearer token) → {carrierMessageId};
- * GET {baseUrl}/v1/sms?reference=… → 200 {carrierMessageId} | 404.
- * 5xx, 429, timeouts and network errors are transient; other 4xx are permanent with the carrier's reason.
+ * GET {baseUrl}/v1/sms?reference=… → 200 {carrierMessageId}
+ *                                  | 404 {code: "reference-not-found", reference} (never received).
+ * Submit: 5xx, 429, timeouts and network errors are transient; other 4xx are permanent with the
+ * carrier's reason. Lookup: only the 404 that names the code and echoes our reference means "not
+ * received"; any other 404 (a carrier without a lookup route answers a generic one), error or
+ * timeout is "unknown".
  */
 export interface HttpAdapterOptions {
   readonly baseUrl: string;
@@ -18,6 +23,7 @@ export interface HttpAdapterOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 4000;
+export const REFERENCE_NOT_FOUND = "reference-not-found";
 
 async function readJson(response: Response): Promise<Record<string, unknown>> {
   try {
@@ -78,14 +84,21 @@ export function httpCarrierAdapter(options: HttpAdapterOptions): CarrierAdapter 
         str(body.reason ?? body.message, `carrier rejected the message (HTTP ${response.status})`),
       );
     },
-    async lookup(reference: string) {
-      const response = await call(`/v1/sms?reference=${encodeURIComponent(reference)}`, { method: "GET" });
-      if (response.status === 404) return undefined;
-      const body = await readJson(response);
-      if (response.ok && typeof body.carrierMessageId === "string") {
-        return { carrierMessageId: body.carrierMessageId };
+    async lookup(reference: string): Promise<LookupOutcome> {
+      let response: Response;
+      try {
+        response = await call(`/v1/sms?reference=${encodeURIComponent(reference)}`, { method: "GET" });
+      } catch (error) {
+        return { outcome: "unknown", reason: `lookup: ${(error as Error).message}` };
       }
-      throw new TransientCarrierError(`carrier lookup answered ${response.status}`);
+      const body = await readJson(response);
+      if (response.ok && typeof body.carrierMessageId === "string" && body.carrierMessageId !== "") {
+        return { outcome: "received", carrierMessageId: body.carrierMessageId };
+      }
+      if (response.status === 404 && body.code === REFERENCE_NOT_FOUND && body.reference === reference) {
+        return { outcome: "not-received" };
+      }
+      return { outcome: "unknown", reason: `carrier lookup answered ${response.status}` };
     },
   };
 }

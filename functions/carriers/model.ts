@@ -52,11 +52,19 @@ export class PermanentCarrierError extends Error {
   }
 }
 
+/**
+ * What a carrier said about one of our references. Only an explicit "I never got it" is
+ * not-received: an error, a timeout or an answer outside the lookup contract (e.g. a generic 404
+ * from a carrier without a lookup route) is unknown, and unknown must never be read as not-received
+ * (the message may be on its way to the handset; failing it would hide a later delivery report).
+ */
+export type LookupOutcome =
+  | { readonly outcome: "received"; readonly carrierMessageId: string }
+  | { readonly outcome: "not-received" }
+  | { readonly outcome: "unknown"; readonly reason: string };
+
 export interface CarrierAdapter {
   submit(submission: Submission): Promise<{ carrierMessageId: string }>;
-  /**
-   * What the carrier knows about our reference: its message id, or undefined when it never got it.
-   * Throws TransientCarrierError when it cannot tell right now.
-   */
-  lookup(reference: string): Promise<{ carrierMessageId: string } | undefined>;
+  /** What the carrier knows about our reference. Never throws for what the carrier answers. */
+  lookup(reference: string): Promise<LookupOutcome>;
 }

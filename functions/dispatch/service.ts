@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   type CarrierAdapter,
   type CarrierRoute,
+  type LookupOutcome,
   PermanentCarrierError,
   TransientCarrierError,
 } from "../carriers/model.ts";
@@ -24,9 +25,11 @@ import { logger } from "../shared/logger.ts";
  *  2. submit to the carrier, then 2b. submitting → sent (conditional on the lease id).
  *  3. A record that finds "submitting" with the lease run out means an earlier attempt died or failed
  *     transiently *after* the claim — the carrier may or may not have the message. It is never
- *     resubmitted blindly: we ask that carrier (GET /v1/sms?reference=<message id>). Found → sent.
- *     Not found → the carrier never got it, so a new lease is taken (conditional on the old lease id)
- *     and the message is submitted once.
+ *     resubmitted blindly: we ask that carrier (GET /v1/sms?reference=<message id>). Received → sent.
+ *     Not received → the carrier never got it, so a new lease is taken (conditional on the old lease
+ *     id) and the message is submitted once. Unknown (lookup error, no lookup route) → nothing is
+ *     decided: the message stays "submitting", a delivery report can still settle it, and the record
+ *     retries (then the dead-letter consumer keeps asking). Unknown never reads as "not received".
  *  The lease (30 s) outlives the dispatch function (10 s timeout), so a live attempt is never taken
  *  over; SQS redelivers only after the 60 s visibility timeout.
  */
@@ -110,7 +113,8 @@ export async function reconcileExpiredLease(
     return { outcome: "failed" };
   }
   const known = await lookup(previousRoute, message.id, deps);
-  if (known) {
+  if (known.outcome === "unknown") throw new RetryLaterError(known.reason);
+  if (known.outcome === "received") {
     await markSent(message, previous, known.carrierMessageId, deps);
     logger.info("dispatch reconciled", { messageId: message.id, carrierId: previous.carrierId });
     return { outcome: "reconciled" };
@@ -189,17 +193,29 @@ async function submit(
   }
 }
 
-/** The final delivery of the record failed transiently: settle the outcome instead of going to the DLQ. */
+/**
+ * The final delivery of the record failed transiently: settle the outcome instead of going to the
+ * DLQ — but only on the carrier's word. If it cannot say (lookup error, no lookup route), the
+ * carrier may have the message (a timeout after acceptance): it stays "submitting" for a delivery
+ * report to settle, and the record goes on to the dead-letter consumer, which keeps asking.
+ */
 async function lastAttempt(
   message: StoredMessage,
   lease: SubmissionLease,
   route: CarrierRoute,
   deps: DispatchDeps,
 ): Promise<DispatchOutcome> {
-  const known = await lookup(route, message.id, deps).catch(() => undefined);
-  if (known) {
+  const known = await lookup(route, message.id, deps);
+  if (known.outcome === "received") {
     await markSent(message, lease, known.carrierMessageId, deps);
     return "reconciled";
+  }
+  if (known.outcome === "unknown") {
+    await deps.store.noteAttemptError(message.id, lease.id, {
+      code: "submission-outcome-unknown",
+      reason: known.reason,
+    });
+    throw new RetryLaterError(`last receive, carrier cannot tell: ${known.reason}`);
   }
   await fail(
     message,
@@ -226,12 +242,16 @@ const markSent = (
     message.priority === "otp",
   );
 
-async function lookup(route: CarrierRoute, reference: string, deps: Pick<DispatchDeps, "adapterFor">) {
+/** Asks the carrier; anything that keeps it from answering is "unknown", never "not received". */
+async function lookup(
+  route: CarrierRoute,
+  reference: string,
+  deps: Pick<DispatchDeps, "adapterFor">,
+): Promise<LookupOutcome> {
   try {
     return await (await deps.adapterFor(route)).lookup(reference);
   } catch (error) {
-    if (error instanceof TransientCarrierError) throw new RetryLaterError(`lookup: ${error.message}`);
-    throw error;
+    return { outcome: "unknown", reason: `lookup failed: ${(error as Error).message}` };
   }
 }
 

@@ -4,7 +4,8 @@
  *
  *   POST /v1/sms              Bearer <apiToken>; {reference, from, to, text, encoding, dlrUrl?}
  *                             → 202 {carrierMessageId}
- *   GET  /v1/sms?reference=…  → 200 {carrierMessageId, status} | 404   (reconciliation)
+ *   GET  /v1/sms?reference=…  → 200 {carrierMessageId, status}             (reconciliation)
+ *                             | 404 {code: "reference-not-found", reference}
  *   GET  /outbox?to=…         → 200 [OutboxEntry…] newest first        (no auth: local only)
  *
  * Deterministic behaviour by destination: …0000 → "undelivered" DLR; …0001 → permanent 400 reject;
@@ -253,7 +254,14 @@ export async function startCarrierSim(options: CarrierSimOptions = {}): Promise<
           return send(res, 401, { code: "unauthorized" });
         const reference = url.searchParams.get("reference") ?? "";
         const found = entries.filter((entry) => entry.reference === reference).at(-1);
-        if (!found) return send(res, 404, { code: "not-found", reason: "no message with this reference" });
+        if (!found) {
+          // The lookup contract's "never received" (a bare 404 would mean "cannot tell").
+          return send(res, 404, {
+            code: "reference-not-found",
+            reference,
+            reason: "no message with this reference",
+          });
+        }
         return send(res, 200, { carrierMessageId: found.carrierMessageId, status: found.dlrStatus });
       }
       if (req.method === "GET" && url.pathname === "/outbox") {

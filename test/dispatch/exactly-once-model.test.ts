@@ -78,8 +78,10 @@ function memoryCarrier(random: () => number, crashRate: number) {
       return { carrierMessageId: `c-${submissions}` };
     },
     async lookup(reference) {
+      // A carrier that sometimes cannot answer: unknown must never lead to a second submission.
+      if (random() < crashRate / 3) return { outcome: "unknown", reason: "lookup 503" };
       const id = accepted.get(reference);
-      return id ? { carrierMessageId: id } : undefined;
+      return id ? { outcome: "received", carrierMessageId: id } : { outcome: "not-received" };
     },
   };
   return { adapter, submissions: () => submissions };

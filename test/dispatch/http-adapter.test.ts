@@ -83,15 +83,32 @@ describe("HTTP carrier adapter", () => {
     );
   });
 
-  it("lookup: 404 → unknown, 200 → the carrier's id, 5xx → transient", async () => {
-    await expect(adapterAnswering(() => json(404, {})).lookup("msg_1")).resolves.toBeUndefined();
+  it("lookup: 200 → received with the carrier's id; the contract's 404 → not received", async () => {
     await expect(
       adapterAnswering(() => json(200, { carrierMessageId: "c-9" })).lookup("msg_1"),
-    ).resolves.toEqual({
-      carrierMessageId: "c-9",
-    });
-    await expect(adapterAnswering(() => json(503, {})).lookup("msg_1")).rejects.toBeInstanceOf(
-      TransientCarrierError,
-    );
+    ).resolves.toEqual({ outcome: "received", carrierMessageId: "c-9" });
+    await expect(
+      adapterAnswering(() => json(404, { code: "reference-not-found", reference: "msg_1" })).lookup("msg_1"),
+    ).resolves.toEqual({ outcome: "not-received" });
+  });
+
+  it.each([
+    ["a generic 404 (no lookup route)", () => json(404, { code: "not-found" })],
+    ["a bare 404 page", () => new Response("Not Found", { status: 404 })],
+    [
+      "a not-found for another reference",
+      () => json(404, { code: "reference-not-found", reference: "msg_2" }),
+    ],
+    ["a 503", () => json(503, {})],
+    ["a 200 without an id", () => json(200, {})],
+    [
+      "a network error",
+      () => {
+        throw new TypeError("fetch failed");
+      },
+    ],
+  ])("lookup: %s → unknown, never 'not received'", async (_name, answer) => {
+    const outcome = await adapterAnswering(answer).lookup("msg_1");
+    expect(outcome.outcome).toBe("unknown");
   });
 });
