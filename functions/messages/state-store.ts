@@ -34,6 +34,7 @@ export interface MessageStateStore {
   /**
    * → failed | expired, from any status that may reach it (and only for this attempt, if given).
    * onlyFrom narrows the sources further, e.g. to queued|scheduled for a message nobody claimed.
+   * Like applyReport (every move to a final status), it drops an OTP message's encrypted body.
    */
   finish(
     id: string,
@@ -65,21 +66,47 @@ type UpdateSpec = {
   values: Record<string, unknown>;
 };
 
+const updateCommand = (id: string, spec: UpdateSpec, returnNew = false) =>
+  new UpdateCommand({
+    TableName: tableName("messages"),
+    Key: messageKey(id),
+    UpdateExpression: spec.update,
+    // An item past its retention is gone, even while DynamoDB has not deleted it yet.
+    ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSeconds) AND (${spec.condition})`,
+    // DynamoDB refuses an empty names map.
+    ...(Object.keys(spec.names).length > 0 ? { ExpressionAttributeNames: spec.names } : {}),
+    ExpressionAttributeValues: { ...spec.values, ":nowSeconds": epochSeconds(new Date()) },
+    ...(returnNew ? { ReturnValues: "ALL_NEW" as const } : {}),
+  });
+
 async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
-  return appliedUnlessConditionFails(
-    dynamoClient().send(
-      new UpdateCommand({
-        TableName: tableName("messages"),
-        Key: messageKey(id),
-        UpdateExpression: spec.update,
-        // An item past its retention is gone, even while DynamoDB has not deleted it yet.
-        ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSeconds) AND (${spec.condition})`,
-        // DynamoDB refuses an empty names map.
-        ...(Object.keys(spec.names).length > 0 ? { ExpressionAttributeNames: spec.names } : {}),
-        ExpressionAttributeValues: { ...spec.values, ":nowSeconds": epochSeconds(new Date()) },
+  return appliedUnlessConditionFails(dynamoClient().send(updateCommand(id, spec)));
+}
+
+/**
+ * A move to a final status (failed, expired, undelivered, delivered…). One-time codes must not
+ * outlive their message, whichever way it ended: when the message is an OTP whose encrypted body is
+ * still there (it never reached "sent", or a DLR overtook the dispatcher), the body is dropped now.
+ * The write's own new image tells, so other messages pay nothing extra.
+ */
+async function finalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
+  let after: Record<string, unknown> | undefined;
+  const applied = await appliedUnlessConditionFails(
+    dynamoClient()
+      .send(updateCommand(id, spec, true))
+      .then((output) => {
+        after = output.Attributes;
       }),
-    ),
   );
+  if (applied && after?.priority === "otp" && after.textCipher !== undefined) {
+    await conditionalUpdate(id, {
+      update: "REMOVE textCipher",
+      condition: "#priority = :otp",
+      names: { "#priority": "priority" },
+      values: { ":otp": "otp" },
+    });
+  }
+  return applied;
 }
 
 /** "#status IN (:s0, :s1, …)" for the statuses that may move to `to`. */
@@ -148,7 +175,7 @@ export function dynamoMessageStateStore(
     },
     finish(id, to, error, at, submissionId, onlyFrom) {
       const from = fromStatuses(to, onlyFrom);
-      return conditionalUpdate(id, {
+      return finalUpdate(id, {
         update: `SET #status = :to, failedAt = :at, #error = :error`,
         condition: submissionId ? `${from.expression} AND submission.id = :sid` : from.expression,
         names: { "#status": "status", "#error": "error" },
@@ -172,7 +199,7 @@ export function dynamoMessageStateStore(
     applyReport(id, report) {
       const from = fromStatuses(report.status);
       const timestamp = report.status === "delivered" ? "deliveredAt" : "failedAt";
-      return conditionalUpdate(id, {
+      return finalUpdate(id, {
         update: `SET #status = :to, ${timestamp} = :at, carrierMessageId = :cm, carrierRef = :ref${
           report.error ? ", #error = :error" : ""
         }`,
