@@ -145,7 +145,11 @@ export async function inviteUser(
     // An invitation nobody received must not stay claimable; the inviter can simply retry.
     await deleteInvitation(invitation);
     if (error instanceof DomainError) throw error;
-    logger.error("invitation email failed", { invitationId: invitation.invitationId, error: error as Error });
+    // The error's name only: SES messages can quote the recipient's address (PII).
+    logger.error("invitation email failed", {
+      invitationId: invitation.invitationId,
+      errorName: error instanceof Error ? error.name : typeof error,
+    });
     throw new DomainError("service-unavailable", "The invitation email could not be sent; try again");
   }
   await deps.audit.record({
