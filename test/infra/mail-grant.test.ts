@@ -2,7 +2,14 @@ import { App } from "aws-cdk-lib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog, envNames } from "../../lib/catalog/index.ts";
 import { readSettings } from "../../lib/settings.ts";
-import { asList, logicalId, type PolicyStatementJson, type Synthesized, synthStack } from "./synth.ts";
+import {
+  asList,
+  logicalId,
+  nagViolations,
+  type PolicyStatementJson,
+  type Synthesized,
+  synthStack,
+} from "./synth.ts";
 
 /**
  * Invitation email through SES: with the deploy context set, exactly the functions with the mail
@@ -51,6 +58,11 @@ describe("SES grant for invitation email", () => {
       expect(env[envNames.mailSender]).toBeUndefined();
     }
     expect(env[envNames.localMailOutbox]).toBeUndefined();
+  });
+
+  it("adds no cdk-nag error or warning", () => {
+    const findings = [...nagViolations(synth.stack, "error"), ...nagViolations(synth.stack, "warning")];
+    expect(findings.map((finding) => finding.ruleName)).toEqual([]);
   });
 
   it("the account function (invitations) holds the mail grant", () => {
