@@ -39,6 +39,8 @@ export interface GrantTargets {
   readonly messaging: MessagingConstruct;
   /** Name of the stage's usage plan, for usagePlan grants (FunctionsConstruct derives it from the stage). */
   readonly usagePlanName?: string;
+  /** SES sender for mail grants (deploy context); without it mail grants add nothing. */
+  readonly mail?: { readonly sender: string; readonly identity: string; readonly invitationUrl: string };
 }
 
 /**
@@ -92,6 +94,18 @@ export function applyGrants(
     }
     env[envNames.usagePlanName] = targets.usagePlanName;
   }
+  if (grants.mail === "send" && targets.mail) {
+    // SendEmail as the one verified identity only (no other sender, no other SES action).
+    const scope = grantee.grantPrincipal as unknown as IConstruct;
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["ses:SendEmail"],
+        resources: [sesIdentityArn(scope, targets.mail.identity)],
+      }),
+    );
+    env[envNames.mailSender] = targets.mail.sender;
+    env[envNames.invitationUrl] = targets.mail.invitationUrl;
+  }
   return env;
 }
 
@@ -112,4 +126,13 @@ export function apiGatewayArn(scope: IConstruct, path: string): string {
     ? Aws.PARTITION
     : (RegionInfo.get(region).partition ?? Aws.PARTITION);
   return `arn:${partition}:apigateway:${region}::${path}`;
+}
+
+/** arn:<partition>:ses:<region>:<account>:identity/<address or domain>, partition written out as above. */
+export function sesIdentityArn(scope: IConstruct, identity: string): string {
+  const stack = Stack.of(scope);
+  const partition = Token.isUnresolved(stack.region)
+    ? Aws.PARTITION
+    : (RegionInfo.get(stack.region).partition ?? Aws.PARTITION);
+  return `arn:${partition}:ses:${stack.region}:${stack.account}:identity/${identity}`;
 }

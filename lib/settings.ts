@@ -17,6 +17,42 @@ export interface TextgateSettings {
   readonly perKeyThrottle: boolean;
   /** WAF web ACL in front of the API (per-IP rate rules + AWS managed rules); context waf=false removes it. */
   readonly waf: boolean;
+  /** Platform email (invitations) through SES; unset = invitations answer 503 until configured. */
+  readonly mail?: MailSettings;
+}
+
+/**
+ * Context mailSender (From address), mailIdentity (the verified SES identity it sends as: the
+ * address itself or its domain; default the domain) and invitationUrl (the page that accepts
+ * invitations; the email links to it with ?token=).
+ */
+export interface MailSettings {
+  readonly sender: string;
+  readonly identity: string;
+  readonly invitationUrl: string;
+}
+
+const EMAIL = /^[^@\s]+@([^@\s]+\.[^@\s]+)$/;
+
+function readMail(node: Node): MailSettings | undefined {
+  const sender = optionalString(node, "mailSender");
+  const identity = optionalString(node, "mailIdentity");
+  const invitationUrl = optionalString(node, "invitationUrl");
+  if (sender === undefined) {
+    if (identity !== undefined || invitationUrl !== undefined) {
+      throw new Error("context mailIdentity and invitationUrl need mailSender");
+    }
+    return undefined;
+  }
+  const domain = EMAIL.exec(sender)?.[1];
+  if (!domain) throw new Error(`context mailSender "${sender}" is not an email address`);
+  if (identity !== undefined && identity !== sender && identity !== domain) {
+    throw new Error(`context mailIdentity must be mailSender or its domain (${domain})`);
+  }
+  if (invitationUrl === undefined || !/^https:\/\/[^\s]+$/.test(invitationUrl)) {
+    throw new Error("context invitationUrl (https://…) is required with mailSender");
+  }
+  return { sender, identity: identity ?? domain, invitationUrl };
 }
 
 const STAGE = /^[a-z][a-z0-9-]{1,15}$/;
@@ -62,6 +98,7 @@ export function readSettings(node: Node): TextgateSettings {
   }
   const perKeyThrottle = optionalBoolean(node, "perKeyThrottle") ?? true;
   const waf = optionalBoolean(node, "waf") ?? true;
+  const mail = readMail(node);
   return {
     stage,
     region,
@@ -70,5 +107,6 @@ export function readSettings(node: Node): TextgateSettings {
     waf,
     ...(replicaRegion ? { replicaRegion } : {}),
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
+    ...(mail ? { mail } : {}),
   };
 }

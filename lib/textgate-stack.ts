@@ -60,7 +60,11 @@ export class TextgateStack extends Stack {
     this.functions = new FunctionsConstruct(this, "Functions", {
       stage: settings.stage,
       specs: catalog.functions,
-      targets: { data: this.data, messaging: this.messaging },
+      targets: {
+        data: this.data,
+        messaging: this.messaging,
+        ...(settings.mail ? { mail: settings.mail } : {}),
+      },
       logKey: this.data.dataKey,
       logRetention,
       bundling: settings.bundling,

@@ -26,6 +26,8 @@ import { type HandlerLoader, importHandler, invokeFunction } from "./lambda-runt
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 export type OutboxReader = (to: string | undefined) => unknown;
+/** Emails the platform sent (the local stand-in for SES), newest first. */
+export type MailReader = (to: string | undefined) => Promise<unknown>;
 
 export interface ApiGatewayOptions {
   readonly stage: string;
@@ -40,6 +42,8 @@ export interface ApiGatewayOptions {
   readonly authorizerCacheTtlMs?: number;
   /** Serves GET /_local/outbox (the carrier simulator's outbox). */
   readonly outbox?: OutboxReader;
+  /** Serves GET /_local/mail?to= (the local mail outbox). */
+  readonly mail?: MailReader;
   readonly maxPayloadBytes?: number;
   /** Called with gateway-side failures (handler threw, bad output); default: one line on stderr. */
   readonly onError?: (message: string, error: unknown) => void;
@@ -166,6 +170,14 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     res.end(JSON.stringify(messages));
   }
 
+  async function serveMail(res: ServerResponse, facts: RequestFacts): Promise<void> {
+    if (!options.mail)
+      return sendProblem(res, facts.requestId, "not-found", { detail: "No local mail outbox is configured" });
+    const mails = await options.mail(facts.query?.to);
+    res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+    res.end(JSON.stringify(mails));
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const facts = requestFacts(req, port);
     let body: Buffer;
@@ -184,6 +196,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     );
     if (!match) {
       if (facts.method === "GET" && facts.path === "/_local/outbox") return serveOutbox(res, facts);
+      if (facts.method === "GET" && facts.path === "/_local/mail") return serveMail(res, facts);
       return sendProblem(res, facts.requestId, "not-found");
     }
     const { route } = match;

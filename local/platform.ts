@@ -13,6 +13,7 @@ import { assertJava, assertPortFree, findFreePort, startEmulators } from "./emul
 import type { ThrottleConfig } from "./gateway/throttle.ts";
 import { ensureLocalKeyring } from "./keyring.ts";
 import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
+import { prepareMailOutbox, readMailOutbox } from "./mail-outbox.ts";
 import { createResources, type LocalResources } from "./resources.ts";
 import { type RunningSchedules, startSchedules } from "./schedules.ts";
 import { polledQueuesOf, startSqsPollers } from "./sqs-poller.ts";
@@ -90,6 +91,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     // Access tokens are signed with a local P-256 key file in place of the KMS signing key.
     const signingKeyPath = await prepareLocalSigningKey(home);
     process.env[envNames.localSigningKey] = signingKeyPath;
+    // Email goes to a local outbox file in place of SES (served at GET /_local/mail).
+    const mailOutboxPath = prepareMailOutbox(home, options.persist ?? false);
+    process.env[envNames.localMailOutbox] = mailOutboxPath;
     // Functions share this process, so each one's plain environment is merged in.
     for (const fn of catalog.functions) Object.assign(process.env, fn.environment ?? {});
 
@@ -103,6 +107,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const port = options.port === 0 || options.port === undefined ? await findFreePort() : options.port;
     const apiUrl = `http://127.0.0.1:${port}`;
+    // No dashboard runs locally: invitation links point at the API host, holding token=<token>.
+    process.env[envNames.invitationUrl] = `${apiUrl}/accept-invitation`;
     const carrier: CarrierSim | undefined = await startCarrier({
       port: 0,
       apiUrl,
@@ -174,6 +180,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(options.loader ? { loader: options.loader } : {}),
       ...(carrier ? { outbox: (to: string | undefined) => carrier.outbox(to) } : {}),
+      mail: (to: string | undefined) => readMailOutbox(mailOutboxPath, to),
     });
     stops.push(() => gateway.stop());
 
@@ -183,10 +190,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       ...resources.env,
       [envNames.localKeyring]: keyringPath,
       [envNames.localSigningKey]: signingKeyPath,
+      [envNames.localMailOutbox]: mailOutboxPath,
+      [envNames.invitationUrl]: `${apiUrl}/accept-invitation`,
     };
     writeFileSync(
       join(home, "local.json"),
-      `${JSON.stringify({ apiUrl: gateway.url, outboxUrl, demo: demo ?? null }, null, 2)}\n`,
+      `${JSON.stringify({ apiUrl: gateway.url, outboxUrl, mailUrl: `${gateway.url}/_local/mail`, demo: demo ?? null }, null, 2)}\n`,
       { mode: 0o600 },
     );
     let stopped: Promise<void> | undefined;

@@ -1,6 +1,12 @@
 import { httpHandler, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
 import { identityDeps } from "./deps.ts";
+import {
+  acceptInvitation,
+  inviteUser,
+  listAccountInvitations,
+  revokeInvitation,
+} from "./invitations-service.ts";
 import { createKey, listKeys, revokeKey, rotateKey } from "./keys-service.ts";
 import { requireLiveUser } from "./live-principal.ts";
 import {
@@ -14,7 +20,10 @@ import { changePassword } from "./password-service.ts";
 import {
   acceptInvitationBody,
   apiKeyView,
+  invitationList,
+  invitationParams,
   inviteBody,
+  inviteResponse,
   keyCreateBody,
   keyParams,
   passwordChangeBody,
@@ -25,7 +34,7 @@ import {
   userPatchBody,
   userView,
 } from "./schemas.ts";
-import { acceptInvitation, changeUser, inviteUser, listAccountUsers } from "./users-service.ts";
+import { changeUser, listAccountUsers } from "./users-service.ts";
 import { getUser, toUserView } from "./users-store.ts";
 
 /** Account administration (users, invitations, API keys) and the signed-in user's own factors. */
@@ -63,10 +72,28 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/invitations": route({
     body: inviteBody,
+    responses: { 201: inviteResponse },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
       return { status: 201, body: await inviteUser(request.body, principal, meta(request), deps) };
+    },
+  }),
+  "GET /v1/account/invitations": route({
+    responses: { 200: invitationList },
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
+      return { status: 200, body: await listAccountInvitations(principal, deps) };
+    },
+  }),
+  "DELETE /v1/account/invitations/{invitationId}": route({
+    params: invitationParams,
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
+      await revokeInvitation(request.params.invitationId, principal, meta(request), deps);
+      return { status: 204 };
     },
   }),
   "POST /v1/account/invitations/accept": route({

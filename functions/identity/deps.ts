@@ -1,6 +1,7 @@
 import { dynamoAuditLog } from "../audit/store.ts";
 import { systemClock } from "../shared/clock.ts";
 import { fieldCipher } from "../shared/crypto.ts";
+import { type Mailer, mailerFromEnv } from "../shared/mail.ts";
 import { dynamoRateLimiter } from "../shared/rate-limit.ts";
 import { hasher } from "../shared/secrets.ts";
 import type { AuthDeps } from "./auth-service.ts";
@@ -8,10 +9,13 @@ import { dynamoFailureTracker } from "./brute-force.ts";
 import { smsOtpFromVerify } from "./mfa-sms.ts";
 import { tokenSigner } from "./signing.ts";
 
-/** Production wiring of the identity ports, built on first use (cold start does no I/O). */
-let shared: AuthDeps | undefined;
+/** Everything the identity handlers use: sign-in ports plus platform email (invitations). */
+export type IdentityDeps = AuthDeps & { readonly mail: Mailer };
 
-export function identityDeps(): AuthDeps {
+/** Production wiring of the identity ports, built on first use (cold start does no I/O). */
+let shared: IdentityDeps | undefined;
+
+export function identityDeps(): IdentityDeps {
   shared ??= {
     clock: systemClock,
     audit: dynamoAuditLog(systemClock),
@@ -24,6 +28,7 @@ export function identityDeps(): AuthDeps {
       return tokenSigner();
     },
     sms: smsOtpFromVerify(),
+    mail: mailerFromEnv(),
   };
   return shared;
 }

@@ -1,8 +1,10 @@
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
-import type { Role } from "../shared/principal.ts";
+import { isTransactionCancelled, queryAll } from "../shared/dynamo.ts";
+import { roles } from "../shared/principal.ts";
 
 /**
  * Invitations in the accounts table. The token itself is never stored, only its keyed hash:
@@ -13,16 +15,21 @@ import type { Role } from "../shared/principal.ts";
  */
 export const INVITATION_TTL_SECONDS = 72 * 3600;
 
-export interface Invitation {
-  readonly invitationId: string;
-  readonly accountId: string;
-  readonly email: string;
-  readonly role: Role;
-  readonly invitedBy: string;
-  readonly tokenHash: string;
-  readonly createdAt: string;
-  readonly expiresAt: number;
-}
+/** Stored invitation items are parsed, never cast: pk/sk and unknown attributes are dropped. */
+const invitationItem = z.object({
+  invitationId: z.string(),
+  accountId: z.string(),
+  email: z.string(),
+  role: z.enum(roles),
+  invitedBy: z.string(),
+  tokenHash: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.number(),
+});
+export type Invitation = Readonly<z.infer<typeof invitationItem>>;
+
+const parseInvitation = (item: Record<string, unknown> | undefined): Invitation | undefined =>
+  item ? invitationItem.parse(item) : undefined;
 
 const inviteKey = (accountId: string, email: string) => ({ pk: `ACC#${accountId}`, sk: `INVITE#${email}` });
 const lookupKey = (tokenHash: string) => ({ pk: `INVITATION#${tokenHash}`, sk: "TOKEN" });
@@ -42,7 +49,7 @@ export async function getPendingInvitation(
       ConsistentRead: true,
     }),
   );
-  return Item as Invitation | undefined;
+  return parseInvitation(Item);
 }
 
 /** Stores a new invitation, revoking any previous one for the same email in the same write. */
@@ -75,9 +82,53 @@ export async function findInvitation(tokenHash: string, now: Date): Promise<Invi
   const { Item } = await dynamoClient().send(
     new GetCommand({ TableName: tableName("accounts"), Key: lookupKey(tokenHash), ConsistentRead: true }),
   );
-  const invitation = Item as Invitation | undefined;
+  const invitation = parseInvitation(Item);
   if (!invitation || invitation.expiresAt <= epochSeconds(now)) return undefined;
   return invitation;
+}
+
+/** The account's live invitations, newest first (expired ones are filtered: TTL deletes late). */
+export async function listInvitations(accountId: string, now: Date): Promise<Invitation[]> {
+  const items = await queryAll({
+    TableName: tableName("accounts"),
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :invite)",
+    ExpressionAttributeValues: { ":pk": `ACC#${accountId}`, ":invite": "INVITE#" },
+    ConsistentRead: true,
+  });
+  const nowSeconds = epochSeconds(now);
+  return items
+    .map((item) => invitationItem.parse(item))
+    .filter((invitation) => invitation.expiresAt > nowSeconds)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * Deletes both items of exactly this invitation (not a newer one for the same email) in one
+ * write: its token stops working at once. "gone" when it was accepted or replaced meanwhile.
+ */
+export async function deleteInvitation(invitation: Invitation): Promise<"deleted" | "gone"> {
+  const table = tableName("accounts");
+  try {
+    await dynamoClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: table,
+              Key: inviteKey(invitation.accountId, invitation.email),
+              ConditionExpression: "invitationId = :id",
+              ExpressionAttributeValues: { ":id": invitation.invitationId },
+            },
+          },
+          { Delete: { TableName: table, Key: lookupKey(invitation.tokenHash) } },
+        ],
+      }),
+    );
+    return "deleted";
+  } catch (error) {
+    if (isTransactionCancelled(error)) return "gone";
+    throw error;
+  }
 }
 
 /**

@@ -20,6 +20,25 @@ export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(
 
 export const passwordChangeBody = z.strictObject({ currentPassword: anyPassword, newPassword: anyPassword });
 export const inviteBody = z.strictObject({ email, role: z.enum(roles) });
+/** What the inviter gets back: never the token, which only the invited address receives. */
+export const inviteResponse = z.object({
+  invitationId: z.string(),
+  email: z.string(),
+  role: z.enum(roles),
+  expiresAt: z.string(),
+});
+export const invitationView = z.object({
+  invitationId: z.string(),
+  email: z.string(),
+  role: z.enum(roles),
+  invitedBy: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});
+export const invitationList = z.object({ invitations: z.array(invitationView) });
+export const invitationParams = z.strictObject({
+  invitationId: z.string().regex(idPattern("inv"), "not an invitation id"),
+});
 export const acceptInvitationBody = z.strictObject({
   token: z.string().min(1).max(128),
   password: anyPassword,

@@ -3,29 +3,43 @@ import { idPattern } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { DomainError } from "../shared/problem.ts";
 import { codeMatches } from "./code.ts";
+import type { VerificationNamespace } from "./limits.ts";
 import type { SeenState, VerificationRecord, VerifyDeps } from "./ports.ts";
 import { numberContext } from "./start.ts";
 import { attemptsRemaining, effectiveStatus, toView, type VerificationView } from "./view.ts";
 
 export interface CheckVerificationInput {
   readonly accountId: string;
+  /** Default "api"; a verification of another namespace reads as not found. */
+  readonly namespace?: VerificationNamespace;
   readonly verificationId: string;
   readonly code: string;
 }
 
 const VERIFICATION_ID = idPattern("ver");
 
-/** Reads a verification of this account; another account's id is indistinguishable from none. */
+/** Whose verification a call may touch: the account, within one namespace. */
+interface Owner {
+  readonly accountId: string;
+  readonly namespace?: VerificationNamespace;
+}
+
+/**
+ * Reads a verification of this account and namespace; another account's id, or a dashboard
+ * sign-in code asked for through the API, is indistinguishable from none.
+ */
 export async function loadOwned(
   deps: VerifyDeps,
-  accountId: string,
+  owner: Owner,
   verificationId: string,
   nowSeconds: number,
 ): Promise<VerificationRecord> {
   // Only real verification ids reach the table: the same table also holds the resend pointers.
   if (!VERIFICATION_ID.test(verificationId)) throw new DomainError("not-found", "No such verification");
   const record = await deps.store.get(verificationId, nowSeconds);
-  if (!record || record.accountId !== accountId) throw new DomainError("not-found", "No such verification");
+  if (!record || record.accountId !== owner.accountId || record.namespace !== (owner.namespace ?? "api")) {
+    throw new DomainError("not-found", "No such verification");
+  }
   return record;
 }
 
@@ -41,12 +55,12 @@ export function notPending(record: VerificationRecord, nowSeconds: number, detai
 /** Reads a verification of this account that can still change, as of the clock's now. */
 async function loadPending(
   deps: VerifyDeps,
-  accountId: string,
+  owner: Owner,
   verificationId: string,
 ): Promise<{ record: VerificationRecord; now: Date; nowSeconds: number }> {
   const now = deps.clock.now();
   const nowSeconds = epochSeconds(now);
-  const record = await loadOwned(deps, accountId, verificationId, nowSeconds);
+  const record = await loadOwned(deps, owner, verificationId, nowSeconds);
   if (effectiveStatus(record, nowSeconds) !== "pending") throw notPending(record, nowSeconds);
   return { record, now, nowSeconds };
 }
@@ -66,7 +80,7 @@ export async function checkVerification(
   input: CheckVerificationInput,
   deps: VerifyDeps,
 ): Promise<VerificationView> {
-  const { record, now, nowSeconds } = await loadPending(deps, input.accountId, input.verificationId);
+  const { record, now, nowSeconds } = await loadPending(deps, input, input.verificationId);
 
   const e164 = await deps.cipher.decrypt(record.toEncrypted, numberContext(record.accountId, record.id));
   const matches = await codeMatches(deps.hasher, record.id, e164, input.code, record.codeHash);
@@ -82,7 +96,12 @@ export async function checkVerification(
     if ((await deps.store.approve(record.id, seen, at)) === "conflict") throw raced();
     const approved: VerificationRecord = { ...record, status: "approved", approvedAt: at, updatedAt: at };
     await deps.fraudCounters.recordApproval(
-      { accountId: record.accountId, country: record.country, prefix: record.prefix },
+      {
+        namespace: record.namespace,
+        accountId: record.accountId,
+        country: record.country,
+        prefix: record.prefix,
+      },
       now,
     );
     deps.metrics.approved(record.country);
@@ -112,6 +131,7 @@ export async function checkVerification(
 
 export interface CancelVerificationInput {
   readonly accountId: string;
+  readonly namespace?: VerificationNamespace;
   readonly verificationId: string;
 }
 
@@ -119,11 +139,11 @@ export async function cancelVerification(
   input: CancelVerificationInput,
   deps: VerifyDeps,
 ): Promise<VerificationView> {
-  const { record, now, nowSeconds } = await loadPending(deps, input.accountId, input.verificationId);
+  const { record, now, nowSeconds } = await loadPending(deps, input, input.verificationId);
   const at = now.toISOString();
   if ((await deps.store.cancel(record.id, input.accountId, nowSeconds, at)) === "conflict") {
     // Lost a race: either it closed meanwhile (say so) or a check/resend changed it (retry).
-    const latest = await loadOwned(deps, input.accountId, input.verificationId, nowSeconds);
+    const latest = await loadOwned(deps, input, input.verificationId, nowSeconds);
     throw effectiveStatus(latest, nowSeconds) === "pending" ? raced() : notPending(latest, nowSeconds);
   }
   return toView(
@@ -138,6 +158,6 @@ export async function getVerification(
   deps: VerifyDeps,
 ): Promise<VerificationView> {
   const nowSeconds = epochSeconds(deps.clock.now());
-  const record = await loadOwned(deps, input.accountId, input.verificationId, nowSeconds);
+  const record = await loadOwned(deps, input, input.verificationId, nowSeconds);
   return toView(record, nowSeconds, deps.settings.maxCheckAttempts);
 }

@@ -1,3 +1,5 @@
+import type { VerificationNamespace } from "./limits.ts";
+
 /**
  * Fraud guard against SMS pumping (toll fraud): pure decisions over window counters.
  *
@@ -91,6 +93,8 @@ export function slidingCount(previous: number, current: number, elapsedFraction:
 }
 
 export interface FraudSubject {
+  /** Dashboard 2FA codes have counters of their own: a tenant's pumping never blocks a login code. */
+  readonly namespace: VerificationNamespace;
   readonly accountId: string;
   readonly country: string;
   readonly prefix: string;

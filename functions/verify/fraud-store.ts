@@ -11,15 +11,17 @@ import {
 } from "./fraud-guard.ts";
 
 /**
- * Fraud-guard counters in the ephemeral table: one item per (account, scope, window) holding
+ * Fraud-guard counters in the ephemeral table: one item per (namespace, account, scope, window) holding
  * `sends` and `approvals`. A start reads four items in one BatchGet (prefix + country, current +
  * previous window) and adds to two; an approval adds to two. TTL drops windows once they can no
  * longer be read.
  */
 type Scope = "prefix" | "country";
 
+const counterPrefix = { api: "vfraud", dashboard: "vfraud2fa" } as const;
+
 const keyOf = (subject: FraudSubject, scope: Scope, windowStart: number): string =>
-  `vfraud#${subject.accountId}#${scope}#${scope === "prefix" ? subject.prefix : subject.country}#${windowStart}`;
+  `${counterPrefix[subject.namespace]}#${subject.accountId}#${scope}#${scope === "prefix" ? subject.prefix : subject.country}#${windowStart}`;
 
 export function dynamoFraudCounters(windowSeconds: number): FraudCounters {
   const windowStartOf = (now: Date): number => {

@@ -6,31 +6,43 @@ import { rateLimited } from "../shared/problem.ts";
 import type { RateLimitRule } from "../shared/rate-limit.ts";
 
 /**
- * Victim-safe send limits.
+ * Victim-safe send limits, in two namespaces that never share a counter.
  *
- * The issue's budget (5 sends per number per 10 min, 10 per hour) is counted per REQUESTER AND
- * NUMBER: an attacker hammering a victim's number through one API key (or from one IP, for the
- * dashboard login) burns only that requester's budget for that number. A second, legitimate
- * requester still has its own five sends.
+ * Tenant traffic (the Verify API): the issue's budget (5 sends per number per 10 min, 10 per hour)
+ * is counted per ACCOUNT AND NUMBER, whichever of the account's keys asks: a tenant with many keys
+ * still has one share per number, and another tenant has its own share. Per-tenant buckets alone
+ * would let someone with many tenants flood one phone (SMS bombing), so every number also has a
+ * platform-wide safety ceiling, six tenants' shares, charged only once the tenant's own bucket
+ * allowed the send (a tenant's refused requests never eat into what other tenants can use).
  *
- * Per-requester buckets alone would let an attacker with many keys/IPs flood one phone (SMS
- * bombing), so every number also has a global ceiling, three times the per-requester budget, so
- * that after one attacker has used up its share at least two more requesters still get through.
- * The global ceiling is only charged once the requester's own bucket allowed the send, so
- * requests already refused for the attacker never eat into what the victim's requester can use.
+ * Dashboard 2FA (identity's SMS factor): counted per requester (user, or source IP before sign-in)
+ * and per account, on counters of its own. No tenant's Verify traffic can exhaust them, so an
+ * attacker flooding a number through the Verify API never blocks a user's login code.
  *
  * Counts are sliding-window estimates (current fixed window + the overlapping share of the previous
  * one): a fixed window alone would allow 2x the limit across a window boundary.
  */
 export const sendLimitRules = {
-  requesterNumber10m: { name: "verify-send-rn-10m", limit: 5, windowSeconds: 600 },
-  requesterNumber1h: { name: "verify-send-rn-1h", limit: 10, windowSeconds: 3600 },
-  number10m: { name: "verify-send-n-10m", limit: 15, windowSeconds: 600 },
-  number1h: { name: "verify-send-n-1h", limit: 30, windowSeconds: 3600 },
+  tenantNumber10m: { name: "verify-send-tn-10m", limit: 5, windowSeconds: 600 },
+  tenantNumber1h: { name: "verify-send-tn-1h", limit: 10, windowSeconds: 3600 },
+  number10m: { name: "verify-send-n-10m", limit: 30, windowSeconds: 600 },
+  number1h: { name: "verify-send-n-1h", limit: 60, windowSeconds: 3600 },
+  dashboardRequesterNumber10m: { name: "verify-send-2fa-rn-10m", limit: 5, windowSeconds: 600 },
+  dashboardRequesterNumber1h: { name: "verify-send-2fa-rn-1h", limit: 10, windowSeconds: 3600 },
+  dashboardAccountNumber10m: { name: "verify-send-2fa-an-10m", limit: 10, windowSeconds: 600 },
+  dashboardAccountNumber1h: { name: "verify-send-2fa-an-1h", limit: 20, windowSeconds: 3600 },
 } as const satisfies Record<string, RateLimitRule>;
 
+/**
+ * Who a verification belongs to. "api": a tenant's Verify API. "dashboard": Textgate's own sign-in
+ * second factor, which no API key can reach (own resend pointer, own counters).
+ */
+export type VerificationNamespace = "api" | "dashboard";
+
 export interface SendLimitSubject {
-  /** Who asks: "key:<apiKeyId>", "user:<userId>" or "ip:<address>". */
+  readonly namespace: VerificationNamespace;
+  readonly accountId: string;
+  /** Who asks: "apiKey:<id>", "user:<userId>" or "anonymous:ip:<address>" (dashboard budgets). */
   readonly requester: string;
   /** Blind index (HMAC) of the number: counters never hold phone numbers. */
   readonly numberIndex: string;
@@ -89,21 +101,35 @@ async function firstRefusal(
   return Math.max(0, ...waits);
 }
 
-/** Throws 429 (Retry-After) when this send would exceed the requester's or the number's budget. */
+const tooMany = (wait: number) => rateLimited(wait, "Too many codes sent to this number; retry later");
+
+/**
+ * Throws 429 (Retry-After) when this send would exceed its budgets. Every hit is an atomic
+ * increment whose result is then compared (reserve, then check), so parallel starts cannot slip
+ * past a limit; the shared ceiling is only charged after the narrower budget allowed the send.
+ */
 export async function enforceSendLimits(limiter: SlidingLimiter, subject: SendLimitSubject): Promise<void> {
-  const pair = `${subject.requester}#${subject.numberIndex}`;
-  const requesterWait = await firstRefusal(limiter, [
-    [sendLimitRules.requesterNumber10m, pair],
-    [sendLimitRules.requesterNumber1h, pair],
-  ]);
-  if (requesterWait > 0) {
-    throw rateLimited(requesterWait, "Too many codes sent to this number; retry later");
+  if (subject.namespace === "dashboard") {
+    const requesterWait = await firstRefusal(limiter, [
+      [sendLimitRules.dashboardRequesterNumber10m, `${subject.requester}#${subject.numberIndex}`],
+      [sendLimitRules.dashboardRequesterNumber1h, `${subject.requester}#${subject.numberIndex}`],
+    ]);
+    if (requesterWait > 0) throw tooMany(requesterWait);
+    const accountWait = await firstRefusal(limiter, [
+      [sendLimitRules.dashboardAccountNumber10m, `${subject.accountId}#${subject.numberIndex}`],
+      [sendLimitRules.dashboardAccountNumber1h, `${subject.accountId}#${subject.numberIndex}`],
+    ]);
+    if (accountWait > 0) throw tooMany(accountWait);
+    return;
   }
+  const tenantWait = await firstRefusal(limiter, [
+    [sendLimitRules.tenantNumber10m, `${subject.accountId}#${subject.numberIndex}`],
+    [sendLimitRules.tenantNumber1h, `${subject.accountId}#${subject.numberIndex}`],
+  ]);
+  if (tenantWait > 0) throw tooMany(tenantWait);
   const numberWait = await firstRefusal(limiter, [
     [sendLimitRules.number10m, subject.numberIndex],
     [sendLimitRules.number1h, subject.numberIndex],
   ]);
-  if (numberWait > 0) {
-    throw rateLimited(numberWait, "Too many codes sent to this number; retry later");
-  }
+  if (numberWait > 0) throw tooMany(numberWait);
 }

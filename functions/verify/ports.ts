@@ -3,7 +3,7 @@ import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import type { Hasher } from "../shared/secrets.ts";
 import type { FraudCounters, FraudPolicy } from "./fraud-guard.ts";
-import type { SlidingLimiter } from "./limits.ts";
+import type { SlidingLimiter, VerificationNamespace } from "./limits.ts";
 
 export type StoredStatus = "pending" | "approved" | "failed" | "cancelled";
 /** What clients see: a pending verification past its code expiry reads as "expired". */
@@ -13,6 +13,8 @@ export type VerificationStatus = StoredStatus | "expired";
 export interface VerificationRecord {
   readonly id: string;
   readonly accountId: string;
+  /** "dashboard" for Textgate's own sign-in codes: never found, resent or checked via the API. */
+  readonly namespace: VerificationNamespace;
   readonly channel: "sms";
   readonly status: StoredStatus;
   /** Number encrypted with the data key, bound to {accountId, field}. */
@@ -66,8 +68,16 @@ export interface CurrentVerification {
 export interface VerificationStore {
   /** Consistent read; undefined when missing or past its TTL. */
   get(id: string, nowSeconds: number): Promise<VerificationRecord | undefined>;
-  /** The latest verification of (account, number): the pointer's target id and, if still readable, the record. */
-  current(accountId: string, toIndex: string, nowSeconds: number): Promise<CurrentVerification>;
+  /**
+   * The latest verification of (namespace, account, number): the pointer's target id and, if still
+   * readable and of that namespace, the record.
+   */
+  current(
+    namespace: VerificationNamespace,
+    accountId: string,
+    toIndex: string,
+    nowSeconds: number,
+  ): Promise<CurrentVerification>;
   /**
    * Stores a new verification and points (account, number) at it, atomically. "conflict" when the
    * pointer changed since it was read (`replacing` = the id it held then; a concurrent start won).

@@ -3,8 +3,9 @@ import { checkVerification, defaultVerifyDeps, startVerification, type VerifyDep
 
 /**
  * The SMS second factor for dashboard sign-in (identity's SmsOtp is this type). Login codes use the
- * "login" template; the requester for the victim-safe limits is the user when known, else the
- * source IP.
+ * "login" template and live in the "dashboard" namespace: no API key can find, resend, cancel or
+ * check them, and their send limits and fraud counters are their own, so no tenant's Verify
+ * traffic can block them. The requester for the limits is the user when known, else the source IP.
  */
 export interface SmsOtpAdapter {
   start(input: {
@@ -38,6 +39,7 @@ export function verifySmsOtp(deps: () => VerifyDeps = lazyDefaultDeps()): SmsOtp
       const view = await startVerification(
         {
           accountId: input.accountId,
+          namespace: "dashboard",
           to: input.phone,
           requester: input.userId
             ? { type: "user", id: input.userId }
@@ -55,7 +57,12 @@ export function verifySmsOtp(deps: () => VerifyDeps = lazyDefaultDeps()): SmsOtp
     async check(input) {
       try {
         const view = await checkVerification(
-          { accountId: input.accountId, verificationId: input.verificationId, code: input.code },
+          {
+            accountId: input.accountId,
+            namespace: "dashboard",
+            verificationId: input.verificationId,
+            code: input.code,
+          },
           deps(),
         );
         return view.status === "approved";

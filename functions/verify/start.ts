@@ -14,7 +14,7 @@ import {
   isCountryAllowed,
   withoutOneSend,
 } from "./fraud-guard.ts";
-import { enforceSendLimits } from "./limits.ts";
+import { enforceSendLimits, type VerificationNamespace } from "./limits.ts";
 import { type NumberFacts, numberFacts } from "./number.ts";
 import type { VerificationRecord, VerifyDeps } from "./ports.ts";
 import { renderOtpText, resolveLocale, type TemplateName } from "./templates.ts";
@@ -32,6 +32,8 @@ export interface Requester {
 
 export interface StartVerificationInput {
   readonly accountId: string;
+  /** Default "api". "dashboard" only for identity's sign-in factor (sms-otp.ts). */
+  readonly namespace?: VerificationNamespace;
   /** E.164, already validated by the caller's schema. */
   readonly to: string;
   readonly requester: Requester;
@@ -46,6 +48,9 @@ export interface StartVerificationInput {
   readonly sourceIp?: string;
   readonly requestId?: string;
 }
+
+const namespaceOf = (input: { readonly namespace?: VerificationNamespace }): VerificationNamespace =>
+  input.namespace ?? "api";
 
 /** The field context every encrypted number is bound to. */
 export const numberContext = (accountId: string, verificationId: string): Record<string, string> => ({
@@ -186,7 +191,12 @@ async function openOrResend(
   const nowSeconds = epochSeconds(now);
   const locale = resolveLocale(input.locale);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const { pointerId, record: current } = await deps.store.current(input.accountId, toIndex, nowSeconds);
+    const { pointerId, record: current } = await deps.store.current(
+      namespaceOf(input),
+      input.accountId,
+      toIndex,
+      nowSeconds,
+    );
     const open = current && current.codeExpiresAt > nowSeconds ? current : undefined;
     if (open?.status === "failed") {
       throw rateLimited(
@@ -218,6 +228,7 @@ async function openOrResend(
     const record: VerificationRecord = {
       id,
       accountId: input.accountId,
+      namespace: namespaceOf(input),
       channel: "sms",
       status: "pending",
       toEncrypted: await deps.cipher.encrypt(facts.e164, numberContext(input.accountId, id)),
@@ -268,11 +279,19 @@ export async function startVerification(
 ): Promise<VerificationView> {
   const { facts, expirySeconds, codeLength } = validateInput(input, deps);
   const now = deps.clock.now();
-  const subject: FraudSubject = { accountId: input.accountId, country: facts.country, prefix: facts.prefix };
+  const namespace = namespaceOf(input);
+  const subject: FraudSubject = {
+    namespace,
+    accountId: input.accountId,
+    country: facts.country,
+    prefix: facts.prefix,
+  };
   await guard(input, deps, subject, now);
 
   const toIndex = await deps.hasher.hmac("phone-index", facts.e164);
   await enforceSendLimits(deps.limiter, {
+    namespace,
+    accountId: input.accountId,
     requester: `${input.requester.type}:${input.requester.id}`,
     numberIndex: toIndex,
   });

@@ -2,17 +2,21 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dy
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { isConditionalCheckFailure, isTransactionCancelled } from "../shared/dynamo.ts";
+import type { VerificationNamespace } from "./limits.ts";
 import type { VerificationRecord, VerificationStore, WriteOutcome } from "./ports.ts";
 
 /**
  * Verifications in the `verifications` table:
  *   pk=<ver_id>                          the verification (code only as HMAC, number encrypted)
- *   pk=cur#<accountId>#<number index>    pointer to the latest verification of that number, so a
- *                                        new start resends instead of opening a fresh one
+ *   pk=cur#<accountId>#<number index>    pointer to the latest API verification of that number, so
+ *                                        a new start resends instead of opening a fresh one
+ *   pk=cur2fa#<accountId>#<number index> the same for dashboard sign-in codes: a tenant's start to
+ *                                        the same number never lands on (resends) a login code
  * Every access checks accountId in the item (another account's id reads as not found), and every
  * read ignores items past their TTL.
  */
-const pointerKey = (accountId: string, toIndex: string): string => `cur#${accountId}#${toIndex}`;
+const pointerKey = (namespace: VerificationNamespace, accountId: string, toIndex: string): string =>
+  `${namespace === "dashboard" ? "cur2fa" : "cur"}#${accountId}#${toIndex}`;
 
 const isConditionFailure = (error: unknown): boolean =>
   isConditionalCheckFailure(error) || isTransactionCancelled(error);
@@ -33,8 +37,10 @@ function live<T extends Record<string, unknown>>(item: T | undefined, nowSeconds
 }
 
 function toRecord(item: Record<string, unknown>): VerificationRecord {
-  const { pk: _pk, ...rest } = item;
-  return rest as unknown as VerificationRecord;
+  const { pk: _pk, namespace, ...rest } = item;
+  // Items written before namespaces existed were all API verifications.
+  const owned = { ...rest, namespace: namespace === "dashboard" ? "dashboard" : "api" };
+  return owned as unknown as VerificationRecord;
 }
 
 export function dynamoVerificationStore(): VerificationStore {
@@ -49,12 +55,14 @@ export function dynamoVerificationStore(): VerificationStore {
       return item ? toRecord(item) : undefined;
     },
 
-    async current(accountId, toIndex, nowSeconds) {
-      const pointer = live(await read(pointerKey(accountId, toIndex)), nowSeconds);
+    async current(namespace, accountId, toIndex, nowSeconds) {
+      const pointer = live(await read(pointerKey(namespace, accountId, toIndex)), nowSeconds);
       const pointerId = typeof pointer?.verificationId === "string" ? pointer.verificationId : undefined;
       if (!pointerId) return {};
       const record = await store.get(pointerId, nowSeconds);
-      return record && record.accountId === accountId ? { pointerId, record } : { pointerId };
+      return record && record.accountId === accountId && record.namespace === namespace
+        ? { pointerId, record }
+        : { pointerId };
     },
 
     create(record, replacing, nowSeconds) {
@@ -73,7 +81,7 @@ export function dynamoVerificationStore(): VerificationStore {
                 Put: {
                   TableName: table(),
                   Item: {
-                    pk: pointerKey(record.accountId, record.toIndex),
+                    pk: pointerKey(record.namespace, record.accountId, record.toIndex),
                     verificationId: record.id,
                     accountId: record.accountId,
                     expiresAt: record.expiresAt,

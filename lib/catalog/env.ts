@@ -15,6 +15,12 @@ export const envNames = {
   stage: "TEXTGATE_STAGE",
   /** Name of the API Gateway usage plan that per-key throttling uses (set for usagePlan grants). */
   usagePlanName: "TEXTGATE_USAGE_PLAN_NAME",
+  /** From address of platform email (SES sender identity, deploy context mailSender; mail grants). */
+  mailSender: "TEXTGATE_MAIL_SENDER",
+  /** Page that accepts invitations; the email links to it with ?token= (deploy context invitationUrl). */
+  invitationUrl: "TEXTGATE_INVITATION_URL",
+  /** Set locally only: JSON-lines file that stands in for SES (served at GET /_local/mail). */
+  localMailOutbox: "TEXTGATE_LOCAL_MAIL_OUTBOX",
 } as const;
 
 /** Physical resource name for a stage, e.g. textgate-prod-messages. */

@@ -34,6 +34,8 @@ export const identityFunctions: readonly FunctionSpec[] = [
       keys: { data: ["encrypt", "decrypt"] },
       // API key create/rotate/revoke registers key ids with the usage plan (per-key throttle).
       usagePlan: "manage",
+      // Invitations are emailed to the invited address (SES from the stage's sender identity).
+      mail: "send",
     },
   },
 ];
@@ -79,7 +81,19 @@ export const identityRoutes: readonly RouteSpec[] = [
   accountRoute("GET", "/v1/account/me", "account:read", "The signed-in user"),
   accountRoute("GET", "/v1/account/users", "users:manage", "List the account's users"),
   accountRoute("PATCH", "/v1/account/users/{userId}", "users:manage", "Change a user's role or status"),
-  accountRoute("POST", "/v1/account/invitations", "users:manage", "Invite a user by email with a role"),
+  accountRoute(
+    "POST",
+    "/v1/account/invitations",
+    "users:manage",
+    "Invite a user by email with a role (the token is emailed to the invitee)",
+  ),
+  accountRoute("GET", "/v1/account/invitations", "users:manage", "List pending invitations"),
+  accountRoute(
+    "DELETE",
+    "/v1/account/invitations/{invitationId}",
+    "users:manage",
+    "Revoke a pending invitation",
+  ),
   accountRoute("GET", "/v1/account/api-keys", "keys:manage", "List API keys (prefix, scopes, last use)"),
   accountRoute("POST", "/v1/account/api-keys", "keys:manage", "Create an API key (shown once)"),
   accountRoute("POST", "/v1/account/api-keys/{keyId}/rotate", "keys:manage", "Rotate an API key"),

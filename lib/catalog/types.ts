@@ -11,6 +11,7 @@ export type TableAccess = "read" | "write" | "readWrite";
 export type QueueAccess = "send" | "consume" | "inspect" | "consumeDeadLetters";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
 export type UsagePlanAccess = "manage";
+export type MailAccess = "send";
 
 export interface IndexSpec {
   readonly name: string;
@@ -69,6 +70,11 @@ export interface FunctionGrants {
    * account ids). Gets the plan name in env (envNames.usagePlanName).
    */
   readonly usagePlan?: UsagePlanAccess;
+  /**
+   * "send": SESv2 SendEmail from the stage's sender identity only (deploy context mailSender).
+   * Gets the sender and the invitation page in env (envNames.mailSender, envNames.invitationUrl).
+   */
+  readonly mail?: MailAccess;
 }
 
 export interface FunctionSpec {

@@ -6,6 +6,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { request } from "node:http";
 import { Secret, TOTP } from "otpauth";
 import { inject } from "vitest";
+import { invitationTokenFor } from "../support/mail.ts";
 import { outbox } from "../support/outbox.ts";
 
 export interface Reply {
@@ -106,8 +107,9 @@ export async function createUser(client: ApiClient, adminToken: string, role: st
   });
   if (invite.status !== 201)
     throw new Error(`invite failed: ${invite.status} ${JSON.stringify(invite.body)}`);
+  // The token goes only to the invited address (the local mail outbox), never to the inviter.
   const accept = await client.call("POST", "/v1/account/invitations/accept", {
-    body: { token: invite.body.token, password },
+    body: { token: await invitationTokenFor(email), password },
   });
   if (accept.status !== 201)
     throw new Error(`accept failed: ${accept.status} ${JSON.stringify(accept.body)}`);

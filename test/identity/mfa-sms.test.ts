@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { demoAccount } from "../support/env.ts";
 import { apiClient, codeSentTo, createUser, login, signIn } from "./client.ts";
 
@@ -47,5 +47,44 @@ describe("SMS second factor", () => {
     });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.token).toBeDefined();
+  });
+});
+
+describe("SMS sign-in codes and the tenant's Verify API", () => {
+  it("a tenant key verifying the same number neither resends, fails nor reads the user's login code", async () => {
+    const user = await createUser(client, ownerToken, "developer");
+    const phone = estonianMobile();
+    await client.call("POST", "/v1/account/mfa/sms", { token: user.token, body: { phone } });
+    const enrolCode = await codeSentTo(phone);
+    await client.call("POST", "/v1/account/mfa/sms/confirm", {
+      token: user.token,
+      body: { code: enrolCode },
+    });
+    const challenge = await login(client, user.email, user.password);
+    await client.call("POST", "/v1/auth/mfa/sms", { body: { challengeId: challenge.body.challengeId } });
+    const loginCode = await codeSentTo(phone, enrolCode);
+
+    // The same tenant's API key starts a verification to that number and burns its five guesses.
+    const apiKey = demoAccount().apiKey;
+    const started = await fetch(`${inject("apiUrl")}/v1/verifications`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ to: phone, channel: "sms" }),
+    });
+    const tenantVerification = (await started.json()) as { id: string; sendAttempts: number };
+    expect(started.status).toBe(201);
+    // A fresh verification of its own, not a resend of the login code.
+    expect(tenantVerification.sendAttempts).toBe(1);
+    for (let i = 0; i < 5; i++) {
+      await fetch(`${inject("apiUrl")}/v1/verifications/${tenantVerification.id}/checks`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ code: loginCode === "000000" ? "111111" : "000000" }),
+      });
+    }
+    const done = await client.call("POST", "/v1/auth/mfa", {
+      body: { challengeId: challenge.body.challengeId, code: loginCode, method: "sms" },
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
   });
 });

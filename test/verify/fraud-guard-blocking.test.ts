@@ -87,7 +87,7 @@ describe("fraud guard", () => {
     expect(h.sent).toHaveLength(defaultFraudPolicy.prefix.minSends);
     // Released reservations leave exactly the real sends counted.
     const snapshot = await h.deps.fraudCounters.read(
-      { accountId, country: "LV", prefix: prefix.slice(1, 8) },
+      { namespace: "api", accountId, country: "LV", prefix: prefix.slice(1, 8) },
       h.clock.now(),
     );
     expect(Math.round(snapshot.prefix.sends)).toBe(defaultFraudPolicy.prefix.minSends);
