@@ -12,10 +12,10 @@ import { forgetSession } from "./access-token.ts";
 import { normalizeEmail } from "./accounts.ts";
 import {
   assertIpRate,
-  assertNotBackingOff,
   backoffRules,
   type FailureTracker,
   ipRateRules,
+  reserveAttempt,
 } from "./brute-force.ts";
 import {
   acceptInvitationWrite,
@@ -28,6 +28,7 @@ import type { UserPrincipal } from "./live-principal.ts";
 import { checkPassword } from "./password-policy.ts";
 import { hashPassword } from "./passwords.ts";
 import { revokeUserSessions } from "./sessions-store.ts";
+import { unlockUser } from "./unlock.ts";
 import {
   getAccount,
   getUser,
@@ -124,14 +125,13 @@ export async function acceptInvitation(
   deps: UsersDeps,
 ): Promise<{ userId: string; accountId: string; email: string; role: Role }> {
   await assertIpRate(deps.limiter, ipRateRules.invitation, meta.sourceIp);
-  await assertNotBackingOff(deps.failures, [[backoffRules.invitationIp, meta.sourceIp]]);
+  // Reserved as a failure before the token is looked up; a valid token gives the slot back.
+  await reserveAttempt(deps.failures, [[backoffRules.invitationIp, meta.sourceIp]]);
   const invitation = INVITATION_TOKEN.test(input.token)
     ? await findInvitation(await deps.hasher.hmac("invitation", input.token), deps.clock.now())
     : undefined;
-  if (!invitation) {
-    await deps.failures.recordFailure(backoffRules.invitationIp, meta.sourceIp);
-    throw invalidInvitation();
-  }
+  if (!invitation) throw invalidInvitation();
+  await deps.failures.release(backoffRules.invitationIp, meta.sourceIp);
   const account = await getAccount(invitation.accountId);
   const verdict = checkPassword(input.password, {
     email: invitation.email,
@@ -211,16 +211,18 @@ export async function changeUser(
     await audit("user.role.changed", { from: target.role, to: input.role });
   }
   if (input.status && input.status !== target.status) {
-    await updateUser(target.accountId, target.userId, { status: input.status });
     if (input.status === "disabled") {
+      await updateUser(target.accountId, target.userId, { status: "disabled" });
       const revoked = await revokeUserSessions(target.accountId, target.userId, "user-disabled");
       // This container forgets them now; others within their cache time (see access-token.ts).
       for (const sessionId of revoked) forgetSession(sessionId);
       await audit("user.disabled", { sessionsRevoked: String(revoked.length) });
+    } else if (target.status === "locked") {
+      // The admin reset of a user locked by an earlier version (and of every guessing back-off).
+      await unlockUser(target, actorOf(principal), meta, deps);
     } else {
-      // Re-enabling also clears the consecutive-failure lockout: this is the admin reset.
-      await deps.failures.reset(backoffRules.loginEmail, target.email);
-      await audit(target.status === "locked" ? "user.unlocked" : "user.enabled", { from: target.status });
+      await updateUser(target.accountId, target.userId, { status: "active" });
+      await audit("user.enabled", { from: target.status });
     }
   }
   const updated = await getUser(target.accountId, target.userId);

@@ -1,6 +1,7 @@
 import { functionSpec } from "../../lib/catalog/index.ts";
+import { requireLiveCaller } from "../identity/live-principal.ts";
+import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
-import { DomainError } from "../shared/problem.ts";
 import { idempotent } from "./idempotency.ts";
 import { type SendMessageBody, sendMessageBody, sendMessageResponse } from "./schemas.ts";
 import { type AcceptedMessage, acceptMessage, defaultMessagingDeps, type MessagingDeps } from "./service.ts";
@@ -34,8 +35,9 @@ export const handler = httpHandler({
   "POST /v1/messages": route({
     body: sendMessageBody,
     responses: { 202: sendMessageResponse },
-    run: async ({ body, principal, idempotencyKey }) => {
-      if (!principal) throw new DomainError("unauthorized");
+    run: async ({ body, principal: fromAuthorizer, idempotencyKey }) => {
+      // Spends money: a user token must still have a live session now, not 30 s ago.
+      const principal = await requireLiveCaller(fromAuthorizer, "messages:send", systemClock);
       if (!idempotencyKey) return { status: 202, body: await send(principal.accountId, body) };
       const { result, replayed } = await sendOnce({ accountId: principal.accountId, idempotencyKey, body });
       const headers: Record<string, string> = replayed ? { "Idempotent-Replayed": "true" } : {};

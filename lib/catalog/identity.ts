@@ -88,7 +88,24 @@ export const identityRoutes: readonly RouteSpec[] = [
   accountRoute("POST", "/v1/account/mfa/totp/confirm", "profile:manage", "Confirm the app with one code"),
   accountRoute("POST", "/v1/account/mfa/sms", "profile:manage", "Start SMS second-factor enrolment"),
   accountRoute("POST", "/v1/account/mfa/sms/confirm", "profile:manage", "Confirm the SMS second factor"),
-  accountRoute("POST", "/v1/account/mfa/recovery-codes", "profile:manage", "Replace the recovery codes"),
+  accountRoute(
+    "POST",
+    "/v1/account/mfa/recovery-codes",
+    "profile:manage",
+    "Replace the recovery codes (needs a sign-in or re-authentication in the last 5 minutes)",
+  ),
+  accountRoute(
+    "DELETE",
+    "/v1/account/mfa/{method}",
+    "profile:manage",
+    "Remove the authenticator app (totp) or SMS factor (needs a recent sign-in or re-authentication)",
+  ),
+  accountRoute(
+    "POST",
+    "/v1/account/reauth",
+    "profile:manage",
+    "Re-authenticate (current password or second-factor code) before changing second factors",
+  ),
   accountRoute(
     "POST",
     "/v1/account/password",
