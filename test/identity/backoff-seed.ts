@@ -19,7 +19,8 @@ export async function seedBackoff(
       Item: {
         ...backoffKey(rule, subject),
         failures: state.failures,
-        lastFailedAt: now - 1,
+        // Long ago: code that derived the wait from the last failure would also see the window open.
+        lastFailedAt: now - 86_400,
         blockedUntil: now + state.blockedForSeconds,
         expiresAt: now + 3600,
       },
