@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { backoffRules } from "../../functions/identity/brute-force.ts";
-import { createChallenge, MAX_CHALLENGE_ATTEMPTS, reserveChallengeAttempt } from "../../functions/identity/challenges.ts";
+import {
+  createChallenge,
+  MAX_CHALLENGE_ATTEMPTS,
+  reserveChallengeAttempt,
+} from "../../functions/identity/challenges.ts";
 import { demoAccount, useLocalPlatformEnv } from "../support/env.ts";
 import { seedBackoff } from "./backoff-seed.ts";
 import { type ApiClient, apiClient, createUser, login, type Reply, signIn, totpCode } from "./client.ts";
