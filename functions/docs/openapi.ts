@@ -55,6 +55,16 @@ const problemSchema: Json = {
       },
     },
     retryAfter: { type: "integer", description: "Seconds to wait (429 only; also in Retry-After)" },
+    reauthUrl: {
+      type: "string",
+      description:
+        "reauthentication-required (403) only: POST the current password or a second-factor code here, then retry",
+    },
+    maxAgeSeconds: {
+      type: "integer",
+      description:
+        "reauthentication-required (403) only: how recent the sign-in or re-authentication must be",
+    },
   },
   additionalProperties: true,
 };
