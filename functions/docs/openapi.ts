@@ -23,7 +23,10 @@ export const DEFAULT_INFO: OpenApiInfo = {
   version: "1.0.0",
   description:
     "Secure SMS messaging and phone verification. JSON in and out; errors are RFC 9457 problem details " +
-    "(application/problem+json). Authenticate with `Authorization: Bearer <API key or access token>`.",
+    "(application/problem+json). Authenticate with `Authorization: Bearer <API key or access token>`. " +
+    "Revocation: a user's access token is refused at once after logout, disabling or demotion on every " +
+    "route that sends, changes or administers; API keys (and GET routes) use the authorizer's result, " +
+    "cached for up to 30 seconds, so a revoked API key can keep working for up to 30 s.",
 };
 
 /** zod → JSON Schema 2020-12 (OpenAPI 3.1's dialect). Transforms and refinements document their input/output side. */
@@ -53,6 +56,16 @@ const problemSchema: Json = {
       },
     },
     retryAfter: { type: "integer", description: "Seconds to wait (429 only; also in Retry-After)" },
+    reauthUrl: {
+      type: "string",
+      description:
+        "reauthentication-required (403) only: POST the current password or a second-factor code here, then retry",
+    },
+    maxAgeSeconds: {
+      type: "integer",
+      description:
+        "reauthentication-required (403) only: how recent the sign-in or re-authentication must be",
+    },
   },
   additionalProperties: true,
 };

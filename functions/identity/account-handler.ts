@@ -13,10 +13,12 @@ import {
   confirmSmsEnrolment,
   confirmTotpEnrolment,
   regenerateRecoveryCodes,
+  removeSecondFactor,
   startSmsEnrolment,
   startTotpEnrolment,
 } from "./mfa-service.ts";
 import { changePassword } from "./password-service.ts";
+import { reauthenticate } from "./reauth.ts";
 import {
   acceptInvitationBody,
   apiKeyView,
@@ -26,7 +28,10 @@ import {
   inviteResponse,
   keyCreateBody,
   keyParams,
+  mfaMethodParams,
   passwordChangeBody,
+  reauthBody,
+  reauthResponse,
   smsConfirmBody,
   smsStartBody,
   totpConfirmBody,
@@ -172,6 +177,26 @@ export const handler = httpHandler({
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
       return { status: 200, body: await changePassword(request.body, principal, meta(request), deps) };
+    },
+  }),
+  "DELETE /v1/account/mfa/{method}": route({
+    params: mfaMethodParams,
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
+      return {
+        status: 200,
+        body: await removeSecondFactor(request.params.method, principal, meta(request), deps),
+      };
+    },
+  }),
+  "POST /v1/account/reauth": route({
+    body: reauthBody,
+    responses: { 200: reauthResponse },
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
+      return { status: 200, body: await reauthenticate(request.body, principal, meta(request), deps) };
     },
   }),
   "POST /v1/account/mfa/recovery-codes": route({

@@ -9,11 +9,11 @@ import type { Hasher } from "../shared/secrets.ts";
 import { forgetSession } from "./access-token.ts";
 import {
   assertIpRate,
-  assertNotBackingOff,
+  type BackoffRule,
   backoffRules,
   type FailureTracker,
   ipRateRules,
-  LOCKOUT_THRESHOLD,
+  reserveAttempt,
 } from "./brute-force.ts";
 import {
   attachVerification,
@@ -21,9 +21,10 @@ import {
   createChallenge,
   getChallenge,
   type MfaMethod,
-  recordChallengeFailure,
+  reserveChallengeAttempt,
   reserveChallengeSms,
 } from "./challenges.ts";
+import { findDevice, issueDeviceToken } from "./devices.ts";
 import { looksLikeRecoveryCode, matchTotp, normalizeRecoveryCode } from "./mfa.ts";
 import type { SmsOtp } from "./mfa-sms.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.ts";
@@ -57,8 +58,11 @@ export interface RequestMeta {
   readonly requestId: string;
 }
 
+/** A signed-in user's tokens, plus the device token to present at the next login (when new). */
+export type SignedIn = TokenPair & { readonly deviceToken?: string };
+
 export type LoginResult =
-  | TokenPair
+  | SignedIn
   | {
       readonly mfaRequired: true;
       readonly challengeId: string;
@@ -67,11 +71,9 @@ export type LoginResult =
     };
 
 const invalidCredentials = () => new DomainError("unauthorized", "Invalid email or password");
+// Only users locked by earlier versions (which locked after 100 failures) can still be "locked".
 const lockedOut = () =>
-  new DomainError(
-    "forbidden",
-    "Sign-in is locked after too many failed attempts; ask an administrator to reset it",
-  );
+  new DomainError("forbidden", "Sign-in is locked; ask an administrator or operator to unlock it");
 
 // Unknown emails are checked against this hash so they cost the same scrypt work as real ones.
 let dummyHash: Promise<string> | undefined;
@@ -107,33 +109,42 @@ function methodsOf(user: UserRecord): MfaMethod[] {
   return methods;
 }
 
+/**
+ * Password step. The attempt is reserved on the per-IP counter and on one per-account counter
+ * before the password is checked: the device's own counter when the caller presents a device token
+ * of this user, else the account-wide counter every unproven source shares. So an attacker's
+ * failures throttle the attacker's sources, never the rightful user's known device (no lockout).
+ */
 export async function login(
-  input: { email: string; password: string },
+  input: { email: string; password: string; deviceToken?: string | undefined },
   meta: RequestMeta,
   deps: AuthDeps,
 ): Promise<LoginResult> {
   const email = input.email.trim().toLowerCase();
   await assertIpRate(deps.limiter, ipRateRules.login, meta.sourceIp);
-  await assertNotBackingOff(
-    deps.failures,
-    [
-      [backoffRules.loginEmail, email],
-      [backoffRules.loginIp, meta.sourceIp],
-    ],
-    ([emailState]) => {
-      // Known or unknown email alike, so the lockout answer reveals nothing either.
-      if ((emailState?.failures ?? 0) >= LOCKOUT_THRESHOLD) throw lockedOut();
-    },
-  );
+  const [user, device] = await Promise.all([
+    getUserByEmail(email),
+    findDevice(input.deviceToken, deps.clock.now(), deps.hasher),
+  ]);
+  // A device token vouches only for the user it was issued to; for any other email it is ignored.
+  const trusted = device && user && device.userId === user.userId && device.accountId === user.accountId;
+  const accountCounter: readonly [BackoffRule, string] = trusted
+    ? [backoffRules.loginDevice, device.hash]
+    : [backoffRules.loginEmail, email];
+  await reserveAttempt(deps.failures, [[backoffRules.loginIp, meta.sourceIp], accountCounter]);
 
-  const user = await getUserByEmail(email);
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
   if (user?.status === "locked") throw lockedOut();
   if (!user || !passwordOk || user.status !== "active") {
-    await recordLoginFailure(email, user, meta, deps);
+    logger.info("login failed", { knownUser: user !== undefined, trustedDevice: trusted === true });
+    if (user)
+      await auditLoginFailure(user, { stage: "password", trustedDevice: trusted === true }, meta, deps);
     throw invalidCredentials();
   }
-  await deps.failures.reset(backoffRules.loginEmail, email);
+  await Promise.all([
+    deps.failures.reset(...accountCounter),
+    deps.failures.release(backoffRules.loginIp, meta.sourceIp),
+  ]);
   if (needsRehash(user.passwordHash)) {
     // Parameters were raised since this hash was made: upgrade it while we hold the password.
     await updateUser(user.accountId, user.userId, { passwordHash: await hashPassword(input.password) });
@@ -141,21 +152,28 @@ export async function login(
   if (hasSecondFactor(user)) {
     const methods = methodsOf(user);
     const { challengeId, expiresAt } = await createChallenge(
-      { accountId: user.accountId, userId: user.userId, methods },
+      {
+        accountId: user.accountId,
+        userId: user.userId,
+        methods,
+        ...(trusted ? { deviceHash: device.hash } : {}),
+      },
       deps.clock.now(),
     );
     return { mfaRequired: true, challengeId, methods, expiresAt: new Date(expiresAt * 1000).toISOString() };
   }
-  return signIn(user, "password", meta, deps);
+  return signIn(user, "password", trusted === true, meta, deps);
 }
 
 /** The last step of every successful sign-in: a new session, audited, tokens for the client. */
 async function signIn(
   user: UserRecord,
   method: "password" | MfaMethod,
+  /** The caller proved a known device token: it keeps that one; others get a new one. */
+  fromKnownDevice: boolean,
   meta: RequestMeta,
   deps: AuthDeps,
-): Promise<TokenPair> {
+): Promise<SignedIn> {
   const pair = await startSession(user, deps);
   await deps.audit.record({
     accountId: user.accountId,
@@ -167,35 +185,8 @@ async function signIn(
     details: { method, sessionId: pair.sessionId },
   });
   const { sessionId: _sessionId, ...tokens } = pair;
-  return tokens;
-}
-
-async function recordLoginFailure(
-  email: string,
-  user: UserRecord | undefined,
-  meta: RequestMeta,
-  deps: AuthDeps,
-): Promise<void> {
-  const [failures] = await Promise.all([
-    deps.failures.recordFailure(backoffRules.loginEmail, email),
-    deps.failures.recordFailure(backoffRules.loginIp, meta.sourceIp),
-  ]);
-  logger.info("login failed", { knownUser: user !== undefined, failures });
-  if (!user) return;
-  await auditLoginFailure(user, { stage: "password", consecutiveFailures: failures }, meta, deps);
-  if (failures >= LOCKOUT_THRESHOLD && user.status === "active") {
-    await updateUser(user.accountId, user.userId, { status: "locked" });
-    await deps.audit.record({
-      accountId: user.accountId,
-      action: "user.locked",
-      actor: { type: "system", id: "brute-force-guard" },
-      outcome: "blocked",
-      target: { type: "user", id: user.userId },
-      sourceIp: meta.sourceIp,
-      requestId: meta.requestId,
-      details: { consecutiveFailures: failures },
-    });
-  }
+  if (fromKnownDevice) return tokens;
+  return { ...tokens, deviceToken: await issueDeviceToken(user, deps.clock.now(), deps.hasher) };
 }
 
 const invalidChallenge = () =>
@@ -231,13 +222,14 @@ export async function sendMfaSms(
   return { sent: true };
 }
 
-async function checkFactor(
+/** Checks one second-factor code of the user (TOTP and recovery codes are accepted once). */
+export async function checkFactor(
   user: UserRecord,
   method: MfaMethod,
   code: string,
   verificationId: string | undefined,
   meta: RequestMeta,
-  deps: AuthDeps,
+  deps: Pick<AuthDeps, "cipher" | "clock" | "sms" | "hasher">,
 ): Promise<boolean> {
   switch (method) {
     case "totp": {
@@ -263,36 +255,40 @@ async function checkFactor(
   }
 }
 
+/**
+ * Second-factor step. Each guess is reserved before the code is checked: on the per-IP counter, on
+ * the user's (or, for a challenge from a known device, that device's) counter, and on the challenge's
+ * own attempt budget, each by one conditional write, so parallel guesses cannot exceed any limit.
+ */
 export async function completeMfa(
   input: { challengeId: string; code: string; method?: MfaMethod | undefined },
   meta: RequestMeta,
   deps: AuthDeps,
-): Promise<TokenPair> {
+): Promise<SignedIn> {
   await assertIpRate(deps.limiter, ipRateRules.mfa, meta.sourceIp);
   const challenge = await getChallenge(input.challengeId, deps.clock.now());
   if (!challenge) throw invalidChallenge();
-  await assertNotBackingOff(deps.failures, [
-    [backoffRules.mfaUser, challenge.userId],
-    [backoffRules.mfaIp, meta.sourceIp],
-  ]);
+  const userCounter: readonly [BackoffRule, string] = challenge.deviceHash
+    ? [backoffRules.mfaDevice, challenge.deviceHash]
+    : [backoffRules.mfaUser, challenge.userId];
+  await reserveAttempt(deps.failures, [[backoffRules.mfaIp, meta.sourceIp], userCounter]);
+  if (!(await reserveChallengeAttempt(input.challengeId, deps.clock.now()))) throw invalidChallenge();
   const user = await getUser(challenge.accountId, challenge.userId);
   if (user?.status !== "active") throw invalidChallenge();
   const method: MfaMethod =
     input.method ?? (looksLikeRecoveryCode(input.code) ? "recovery" : user.totpEnabled ? "totp" : "sms");
   const ok = await checkFactor(user, method, input.code, challenge.verificationId, meta, deps);
   if (!ok) {
-    await Promise.all([
-      recordChallengeFailure(input.challengeId),
-      deps.failures.recordFailure(backoffRules.mfaUser, user.userId),
-      deps.failures.recordFailure(backoffRules.mfaIp, meta.sourceIp),
-    ]);
     await auditLoginFailure(user, { stage: "mfa", method }, meta, deps);
     throw new DomainError("unauthorized", "The code is not valid");
   }
   // The challenge is single use: a racing duplicate request loses here and gets no tokens.
   if (!(await consumeChallenge(input.challengeId))) throw invalidChallenge();
-  await deps.failures.reset(backoffRules.mfaUser, user.userId);
-  return signIn(user, method, meta, deps);
+  await Promise.all([
+    deps.failures.reset(...userCounter),
+    deps.failures.release(backoffRules.mfaIp, meta.sourceIp),
+  ]);
+  return signIn(user, method, challenge.deviceHash !== undefined, meta, deps);
 }
 
 export async function refresh(
@@ -301,10 +297,12 @@ export async function refresh(
   deps: AuthDeps,
 ): Promise<TokenPair> {
   await assertIpRate(deps.limiter, ipRateRules.refresh, meta.sourceIp);
-  await assertNotBackingOff(deps.failures, [[backoffRules.refreshIp, meta.sourceIp]]);
+  await reserveAttempt(deps.failures, [[backoffRules.refreshIp, meta.sourceIp]]);
   const result = await refreshSession(input.refreshToken, getUser, deps);
-  if (result.kind === "rotated") return result.pair;
-  await deps.failures.recordFailure(backoffRules.refreshIp, meta.sourceIp);
+  if (result.kind === "rotated") {
+    await deps.failures.release(backoffRules.refreshIp, meta.sourceIp);
+    return result.pair;
+  }
   if (result.kind === "reused") {
     forgetSession(result.sessionId);
     await deps.audit.record({

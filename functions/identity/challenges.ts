@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
@@ -8,7 +9,8 @@ import { appliedUnlessConditionFails } from "../shared/dynamo.ts";
 /**
  * MFA challenges: the half-way state after a correct password. The id is a 256-bit bearer secret,
  * stored only as its SHA-256 (high entropy: nothing to brute-force), lives 5 minutes, allows a few
- * wrong codes, and is deleted by the one request that completes it.
+ * codes (each reserved by a conditional increment before it is checked), and is deleted by the one
+ * request that completes it.
  */
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
 export const MAX_CHALLENGE_ATTEMPTS = 5;
@@ -16,22 +18,26 @@ export const MAX_CHALLENGE_SMS = 3;
 
 export type MfaMethod = "totp" | "sms" | "recovery";
 
-export interface Challenge {
-  readonly accountId: string;
-  readonly userId: string;
-  readonly methods: readonly MfaMethod[];
-  readonly attempts: number;
-  readonly smsSends: number;
-  readonly verificationId?: string;
-  readonly expiresAt: number;
-}
+const challengeItem = z.object({
+  accountId: z.string(),
+  userId: z.string(),
+  methods: z.array(z.enum(["totp", "sms", "recovery"])),
+  attempts: z.number(),
+  smsSends: z.number(),
+  verificationId: z.string().optional(),
+  /** Set when the password step came with a known device token (its own guessing budget). */
+  deviceHash: z.string().optional(),
+  expiresAt: z.number(),
+});
+
+export type Challenge = z.infer<typeof challengeItem>;
 
 const key = (challengeId: string) => ({
   pk: `mfa#${createHash("sha256").update(challengeId).digest("base64url")}`,
 });
 
 export async function createChallenge(
-  input: Pick<Challenge, "accountId" | "userId" | "methods">,
+  input: Pick<Challenge, "accountId" | "userId" | "methods" | "deviceHash">,
   now: Date,
 ): Promise<{ challengeId: string; expiresAt: number }> {
   const challengeId = `mfa_${randomBytes(32).toString("base64url")}`;
@@ -47,25 +53,31 @@ export async function getChallenge(challengeId: string, now: Date): Promise<Chal
   const { Item } = await dynamoClient().send(
     new GetCommand({ TableName: tableName("ephemeral"), Key: key(challengeId), ConsistentRead: true }),
   );
-  const challenge = Item as Challenge | undefined;
-  if (!challenge || challenge.expiresAt <= epochSeconds(now)) return undefined;
+  const parsed = challengeItem.safeParse(Item);
+  if (!parsed.success) return undefined;
+  const challenge = parsed.data;
+  if (challenge.expiresAt <= epochSeconds(now)) return undefined;
   if (challenge.attempts >= MAX_CHALLENGE_ATTEMPTS) return undefined;
   return challenge;
 }
 
-/** Counts a wrong code; returns the attempts used. */
-export async function recordChallengeFailure(challengeId: string): Promise<number> {
-  const result = await dynamoClient().send(
-    new UpdateCommand({
-      TableName: tableName("ephemeral"),
-      Key: key(challengeId),
-      UpdateExpression: "ADD attempts :one",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeValues: { ":one": 1 },
-      ReturnValues: "UPDATED_NEW",
-    }),
+/**
+ * Reserves one code check on the challenge before the code is looked at: a conditional increment
+ * that fails once the budget is spent or the challenge expired, so parallel guesses get at most
+ * MAX_CHALLENGE_ATTEMPTS checks between them.
+ */
+export async function reserveChallengeAttempt(challengeId: string, now: Date): Promise<boolean> {
+  return appliedUnlessConditionFails(
+    dynamoClient().send(
+      new UpdateCommand({
+        TableName: tableName("ephemeral"),
+        Key: key(challengeId),
+        UpdateExpression: "ADD attempts :one",
+        ConditionExpression: "attribute_exists(pk) AND attempts < :max AND expiresAt > :now",
+        ExpressionAttributeValues: { ":one": 1, ":max": MAX_CHALLENGE_ATTEMPTS, ":now": epochSeconds(now) },
+      }),
+    ),
   );
-  return Number(result.Attributes?.attempts ?? MAX_CHALLENGE_ATTEMPTS);
 }
 
 /** Reserves one SMS send for the challenge; false when the per-challenge budget is spent. */

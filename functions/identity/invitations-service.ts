@@ -15,10 +15,10 @@ import type { Hasher } from "../shared/secrets.ts";
 import { normalizeEmail } from "./accounts.ts";
 import {
   assertIpRate,
-  assertNotBackingOff,
   backoffRules,
   type FailureTracker,
   ipRateRules,
+  reserveAttempt,
 } from "./brute-force.ts";
 import {
   acceptInvitationWrite,
@@ -239,14 +239,13 @@ export async function acceptInvitation(
   deps: InvitationDeps,
 ): Promise<{ userId: string; accountId: string; email: string; role: Role }> {
   await assertIpRate(deps.limiter, ipRateRules.invitation, meta.sourceIp);
-  await assertNotBackingOff(deps.failures, [[backoffRules.invitationIp, meta.sourceIp]]);
+  // Reserved as a failure before the token is looked up; a valid token gives the slot back.
+  await reserveAttempt(deps.failures, [[backoffRules.invitationIp, meta.sourceIp]]);
   const invitation = INVITATION_TOKEN.test(input.token)
     ? await findInvitation(await deps.hasher.hmac("invitation", input.token), deps.clock.now())
     : undefined;
-  if (!invitation) {
-    await deps.failures.recordFailure(backoffRules.invitationIp, meta.sourceIp);
-    throw invalidInvitation();
-  }
+  if (!invitation) throw invalidInvitation();
+  await deps.failures.release(backoffRules.invitationIp, meta.sourceIp);
   if (!(await inviterStillEntitled(invitation))) throw await refuseForInviter(invitation, meta, deps);
   const account = await getAccount(invitation.accountId);
   const verdict = checkPassword(input.password, {

@@ -31,3 +31,19 @@ export async function requireLiveUser(
     throw new DomainError("forbidden", "Your role does not allow this action");
   return live;
 }
+
+/**
+ * For routes that spend money or change data outside identity (send, verifications): a user token
+ * is checked like on identity routes (live session, current role, uncached), so logout, disabling or
+ * demotion stop it at once (OWASP ASVS V7.4.1), not after the authorizer's 30 s result cache. API
+ * keys keep the authorizer's result: a revoked key can work for up to 30 s (documented in the README).
+ */
+export async function requireLiveCaller(
+  principal: Principal | undefined,
+  permission: Permission,
+  clock: Clock,
+): Promise<Principal> {
+  if (!principal) throw new DomainError("unauthorized");
+  if (principal.type === "apiKey") return principal;
+  return requireLiveUser(principal, permission, clock);
+}

@@ -7,9 +7,13 @@ import type { Hasher } from "../shared/secrets.ts";
 import type { UserPrincipal } from "./live-principal.ts";
 import { hashRecoveryCodes, matchTotp, newRecoveryCodes, newTotpSecret, totpUri } from "./mfa.ts";
 import type { SmsOtp } from "./mfa-sms.ts";
+import { assertRecentlyAuthenticated } from "./reauth.ts";
 import { claimTotpStep, getUser, hasSecondFactor, type UserRecord, updateUser } from "./users-store.ts";
 
-/** Enrolment of second factors for the signed-in user, and recovery codes. */
+/**
+ * Enrolment of second factors for the signed-in user, and recovery codes. Replacing or removing an
+ * enabled factor and minting new recovery codes need a recent proof (reauth.ts), not only a token.
+ */
 export interface MfaDeps {
   readonly clock: Clock;
   readonly audit: AuditLog;
@@ -113,6 +117,8 @@ export async function startSmsEnrolment(
   deps: MfaDeps,
 ) {
   const user = await currentUser(principal);
+  // Replacing the phone of an enabled SMS factor moves the second factor: prove it is you.
+  if (user.smsEnabled) await assertRecentlyAuthenticated(principal, deps);
   const { verificationId } = await deps.sms.start({
     accountId: user.accountId,
     userId: user.userId,
@@ -165,10 +171,46 @@ export async function confirmSmsEnrolment(
 export async function regenerateRecoveryCodes(principal: UserPrincipal, meta: RequestMeta, deps: MfaDeps) {
   const user = await currentUser(principal);
   if (!hasSecondFactor(user)) throw new DomainError("conflict", "Enrol a second factor first");
+  await assertRecentlyAuthenticated(principal, deps);
   const codes = newRecoveryCodes();
   await updateUser(user.accountId, user.userId, {
     recoveryCodes: await hashRecoveryCodes(deps.hasher, codes),
   });
   await audit(deps, principal, meta, "mfa.recovery-codes.regenerated", "recovery");
   return { recoveryCodes: codes };
+}
+
+/** Turns one factor off (recent proof needed); the recovery codes go with the last factor. */
+export async function removeSecondFactor(
+  method: "totp" | "sms",
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: MfaDeps,
+): Promise<{ removed: true; mfa: { totp: boolean; sms: boolean } }> {
+  const user = await currentUser(principal);
+  const enabled = method === "totp" ? user.totpEnabled === true : user.smsEnabled === true;
+  if (!enabled)
+    throw new DomainError(
+      "conflict",
+      `No ${method === "totp" ? "authenticator app" : "SMS"} factor is enrolled`,
+    );
+  await assertRecentlyAuthenticated(principal, deps);
+  const otherRemains = method === "totp" ? user.smsEnabled === true : user.totpEnabled === true;
+  // totpLastStep stays: it keeps refusing codes already used if the same app is enrolled again.
+  const factorFields =
+    method === "totp"
+      ? { totpEnabled: undefined, totpSecret: undefined, totpPendingSecret: undefined }
+      : { smsEnabled: undefined, smsPhone: undefined, smsPhoneMasked: undefined };
+  await updateUser(user.accountId, user.userId, {
+    ...factorFields,
+    ...(otherRemains ? {} : { recoveryCodes: undefined }),
+  });
+  await audit(deps, principal, meta, "mfa.removed", method);
+  return {
+    removed: true,
+    mfa: {
+      totp: method === "totp" ? false : user.totpEnabled === true,
+      sms: method === "sms" ? false : user.smsEnabled === true,
+    },
+  };
 }

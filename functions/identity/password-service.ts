@@ -1,25 +1,29 @@
 import type { AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/problem.ts";
+import type { RateLimiter } from "../shared/rate-limit.ts";
 import { forgetSession } from "./access-token.ts";
-import { assertNotBackingOff, backoffRules, type FailureTracker } from "./brute-force.ts";
+import type { FailureTracker } from "./brute-force.ts";
 import type { UserPrincipal } from "./live-principal.ts";
 import { checkPassword } from "./password-policy.ts";
-import { hashPassword, verifyPassword } from "./passwords.ts";
+import { hashPassword } from "./passwords.ts";
+import { provePassword } from "./reauth.ts";
 import { revokeUserSessions } from "./sessions-store.ts";
 import { weakPassword } from "./users-service.ts";
 import { getAccount, getUser, hasSecondFactor, updateUser } from "./users-store.ts";
 
 /**
  * Password change by the signed-in user. The current password is required (a stolen access token
- * alone cannot take the account over) and wrong guesses count against the same per-account back-off
- * as sign-in. The 8-character minimum applies only to users who have a second factor.
+ * alone cannot take the account over); each guess is reserved against a per-user and a per-IP
+ * back-off before it is checked (provePassword), so parallel guesses count like sequential ones.
+ * The 8-character minimum applies only to users who have a second factor.
  * Every other session of the user ends.
  */
 export interface PasswordDeps {
   readonly clock: Clock;
   readonly audit: AuditLog;
   readonly failures: FailureTracker;
+  readonly limiter: RateLimiter;
 }
 
 export async function changePassword(
@@ -30,9 +34,7 @@ export async function changePassword(
 ): Promise<{ changed: true; sessionsEnded: number }> {
   const user = await getUser(principal.accountId, principal.principalId);
   if (user?.status !== "active") throw new DomainError("unauthorized");
-  await assertNotBackingOff(deps.failures, [[backoffRules.loginEmail, user.email]]);
-  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-    await deps.failures.recordFailure(backoffRules.loginEmail, user.email);
+  if (!(await provePassword(user, input.currentPassword, meta, deps))) {
     throw new DomainError("forbidden", "The current password is not correct");
   }
   const account = await getAccount(user.accountId);

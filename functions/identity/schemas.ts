@@ -9,7 +9,18 @@ const email = z.email().max(254);
 // Login accepts anything a user may have set; the 128-character policy applies when setting one.
 const anyPassword = z.string().min(1).max(1024);
 
-export const loginBody = z.strictObject({ email, password: anyPassword });
+const deviceToken = z
+  .string()
+  .max(128)
+  .describe(
+    "Device token from an earlier sign-in on this client. Sign-in attempts that present it are throttled per device, not by the account-wide back-off that failed attempts from elsewhere build up.",
+  );
+
+export const loginBody = z.strictObject({
+  email,
+  password: anyPassword,
+  deviceToken: deviceToken.optional(),
+});
 export const mfaBody = z.strictObject({
   challengeId: z.string().regex(/^mfa_[A-Za-z0-9_-]{43}$/, "not a challenge id"),
   code: z.string().min(6).max(32),
@@ -19,6 +30,21 @@ export const mfaSmsBody = z.strictObject({ challengeId: mfaBody.shape.challengeI
 export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(128) });
 
 export const passwordChangeBody = z.strictObject({ currentPassword: anyPassword, newPassword: anyPassword });
+/** Step-up proof: the current password, or a current TOTP or recovery code. */
+export const reauthBody = z
+  .union([
+    z.strictObject({ password: anyPassword }),
+    z.strictObject({
+      code: z.string().min(6).max(32),
+      method: z.enum(["totp", "recovery"]).optional(),
+    }),
+  ])
+  .describe("The current password, or a current authenticator (TOTP) or recovery code");
+export const reauthResponse = z.object({
+  reauthenticatedAt: z.string(),
+  freshUntil: z.string().describe("Second factors can be changed with this session until then"),
+});
+export const mfaMethodParams = z.strictObject({ method: z.enum(["totp", "sms"]) });
 export const inviteBody = z.strictObject({ email, role: z.enum(roles) });
 /** What the inviter gets back: never the token, which only the invited address receives. */
 export const inviteResponse = z.object({
@@ -79,6 +105,10 @@ export const tokenPairResponse = z.object({
   expiresAt: z.string(),
   refreshToken: z.string(),
   refreshExpiresAt: z.string(),
+  deviceToken: z
+    .string()
+    .optional()
+    .describe("Issued at sign-in when the client presented none; keep it and send it with later logins"),
 });
 export const mfaRequiredResponse = z.object({
   mfaRequired: z.literal(true),

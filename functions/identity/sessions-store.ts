@@ -18,6 +18,8 @@ export interface SessionRecord {
   readonly createdAt: string;
   readonly expiresAt: number;
   readonly revokedReason?: string;
+  /** When the user last proved the password or a second factor again (step-up), ISO-8601. */
+  readonly reauthAt?: string;
 }
 
 interface RefreshRecord {
@@ -80,6 +82,24 @@ export async function getSession(
   const session = Item as SessionRecord | undefined;
   if (!session || session.expiresAt <= epochSeconds(now)) return undefined;
   return session;
+}
+
+/** Records a fresh proof (step-up re-authentication) on a live session. */
+export async function markSessionReauthenticated(
+  accountId: string,
+  sessionId: string,
+  at: Date,
+): Promise<void> {
+  await dynamoClient().send(
+    new UpdateCommand({
+      TableName: tableName("accounts"),
+      Key: sessionKey(accountId, sessionId),
+      UpdateExpression: "SET reauthAt = :at",
+      ConditionExpression: "attribute_exists(pk) AND #status = :active",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":at": at.toISOString(), ":active": "active" },
+    }),
+  );
 }
 
 export async function revokeSession(accountId: string, sessionId: string, reason: string): Promise<void> {

@@ -8,6 +8,7 @@ import { forgetSession } from "./access-token.ts";
 import { backoffRules, type FailureTracker } from "./brute-force.ts";
 import type { UserPrincipal } from "./live-principal.ts";
 import { revokeUserSessions } from "./sessions-store.ts";
+import { unlockUser } from "./unlock.ts";
 import { getUser, listUsers, toUserView, type UserStatus, type UserView, updateUser } from "./users-store.ts";
 
 /** Users of an account: role changes, disabling and unlocking (invitations: invitations-service.ts). */
@@ -89,16 +90,18 @@ export async function changeUser(
     await audit("user.role.changed", { from: target.role, to: input.role });
   }
   if (input.status && input.status !== target.status) {
-    await updateUser(target.accountId, target.userId, { status: input.status });
     if (input.status === "disabled") {
+      await updateUser(target.accountId, target.userId, { status: "disabled" });
       const revoked = await revokeUserSessions(target.accountId, target.userId, "user-disabled");
       // This container forgets them now; others within their cache time (see access-token.ts).
       for (const sessionId of revoked) forgetSession(sessionId);
       await audit("user.disabled", { sessionsRevoked: String(revoked.length) });
+    } else if (target.status === "locked") {
+      // The admin reset of a user locked by an earlier version (and of every guessing back-off).
+      await unlockUser(target, actorOf(principal), meta, deps);
     } else {
-      // Re-enabling also clears the consecutive-failure lockout: this is the admin reset.
-      await deps.failures.reset(backoffRules.loginEmail, target.email);
-      await audit(target.status === "locked" ? "user.unlocked" : "user.enabled", { from: target.status });
+      await updateUser(target.accountId, target.userId, { status: "active" });
+      await audit("user.enabled", { from: target.status });
     }
   }
   const updated = await getUser(target.accountId, target.userId);

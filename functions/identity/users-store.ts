@@ -105,11 +105,11 @@ export async function updateUser(
   accountId: string,
   userId: string,
   changes: Readonly<Record<string, unknown>>,
-  condition?: { expression: string; values: Record<string, unknown> },
+  condition?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> },
 ): Promise<void> {
   const sets: string[] = [];
   const removes: string[] = [];
-  const names: Record<string, string> = {};
+  const names: Record<string, string> = { ...(condition?.names ?? {}) };
   const values: Record<string, unknown> = { ...(condition?.values ?? {}) };
   for (const [index, [name, value]] of Object.entries(changes).entries()) {
     names[`#a${index}`] = name;

@@ -1,5 +1,6 @@
+import { requireLiveCaller } from "../identity/live-principal.ts";
+import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
-import { DomainError } from "../shared/problem.ts";
 import { type SendMessageBody, sendMessageBody, sendMessageResponse } from "./schemas.ts";
 import { acceptMessageOnce } from "./send-once.ts";
 import {
@@ -30,8 +31,9 @@ export const handler = httpHandler({
   "POST /v1/messages": route({
     body: sendMessageBody,
     responses: { 202: sendMessageResponse },
-    run: async ({ body, principal, idempotencyKey }) => {
-      if (!principal) throw new DomainError("unauthorized");
+    run: async ({ body, principal: fromAuthorizer, idempotencyKey }) => {
+      // Spends money: a user token must still have a live session now, not 30 s ago.
+      const principal = await requireLiveCaller(fromAuthorizer, "messages:send", systemClock);
       const input = inputOf(principal.accountId, body);
       if (!idempotencyKey) return { status: 202, body: await acceptMessage(input, messagingDeps()) };
       // The key is bound to the message in the same write as the message (send-once.ts).

@@ -14,6 +14,12 @@ export const problemTypes = {
   "validation-failed": { status: 400, title: "Request failed validation" },
   unauthorized: { status: 401, title: "Missing or invalid credentials" },
   forbidden: { status: 403, title: "Not allowed" },
+  /**
+   * Changing a second factor (replacing the SMS phone, removing a factor, new recovery codes) needs
+   * a proof made within the last few minutes: POST /v1/account/reauth with the current password or
+   * a current second-factor code, then retry. Members: `reauthUrl`, `maxAgeSeconds`.
+   */
+  "reauthentication-required": { status: 403, title: "Recent re-authentication required" },
   "not-found": { status: 404, title: "Resource not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "idempotency-key-reused": { status: 409, title: "Idempotency-Key was used with a different request" },

@@ -12,7 +12,13 @@ import { isConditionalCheckFailure } from "./dynamo.ts";
  * alone reveals nothing. Creating the root is a deploy/start step (bootstrapRootSecret), reading it
  * needs only read access and one decrypt per container.
  */
-export type HmacPurpose = "otp" | "phone-index" | "recovery-code" | "invitation" | "refresh-token";
+export type HmacPurpose =
+  | "otp"
+  | "phone-index"
+  | "recovery-code"
+  | "invitation"
+  | "refresh-token"
+  | "device-token";
 
 const ROOT_KEY = { pk: "SYSTEM", sk: "HMAC_ROOT" } as const;
 const ROOT_CONTEXT = { purpose: "hmac-root" } as const;

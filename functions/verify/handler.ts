@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { functionSpec } from "../../lib/catalog/index.ts";
+import { requireLiveCaller } from "../identity/live-principal.ts";
 import { idempotent } from "../messages/idempotency.ts";
+import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
 import type { Principal } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
@@ -32,6 +34,10 @@ function principalOf(principal: Principal | undefined): Principal {
   if (!principal) throw new DomainError("unauthorized");
   return principal;
 }
+
+/** Routes that send (and bill) an OTP or change a verification: a user token needs a live session. */
+const liveWriter = (principal: Principal | undefined): Promise<Principal> =>
+  requireLiveCaller(principal, "verify:write", systemClock);
 
 const requesterOf = (principal: Principal): Requester => ({
   type: principal.type,
@@ -75,7 +81,7 @@ export const handler = httpHandler({
     body: startVerificationBody,
     responses: { 201: verificationView },
     run: async ({ body, principal, idempotencyKey, sourceIp, requestId }) => {
-      const caller = principalOf(principal);
+      const caller = await liveWriter(principal);
       const call: StartCall = { request: body, requester: requesterOf(caller) };
       if (!idempotencyKey) {
         return { status: 201, body: await start(caller.accountId, call, { sourceIp, requestId }) };
@@ -103,7 +109,7 @@ export const handler = httpHandler({
     body: checkVerificationBody,
     responses: { 200: verificationView },
     run: async ({ params, body, principal }) => {
-      const { accountId } = principalOf(principal);
+      const { accountId } = await liveWriter(principal);
       const view = await checkVerification(
         { accountId, verificationId: params.id, code: body.code },
         verifyDeps(),
@@ -115,7 +121,7 @@ export const handler = httpHandler({
     params: verificationParams,
     responses: { 200: verificationView },
     run: async ({ params, principal }) => {
-      const { accountId } = principalOf(principal);
+      const { accountId } = await liveWriter(principal);
       return {
         status: 200,
         body: await cancelVerification({ accountId, verificationId: params.id }, verifyDeps()),

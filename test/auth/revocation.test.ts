@@ -76,6 +76,59 @@ describe("revocation reaches the authorizer", () => {
   });
 });
 
+/**
+ * The same through the platform's own gateway, whose authorizer result cache (30 s) is ON: routes
+ * that spend money or change data re-check a user token's session themselves, so a logout, disable
+ * or demotion is refused at once even while the cache still allows the token (ASVS 5.0 V7.4.1).
+ */
+describe("money and data routes check the live session behind the authorizer cache", () => {
+  const cached = () => apiClient(inject("apiUrl"));
+  const sms = { to: "+37255512345", text: "live session check" };
+
+  it("a logged-out token can neither send SMS nor start, check or cancel verifications", async () => {
+    const api = cached();
+    const user = await createUser(api, ownerToken, "developer");
+    // This call puts an "allow" for the token into the gateway's authorizer cache.
+    const before = await api.call("POST", "/v1/messages", { token: user.token, body: sms });
+    expect(before.status, JSON.stringify(before.body)).toBe(202);
+    expect((await api.call("POST", "/v1/auth/logout", { token: user.token })).status).toBe(204);
+
+    expect((await api.call("POST", "/v1/messages", { token: user.token, body: sms })).status).toBe(401);
+    const start = await api.call("POST", "/v1/verifications", {
+      token: user.token,
+      body: { to: sms.to },
+    });
+    expect(start.status).toBe(401);
+    const unknown = "ver_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    const check = await api.call("POST", `/v1/verifications/${unknown}/checks`, {
+      token: user.token,
+      body: { code: "123456" },
+    });
+    expect(check.status).toBe(401);
+    expect(
+      (await api.call("POST", `/v1/verifications/${unknown}/cancel`, { token: user.token })).status,
+    ).toBe(401);
+  });
+
+  it("a user demoted after the cache said yes cannot send any more", async () => {
+    const api = cached();
+    const user = await createUser(api, ownerToken, "developer");
+    expect((await api.call("POST", "/v1/messages", { token: user.token, body: sms })).status).toBe(202);
+    const demote = await api.call("PATCH", `/v1/account/users/${user.userId}`, {
+      token: ownerToken,
+      body: { role: "viewer" },
+    });
+    expect(demote.status).toBe(200);
+    expect((await api.call("POST", "/v1/messages", { token: user.token, body: sms })).status).toBe(403);
+  });
+
+  it("API keys keep the authorizer's result (documented window for revoked keys)", async () => {
+    const api = cached();
+    const reply = await api.call("POST", "/v1/messages", { token: demoAccount().apiKey, body: sms });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(202);
+  });
+});
+
 describe("cache bounds", () => {
   it("authorizer result cache + session cache stay within the 60 s promise", () => {
     expect(AUTHORIZER_CACHE_TTL_MS + SESSION_CACHE_MS).toBeLessThanOrEqual(60_000);
