@@ -5,7 +5,7 @@ import { DomainError } from "../shared/problem.ts";
 import type { RateLimiter } from "../shared/rate-limit.ts";
 import type { Hasher } from "../shared/secrets.ts";
 import { forgetSession } from "./access-token.ts";
-import { backoffRules, type FailureTracker } from "./brute-force.ts";
+import type { FailureTracker } from "./brute-force.ts";
 import type { UserPrincipal } from "./live-principal.ts";
 import { revokeUserSessions } from "./sessions-store.ts";
 import { unlockUser } from "./unlock.ts";
