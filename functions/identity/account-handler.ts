@@ -1,4 +1,4 @@
-import { httpHandler, route } from "../shared/http.ts";
+import { httpHandler, noContent, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
 import { identityDeps } from "./deps.ts";
 import { createKey, listKeys, revokeKey, rotateKey } from "./keys-service.ts";
@@ -12,15 +12,25 @@ import {
 } from "./mfa-service.ts";
 import { changePassword } from "./password-service.ts";
 import {
+  acceptedInvitation,
   acceptInvitationBody,
-  apiKeyView,
+  apiKeyList,
+  createdApiKey,
+  invitationView,
   inviteBody,
   keyCreateBody,
   keyParams,
+  meView,
   passwordChangeBody,
+  passwordChanged,
+  recoveryCodes,
+  secondFactorEnabled,
   smsConfirmBody,
+  smsEnrolmentStarted,
   smsStartBody,
   totpConfirmBody,
+  totpEnrolment,
+  userList,
   userParams,
   userPatchBody,
   userView,
@@ -36,7 +46,7 @@ const meta = (request: { sourceIp: string; requestId: string }) => ({
 
 export const handler = httpHandler({
   "GET /v1/account/me": route({
-    responses: { 200: userView },
+    responses: { 200: meView },
     run: async (request) => {
       const principal = await requireLiveUser(request.principal, "account:read", identityDeps().clock);
       const user = await getUser(principal.accountId, principal.principalId);
@@ -45,6 +55,7 @@ export const handler = httpHandler({
     },
   }),
   "GET /v1/account/users": route({
+    responses: { 200: userList },
     run: async (request) => {
       const principal = await requireLiveUser(request.principal, "users:manage", identityDeps().clock);
       return { status: 200, body: await listAccountUsers(principal) };
@@ -63,6 +74,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/invitations": route({
     body: inviteBody,
+    responses: { 201: invitationView },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
@@ -71,12 +83,14 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/invitations/accept": route({
     body: acceptInvitationBody,
+    responses: { 201: acceptedInvitation },
     run: async (request) => ({
       status: 201,
       body: await acceptInvitation(request.body, meta(request), identityDeps()),
     }),
   }),
   "GET /v1/account/api-keys": route({
+    responses: { 200: apiKeyList },
     run: async (request) => {
       const principal = await requireLiveUser(request.principal, "keys:manage", identityDeps().clock);
       return { status: 200, body: await listKeys(principal) };
@@ -84,7 +98,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/api-keys": route({
     body: keyCreateBody,
-    responses: { 201: apiKeyView },
+    responses: { 201: createdApiKey },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
@@ -93,6 +107,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/api-keys/{keyId}/rotate": route({
     params: keyParams,
+    responses: { 201: createdApiKey },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
@@ -101,6 +116,7 @@ export const handler = httpHandler({
   }),
   "DELETE /v1/account/api-keys/{keyId}": route({
     params: keyParams,
+    responses: { 204: noContent },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
@@ -109,6 +125,7 @@ export const handler = httpHandler({
     },
   }),
   "POST /v1/account/mfa/totp": route({
+    responses: { 201: totpEnrolment },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -117,6 +134,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/mfa/totp/confirm": route({
     body: totpConfirmBody,
+    responses: { 200: secondFactorEnabled },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -125,6 +143,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/mfa/sms": route({
     body: smsStartBody,
+    responses: { 202: smsEnrolmentStarted },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -133,6 +152,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/mfa/sms/confirm": route({
     body: smsConfirmBody,
+    responses: { 200: secondFactorEnabled },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -141,6 +161,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/password": route({
     body: passwordChangeBody,
+    responses: { 200: passwordChanged },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -148,6 +169,7 @@ export const handler = httpHandler({
     },
   }),
   "POST /v1/account/mfa/recovery-codes": route({
+    responses: { 201: recoveryCodes },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);

@@ -1,4 +1,4 @@
-import { httpHandler, route } from "../shared/http.ts";
+import { httpHandler, noContent, route } from "../shared/http.ts";
 import { completeMfa, login, logout, refresh, sendMfaSms } from "./auth-service.ts";
 import { identityDeps } from "./deps.ts";
 import { requireLiveUser } from "./live-principal.ts";
@@ -7,6 +7,7 @@ import {
   mfaBody,
   mfaRequiredResponse,
   mfaSmsBody,
+  mfaSmsSent,
   refreshBody,
   tokenPairResponse,
 } from "./schemas.ts";
@@ -33,6 +34,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/auth/mfa/sms": route({
     body: mfaSmsBody,
+    responses: { 202: mfaSmsSent },
     run: async (request) => ({
       status: 202,
       body: await sendMfaSms(request.body, meta(request), identityDeps()),
@@ -47,6 +49,7 @@ export const handler = httpHandler({
     }),
   }),
   "POST /v1/auth/logout": route({
+    responses: { 204: noContent },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "session:manage", deps.clock);

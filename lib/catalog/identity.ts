@@ -44,6 +44,7 @@ const authRoute = (method: RouteSpec["method"], path: string, summary: string): 
   function: "auth",
   auth: "public",
   summary,
+  resource: "Auth",
   // Public and expensive (scrypt): a tight method throttle on top of the per-IP/per-account limits.
   throttle: { rateLimit: 20, burstLimit: 40 },
 });
@@ -53,7 +54,15 @@ const accountRoute = (
   path: string,
   permission: string,
   summary: string,
-): RouteSpec => ({ method, path, function: "account", auth: "authorized", permission, summary });
+): RouteSpec => ({
+  method,
+  path,
+  function: "account",
+  auth: "authorized",
+  permission,
+  summary,
+  resource: "Account",
+});
 
 export const identityRoutes: readonly RouteSpec[] = [
   authRoute("POST", "/v1/auth/login", "Sign in with email and password (may return an MFA challenge)"),
@@ -67,6 +76,7 @@ export const identityRoutes: readonly RouteSpec[] = [
     auth: "authorized",
     permission: "session:manage",
     summary: "End the current session (revokes its refresh tokens)",
+    resource: "Auth",
   },
   {
     method: "POST",
@@ -74,6 +84,7 @@ export const identityRoutes: readonly RouteSpec[] = [
     function: "account",
     auth: "public",
     summary: "Accept an invitation (token-authenticated) and set a password",
+    resource: "Account",
     throttle: { rateLimit: 10, burstLimit: 20 },
   },
   accountRoute("GET", "/v1/account/me", "account:read", "The signed-in user"),

@@ -122,6 +122,7 @@ export const messagingRoutes: readonly RouteSpec[] = [
     auth: "authorized",
     permission: "messages:send",
     summary: "Send an SMS",
+    resource: "Messages",
   },
   {
     method: "GET",
@@ -130,6 +131,7 @@ export const messagingRoutes: readonly RouteSpec[] = [
     auth: "authorized",
     permission: "messages:read",
     summary: "Get a message and its delivery status",
+    resource: "Messages",
   },
   {
     method: "POST",
@@ -137,6 +139,9 @@ export const messagingRoutes: readonly RouteSpec[] = [
     function: "dlr",
     auth: "public",
     summary: "Delivery report callback from a carrier (Standard Webhooks signature)",
+    resource: "Messages",
+    // Deployed for carriers, not part of the customer API reference.
+    audience: "carriers",
     throttle: { rateLimit: 500, burstLimit: 1000 },
   },
 ];
