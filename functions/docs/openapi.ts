@@ -76,8 +76,9 @@ const problemResponse = (description: string, withRetryAfter = false): Json => (
 export const GATEWAY_STATUSES: readonly number[] = [400, 403, 404, 413, 415, 429, 500, 502, 503];
 
 /** Problem statuses of a route: the gateway's, the authorizer's, and what the function's use cases throw. */
-function problemStatuses(route: RouteSpec): number[] {
+function problemStatuses(route: RouteSpec, handler: RouteHandler | undefined): number[] {
   const statuses = new Set<number>(GATEWAY_STATUSES);
+  for (const slug of handler?.problems ?? []) statuses.add(problemTypes[slug].status);
   if (route.auth === "authorized") statuses.add(401);
   // State conflicts and Idempotency-Key reuse (409), refused business rules (422): only on writes.
   if (route.method !== "GET") {
@@ -162,7 +163,7 @@ function operation(route: RouteSpec, handler: RouteHandler | undefined): Json {
     responses: {
       ...successResponses(handler),
       ...Object.fromEntries(
-        problemStatuses(route).map((status) => [
+        problemStatuses(route, handler).map((status) => [
           String(status),
           problemResponse(statusTitle(status), status === 429),
         ]),

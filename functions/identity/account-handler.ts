@@ -83,6 +83,8 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/invitations/accept": route({
     body: acceptInvitationBody,
+    // Public, but an invalid, used or expired invitation token is refused as unauthorized.
+    problems: ["unauthorized"],
     responses: { 201: acceptedInvitation },
     run: async (request) => ({
       status: 201,

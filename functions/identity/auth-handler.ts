@@ -18,13 +18,18 @@ const meta = (request: { sourceIp: string; requestId: string }) => ({
   requestId: request.requestId,
 });
 
+/** Public routes that still answer 401: wrong password, factor, challenge or refresh token. */
+const SIGN_IN_PROBLEMS = ["unauthorized"] as const;
+
 export const handler = httpHandler({
   "POST /v1/auth/login": route({
+    problems: SIGN_IN_PROBLEMS,
     body: loginBody,
     responses: { 200: tokenPairResponse.or(mfaRequiredResponse) },
     run: async (request) => ({ status: 200, body: await login(request.body, meta(request), identityDeps()) }),
   }),
   "POST /v1/auth/mfa": route({
+    problems: SIGN_IN_PROBLEMS,
     body: mfaBody,
     responses: { 200: tokenPairResponse },
     run: async (request) => ({
@@ -33,6 +38,7 @@ export const handler = httpHandler({
     }),
   }),
   "POST /v1/auth/mfa/sms": route({
+    problems: SIGN_IN_PROBLEMS,
     body: mfaSmsBody,
     responses: { 202: mfaSmsSent },
     run: async (request) => ({
@@ -41,6 +47,7 @@ export const handler = httpHandler({
     }),
   }),
   "POST /v1/auth/refresh": route({
+    problems: SIGN_IN_PROBLEMS,
     body: refreshBody,
     responses: { 200: tokenPairResponse },
     run: async (request) => ({

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { z } from "zod";
 import { logger } from "./logger.ts";
 import { type Principal, principalFromContext } from "./principal.ts";
-import { DomainError, PROBLEM_CONTENT_TYPE, toProblem } from "./problem.ts";
+import { DomainError, PROBLEM_CONTENT_TYPE, type ProblemSlug, toProblem } from "./problem.ts";
 import { parseWith } from "./validation.ts";
 
 /** Bodies above this are refused before parsing (API contract: 64 KB). */
@@ -53,6 +53,11 @@ export interface RouteHandler {
   readonly query?: z.ZodType;
   /** Success responses by status code: the OpenAPI document and the response serializer read them. */
   readonly responses?: Readonly<Record<number, SuccessResponse>>;
+  /**
+   * Problems the use cases raise that the route's facts do not imply (e.g. 401 from a public
+   * sign-in route), for the OpenAPI document.
+   */
+  readonly problems?: readonly ProblemSlug[];
   readonly run: (request: HttpRequest<never, never, never>) => Promise<HttpResult>;
 }
 
@@ -66,6 +71,7 @@ export function route<
   params?: P;
   query?: Q;
   responses?: Readonly<Record<number, SuccessResponse>>;
+  problems?: readonly ProblemSlug[];
   run: (
     request: HttpRequest<
       B extends z.ZodType ? z.infer<B> : undefined,
