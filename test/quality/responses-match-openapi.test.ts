@@ -27,7 +27,7 @@ beforeAll(async () => {
   const login = await api.call("POST", "/v1/auth/login", { json: { email, password } });
   expect(login.status, login.body).toBe(200);
   ownerToken = login.json.token;
-}, 60_000);
+}, 120_000);
 
 // Each test reports the violations of its own responses.
 beforeEach(() => {
