@@ -193,13 +193,17 @@ function resourceTags(routes: readonly RouteSpec[]): Json[] {
     .map((name) => ({ name, description: apiResources[name] }));
 }
 
-/** Every customer-facing catalogue route becomes one operation, tagged by its resource. */
+/** Every deployed route, carrier callbacks included: for tools that probe the whole surface (fuzz). */
+export const deployed = (route: RouteSpec): boolean => !route.localOnly;
+
+/** Every included catalogue route (default: the customer reference) becomes one operation, tagged by its resource. */
 export function buildOpenApi(
   routes: readonly RouteSpec[],
   tables: RouteTables,
   info: OpenApiInfo = DEFAULT_INFO,
+  include: (route: RouteSpec) => boolean = inCustomerReference,
 ): Json {
-  const documented = routes.filter(inCustomerReference);
+  const documented = routes.filter(include);
   const paths: Record<string, Record<string, Json>> = {};
   for (const route of documented) {
     const handler = tables.get(route.function)?.[`${route.method} ${route.path}`];

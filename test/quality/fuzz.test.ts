@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildOpenApi } from "../../functions/docs/openapi.ts";
+import { buildOpenApi, DEFAULT_INFO, deployed } from "../../functions/docs/openapi.ts";
 import { loadRouteTables } from "../../functions/docs/route-tables.ts";
 import { catalog } from "../../lib/catalog/index.ts";
 import { loginToken, runFuzz, summarizeViolations } from "../../tools/quality/fuzz-runner.ts";
@@ -19,7 +19,7 @@ describe("fuzzing the API from its OpenAPI document (seeded, 300 requests)", () 
       apiUrl: platform().apiUrl,
       apiKey: platform().apiKey,
       ...(accessToken ? { accessToken } : {}),
-      spec: buildOpenApi(catalog.routes, tables),
+      spec: buildOpenApi(catalog.routes, tables, DEFAULT_INFO, deployed),
       count: 300,
       seed: SEED,
       concurrency: 4,
