@@ -12,6 +12,7 @@ import { buildOpenApi, DEFAULT_INFO, deployed } from "../functions/docs/openapi.
 import { loadRouteTables } from "../functions/docs/route-tables.ts";
 import { catalog } from "../lib/catalog/index.ts";
 import { startLocalPlatform } from "../local/platform.ts";
+import { documentedAnswers, OpenApiContract } from "../test/support/openapi-contract.ts";
 import { loginToken, runFuzz, summarizeViolations } from "./quality/fuzz-runner.ts";
 
 const { values } = parseArgs({
@@ -52,6 +53,8 @@ try {
     seed,
     concurrency: Number(values.concurrency),
     onProgress: (done) => process.stdout.write(`  ${done}/${count}\r`),
+    // Answers of documented operations must match the served customer document.
+    extraChecks: documentedAnswers(await OpenApiContract.load(platform.apiUrl)),
   });
   console.log(`\nfuzz: ${report.total} requests in ${(report.ms / 1000).toFixed(1)} s`);
   console.log(`  by status: ${JSON.stringify(report.byStatus)}`);

@@ -178,3 +178,17 @@ export class OpenApiContract {
     return validate;
   }
 }
+
+/**
+ * An extra fuzz invariant: answers of documented operations match the document. Requests to paths or
+ * methods the document does not have, and HEAD (no body), are judged by the fuzz's own checks.
+ */
+export const documentedAnswers =
+  (contract: OpenApiContract) =>
+  (
+    request: { readonly method: string; readonly path: string },
+    res: { readonly status: number; readonly headers: Headers; readonly body: string },
+  ): string[] =>
+    request.method !== "HEAD" && contract.operationFor(request.method, request.path)
+      ? contract.violations({ method: request.method, path: request.path, ...res })
+      : [];
