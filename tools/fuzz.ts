@@ -8,10 +8,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildOpenApi } from "../functions/docs/openapi.ts";
+import { buildOpenApi, DEFAULT_INFO, deployed } from "../functions/docs/openapi.ts";
 import { loadRouteTables } from "../functions/docs/route-tables.ts";
 import { catalog } from "../lib/catalog/index.ts";
 import { startLocalPlatform } from "../local/platform.ts";
+import { documentedAnswers, OpenApiContract } from "../test/support/openapi-contract.ts";
 import { loginToken, runFuzz, summarizeViolations } from "./quality/fuzz-runner.ts";
 
 const { values } = parseArgs({
@@ -37,7 +38,8 @@ let exitCode = 1;
 try {
   if (!platform.demo) throw new Error("no demo account");
   const { tables } = await loadRouteTables(catalog);
-  const spec = buildOpenApi(catalog.routes, tables);
+  // The whole deployed surface, carrier callbacks included (the customer reference leaves them out).
+  const spec = buildOpenApi(catalog.routes, tables, DEFAULT_INFO, deployed);
   const accessToken = await loginToken(platform.apiUrl, platform.demo.email, platform.demo.password);
   console.log(
     `fuzz: ${count} requests, seed ${seed}, against ${platform.apiUrl} (API key${accessToken ? " + owner access token" : " only"})`,
@@ -51,6 +53,8 @@ try {
     seed,
     concurrency: Number(values.concurrency),
     onProgress: (done) => process.stdout.write(`  ${done}/${count}\r`),
+    // Answers of documented operations must match the served customer document.
+    extraChecks: documentedAnswers(await OpenApiContract.load(platform.apiUrl)),
   });
   console.log(`\nfuzz: ${report.total} requests in ${(report.ms / 1000).toFixed(1)} s`);
   console.log(`  by status: ${JSON.stringify(report.byStatus)}`);

@@ -3,8 +3,8 @@
  * its `httpHandler(...).routes` table: the parser and the documentation share one source.
  */
 import { z } from "zod";
-import type { RouteSpec } from "../../lib/catalog/index.ts";
-import type { RouteHandler } from "../shared/http.ts";
+import { type ApiResource, apiResources, type RouteSpec } from "../../lib/catalog/index.ts";
+import type { RouteHandler, SuccessResponse } from "../shared/http.ts";
 import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE } from "../shared/idempotency-key.ts";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, problemTypes } from "../shared/problem.ts";
 
@@ -74,23 +74,28 @@ const problemResponse = (description: string, withRetryAfter = false): Json => (
   description,
   content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: "#/components/schemas/Problem" } } },
   ...(withRetryAfter
-    ? { headers: { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } } } }
+    ? {
+        headers: {
+          "Retry-After": { description: "Seconds to wait", required: true, schema: { type: "integer" } },
+        },
+      }
     : {}),
 });
 
-/** Problem statuses by the facts of a route (a route without a body can't get 413/415). */
+/**
+ * Statuses API Gateway itself can answer on any operation, before or instead of the function
+ * (lib/gateway-responses.ts: catch-all 4xx, WAF block, unknown resource, payload limit, media type,
+ * throttling, 5xx; 502 when an integration fails). test/quality/openapi.test.ts keeps the two in step.
+ */
+export const GATEWAY_STATUSES: readonly number[] = [400, 403, 404, 413, 415, 429, 500, 502, 503];
+
+/** Problem statuses of a route: the gateway's, the authorizer's, and what the function's use cases throw. */
 function problemStatuses(route: RouteSpec, handler: RouteHandler | undefined): number[] {
-  const statuses = new Set<number>([404, 429, 500]);
-  if (!handler || handler.body || handler.params || handler.query) statuses.add(400);
-  if (!handler || handler.body) {
-    statuses.add(413);
-    statuses.add(415);
-  }
-  if (route.auth === "authorized") {
-    statuses.add(401);
-    statuses.add(403);
-  }
-  if (route.method === "POST") {
+  const statuses = new Set<number>(GATEWAY_STATUSES);
+  for (const slug of handler?.problems ?? []) statuses.add(problemTypes[slug].status);
+  if (route.auth === "authorized") statuses.add(401);
+  // State conflicts and Idempotency-Key reuse (409), refused business rules (422): only on writes.
+  if (route.method !== "GET") {
     statuses.add(409);
     statuses.add(422);
   }
@@ -136,16 +141,23 @@ function parameters(route: RouteSpec, handler: RouteHandler | undefined): Json[]
   return out;
 }
 
+function successResponse(response: SuccessResponse): Json {
+  if (response instanceof z.ZodType) {
+    return {
+      description: response.description ?? "Success",
+      content: { "application/json": { schema: jsonSchema(response, "output") } },
+    };
+  }
+  if (response.kind === "no-content") return { description: "Done; no content" };
+  return { description: "Success", content: { [response.mediaType]: { schema: { type: "string" } } } };
+}
+
+/** A route without declared responses is documented as "some JSON": the contract test refuses it. */
 function successResponses(handler: RouteHandler | undefined): Json {
   const declared = Object.entries(handler?.responses ?? {});
   if (declared.length === 0)
     return { "200": { description: "Success", content: { "application/json": {} } } };
-  return Object.fromEntries(
-    declared.map(([status, schema]) => [
-      status,
-      { description: "Success", content: { "application/json": { schema: jsonSchema(schema, "output") } } },
-    ]),
-  );
+  return Object.fromEntries(declared.map(([status, response]) => [status, successResponse(response)]));
 }
 
 export const operationId = (route: RouteSpec): string =>
@@ -159,7 +171,7 @@ function operation(route: RouteSpec, handler: RouteHandler | undefined): Json {
   const op: Json = {
     operationId: operationId(route),
     summary: route.summary,
-    tags: [route.function],
+    tags: [route.resource],
     security: route.auth === "authorized" ? [{ bearer: [] }] : [],
     parameters: parameters(route, handler),
     responses: {
@@ -183,15 +195,31 @@ function operation(route: RouteSpec, handler: RouteHandler | undefined): Json {
   return op;
 }
 
-/** Every deployed catalogue route becomes one operation; local-only routes are left out. */
+/** The customer reference: deployed routes customers call (not carrier callbacks, operator or local-only routes). */
+export const inCustomerReference = (route: RouteSpec): boolean =>
+  !route.localOnly && (route.audience ?? "customers") === "customers";
+
+/** Tags in the catalogue's resource order, only those with operations, each with its description. */
+function resourceTags(routes: readonly RouteSpec[]): Json[] {
+  const used = new Set(routes.map((route) => route.resource));
+  return (Object.keys(apiResources) as ApiResource[])
+    .filter((name) => used.has(name))
+    .map((name) => ({ name, description: apiResources[name] }));
+}
+
+/** Every deployed route, carrier callbacks included: for tools that probe the whole surface (fuzz). */
+export const deployed = (route: RouteSpec): boolean => !route.localOnly;
+
+/** Every included catalogue route (default: the customer reference) becomes one operation, tagged by its resource. */
 export function buildOpenApi(
   routes: readonly RouteSpec[],
   tables: RouteTables,
   info: OpenApiInfo = DEFAULT_INFO,
+  include: (route: RouteSpec) => boolean = inCustomerReference,
 ): Json {
+  const documented = routes.filter(include);
   const paths: Record<string, Record<string, Json>> = {};
-  for (const route of routes) {
-    if (route.localOnly) continue;
+  for (const route of documented) {
     const handler = tables.get(route.function)?.[`${route.method} ${route.path}`];
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, Json>)[route.method.toLowerCase()] = operation(route, handler);
@@ -200,7 +228,7 @@ export function buildOpenApi(
     openapi: "3.1.0",
     info,
     servers: [{ url: "/", description: "This deployment" }],
-    tags: [...new Set(routes.filter((r) => !r.localOnly).map((r) => r.function))].map((name) => ({ name })),
+    tags: resourceTags(documented),
     paths,
     components: {
       schemas: { Problem: problemSchema },

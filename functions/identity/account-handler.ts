@@ -1,4 +1,4 @@
-import { httpHandler, route } from "../shared/http.ts";
+import { httpHandler, noContent, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
 import { identityDeps } from "./deps.ts";
 import {
@@ -20,21 +20,31 @@ import {
 import { changePassword } from "./password-service.ts";
 import { reauthenticate } from "./reauth.ts";
 import {
+  acceptedInvitation,
   acceptInvitationBody,
-  apiKeyView,
+  apiKeyList,
+  createdApiKey,
   invitationList,
   invitationParams,
   inviteBody,
   inviteResponse,
   keyCreateBody,
   keyParams,
+  meView,
   mfaMethodParams,
   passwordChangeBody,
+  passwordChanged,
   reauthBody,
   reauthResponse,
+  recoveryCodes,
+  secondFactorEnabled,
+  secondFactorRemoved,
   smsConfirmBody,
+  smsEnrolmentStarted,
   smsStartBody,
   totpConfirmBody,
+  totpEnrolment,
+  userList,
   userParams,
   userPatchBody,
   userView,
@@ -50,7 +60,7 @@ const meta = (request: { sourceIp: string; requestId: string }) => ({
 
 export const handler = httpHandler({
   "GET /v1/account/me": route({
-    responses: { 200: userView },
+    responses: { 200: meView },
     run: async (request) => {
       const principal = await requireLiveUser(request.principal, "account:read", identityDeps().clock);
       const user = await getUser(principal.accountId, principal.principalId);
@@ -59,6 +69,7 @@ export const handler = httpHandler({
     },
   }),
   "GET /v1/account/users": route({
+    responses: { 200: userList },
     run: async (request) => {
       const principal = await requireLiveUser(request.principal, "users:manage", identityDeps().clock);
       return { status: 200, body: await listAccountUsers(principal) };
@@ -94,6 +105,7 @@ export const handler = httpHandler({
   }),
   "DELETE /v1/account/invitations/{invitationId}": route({
     params: invitationParams,
+    responses: { 204: noContent },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
@@ -103,12 +115,16 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/invitations/accept": route({
     body: acceptInvitationBody,
+    // Public, but an invalid, used or expired invitation token is refused as unauthorized.
+    problems: ["unauthorized"],
+    responses: { 201: acceptedInvitation },
     run: async (request) => ({
       status: 201,
       body: await acceptInvitation(request.body, meta(request), identityDeps()),
     }),
   }),
   "GET /v1/account/api-keys": route({
+    responses: { 200: apiKeyList },
     run: async (request) => {
       const principal = await requireLiveUser(request.principal, "keys:manage", identityDeps().clock);
       return { status: 200, body: await listKeys(principal) };
@@ -116,7 +132,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/api-keys": route({
     body: keyCreateBody,
-    responses: { 201: apiKeyView },
+    responses: { 201: createdApiKey },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
@@ -125,6 +141,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/api-keys/{keyId}/rotate": route({
     params: keyParams,
+    responses: { 201: createdApiKey },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
@@ -133,6 +150,7 @@ export const handler = httpHandler({
   }),
   "DELETE /v1/account/api-keys/{keyId}": route({
     params: keyParams,
+    responses: { 204: noContent },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
@@ -141,6 +159,7 @@ export const handler = httpHandler({
     },
   }),
   "POST /v1/account/mfa/totp": route({
+    responses: { 201: totpEnrolment },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -149,6 +168,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/mfa/totp/confirm": route({
     body: totpConfirmBody,
+    responses: { 200: secondFactorEnabled },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -157,6 +177,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/mfa/sms": route({
     body: smsStartBody,
+    responses: { 202: smsEnrolmentStarted },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -165,6 +186,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/mfa/sms/confirm": route({
     body: smsConfirmBody,
+    responses: { 200: secondFactorEnabled },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -173,6 +195,7 @@ export const handler = httpHandler({
   }),
   "POST /v1/account/password": route({
     body: passwordChangeBody,
+    responses: { 200: passwordChanged },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -181,6 +204,7 @@ export const handler = httpHandler({
   }),
   "DELETE /v1/account/mfa/{method}": route({
     params: mfaMethodParams,
+    responses: { 200: secondFactorRemoved },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
@@ -200,6 +224,7 @@ export const handler = httpHandler({
     },
   }),
   "POST /v1/account/mfa/recovery-codes": route({
+    responses: { 201: recoveryCodes },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);

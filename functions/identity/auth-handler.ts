@@ -1,4 +1,4 @@
-import { httpHandler, route } from "../shared/http.ts";
+import { httpHandler, noContent, route } from "../shared/http.ts";
 import { completeMfa, login, logout, refresh, sendMfaSms } from "./auth-service.ts";
 import { identityDeps } from "./deps.ts";
 import { requireLiveUser } from "./live-principal.ts";
@@ -7,6 +7,7 @@ import {
   mfaBody,
   mfaRequiredResponse,
   mfaSmsBody,
+  mfaSmsSent,
   refreshBody,
   tokenPairResponse,
 } from "./schemas.ts";
@@ -17,13 +18,18 @@ const meta = (request: { sourceIp: string; requestId: string }) => ({
   requestId: request.requestId,
 });
 
+/** Public routes that still answer 401: wrong password, factor, challenge or refresh token. */
+const SIGN_IN_PROBLEMS = ["unauthorized"] as const;
+
 export const handler = httpHandler({
   "POST /v1/auth/login": route({
+    problems: SIGN_IN_PROBLEMS,
     body: loginBody,
     responses: { 200: tokenPairResponse.or(mfaRequiredResponse) },
     run: async (request) => ({ status: 200, body: await login(request.body, meta(request), identityDeps()) }),
   }),
   "POST /v1/auth/mfa": route({
+    problems: SIGN_IN_PROBLEMS,
     body: mfaBody,
     responses: { 200: tokenPairResponse },
     run: async (request) => ({
@@ -32,13 +38,16 @@ export const handler = httpHandler({
     }),
   }),
   "POST /v1/auth/mfa/sms": route({
+    problems: SIGN_IN_PROBLEMS,
     body: mfaSmsBody,
+    responses: { 202: mfaSmsSent },
     run: async (request) => ({
       status: 202,
       body: await sendMfaSms(request.body, meta(request), identityDeps()),
     }),
   }),
   "POST /v1/auth/refresh": route({
+    problems: SIGN_IN_PROBLEMS,
     body: refreshBody,
     responses: { 200: tokenPairResponse },
     run: async (request) => ({
@@ -47,6 +56,7 @@ export const handler = httpHandler({
     }),
   }),
   "POST /v1/auth/logout": route({
+    responses: { 204: noContent },
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "session:manage", deps.clock);

@@ -45,6 +45,10 @@ export const reauthResponse = z.object({
   freshUntil: z.string().describe("Second factors can be changed with this session until then"),
 });
 export const mfaMethodParams = z.strictObject({ method: z.enum(["totp", "sms"]) });
+export const secondFactorRemoved = z.object({
+  removed: z.literal(true),
+  mfa: z.object({ totp: z.boolean(), sms: z.boolean() }),
+});
 export const inviteBody = z.strictObject({ email, role: z.enum(roles) });
 /** What the inviter gets back: never the token, which only the invited address receives. */
 export const inviteResponse = z.object({
@@ -124,6 +128,10 @@ export const userView = z.object({
   createdAt: z.string(),
   mfa: z.object({ totp: z.boolean(), sms: z.boolean(), recoveryCodesLeft: z.number() }),
 });
+/** GET /v1/account/me: the signed-in user and the account they act in. */
+export const meView = userView.extend({ accountId: z.string() });
+export const userList = z.object({ users: z.array(userView) });
+
 export const apiKeyView = z.object({
   keyId: z.string(),
   name: z.string(),
@@ -134,3 +142,37 @@ export const apiKeyView = z.object({
   createdAt: z.string(),
   lastUsedAt: z.string().optional(),
 });
+export const apiKeyList = z.object({ apiKeys: z.array(apiKeyView) });
+/** Create and rotate: the only responses that carry the secret. */
+export const createdApiKey = apiKeyView.extend({
+  key: z.string().describe("The API key itself; shown once, store it now"),
+});
+
+export const acceptedInvitation = z.object({
+  userId: z.string(),
+  accountId: z.string(),
+  email: z.string(),
+  role: z.enum(roles),
+});
+
+export const totpEnrolment = z.object({
+  otpauthUri: z.string().describe("otpauth:// URI for an authenticator app (QR code)"),
+  secret: z.string().describe("The same secret in base32, for manual entry"),
+});
+export const secondFactorEnabled = z.object({
+  enabled: z.literal(true),
+  recoveryCodes: z
+    .array(z.string())
+    .optional()
+    .describe("Given with the first second factor only; shown once"),
+});
+export const smsEnrolmentStarted = z.object({
+  to: z.string().describe("Masked number, last 3 digits"),
+  status: z.literal("pending"),
+});
+export const recoveryCodes = z.object({ recoveryCodes: z.array(z.string()).describe("Shown once") });
+export const passwordChanged = z.object({
+  changed: z.literal(true),
+  sessionsEnded: z.int().describe("Other sessions that were signed out"),
+});
+export const mfaSmsSent = z.object({ sent: z.literal(true) });

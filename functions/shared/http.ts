@@ -1,11 +1,11 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import type { z } from "zod";
+import { z } from "zod";
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from "./idempotency-key.ts";
 import { logger } from "./logger.ts";
 import { type Principal, principalFromContext } from "./principal.ts";
-import { DomainError, PROBLEM_CONTENT_TYPE, toProblem } from "./problem.ts";
+import { DomainError, PROBLEM_CONTENT_TYPE, type ProblemSlug, toProblem } from "./problem.ts";
 import { parseWith } from "./validation.ts";
 
 /** Bodies above this are refused before parsing (API contract: 64 KB). */
@@ -33,12 +33,32 @@ export interface HttpResult {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** A success response without a body (204). */
+export const noContent = { kind: "no-content" } as const;
+/** A success response that is a document of another media type (an HTML page), sent as `rawBody`. */
+export interface MediaResponse {
+  readonly kind: "media";
+  readonly mediaType: string;
+}
+export const htmlPage: MediaResponse = { kind: "media", mediaType: "text/html" };
+
+/**
+ * One documented success response: the zod schema of a JSON body (the chain serializes the body
+ * through it, so the OpenAPI document and the wire cannot drift), no body, or another media type.
+ */
+export type SuccessResponse = z.ZodType | typeof noContent | MediaResponse;
+
 export interface RouteHandler {
   readonly body?: z.ZodType;
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
-  /** Success responses by status code, for the OpenAPI document (one source with the parser). */
-  readonly responses?: Readonly<Record<number, z.ZodType>>;
+  /** Success responses by status code: the OpenAPI document and the response serializer read them. */
+  readonly responses?: Readonly<Record<number, SuccessResponse>>;
+  /**
+   * Problems the use cases raise that the route's facts do not imply (e.g. 401 from a public
+   * sign-in route), for the OpenAPI document.
+   */
+  readonly problems?: readonly ProblemSlug[];
   readonly run: (request: HttpRequest<never, never, never>) => Promise<HttpResult>;
 }
 
@@ -51,7 +71,8 @@ export function route<
   body?: B;
   params?: P;
   query?: Q;
-  responses?: Readonly<Record<number, z.ZodType>>;
+  responses?: Readonly<Record<number, SuccessResponse>>;
+  problems?: readonly ProblemSlug[];
   run: (
     request: HttpRequest<
       B extends z.ZodType ? z.infer<B> : undefined,
@@ -138,6 +159,36 @@ function respond(result: HttpResult, contentType = "application/json"): APIGatew
   };
 }
 
+/**
+ * Checks a success result against the route's declared responses and serializes a JSON body through
+ * its schema: unknown properties are dropped (no internal field reaches a client by accident) and a
+ * body that breaks the schema or an undeclared status is a server error, never a silent contract
+ * break. Routes that declare nothing pass through (the contract test refuses them).
+ */
+function conformingResult(routeKey: string, handler: RouteHandler, result: HttpResult): HttpResult {
+  if (!handler.responses || result.status >= 400) return result;
+  const declared = handler.responses[result.status];
+  if (declared === undefined) {
+    throw new Error(`${routeKey} answered ${result.status}, which its responses do not declare`);
+  }
+  if (declared instanceof z.ZodType) {
+    const parsed = declared.safeParse(result.body);
+    if (!parsed.success) {
+      throw new Error(`${routeKey} ${result.status} body does not match its response schema`, {
+        cause: parsed.error,
+      });
+    }
+    return { ...result, body: parsed.data };
+  }
+  if (declared.kind === "no-content" && (result.body !== undefined || result.rawBody !== undefined)) {
+    throw new Error(`${routeKey} ${result.status} is declared without a body but has one`);
+  }
+  if (declared.kind === "media" && result.rawBody === undefined) {
+    throw new Error(`${routeKey} ${result.status} is declared as ${declared.mediaType} but has no rawBody`);
+  }
+  return result;
+}
+
 /** Maps every thrown error to problem+json; logs 5xx with the error (server side only). */
 const problemResponses = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: async (request) => {
@@ -161,14 +212,15 @@ const problemResponses = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxy
  */
 export function httpHandler(routes: Readonly<Record<string, RouteHandler>>) {
   const base = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const handler = routes[`${event.httpMethod} ${event.resource}`];
+    const routeKey = `${event.httpMethod} ${event.resource}`;
+    const handler = routes[routeKey];
     if (!handler) throw new DomainError("not-found", "No such route");
     const request = toRequest(event, handler);
     if (request.principal) logger.appendKeys({ accountId: request.principal.accountId });
     const started = performance.now();
-    const result = await handler.run(request);
+    const result = conformingResult(routeKey, handler, await handler.run(request));
     logger.info("request handled", {
-      route: `${event.httpMethod} ${event.resource}`,
+      route: routeKey,
       status: result.status,
       ms: Math.round(performance.now() - started),
     });

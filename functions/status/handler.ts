@@ -3,7 +3,7 @@
  * report is computed at most once per CACHE_SECONDS per container and shared by concurrent callers.
  */
 import { type Clock, systemClock } from "../shared/clock.ts";
-import { httpHandler, route } from "../shared/http.ts";
+import { htmlPage, httpHandler, route } from "../shared/http.ts";
 import { STATUS_PAGE_CSP, statusPage } from "./page.ts";
 import { statusResponse } from "./schemas.ts";
 import { type StatusReport, statusReport } from "./service.ts";
@@ -41,6 +41,7 @@ export const handler = httpHandler({
     }),
   }),
   "GET /status": route({
+    responses: { 200: htmlPage },
     run: async () => ({
       status: 200,
       rawBody: statusPage(await currentReport()),

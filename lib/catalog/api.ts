@@ -19,3 +19,18 @@ export const authorizerIdentity = {
   includeSourceIp: true,
   cacheTtlSeconds: 30,
 } as const;
+
+/**
+ * The resource a route belongs to: the API reference groups operations by it (OpenAPI tags), so a
+ * customer finds "Messages" or "Account", never a Lambda function's name.
+ */
+export const apiResources = {
+  Messages: "Send SMS and follow their delivery",
+  Verifications: "Phone-number verification with one-time codes",
+  Auth: "Sign-in with a second factor, token refresh and logout",
+  Account: "The signed-in user, users, invitations, API keys and second factors",
+  Audit: "The account's audit trail",
+  Webhooks: "Delivery-status callbacks to your endpoints",
+  Status: "Service health, the public status page and this reference",
+  Admin: "Operator administration (AWS IAM signed; not in the customer reference)",
+} as const;

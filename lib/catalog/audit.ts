@@ -30,5 +30,6 @@ export const auditRoutes: readonly RouteSpec[] = [
     auth: "authorized",
     permission: "audit:read",
     summary: "List audit events",
+    resource: "Audit",
   },
 ];

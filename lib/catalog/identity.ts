@@ -46,6 +46,7 @@ const authRoute = (method: RouteSpec["method"], path: string, summary: string): 
   function: "auth",
   auth: "public",
   summary,
+  resource: "Auth",
   // Public and expensive (scrypt): a tight method throttle on top of the per-IP/per-account limits.
   throttle: { rateLimit: 20, burstLimit: 40 },
 });
@@ -55,7 +56,15 @@ const accountRoute = (
   path: string,
   permission: string,
   summary: string,
-): RouteSpec => ({ method, path, function: "account", auth: "authorized", permission, summary });
+): RouteSpec => ({
+  method,
+  path,
+  function: "account",
+  auth: "authorized",
+  permission,
+  summary,
+  resource: "Account",
+});
 
 export const identityRoutes: readonly RouteSpec[] = [
   authRoute("POST", "/v1/auth/login", "Sign in with email and password (may return an MFA challenge)"),
@@ -69,6 +78,7 @@ export const identityRoutes: readonly RouteSpec[] = [
     auth: "authorized",
     permission: "session:manage",
     summary: "End the current session (its access token is refused at once on every write route)",
+    resource: "Auth",
   },
   {
     method: "POST",
@@ -76,6 +86,7 @@ export const identityRoutes: readonly RouteSpec[] = [
     function: "account",
     auth: "public",
     summary: "Accept an invitation (token-authenticated) and set a password",
+    resource: "Account",
     throttle: { rateLimit: 10, burstLimit: 20 },
   },
   accountRoute("GET", "/v1/account/me", "account:read", "The signed-in user"),

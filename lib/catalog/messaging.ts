@@ -124,6 +124,7 @@ export const messagingRoutes: readonly RouteSpec[] = [
     auth: "authorized",
     permission: "messages:send",
     summary: "Send an SMS",
+    resource: "Messages",
   },
   {
     method: "GET",
@@ -132,6 +133,7 @@ export const messagingRoutes: readonly RouteSpec[] = [
     auth: "authorized",
     permission: "messages:read",
     summary: "Get a message and its delivery status",
+    resource: "Messages",
   },
   {
     method: "POST",
@@ -139,6 +141,9 @@ export const messagingRoutes: readonly RouteSpec[] = [
     function: "dlr",
     auth: "public",
     summary: "Delivery report callback from a carrier (Standard Webhooks signature)",
+    resource: "Messages",
+    // Deployed for carriers, not part of the customer API reference.
+    audience: "carriers",
     throttle: { rateLimit: 500, burstLimit: 1000 },
   },
 ];

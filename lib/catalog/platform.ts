@@ -55,7 +55,28 @@ export const platformFunctions: readonly FunctionSpec[] = [
 ];
 
 export const platformRoutes: readonly RouteSpec[] = [
-  { method: "GET", path: "/health", function: "health", auth: "public", summary: "Liveness probe" },
-  { method: "GET", path: "/openapi.json", function: "docs", auth: "public", summary: "OpenAPI 3.1 document" },
-  { method: "GET", path: "/docs", function: "docs", auth: "public", summary: "API reference page (HTML)" },
+  {
+    method: "GET",
+    path: "/health",
+    function: "health",
+    auth: "public",
+    summary: "Liveness probe",
+    resource: "Status",
+  },
+  {
+    method: "GET",
+    path: "/openapi.json",
+    function: "docs",
+    auth: "public",
+    summary: "OpenAPI 3.1 document",
+    resource: "Status",
+  },
+  {
+    method: "GET",
+    path: "/docs",
+    function: "docs",
+    auth: "public",
+    summary: "API reference page (HTML)",
+    resource: "Status",
+  },
 ];

@@ -51,6 +51,7 @@ export const statusRoutes: readonly RouteSpec[] = [
     function: "status",
     auth: "public",
     summary: "Platform status: component states, uptime (24 h, 7 d, 30 d) and the SLO error budget",
+    resource: "Status",
     throttle: statusThrottle,
   },
   {
@@ -59,6 +60,7 @@ export const statusRoutes: readonly RouteSpec[] = [
     function: "status",
     auth: "public",
     summary: "Status page (HTML)",
+    resource: "Status",
     throttle: statusThrottle,
   },
 ];

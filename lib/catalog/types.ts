@@ -2,6 +2,7 @@
  * Types of the resource catalogue. Plain data, no CDK imports: the CDK constructs in lib/ and the
  * local platform in local/ both read the same objects, so nothing is declared twice.
  */
+import type { apiResources } from "./api.ts";
 
 export type TableAccess = "read" | "write" | "readWrite";
 /**
@@ -95,6 +96,15 @@ export interface FunctionSpec {
  */
 export type RouteAuth = "public" | "authorized";
 
+/** The resource a route belongs to (see apiResources in api.ts). */
+export type ApiResource = keyof typeof apiResources;
+
+/**
+ * Who calls a route. Only "customers" routes are in the customer API reference; carrier callbacks
+ * and operator routes are deployed but documented elsewhere.
+ */
+export type RouteAudience = "customers" | "carriers" | "operators";
+
 export interface RouteSpec {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** API Gateway resource path, e.g. /v1/messages/{id}. */
@@ -104,6 +114,10 @@ export interface RouteSpec {
   /** Permission the principal needs (see functions/shared/policy.ts); required when auth is "authorized". */
   readonly permission?: string;
   readonly summary: string;
+  /** Reference grouping (OpenAPI tag). */
+  readonly resource: ApiResource;
+  /** Default "customers". */
+  readonly audience?: RouteAudience;
   /** Method-level throttle override (requests per second, burst). */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   readonly localOnly?: boolean;

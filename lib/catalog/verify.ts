@@ -39,7 +39,15 @@ const verifyRoute = (
   path: string,
   permission: string,
   summary: string,
-): RouteSpec => ({ method, path, function: "verify", auth: "authorized", permission, summary });
+): RouteSpec => ({
+  method,
+  path,
+  function: "verify",
+  auth: "authorized",
+  permission,
+  summary,
+  resource: "Verifications",
+});
 
 export const verifyRoutes: readonly RouteSpec[] = [
   verifyRoute("POST", "/v1/verifications", "verify:write", "Start a phone verification (sends an OTP)"),

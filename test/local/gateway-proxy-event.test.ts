@@ -21,9 +21,17 @@ const routes: RouteSpec[] = [
     function: "echo",
     auth: "public",
     summary: "",
+    resource: "Status",
   },
-  { method: "GET", path: "/v1/things/special/parts/{partId}", function: "echo", auth: "public", summary: "" },
-  { method: "POST", path: "/v1/things", function: "echo", auth: "public", summary: "" },
+  {
+    method: "GET",
+    path: "/v1/things/special/parts/{partId}",
+    function: "echo",
+    auth: "public",
+    summary: "",
+    resource: "Status",
+  },
+  { method: "POST", path: "/v1/things", function: "echo", auth: "public", summary: "", resource: "Status" },
   {
     method: "GET",
     path: "/v1/private/{id}",
@@ -31,9 +39,17 @@ const routes: RouteSpec[] = [
     auth: "authorized",
     permission: "x",
     summary: "",
+    resource: "Status",
   },
-  { method: "GET", path: "/v1/throws", function: "throws", auth: "public", summary: "" },
-  { method: "GET", path: "/v1/malformed", function: "malformed", auth: "public", summary: "" },
+  { method: "GET", path: "/v1/throws", function: "throws", auth: "public", summary: "", resource: "Status" },
+  {
+    method: "GET",
+    path: "/v1/malformed",
+    function: "malformed",
+    auth: "public",
+    summary: "",
+    resource: "Status",
+  },
 ];
 
 let authorizerCalls = 0;

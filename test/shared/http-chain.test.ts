@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { httpHandler, MAX_BODY_BYTES, route } from "../../functions/shared/http.ts";
+import { httpHandler, MAX_BODY_BYTES, noContent, route } from "../../functions/shared/http.ts";
 import { DomainError } from "../../functions/shared/problem.ts";
 
 const context = {
@@ -107,5 +107,43 @@ describe("HTTP chain", () => {
     expect(res.statusCode).toBe(429);
     expect(res.headers?.["Retry-After"]).toBe("7");
     expect(res.json.retryAfter).toBe(7);
+  });
+});
+
+/** Routes that declare their responses: the chain serializes through the declared schema. */
+const thing = z.object({ id: z.string(), size: z.number().int() });
+let produced: unknown;
+const declaring = httpHandler({
+  "GET /v1/thing": route({ responses: { 200: thing }, run: async () => ({ status: 200, body: produced }) }),
+  "DELETE /v1/thing": route({
+    responses: { 204: noContent },
+    run: async () => ({ status: 200, body: produced }),
+  }),
+});
+const get = async (method = "GET") => {
+  const result = await declaring(event({ httpMethod: method, resource: "/v1/thing", body: null }), context);
+  return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
+};
+
+describe("HTTP chain: responses go out through their declared schemas", () => {
+  it("drops properties the schema does not declare (no internal field leaks, the document stays true)", async () => {
+    produced = { id: "t1", size: 2, accountId: "acc_internal", passwordHash: "x" };
+    const res = await get();
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toEqual({ id: "t1", size: 2 });
+  });
+
+  it("refuses a body that breaks the schema with a bare 500, not a silently different contract", async () => {
+    produced = { id: "t1" };
+    const res = await get();
+    expect(res.statusCode).toBe(500);
+    expect(res.json.type).toMatch(/internal-error$/);
+    expect(res.body).not.toContain("size");
+  });
+
+  it("refuses a status the route does not declare", async () => {
+    produced = undefined;
+    const res = await get("DELETE");
+    expect(res.statusCode).toBe(500);
   });
 });

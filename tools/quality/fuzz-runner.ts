@@ -32,6 +32,8 @@ export interface FuzzOptions {
   readonly seed: number;
   readonly concurrency?: number;
   readonly onProgress?: (done: number) => void;
+  /** More invariants per answer, e.g. "matches the OpenAPI document" (test/support/openapi-contract.ts). */
+  readonly extraChecks?: (request: FuzzRequest, res: SeenResponse) => string[];
 }
 
 export function violationsOf(request: FuzzRequest, res: SeenResponse): string[] {
@@ -95,7 +97,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         continue;
       }
       byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
-      const problems = violationsOf(request, res);
+      const problems = [...violationsOf(request, res), ...(options.extraChecks?.(request, res) ?? [])];
       if (problems.length > 0)
         violations.push({ request, status: res.status, problems, body: res.body.slice(0, 300) });
       done += 1;
