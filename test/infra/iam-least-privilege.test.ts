@@ -122,8 +122,12 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
         .flatMap((statement) => asList(statement.Action));
       if (access === "read") for (const action of WRITE_ACTIONS) expect(actions).not.toContain(action);
       if (access === "write") for (const action of READ_ACTIONS) expect(actions).not.toContain(action);
+      if (access === "readUpdate") {
+        // Stamps fields on existing items: UpdateItem is the only write.
+        expect(actions.filter((action) => WRITE_ACTIONS.includes(action))).toEqual(["dynamodb:UpdateItem"]);
+      }
       if (access !== "write") expect(actions).toContain("dynamodb:GetItem");
-      if (access !== "read") expect(actions).toContain("dynamodb:PutItem");
+      if (access === "write" || access === "readWrite") expect(actions).toContain("dynamodb:PutItem");
     }
   });
 
