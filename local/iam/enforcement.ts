@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { Client, ServiceException } from "@smithy/core/client";
 import { type FunctionSpec, physicalName } from "../../lib/catalog/index.ts";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../emulators.ts";
+import { type FunctionEnv, functionEnv, installFunctionEnv } from "./function-env.ts";
 import { allows, type PolicyScope, type PolicyStatement, policyStatements } from "./policy.ts";
 import { type AuthorizationRequest, authorizationRequests } from "./requests.ts";
 
@@ -22,6 +23,8 @@ export interface FunctionIdentity {
   readonly principalArn: string;
   readonly statements: readonly PolicyStatement[];
   readonly scope: PolicyScope;
+  /** What process.env shows inside its invocations (see function-env.ts). */
+  readonly env: FunctionEnv;
 }
 
 const invocations = new AsyncLocalStorage<FunctionIdentity>();
@@ -35,15 +38,20 @@ export function functionIdentity(fn: FunctionSpec, stage: string): FunctionIdent
     principalArn: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${functionName}-role/${functionName}`,
     statements: policyStatements(fn.grants, scope),
     scope,
+    env: functionEnv(fn),
   };
 }
 
 /** The function whose invocation the caller runs in, if any. */
 export const currentFunction = (): FunctionIdentity | undefined => invocations.getStore();
 
-/** Runs `body` (a handler invocation) as the function: its SDK calls are checked against its grants. */
+/**
+ * Runs `body` (a handler invocation) as the function: its SDK calls are checked against its grants
+ * and process.env shows only what its grants and its own environment give it.
+ */
 export function runAsFunction<T>(identity: FunctionIdentity, body: () => T): T {
   installSdkEnforcement();
+  installFunctionEnv(() => invocations.getStore()?.env);
   return invocations.run(identity, body);
 }
 

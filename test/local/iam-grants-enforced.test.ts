@@ -18,13 +18,26 @@ import { useLocalPlatformEnv } from "../support/env.ts";
  */
 const env = useLocalPlatformEnv();
 const stage = env.TEXTGATE_STAGE ?? "local";
+// Resolved outside any function: a function without the grant does not even get the name in env
+// (see "per-function environment"), but nothing stops it from writing the name down.
+const table = {
+  ephemeral: tableName("ephemeral"),
+  accounts: tableName("accounts"),
+  messages: tableName("messages"),
+};
+const bulkQueueUrl = queueUrl("sms-bulk");
 const ACCOUNT = "000000000000";
 const REGION = "eu-central-1";
 const principal = (id: string) =>
   `arn:aws:sts::${ACCOUNT}:assumed-role/textgate-${stage}-${id}-role/textgate-${stage}-${id}`;
 
-/** Runs `body` as a one-off catalogue function with these grants. */
-function runAs<T>(id: string, grants: FunctionGrants, body: () => Promise<T>): Promise<T> {
+/** Runs `body` as a one-off catalogue function with these grants (and environment). */
+function runAs<T>(
+  id: string,
+  grants: FunctionGrants,
+  body: () => Promise<T>,
+  environment?: Record<string, string>,
+): Promise<T> {
   const fn: FunctionSpec = {
     id,
     purpose: "test",
@@ -32,6 +45,7 @@ function runAs<T>(id: string, grants: FunctionGrants, body: () => Promise<T>): P
     memoryMb: 128,
     timeoutSeconds: 5,
     grants,
+    ...(environment ? { environment } : {}),
   };
   return invokeFunction(fn, {}, { stage, loader: async () => body }) as Promise<T>;
 }
@@ -44,7 +58,7 @@ describe("DynamoDB calls outside a function's grants", () => {
   it("a table the function has no grant for: AccessDeniedException, 400, AWS's message", async () => {
     const pk = `IAMTEST#${randomUUID()}`;
     const put = runAs("no-grants", {}, () =>
-      dynamoClient().send(new PutCommand({ TableName: tableName("ephemeral"), Item: { pk } })),
+      dynamoClient().send(new PutCommand({ TableName: table.ephemeral, Item: { pk } })),
     );
     await expect(put).rejects.toMatchObject({
       name: "AccessDeniedException",
@@ -54,22 +68,22 @@ describe("DynamoDB calls outside a function's grants", () => {
     });
     // Nothing reached the table.
     const { Item } = await dynamoClient().send(
-      new GetCommand({ TableName: tableName("ephemeral"), Key: { pk }, ConsistentRead: true }),
+      new GetCommand({ TableName: table.ephemeral, Key: { pk }, ConsistentRead: true }),
     );
     expect(Item).toBeUndefined();
   });
 
   it("a read grant reads but cannot write", async () => {
     const pk = `IAMTEST#${randomUUID()}`;
-    await dynamoClient().send(new PutCommand({ TableName: tableName("ephemeral"), Item: { pk, v: 1 } }));
+    await dynamoClient().send(new PutCommand({ TableName: table.ephemeral, Item: { pk, v: 1 } }));
     const grants: FunctionGrants = { tables: { ephemeral: "read" } };
     const read = await runAs("reader", grants, () =>
-      dynamoClient().send(new GetCommand({ TableName: tableName("ephemeral"), Key: { pk } })),
+      dynamoClient().send(new GetCommand({ TableName: table.ephemeral, Key: { pk } })),
     );
     expect(read.Item).toEqual({ pk, v: 1 });
     await expect(
       runAs("reader", grants, () =>
-        dynamoClient().send(new PutCommand({ TableName: tableName("ephemeral"), Item: { pk, v: 2 } })),
+        dynamoClient().send(new PutCommand({ TableName: table.ephemeral, Item: { pk, v: 2 } })),
       ),
     ).rejects.toMatchObject({
       name: "AccessDeniedException",
@@ -81,7 +95,7 @@ describe("DynamoDB calls outside a function's grants", () => {
     const query = () =>
       dynamoClient().send(
         new QueryCommand({
-          TableName: tableName("messages"),
+          TableName: table.messages,
           IndexName: "byCarrierRef",
           KeyConditionExpression: "carrierRef = :ref",
           ExpressionAttributeValues: { ":ref": `sim#${randomUUID()}` },
@@ -101,10 +115,10 @@ describe("DynamoDB calls outside a function's grants", () => {
       dynamoClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: tableName("ephemeral"), Item: { pk } } },
+            { Put: { TableName: table.ephemeral, Item: { pk } } },
             {
               Update: {
-                TableName: tableName("accounts"),
+                TableName: table.accounts,
                 Key: { pk, sk: "IAMTEST" },
                 UpdateExpression: "SET touched = :t",
                 ExpressionAttributeValues: { ":t": true },
@@ -119,7 +133,7 @@ describe("DynamoDB calls outside a function's grants", () => {
       message: denial("dynamodb:UpdateItem", tableArn("accounts"), "mixed"),
     });
     const { Item } = await dynamoClient().send(
-      new GetCommand({ TableName: tableName("ephemeral"), Key: { pk }, ConsistentRead: true }),
+      new GetCommand({ TableName: table.ephemeral, Key: { pk }, ConsistentRead: true }),
     );
     expect(Item).toBeUndefined();
     // readUpdate allows exactly the UpdateItem the transaction needs on accounts.
@@ -133,14 +147,14 @@ describe("SQS calls outside a function's grants", () => {
     const attributes = await runAs("prober", grants, () =>
       sqsClient().send(
         new GetQueueAttributesCommand({
-          QueueUrl: queueUrl("sms-bulk"),
+          QueueUrl: bulkQueueUrl,
           AttributeNames: ["ApproximateNumberOfMessages"],
         }),
       ),
     );
     expect(attributes.Attributes?.ApproximateNumberOfMessages).toMatch(/^\d+$/);
     const send = runAs("prober", grants, () =>
-      sqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl("sms-bulk"), MessageBody: "{}" })),
+      sqsClient().send(new SendMessageCommand({ QueueUrl: bulkQueueUrl, MessageBody: "{}" })),
     );
     await expect(send).rejects.toMatchObject({
       name: "AccessDenied",
@@ -188,5 +202,34 @@ describe("local KMS stand-ins outside a function's key grants", () => {
       name: "AccessDeniedException",
       message: denial("kms:Sign", keyArn("signing"), "verifier"),
     });
+  });
+});
+
+describe("per-function environment", () => {
+  it("a function sees the resource names of its grants and its own environment, nothing of others'", async () => {
+    // Another function's catalogue environment (verify's), as the shared process holds it.
+    process.env.VERIFY_DEFAULT_EXPIRY_SECONDS = "600";
+    const seen = () =>
+      Promise.resolve({
+        ephemeral: process.env.TABLE_EPHEMERAL,
+        accounts: process.env.TABLE_ACCOUNTS,
+        smsOtp: process.env.QUEUE_SMS_OTP_URL,
+        verifyExpiry: process.env.VERIFY_DEFAULT_EXPIRY_SECONDS,
+        region: process.env.AWS_REGION,
+        listsAccounts: Object.keys(process.env).includes("TABLE_ACCOUNTS"),
+      });
+    await expect(runAs("narrow", { tables: { ephemeral: "read" } }, seen)).resolves.toEqual({
+      ephemeral: `textgate-${stage}-ephemeral`,
+      accounts: undefined,
+      smsOtp: undefined,
+      verifyExpiry: undefined,
+      region: REGION,
+      listsAccounts: false,
+    });
+    const own = await runAs("own-env", {}, seen, { VERIFY_DEFAULT_EXPIRY_SECONDS: "60" });
+    expect(own.verifyExpiry).toBe("60");
+    // Outside any function nothing is hidden.
+    expect(process.env.TABLE_ACCOUNTS).toBe(`textgate-${stage}-accounts`);
+    expect(process.env.VERIFY_DEFAULT_EXPIRY_SECONDS).toBe("600");
   });
 });
