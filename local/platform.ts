@@ -90,7 +90,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     // Access tokens are signed with a local P-256 key file in place of the KMS signing key.
     const signingKeyPath = await prepareLocalSigningKey(home);
     process.env[envNames.localSigningKey] = signingKeyPath;
-    // Functions share this process, so each one's plain environment is merged in.
+    // Inside an invocation a function sees only its own environment (local/iam/function-env.ts);
+    // the merge is for code outside invocations (tools, tests) that reads these settings.
     for (const fn of catalog.functions) Object.assign(process.env, fn.environment ?? {});
 
     let demo: DemoAccount | undefined;
