@@ -89,11 +89,13 @@ export function applyGrants(
   return env;
 }
 
-/** True when CDK's table/queue grants add KMS data-key actions with partial wildcards. */
+/** True when the at-rest key actions of the function's table/queue grants include partial wildcards. */
 export function grantsUseKeyWildcards(grants: FunctionGrants): boolean {
-  const tableWrites = Object.values(grants.tables ?? {}).some((access) => access !== "read");
-  const queueSends = Object.values(grants.queues ?? {}).some((access) => access === "send");
-  return tableWrites || queueSends;
+  const keyActions = [
+    ...Object.values(grants.tables ?? {}).flatMap((access) => TABLE_KEY_ACTIONS[access]),
+    ...Object.values(grants.queues ?? {}).flatMap((access) => QUEUE_KEY_ACTIONS[access]),
+  ];
+  return keyActions.some((action) => action.includes("*"));
 }
 
 /**
