@@ -29,7 +29,24 @@ export interface FunctionIdentity {
 
 const invocations = new AsyncLocalStorage<FunctionIdentity>();
 
+/** Built once per function spec and stage: invocations on the hot path only look it up. */
+const identities = new WeakMap<FunctionSpec, Map<string, FunctionIdentity>>();
+
 export function functionIdentity(fn: FunctionSpec, stage: string): FunctionIdentity {
+  let byStage = identities.get(fn);
+  if (!byStage) {
+    byStage = new Map();
+    identities.set(fn, byStage);
+  }
+  let identity = byStage.get(stage);
+  if (!identity) {
+    identity = buildIdentity(fn, stage);
+    byStage.set(stage, identity);
+  }
+  return identity;
+}
+
+function buildIdentity(fn: FunctionSpec, stage: string): FunctionIdentity {
   const functionName = physicalName(stage, fn.id);
   const scope: PolicyScope = { stage, region: LOCAL_REGION, account: LOCAL_ACCOUNT_ID };
   return {
