@@ -2,21 +2,20 @@ import { Aws, Stack, Token } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { RegionInfo } from "aws-cdk-lib/region-info";
 import type { IConstruct } from "constructs";
-import type { FunctionGrants, KeyAccess } from "./catalog/index.ts";
-import { envNames } from "./catalog/index.ts";
+import type { FunctionGrants } from "./catalog/index.ts";
+import {
+  envNames,
+  KMS_ACTIONS,
+  QUEUE_ACTIONS,
+  QUEUE_KEY_ACTIONS,
+  TABLE_ACTIONS,
+  TABLE_KEY_ACTIONS,
+} from "./catalog/index.ts";
 import type { DataConstruct } from "./data-construct.ts";
 import type { MessagingConstruct } from "./messaging-construct.ts";
 
-/**
- * The exact KMS actions behind each catalogue key grant, no wildcards. `encrypt` includes
- * GenerateDataKey because field-level encryption is envelope encryption (a data key per field set).
- */
-export const KMS_ACTIONS: Readonly<Record<KeyAccess, readonly string[]>> = {
-  encrypt: ["kms:Encrypt", "kms:GenerateDataKey"],
-  decrypt: ["kms:Decrypt"],
-  sign: ["kms:Sign"],
-  getPublicKey: ["kms:GetPublicKey"],
-};
+/** Re-exported: the list lives in the catalogue (lib/catalog/iam-actions.ts), shared with local/. */
+export { KMS_ACTIONS };
 
 /**
  * The API Gateway calls behind the usagePlan "manage" grant (functions/auth/usage-plan-keys-aws.ts),
@@ -55,25 +54,20 @@ export function applyGrants(
   const env: Record<string, string> = {};
   for (const [id, access] of Object.entries(grants.tables ?? {})) {
     const table = targets.data.table(id);
-    if (access === "read") table.grantReadData(grantee);
-    else if (access === "write") table.grantWriteData(grantee);
-    else table.grantReadWriteData(grantee);
+    // Exactly the catalogue's actions (the local platform enforces the same list), on the table and
+    // its indexes; then the at-rest key actions CDK's grantXData would add.
+    table.grant(grantee, ...TABLE_ACTIONS[access]);
+    table.encryptionKey?.grant(grantee, ...TABLE_KEY_ACTIONS[access]);
     env[envNames.table(id)] = table.tableName;
   }
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
-    if (access === "consumeDeadLetters") {
-      // The DLQ only: its consumer has no business with the work queue.
-      const dlq = targets.messaging.dlq(id);
-      dlq.grantConsumeMessages(grantee);
-      env[envNames.queueUrl(`${id}-dlq`)] = dlq.queueUrl;
-      continue;
-    }
-    const queue = targets.messaging.queue(id);
-    if (access === "send") queue.grantSendMessages(grantee);
-    else if (access === "consume") queue.grantConsumeMessages(grantee);
-    // Depth only: no receive/delete, and no KMS (attributes are not encrypted).
-    else queue.grant(grantee, "sqs:GetQueueAttributes");
-    env[envNames.queueUrl(id)] = queue.queueUrl;
+    // consumeDeadLetters: the DLQ only; its consumer has no business with the work queue.
+    const deadLetters = access === "consumeDeadLetters";
+    const queue = deadLetters ? targets.messaging.dlq(id) : targets.messaging.queue(id);
+    queue.grant(grantee, ...QUEUE_ACTIONS[access]);
+    const keyActions = QUEUE_KEY_ACTIONS[access];
+    if (keyActions.length > 0) queue.encryptionMasterKey?.grant(grantee, ...keyActions);
+    env[envNames.queueUrl(deadLetters ? `${id}-dlq` : id)] = queue.queueUrl;
   }
   for (const [id, accesses] of Object.entries(grants.keys ?? {})) {
     const key = targets.data.key(id);
@@ -109,11 +103,13 @@ export function applyGrants(
   return env;
 }
 
-/** True when CDK's table/queue grants add KMS data-key actions with partial wildcards. */
+/** True when the at-rest key actions of the function's table/queue grants include partial wildcards. */
 export function grantsUseKeyWildcards(grants: FunctionGrants): boolean {
-  const tableWrites = Object.values(grants.tables ?? {}).some((access) => access !== "read");
-  const queueSends = Object.values(grants.queues ?? {}).some((access) => access === "send");
-  return tableWrites || queueSends;
+  const keyActions = [
+    ...Object.values(grants.tables ?? {}).flatMap((access) => TABLE_KEY_ACTIONS[access]),
+    ...Object.values(grants.queues ?? {}).flatMap((access) => QUEUE_KEY_ACTIONS[access]),
+  ];
+  return keyActions.some((action) => action.includes("*"));
 }
 
 /**

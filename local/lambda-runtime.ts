@@ -1,6 +1,7 @@
 /**
  * Runs catalogue functions in-process the way Lambda would: module loaded once per function (a warm
- * container), a realistic Context, and the catalogue timeout enforced.
+ * container), a realistic Context, the catalogue timeout enforced, and the function's catalogue
+ * grants enforced on every AWS SDK call and local key use (local/iam/), as IAM would on AWS.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -9,6 +10,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 import { type FunctionSpec, physicalName } from "../lib/catalog/index.ts";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./emulators.ts";
+import { functionIdentity, runAsFunction } from "./iam/enforcement.ts";
+import { installLocalKeyGuard } from "./iam/key-guard.ts";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -70,9 +73,22 @@ export async function invokeFunction(
   event: unknown,
   options: { stage: string; loader: HandlerLoader },
 ): Promise<unknown> {
-  const handler = await options.loader(fn);
+  installLocalKeyGuard();
+  // Init code (module load) and the handler both run as the function, like in its Lambda container.
+  return runAsFunction(functionIdentity(fn, options.stage), async () => {
+    const handler = await options.loader(fn);
+    return runHandler(fn, handler, event, options.stage);
+  });
+}
+
+async function runHandler(
+  fn: FunctionSpec,
+  handler: LambdaHandler,
+  event: unknown,
+  stage: string,
+): Promise<unknown> {
   const deadline = Date.now() + fn.timeoutSeconds * 1000;
-  const context = lambdaContext(fn, options.stage, deadline);
+  const context = lambdaContext(fn, stage, deadline);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -94,7 +94,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     // Email goes to a local outbox file in place of SES (served at GET /_local/mail).
     const mailOutboxPath = prepareMailOutbox(home, options.persist ?? false);
     process.env[envNames.localMailOutbox] = mailOutboxPath;
-    // Functions share this process, so each one's plain environment is merged in.
+    // Inside an invocation a function sees only its own environment (local/iam/function-env.ts);
+    // the merge is for code outside invocations (tools, tests) that reads these settings.
     for (const fn of catalog.functions) Object.assign(process.env, fn.environment ?? {});
 
     let demo: DemoAccount | undefined;

@@ -25,7 +25,14 @@ async function principalFor(token: string, sourceIp: string): Promise<Principal 
   if (!looksLikeApiKey(token)) return verifyAccessToken(token);
   const key = await findActiveApiKey(token);
   if (!key || !ipAllowed(sourceIp, key.ipAllowList)) return undefined;
-  await touchApiKey(key, systemClock);
+  // "Last used" is bookkeeping: a failed stamp (throttling, a missing grant) is logged, never a 500
+  // for a caller whose key is valid.
+  await touchApiKey(key, systemClock).catch((error: unknown) =>
+    logger.error("api key last-use stamp failed", {
+      keyId: key.keyId,
+      error: error instanceof Error ? error.name : "unknown",
+    }),
+  );
   return { accountId: key.accountId, principalId: key.keyId, type: "apiKey", scopes: key.scopes };
 }
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { GetPublicKeyCommand, KMSClient, SignCommand } from "@aws-sdk/client-kms";
 import { calculateJwkThumbprint, exportJWK } from "jose";
 import { envNames } from "../../lib/catalog/env.ts";
+import { checkLocalKeyUse } from "../shared/local-key-guard.ts";
 
 /**
  * The token-signing port. On AWS the private key never leaves KMS (ECC_NIST_P256, ECDSA_SHA_256):
@@ -93,12 +94,20 @@ export function fileSigner(path: string): TokenSigner {
   const privateKey = createPrivateKey(readFileSync(path));
   const publicKey = createPublicKey(privateKey);
   const kid = thumbprintOf(publicKey);
+  // The file stands in for the KMS key: each use is checked against the caller's key grants.
   return {
     async sign(signingInput) {
+      checkLocalKeyUse("signing", "sign");
       return new Uint8Array(sign("sha256", signingInput, { key: privateKey, dsaEncoding: "ieee-p1363" }));
     },
-    publicKey: async () => publicKey,
-    kid: () => kid,
+    publicKey: async () => {
+      checkLocalKeyUse("signing", "getPublicKey");
+      return publicKey;
+    },
+    kid: async () => {
+      checkLocalKeyUse("signing", "getPublicKey");
+      return kid;
+    },
   };
 }
 

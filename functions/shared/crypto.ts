@@ -11,6 +11,7 @@ import {
   RawAesWrappingSuiteIdentifier,
 } from "@aws-crypto/client-node";
 import { envNames } from "../../lib/catalog/env.ts";
+import { checkLocalKeyUse } from "./local-key-guard.ts";
 
 /**
  * Field-level envelope encryption for phone numbers, message bodies and stored secrets.
@@ -82,6 +83,23 @@ let shared: FieldCipher | undefined;
 
 /** The container-wide cipher (built on first use so cold start does no crypto work). */
 export function fieldCipher(): FieldCipher {
-  shared ??= createFieldCipher(keyringFromEnv());
+  shared ??= guardedByLocalKeyGrants(createFieldCipher(keyringFromEnv()));
   return shared;
+}
+
+/**
+ * Every use asks the local key guard first: the cached cipher is shared by all functions of the
+ * local platform's process, so the grant is checked per call, not once. A no-op on AWS (KMS decides).
+ */
+function guardedByLocalKeyGrants(cipher: FieldCipher): FieldCipher {
+  return {
+    async encrypt(plaintext, context) {
+      checkLocalKeyUse("data", "encrypt");
+      return cipher.encrypt(plaintext, context);
+    },
+    async decrypt(ciphertext, context) {
+      checkLocalKeyUse("data", "decrypt");
+      return cipher.decrypt(ciphertext, context);
+    },
+  };
 }

@@ -50,7 +50,8 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     entry: "functions/auth/authorizer.ts",
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: { tables: { accounts: "read" }, keys: { signing: ["getPublicKey"] } },
+    // readUpdate: UpdateItem stamps an API key's lastUsedAt (at most hourly per key); no Put/Delete.
+    grants: { tables: { accounts: "readUpdate" }, keys: { signing: ["getPublicKey"] } },
   },
   {
     id: "send",

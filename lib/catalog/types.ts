@@ -4,7 +4,11 @@
  */
 import type { apiResources } from "./api.ts";
 
-export type TableAccess = "read" | "write" | "readWrite";
+/**
+ * readUpdate: read plus UpdateItem only (no Put/Delete/BatchWrite), for a function that stamps a
+ * field on existing items (the authorizer's API-key "last used").
+ */
+export type TableAccess = "read" | "write" | "readWrite" | "readUpdate";
 /**
  * inspect: GetQueueAttributes only (depth checks by the status prober); no message access.
  * consumeDeadLetters: consume the queue's DLQ (not the queue itself), for its deadLetterConsumer.

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { catalog, type FunctionSpec } from "../../lib/catalog/index.ts";
+import { catalog, type FunctionSpec, QUEUE_ACTIONS, TABLE_ACTIONS } from "../../lib/catalog/index.ts";
 import { KMS_ACTIONS } from "../../lib/function-grants.ts";
 import {
   asList,
@@ -122,8 +122,31 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
         .flatMap((statement) => asList(statement.Action));
       if (access === "read") for (const action of WRITE_ACTIONS) expect(actions).not.toContain(action);
       if (access === "write") for (const action of READ_ACTIONS) expect(actions).not.toContain(action);
+      if (access === "readUpdate") {
+        // Stamps fields on existing items: UpdateItem is the only write.
+        expect(actions.filter((action) => WRITE_ACTIONS.includes(action))).toEqual(["dynamodb:UpdateItem"]);
+      }
       if (access !== "write") expect(actions).toContain("dynamodb:GetItem");
-      if (access !== "read") expect(actions).toContain("dynamodb:PutItem");
+      if (access === "write" || access === "readWrite") expect(actions).toContain("dynamodb:PutItem");
+    }
+  });
+
+  it("gets exactly the catalogue's IAM actions on each granted table and queue (the list the local platform enforces)", () => {
+    const actionsOn = (ref: string) =>
+      new Set(
+        statements()
+          .filter((statement) => referencedIds(statement.Resource).has(ref))
+          .flatMap((statement) => asList(statement.Action)),
+      );
+    for (const [tableId, access] of Object.entries(spec.grants.tables ?? {})) {
+      expect(actionsOn(logicalId(synth.stack.data.table(tableId)))).toEqual(new Set(TABLE_ACTIONS[access]));
+    }
+    for (const [queueId, access] of Object.entries(spec.grants.queues ?? {})) {
+      const queue =
+        access === "consumeDeadLetters"
+          ? synth.stack.messaging.dlq(queueId)
+          : synth.stack.messaging.queue(queueId);
+      expect(actionsOn(logicalId(queue))).toEqual(new Set(QUEUE_ACTIONS[access]));
     }
   });
 
