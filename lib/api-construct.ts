@@ -7,6 +7,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
 import { authorizerIdentity, physicalName, type RouteSpec, usagePlanName } from "./catalog/index.ts";
+import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
 import { addProblemResponses } from "./gateway-responses.ts";
 
 export interface Throttle {
@@ -63,6 +64,7 @@ export class ApiConstruct extends Construct {
       logGroupName: `/textgate/${props.stage}/api-access`,
       retention: props.logRetention,
       encryptionKey: props.logKey,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
 
     const methodOptions: Record<string, apigw.MethodDeploymentOptions> = {};

@@ -6,6 +6,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as cr from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
+import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
 
 export interface BootstrapConstructProps {
   readonly stage: string;
@@ -27,6 +28,7 @@ export class BootstrapConstruct extends Construct {
     const logGroup = new logs.LogGroup(this, "ProviderLogs", {
       retention: props.logRetention,
       encryptionKey: props.logKey,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
     // Own role instead of the framework default (AWSLambdaBasicExecutionRole managed policy).
     const role = new iam.Role(this, "ProviderRole", {

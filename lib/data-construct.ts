@@ -13,6 +13,14 @@ export interface DataConstructProps {
   readonly replicaRegion?: string;
 }
 
+/**
+ * Removal policy of everything with a fixed name that holds data (tables, keys, log groups): kept on
+ * stack deletion and replacement, but deleted when the stack's first deploy rolls back. Plain RETAIN
+ * would leave empty named resources behind after a failed first deploy, and every retry would then
+ * fail with "already exists".
+ */
+export const KEEP_UNLESS_CREATE_FAILED = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+
 /** Aliases carry the stage so several stages can share one account: alias/textgate/data/prod. */
 export const stageAlias = (stage: string, spec: KeySpec): string => `${spec.alias}/${stage}`;
 
@@ -76,7 +84,7 @@ export class DataConstruct extends Construct {
       // KMS rotates only symmetric keys; the signing key is rotated by replacing it (new kid).
       enableKeyRotation: symmetric,
       pendingWindow: Duration.days(30),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
   }
 
@@ -91,6 +99,8 @@ export class DataConstruct extends Construct {
       ...(spec.sortKey ? { sortKey: str(spec.sortKey) } : {}),
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Also refuses CloudFormation's own delete: if a first deploy rolls back after creating the
+      // tables, the rollback cannot remove them (README, Deploy: how to clear them before a retry).
       deletionProtection: true,
       ...(spec.ttlAttribute ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
       encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.dataKey, replicaKeys),
@@ -101,7 +111,7 @@ export class DataConstruct extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       })),
       replicas: props.replicaRegion ? [{ region: props.replicaRegion }] : [],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
   }
 }

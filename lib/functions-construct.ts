@@ -11,6 +11,7 @@ import { docsAfterBundlingCommands } from "../functions/docs/assets.ts";
 import { type Acknowledgment, acknowledge } from "./acknowledge.ts";
 import { ESM_REQUIRE_BANNER, UNUSED_IN_LAMBDA_MODULES } from "./bundling.ts";
 import { envNames, type FunctionSpec, physicalName, usagePlanName } from "./catalog/index.ts";
+import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
 import { apiGatewayArn, applyGrants, type GrantTargets, grantsUseKeyWildcards } from "./function-grants.ts";
 import type { BundlingMode } from "./settings.ts";
 
@@ -62,6 +63,7 @@ export class FunctionsConstruct extends Construct {
       logGroupName: `/aws/lambda/${functionName}`,
       retention: props.logRetention,
       encryptionKey: props.logKey,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
     const role = new iam.Role(this, `Role-${spec.id}`, {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
