@@ -17,10 +17,20 @@ export interface TextgateSettings {
   readonly perKeyThrottle: boolean;
   /** WAF web ACL in front of the API (per-IP rate rules + AWS managed rules); context waf=false removes it. */
   readonly waf: boolean;
+  /**
+   * Set the region's API Gateway account CloudWatch role (AWS::ApiGateway::Account), which access
+   * logging needs; context apiGatewayAccountRole=false for accounts that already have one (e.g. a
+   * second stage in the same account and region: the setting is one per account and region).
+   */
+  readonly apiGatewayAccountRole: boolean;
+  /** Email address subscribed to the alarm topic (context alarmEmail); unset = no subscription. */
+  readonly alarmEmail?: string;
 }
 
 const STAGE = /^[a-z][a-z0-9-]{1,15}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** One address, no display name: what an SNS email subscription endpoint accepts. */
+const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 
 function optionalString(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
@@ -62,12 +72,19 @@ export function readSettings(node: Node): TextgateSettings {
   }
   const perKeyThrottle = optionalBoolean(node, "perKeyThrottle") ?? true;
   const waf = optionalBoolean(node, "waf") ?? true;
+  const apiGatewayAccountRole = optionalBoolean(node, "apiGatewayAccountRole") ?? true;
+  const alarmEmail = optionalString(node, "alarmEmail");
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
+    throw new Error(`context alarmEmail "${alarmEmail}" is not an email address`);
+  }
   return {
     stage,
     region,
     bundling,
     perKeyThrottle,
     waf,
+    apiGatewayAccountRole,
+    ...(alarmEmail ? { alarmEmail } : {}),
     ...(replicaRegion ? { replicaRegion } : {}),
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
   };

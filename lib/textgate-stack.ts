@@ -84,6 +84,7 @@ export class TextgateStack extends Stack {
       perKeyThrottle: apiThrottles.perKey,
       enforcePerKeyThrottle: settings.perKeyThrottle,
       wafProtected: settings.waf,
+      accountCloudWatchRole: settings.apiGatewayAccountRole,
       ...(settings.domainName && settings.certificateArn
         ? { customDomain: { domainName: settings.domainName, certificateArn: settings.certificateArn } }
         : {}),
