@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { Aws, Duration } from "aws-cdk-lib";
 import type * as apigw from "aws-cdk-lib/aws-apigateway";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -6,6 +6,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
 import { alertMetrics, metricsNamespace, physicalName } from "./catalog/index.ts";
 import type { QueuePair } from "./messaging-construct.ts";
@@ -20,6 +21,11 @@ export interface MonitoringConstructProps {
   readonly api5xxRateThreshold?: number;
   /** Oldest message in a work queue older than this means consumers are not keeping up. */
   readonly maxMessageAge?: Duration;
+  /**
+   * Email address subscribed to the alarm topic (SNS sends a confirmation message first).
+   * @default no subscription (subscribe a pager or chat integration to the AlarmTopicArn output)
+   */
+  readonly alarmEmail?: string;
 }
 
 /** Alarms for what needs a person: dead letters, server errors, function errors and throttles. */
@@ -34,6 +40,23 @@ export class MonitoringConstruct extends Construct {
       masterKey: props.key,
       enforceSSL: true,
     });
+    // enforceSSL adds only a Deny; CloudWatch alarms need an Allow to publish, limited to this
+    // account's alarms so no other account's alarm can use the topic (confused deputy).
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowThisAccountsAlarmsToPublish",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: {
+            "aws:SourceArn": `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+        },
+      }),
+    );
+    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     // CloudWatch publishes to the encrypted topic with the data key.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -117,6 +117,7 @@ export class TextgateStack extends Stack {
       api: this.api.api,
       functions: this.functions.functions,
       queues: this.messaging.queues,
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
 
     new CfnOutput(this, "ApiUrl", { value: this.publicApiUrl });
