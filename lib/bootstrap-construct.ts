@@ -17,8 +17,11 @@ export interface BootstrapConstructProps {
 }
 
 /**
- * Runs the bootstrap function as a CloudFormation custom resource (CDK Provider framework) on every
- * deploy that creates or updates it. The function itself is idempotent and never deletes the secret.
+ * Runs the bootstrap function as a CloudFormation custom resource (CDK Provider framework). Its only
+ * property is the service token, so CloudFormation calls it once, when the stack first creates it,
+ * and not on later deploys: the HMAC root secret is made once and must then never change (every
+ * stored code and blind index depends on it). It runs again only if the resource's properties
+ * change; the function is idempotent (conditional put) and never deletes the secret.
  */
 export class BootstrapConstruct extends Construct {
   readonly resource: CustomResource;
