@@ -124,6 +124,7 @@ function connect(
   const source = new SqsEventSource(queue, {
     batchSize: consumerSpec.batchSize,
     maxBatchingWindow: Duration.seconds(consumerSpec.maxBatchingWindowSeconds),
+    maxConcurrency: consumerSpec.maximumConcurrency,
     reportBatchItemFailures: true,
   });
   consumer.addEventSource(source);

@@ -34,6 +34,12 @@ export interface QueueConsumerSpec {
   readonly function: string;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
+  /**
+   * Most concurrent invocations this mapping may start (Lambda's MaximumConcurrency, 2–1000; the
+   * local poller runs at most this many batches at once). Queue consumers share the account's
+   * concurrency with the API functions: the caps keep a backlog from taking all of it.
+   */
+  readonly maximumConcurrency: number;
 }
 
 export interface QueueSpec {
