@@ -61,6 +61,9 @@ const smsQueue = (
     // The minimum Lambda allows: dead letters are rare and never urgent enough to compete with sends.
     maximumConcurrency: consumerConcurrency.deadLetters,
   },
+  // At least ten tries a minute apart outlast a dead attempt's lease and a short carrier or DynamoDB
+  // outage; what still cannot be settled then waits, parked, for an operator.
+  parkAfterReceives: 10,
 });
 
 export const messagingQueues: readonly QueueSpec[] = [

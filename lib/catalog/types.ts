@@ -52,9 +52,16 @@ export interface QueueSpec {
   readonly consumer?: QueueConsumerSpec;
   /**
    * Consumer of the queue's DLQ (needs the "consumeDeadLetters" grant on this queue). Records it
-   * cannot process stay in the DLQ, where the DLQ-depth alarm sees them.
+   * cannot settle come back to it (the DLQ's visibility timeout) until parkAfterReceives.
    */
   readonly deadLetterConsumer?: QueueConsumerSpec;
+  /**
+   * With a deadLetterConsumer: receives of one dead letter before SQS moves it on to the queue's
+   * parked queue (<name>-parked: no consumer, an alarm on its depth, listed and redriven by an
+   * operator; docs/runbooks/dlq-redrive.md). Without it, a record the consumer can never settle
+   * would loop in flight, invisible to depth alarms, until retention deleted it.
+   */
+  readonly parkAfterReceives?: number;
 }
 
 export interface KeySpec {
