@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -8,6 +9,7 @@ import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
 import { authorizerIdentity, physicalName, type RouteSpec, usagePlanName } from "./catalog/index.ts";
 import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
+import { apiGatewayArn } from "./function-grants.ts";
 import { addProblemResponses } from "./gateway-responses.ts";
 
 export interface Throttle {
@@ -138,6 +140,24 @@ export class ApiConstruct extends Construct {
     if (props.customDomain) this.addCustomDomain(props.customDomain);
     this.acknowledgeFindings(props.wafProtected);
     if (accountCloudWatchRole) this.acknowledgeAccountRole();
+  }
+
+  /**
+   * CreateUsagePlanKey on this stage's usage plan only. A policy of its own, not the role's default
+   * policy: the function waits for its default policy, and the function sits behind this API (API →
+   * method → function), so a plan reference there would be a dependency cycle. Nothing waits for
+   * this one; it is in place before the stage takes traffic in the same deploy.
+   */
+  allowAddingKeysToUsagePlan(id: string, role: iam.IRole): iam.Policy {
+    return new iam.Policy(this, `UsagePlanKeys-${id}`, {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ["apigateway:POST"],
+          resources: [apiGatewayArn(this, `/usageplans/${this.usagePlan.usagePlanId}/keys`)],
+        }),
+      ],
+    });
   }
 
   private acknowledgeAccountRole(): void {

@@ -3,7 +3,20 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
-import { type KeySpec, physicalName, type TableSpec } from "./catalog/index.ts";
+import { type AtRestUse, type KeySpec, physicalName, type TableSpec } from "./catalog/index.ts";
+
+const AT_REST_USES: readonly AtRestUse[] = ["tables", "queues", "logs", "alarms"];
+
+/** The one symmetric catalogue key for an at-rest use; the catalogue must name exactly one. */
+export function atRestKeySpec(keys: readonly KeySpec[], use: AtRestUse): KeySpec {
+  const found = keys.filter((spec) => spec.encryptsAtRest?.includes(use));
+  const [spec] = found;
+  if (found.length !== 1 || !spec) {
+    throw new Error(`catalog: exactly one key must encrypt ${use} at rest, found ${found.length}`);
+  }
+  if (spec.usage !== "ENCRYPT_DECRYPT") throw new Error(`catalog: key ${spec.id} cannot encrypt`);
+  return spec;
+}
 
 export interface DataConstructProps {
   readonly stage: string;
@@ -30,16 +43,17 @@ export const replicaKeyAliasArn = (region: string, alias: string): string =>
 
 /**
  * KMS keys and DynamoDB tables from the catalogue. Tables are on-demand, PITR on, deletion-protected,
- * encrypted with the customer-managed data key and TTL on the catalogue's ttlAttribute.
+ * encrypted with the customer-managed table key and TTL on the catalogue's ttlAttribute.
  */
 export class DataConstruct extends Construct {
   readonly keys: ReadonlyMap<string, kms.Key>;
   readonly tables: ReadonlyMap<string, dynamodb.TableV2>;
   /** Tables with GSIs: their grants also cover <table ARN>/index/*. */
   readonly indexedTables: ReadonlySet<string>;
-  /** The symmetric key for encryption at rest (tables, queues, logs, alarm topic). */
-  readonly dataKey: kms.Key;
-  readonly dataKeyAlias: string;
+  /** The catalogue key for each at-rest use (tables, queues, logs, alarms). */
+  private readonly atRestKeys: ReadonlyMap<AtRestUse, kms.Key>;
+  /** Stage alias of the table key: table replicas use the key behind the same alias there. */
+  readonly tableKeyAlias: string;
 
   constructor(scope: Construct, id: string, props: DataConstructProps) {
     super(scope, id);
@@ -47,12 +61,12 @@ export class DataConstruct extends Construct {
     for (const spec of props.keys) keys.set(spec.id, this.createKey(props.stage, spec));
     this.keys = keys;
 
-    const atRest = props.keys.find((spec) => spec.usage === "ENCRYPT_DECRYPT");
-    const dataKey = atRest ? keys.get(atRest.id) : undefined;
-    if (!atRest || !dataKey) throw new Error("catalog: need one ENCRYPT_DECRYPT key for encryption at rest");
-    this.dataKey = dataKey;
-    this.dataKeyAlias = stageAlias(props.stage, atRest);
-    allowLogsService(dataKey);
+    const atRestKeys = new Map<AtRestUse, kms.Key>();
+    for (const use of AT_REST_USES)
+      atRestKeys.set(use, keys.get(atRestKeySpec(props.keys, use).id) as kms.Key);
+    this.atRestKeys = atRestKeys;
+    this.tableKeyAlias = stageAlias(props.stage, atRestKeySpec(props.keys, "tables"));
+    allowLogsService(this.atRest("logs"));
 
     const tables = new Map<string, dynamodb.TableV2>();
     for (const spec of props.tables) tables.set(spec.id, this.createTable(props, spec));
@@ -60,6 +74,13 @@ export class DataConstruct extends Construct {
     this.indexedTables = new Set(
       props.tables.filter((spec) => (spec.indexes ?? []).length > 0).map((spec) => spec.id),
     );
+  }
+
+  /** The key AWS encrypts this kind of resource with (catalogue KeySpec.encryptsAtRest). */
+  atRest(use: AtRestUse): kms.Key {
+    const key = this.atRestKeys.get(use);
+    if (!key) throw new Error(`data: no key encrypts ${use}`);
+    return key;
   }
 
   key(id: string): kms.Key {
@@ -91,7 +112,7 @@ export class DataConstruct extends Construct {
   private createTable(props: DataConstructProps, spec: TableSpec): dynamodb.TableV2 {
     const str = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
     const replicaKeys = props.replicaRegion
-      ? { [props.replicaRegion]: replicaKeyAliasArn(props.replicaRegion, this.dataKeyAlias) }
+      ? { [props.replicaRegion]: replicaKeyAliasArn(props.replicaRegion, this.tableKeyAlias) }
       : undefined;
     return new dynamodb.TableV2(this, `Table-${spec.id}`, {
       tableName: physicalName(props.stage, spec.id),
@@ -103,7 +124,7 @@ export class DataConstruct extends Construct {
       // tables, the rollback cannot remove them (README, Deploy: how to clear them before a retry).
       deletionProtection: true,
       ...(spec.ttlAttribute ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
-      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.dataKey, replicaKeys),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.atRest("tables"), replicaKeys),
       globalSecondaryIndexes: (spec.indexes ?? []).map((index) => ({
         indexName: index.name,
         partitionKey: str(index.partitionKey),
@@ -116,7 +137,7 @@ export class DataConstruct extends Construct {
   }
 }
 
-/** CloudWatch Logs encrypts log groups with the data key; scoped to this account's log groups. */
+/** CloudWatch Logs encrypts log groups with the logs key; scoped to this account's log groups. */
 function allowLogsService(key: kms.Key): void {
   key.addToResourcePolicy(
     new iam.PolicyStatement({

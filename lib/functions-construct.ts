@@ -219,8 +219,6 @@ function acknowledgeFunctionFindings(
   }
   if (spec.grants.usagePlan === "manage") {
     const reasons: Record<string, string> = {
-      "/usageplans/*/keys":
-        "CreateUsagePlanKey (POST /usageplans/{id}/keys) for the stage's one usage plan: this function sits behind the API whose stage the plan belongs to, so naming the plan id here would be a dependency cycle; it finds the plan by name at run time. Only adding keys to plans is allowed, no plan changes.",
       "/apikeys/*":
         "DeleteApiKey (DELETE /apikeys/{id}) when a customer revokes or rotates an API key: API Gateway key ids are random and only known after CreateApiKey, so there is no narrower resource ARN. No update (PATCH) or other verb on keys is allowed.",
     };

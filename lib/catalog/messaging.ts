@@ -100,7 +100,8 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 10,
     grants: {
-      tables: { accounts: "readWrite", messages: "readWrite", ephemeral: "readWrite" },
+      // accounts: the sender's account and the HMAC root only; it never changes an account.
+      tables: { accounts: "read", messages: "readWrite", ephemeral: "readWrite" },
       queues: { "sms-otp": "send", "sms-transactional": "send", "sms-bulk": "send" },
       keys: { data: ["encrypt", "decrypt"] },
     },

@@ -64,9 +64,17 @@ export interface QueueSpec {
   readonly parkAfterReceives?: number;
 }
 
+/** What AWS services encrypt at rest with a catalogue key (no function grant needed for that). */
+export type AtRestUse = "tables" | "queues" | "logs" | "alarms";
+
 export interface KeySpec {
   readonly id: string;
   readonly purpose: string;
+  /**
+   * Resources AWS encrypts with this key. Each use belongs to exactly one key; a key with none is
+   * reached only through functions' `keys` grants (e.g. the field key).
+   */
+  readonly encryptsAtRest?: readonly AtRestUse[];
   readonly usage: "ENCRYPT_DECRYPT" | "SIGN_VERIFY";
   readonly keySpec: "SYMMETRIC_DEFAULT" | "ECC_NIST_P256";
   readonly alias: string;

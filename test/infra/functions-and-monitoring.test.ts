@@ -68,7 +68,7 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
     expect(resourcesOf("AWS::Logs::LogGroup")[logGroupRef]?.Properties).toMatchObject({
       LogGroupName: `/aws/lambda/${physicalName("prod", spec.id)}`,
       RetentionInDays: expect.any(Number),
-      KmsKeyId: { "Fn::GetAtt": [logicalId(synth.stack.data.dataKey), "Arn"] },
+      KmsKeyId: { "Fn::GetAtt": [logicalId(synth.stack.data.atRest("logs")), "Arn"] },
     });
   });
 
@@ -150,9 +150,9 @@ describe("monitoring", () => {
     }
   });
 
-  it("notifies an SNS topic encrypted with the data key", () => {
+  it("notifies an SNS topic encrypted with the logs key (no table or field key)", () => {
     synth.template.hasResourceProperties("AWS::SNS::Topic", {
-      KmsMasterKeyId: { "Fn::GetAtt": [logicalId(synth.stack.data.dataKey), "Arn"] },
+      KmsMasterKeyId: { "Fn::GetAtt": [logicalId(synth.stack.data.atRest("alarms")), "Arn"] },
     });
     for (const alarm of alarms()) expect((alarm.AlarmActions as unknown[]).length).toBe(1);
   });
