@@ -213,7 +213,7 @@ function acknowledgeFunctionFindings(
   }
   if (grantsUseKeyWildcards(spec.grants)) {
     const reason =
-      "Writing to the CMK-encrypted tables / sending to the CMK-encrypted queues this function is granted needs the data key's GenerateDataKey*/ReEncrypt* (CDK grantWriteData/grantSendMessages); the statement is scoped to the one data-key ARN.";
+      "Writing to the CMK-encrypted tables / sending to the CMK-encrypted queues this function is granted needs the table key's GenerateDataKey*/ReEncrypt* (CDK grantWriteData/grantSendMessages); the statement is scoped to the one table-key ARN (tables and queues share it), never the field key.";
     iam5.push({ id: "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason });
     iam5.push({ id: "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", reason });
   }

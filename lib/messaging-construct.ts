@@ -32,7 +32,7 @@ export interface QueuePair {
 }
 
 /**
- * SQS work queues from the catalogue, each with its own DLQ, encrypted with the data key and refusing
+ * SQS work queues from the catalogue, each with its own DLQ, encrypted with the catalogue's queue key (the table key) and refusing
  * plain HTTP. Consumers are attached once the functions exist (connectConsumers).
  */
 export class MessagingConstruct extends Construct {

@@ -76,7 +76,7 @@ export class MonitoringConstruct extends Construct {
       }),
     );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    // CloudWatch publishes to the encrypted topic with the topic's key (the logs key, no data key).
+    // CloudWatch publishes to the encrypted topic with the topic's key (the logs key: it protects no data).
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: "AllowCloudWatchAlarmsToEncryptedTopic",

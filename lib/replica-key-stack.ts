@@ -5,7 +5,7 @@ import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
 
 export interface ReplicaKeyStackProps extends StackProps {
   readonly stage: string;
-  /** Same alias as the primary data key: the primary stack finds this key by alias ARN. */
+  /** Same alias as the primary table key: the primary stack finds this key by alias ARN. */
   readonly alias: string;
 }
 

@@ -142,7 +142,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
         "sms-transactional": "consumeDeadLetters",
         "sms-bulk": "consumeDeadLetters",
       },
-      // Carrier API tokens are sealed with the data key: the reconciliation lookup needs them.
+      // Carrier API tokens are sealed with the field key (id data): the reconciliation lookup needs them.
       keys: { data: ["decrypt"] },
     },
   },
