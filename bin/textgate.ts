@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, Aws, Tags } from "aws-cdk-lib";
 import { catalog } from "../lib/catalog/index.ts";
-import { stageAlias } from "../lib/data-construct.ts";
+import { atRestKeySpec, stageAlias } from "../lib/data-construct.ts";
 import { applyNag } from "../lib/nag.ts";
 import { ReplicaKeyStack } from "../lib/replica-key-stack.ts";
 import { readSettings } from "../lib/settings.ts";
@@ -25,12 +25,11 @@ const stack = new TextgateStack(app, name, {
 });
 
 if (settings.replicaRegion) {
-  const dataKey = catalog.keys.find((key) => key.usage === "ENCRYPT_DECRYPT");
-  if (!dataKey) throw new Error("catalog: no ENCRYPT_DECRYPT key");
+  const tableKey = atRestKeySpec(catalog.keys, "tables");
   const replicaKeys = new ReplicaKeyStack(app, `${name}-replica-key`, {
     env: { account: Aws.ACCOUNT_ID, region: settings.replicaRegion },
     stage: settings.stage,
-    alias: stageAlias(settings.stage, dataKey),
+    alias: stageAlias(settings.stage, tableKey),
   });
   stack.addStackDependency(replicaKeys, "table replicas are encrypted with the replica-region key");
 }

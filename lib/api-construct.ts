@@ -1,12 +1,15 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
 import { authorizerIdentity, physicalName, type RouteSpec, usagePlanName } from "./catalog/index.ts";
+import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
+import { apiGatewayArn } from "./function-grants.ts";
 import { addProblemResponses } from "./gateway-responses.ts";
 
 export interface Throttle {
@@ -37,6 +40,13 @@ export interface ApiConstructProps {
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
   /** The stage sits behind a WAF web ACL (WafConstruct); otherwise that is acknowledged for cdk-nag. */
   readonly wafProtected: boolean;
+  /**
+   * Create the region's API Gateway account CloudWatch role (AWS::ApiGateway::Account). Access
+   * logging is refused on a stage until the account has one, so a fresh account cannot deploy
+   * without it. Turn it off where the account already has a role (one per account and region).
+   * @default true
+   */
+  readonly accountCloudWatchRole?: boolean;
 }
 
 /** TLS 1.3 + 1.2 (no 1.0/1.1) with forward secrecy; enhanced policies need an endpoint access mode. */
@@ -59,10 +69,12 @@ export class ApiConstruct extends Construct {
   constructor(scope: Construct, id: string, props: ApiConstructProps) {
     super(scope, id);
     const deployed = props.routes.filter((route) => !route.localOnly);
+    const accountCloudWatchRole = props.accountCloudWatchRole ?? true;
     this.accessLogs = new logs.LogGroup(this, "AccessLogs", {
       logGroupName: `/textgate/${props.stage}/api-access`,
       retention: props.logRetention,
       encryptionKey: props.logKey,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
 
     const methodOptions: Record<string, apigw.MethodDeploymentOptions> = {};
@@ -80,7 +92,9 @@ export class ApiConstruct extends Construct {
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       // Customers' keys are resolved by the Lambda authorizer (usageIdentifierKey), not an x-api-key header.
       apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
-      cloudWatchRole: false,
+      cloudWatchRole: accountCloudWatchRole,
+      // Kept with the stack gone: other APIs in the account and region log through the same role.
+      ...(accountCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       disableExecuteApiEndpoint: props.customDomain !== undefined,
       deployOptions: {
         stageName: props.stage,
@@ -125,6 +139,37 @@ export class ApiConstruct extends Construct {
     addProblemResponses(this.api);
     if (props.customDomain) this.addCustomDomain(props.customDomain);
     this.acknowledgeFindings(props.wafProtected);
+    if (accountCloudWatchRole) this.acknowledgeAccountRole();
+  }
+
+  /**
+   * CreateUsagePlanKey on this stage's usage plan only. A policy of its own, not the role's default
+   * policy: the function waits for its default policy, and the function sits behind this API (API →
+   * method → function), so a plan reference there would be a dependency cycle. Nothing waits for
+   * this one; it is in place before the stage takes traffic in the same deploy.
+   */
+  allowAddingKeysToUsagePlan(id: string, role: iam.IRole): iam.Policy {
+    return new iam.Policy(this, `UsagePlanKeys-${id}`, {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ["apigateway:POST"],
+          resources: [apiGatewayArn(this, `/usageplans/${this.usagePlan.usagePlanId}/keys`)],
+        }),
+      ],
+    });
+  }
+
+  private acknowledgeAccountRole(): void {
+    const role = this.api.node.tryFindChild("CloudWatchRole");
+    if (!role) throw new Error("api: the account CloudWatch role was not created");
+    acknowledge(role, [
+      {
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+        reason:
+          "The role API Gateway itself assumes (account setting, not a function role) to write access logs; AWS documents this managed service-role policy for it and keeps it current with the log actions API Gateway needs.",
+      },
+    ]);
   }
 
   private addRoute(
@@ -207,7 +252,7 @@ export class ApiConstruct extends Construct {
       {
         id: "AwsSolutions-APIG6",
         reason:
-          "Every request is logged by the JSON access log (encrypted, with retention). Execution logging needs an account-wide API Gateway CloudWatch role and writes to an unencrypted, unmanaged group that can hold request data; left off on purpose.",
+          "Every request is logged by the JSON access log (encrypted, with retention). Execution logging writes to an API Gateway-managed group (unencrypted, no retention set here) that can hold request data such as phone numbers; left off on purpose.",
       },
     ]);
     if (!wafProtected) {

@@ -6,6 +6,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as cr from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
+import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
 
 export interface BootstrapConstructProps {
   readonly stage: string;
@@ -16,8 +17,11 @@ export interface BootstrapConstructProps {
 }
 
 /**
- * Runs the bootstrap function as a CloudFormation custom resource (CDK Provider framework) on every
- * deploy that creates or updates it. The function itself is idempotent and never deletes the secret.
+ * Runs the bootstrap function as a CloudFormation custom resource (CDK Provider framework). Its only
+ * property is the service token, so CloudFormation calls it once, when the stack first creates it,
+ * and not on later deploys: the HMAC root secret is made once and must then never change (every
+ * stored code and blind index depends on it). It runs again only if the resource's properties
+ * change; the function is idempotent (conditional put) and never deletes the secret.
  */
 export class BootstrapConstruct extends Construct {
   readonly resource: CustomResource;
@@ -27,6 +31,7 @@ export class BootstrapConstruct extends Construct {
     const logGroup = new logs.LogGroup(this, "ProviderLogs", {
       retention: props.logRetention,
       encryptionKey: props.logKey,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
     // Own role instead of the framework default (AWSLambdaBasicExecutionRole managed policy).
     const role = new iam.Role(this, "ProviderRole", {

@@ -3,7 +3,20 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
-import { type KeySpec, physicalName, type TableSpec } from "./catalog/index.ts";
+import { type AtRestUse, type KeySpec, physicalName, type TableSpec } from "./catalog/index.ts";
+
+const AT_REST_USES: readonly AtRestUse[] = ["tables", "queues", "logs", "alarms"];
+
+/** The one symmetric catalogue key for an at-rest use; the catalogue must name exactly one. */
+export function atRestKeySpec(keys: readonly KeySpec[], use: AtRestUse): KeySpec {
+  const found = keys.filter((spec) => spec.encryptsAtRest?.includes(use));
+  const [spec] = found;
+  if (found.length !== 1 || !spec) {
+    throw new Error(`catalog: exactly one key must encrypt ${use} at rest, found ${found.length}`);
+  }
+  if (spec.usage !== "ENCRYPT_DECRYPT") throw new Error(`catalog: key ${spec.id} cannot encrypt`);
+  return spec;
+}
 
 export interface DataConstructProps {
   readonly stage: string;
@@ -12,6 +25,14 @@ export interface DataConstructProps {
   /** Adds a global-table replica there, encrypted with the key behind the same alias in that region. */
   readonly replicaRegion?: string;
 }
+
+/**
+ * Removal policy of everything with a fixed name that holds data (tables, keys, log groups): kept on
+ * stack deletion and replacement, but deleted when the stack's first deploy rolls back. Plain RETAIN
+ * would leave empty named resources behind after a failed first deploy, and every retry would then
+ * fail with "already exists".
+ */
+export const KEEP_UNLESS_CREATE_FAILED = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
 /** Aliases carry the stage so several stages can share one account: alias/textgate/data/prod. */
 export const stageAlias = (stage: string, spec: KeySpec): string => `${spec.alias}/${stage}`;
@@ -22,16 +43,17 @@ export const replicaKeyAliasArn = (region: string, alias: string): string =>
 
 /**
  * KMS keys and DynamoDB tables from the catalogue. Tables are on-demand, PITR on, deletion-protected,
- * encrypted with the customer-managed data key and TTL on the catalogue's ttlAttribute.
+ * encrypted with the customer-managed table key and TTL on the catalogue's ttlAttribute.
  */
 export class DataConstruct extends Construct {
   readonly keys: ReadonlyMap<string, kms.Key>;
   readonly tables: ReadonlyMap<string, dynamodb.TableV2>;
   /** Tables with GSIs: their grants also cover <table ARN>/index/*. */
   readonly indexedTables: ReadonlySet<string>;
-  /** The symmetric key for encryption at rest (tables, queues, logs, alarm topic). */
-  readonly dataKey: kms.Key;
-  readonly dataKeyAlias: string;
+  /** The catalogue key for each at-rest use (tables, queues, logs, alarms). */
+  private readonly atRestKeys: ReadonlyMap<AtRestUse, kms.Key>;
+  /** Stage alias of the table key: table replicas use the key behind the same alias there. */
+  readonly tableKeyAlias: string;
 
   constructor(scope: Construct, id: string, props: DataConstructProps) {
     super(scope, id);
@@ -39,12 +61,12 @@ export class DataConstruct extends Construct {
     for (const spec of props.keys) keys.set(spec.id, this.createKey(props.stage, spec));
     this.keys = keys;
 
-    const atRest = props.keys.find((spec) => spec.usage === "ENCRYPT_DECRYPT");
-    const dataKey = atRest ? keys.get(atRest.id) : undefined;
-    if (!atRest || !dataKey) throw new Error("catalog: need one ENCRYPT_DECRYPT key for encryption at rest");
-    this.dataKey = dataKey;
-    this.dataKeyAlias = stageAlias(props.stage, atRest);
-    allowLogsService(dataKey);
+    const atRestKeys = new Map<AtRestUse, kms.Key>();
+    for (const use of AT_REST_USES)
+      atRestKeys.set(use, keys.get(atRestKeySpec(props.keys, use).id) as kms.Key);
+    this.atRestKeys = atRestKeys;
+    this.tableKeyAlias = stageAlias(props.stage, atRestKeySpec(props.keys, "tables"));
+    allowLogsService(this.atRest("logs"));
 
     const tables = new Map<string, dynamodb.TableV2>();
     for (const spec of props.tables) tables.set(spec.id, this.createTable(props, spec));
@@ -52,6 +74,13 @@ export class DataConstruct extends Construct {
     this.indexedTables = new Set(
       props.tables.filter((spec) => (spec.indexes ?? []).length > 0).map((spec) => spec.id),
     );
+  }
+
+  /** The key AWS encrypts this kind of resource with (catalogue KeySpec.encryptsAtRest). */
+  atRest(use: AtRestUse): kms.Key {
+    const key = this.atRestKeys.get(use);
+    if (!key) throw new Error(`data: no key encrypts ${use}`);
+    return key;
   }
 
   key(id: string): kms.Key {
@@ -76,14 +105,14 @@ export class DataConstruct extends Construct {
       // KMS rotates only symmetric keys; the signing key is rotated by replacing it (new kid).
       enableKeyRotation: symmetric,
       pendingWindow: Duration.days(30),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
   }
 
   private createTable(props: DataConstructProps, spec: TableSpec): dynamodb.TableV2 {
     const str = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
     const replicaKeys = props.replicaRegion
-      ? { [props.replicaRegion]: replicaKeyAliasArn(props.replicaRegion, this.dataKeyAlias) }
+      ? { [props.replicaRegion]: replicaKeyAliasArn(props.replicaRegion, this.tableKeyAlias) }
       : undefined;
     return new dynamodb.TableV2(this, `Table-${spec.id}`, {
       tableName: physicalName(props.stage, spec.id),
@@ -91,9 +120,11 @@ export class DataConstruct extends Construct {
       ...(spec.sortKey ? { sortKey: str(spec.sortKey) } : {}),
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Also refuses CloudFormation's own delete: if a first deploy rolls back after creating the
+      // tables, the rollback cannot remove them (README, Deploy: how to clear them before a retry).
       deletionProtection: true,
       ...(spec.ttlAttribute ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
-      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.dataKey, replicaKeys),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.atRest("tables"), replicaKeys),
       globalSecondaryIndexes: (spec.indexes ?? []).map((index) => ({
         indexName: index.name,
         partitionKey: str(index.partitionKey),
@@ -101,12 +132,12 @@ export class DataConstruct extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       })),
       replicas: props.replicaRegion ? [{ region: props.replicaRegion }] : [],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
   }
 }
 
-/** CloudWatch Logs encrypts log groups with the data key; scoped to this account's log groups. */
+/** CloudWatch Logs encrypts log groups with the logs key; scoped to this account's log groups. */
 function allowLogsService(key: kms.Key): void {
   key.addToResourcePolicy(
     new iam.PolicyStatement({

@@ -11,6 +11,7 @@ import { docsAfterBundlingCommands } from "../functions/docs/assets.ts";
 import { type Acknowledgment, acknowledge } from "./acknowledge.ts";
 import { ESM_REQUIRE_BANNER, UNUSED_IN_LAMBDA_MODULES } from "./bundling.ts";
 import { envNames, type FunctionSpec, physicalName, usagePlanName } from "./catalog/index.ts";
+import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
 import { apiGatewayArn, applyGrants, type GrantTargets, grantsUseKeyWildcards } from "./function-grants.ts";
 import type { BundlingMode } from "./settings.ts";
 
@@ -62,6 +63,7 @@ export class FunctionsConstruct extends Construct {
       logGroupName: `/aws/lambda/${functionName}`,
       retention: props.logRetention,
       encryptionKey: props.logKey,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
     const role = new iam.Role(this, `Role-${spec.id}`, {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -211,14 +213,12 @@ function acknowledgeFunctionFindings(
   }
   if (grantsUseKeyWildcards(spec.grants)) {
     const reason =
-      "Writing to the CMK-encrypted tables / sending to the CMK-encrypted queues this function is granted needs the data key's GenerateDataKey*/ReEncrypt* (CDK grantWriteData/grantSendMessages); the statement is scoped to the one data-key ARN.";
+      "Writing to the CMK-encrypted tables / sending to the CMK-encrypted queues this function is granted needs the table key's GenerateDataKey*/ReEncrypt* (CDK grantWriteData/grantSendMessages); the statement is scoped to the one table-key ARN (tables and queues share it), never the field key.";
     iam5.push({ id: "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason });
     iam5.push({ id: "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", reason });
   }
   if (spec.grants.usagePlan === "manage") {
     const reasons: Record<string, string> = {
-      "/usageplans/*/keys":
-        "CreateUsagePlanKey (POST /usageplans/{id}/keys) for the stage's one usage plan: this function sits behind the API whose stage the plan belongs to, so naming the plan id here would be a dependency cycle; it finds the plan by name at run time. Only adding keys to plans is allowed, no plan changes.",
       "/apikeys/*":
         "DeleteApiKey (DELETE /apikeys/{id}) when a customer revokes or rotates an API key: API Gateway key ids are random and only known after CreateApiKey, so there is no narrower resource ARN. No update (PATCH) or other verb on keys is allowed.",
     };

@@ -5,7 +5,12 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
-import { physicalName, type QueueConsumerSpec, type QueueSpec } from "./catalog/index.ts";
+import {
+  deadLetterRedriveCount,
+  physicalName,
+  type QueueConsumerSpec,
+  type QueueSpec,
+} from "./catalog/index.ts";
 
 export interface MessagingConstructProps {
   readonly stage: string;
@@ -22,10 +27,12 @@ export interface QueuePair {
   readonly spec: QueueSpec;
   readonly queue: sqs.Queue;
   readonly dlq: sqs.Queue;
+  /** Where the DLQ's consumer parks what it cannot settle (spec.parkAfterReceives); never consumed. */
+  readonly parked?: sqs.Queue;
 }
 
 /**
- * SQS work queues from the catalogue, each with its own DLQ, encrypted with the data key and refusing
+ * SQS work queues from the catalogue, each with its own DLQ, encrypted with the catalogue's queue key (the table key) and refusing
  * plain HTTP. Consumers are attached once the functions exist (connectConsumers).
  */
 export class MessagingConstruct extends Construct {
@@ -39,6 +46,7 @@ export class MessagingConstruct extends Construct {
         throw new Error(`catalog: queue ${spec.id} maxReceiveCount must be >= ${MIN_MAX_RECEIVE_COUNT}`);
       }
       const name = physicalName(props.stage, spec.id);
+      const parked = this.parkedQueue(spec, name, props.key);
       const dlq = new sqs.Queue(this, `Dlq-${spec.id}`, {
         queueName: `${name}-dlq`,
         retentionPeriod: DLQ_RETENTION,
@@ -46,17 +54,20 @@ export class MessagingConstruct extends Construct {
         ...(spec.deadLetterConsumer
           ? { visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds) }
           : {}),
+        ...(parked ? { deadLetterQueue: { queue: parked, maxReceiveCount: parkedRedriveCount(spec) } } : {}),
         encryption: sqs.QueueEncryption.KMS,
         encryptionMasterKey: props.key,
         enforceSSL: true,
       });
-      acknowledge(dlq, [
-        {
-          id: "Serverless-SQSRedrivePolicy",
-          reason:
-            "This queue IS the dead-letter queue of the work queue; what its dead-letter consumer (if any) cannot process waits for an operator (DLQ-depth alarm) instead of being redriven again.",
-        },
-      ]);
+      if (!parked) {
+        acknowledge(dlq, [
+          {
+            id: "Serverless-SQSRedrivePolicy",
+            reason:
+              "This queue IS the dead-letter queue of the work queue and has no consumer: its records wait for an operator (DLQ-depth alarm) instead of being redriven again.",
+          },
+        ]);
+      }
       const queue = new sqs.Queue(this, `Queue-${spec.id}`, {
         queueName: name,
         visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
@@ -68,9 +79,36 @@ export class MessagingConstruct extends Construct {
         enforceSSL: true,
         deadLetterQueue: { queue: dlq, maxReceiveCount: spec.maxReceiveCount },
       });
-      queues.set(spec.id, { spec, queue, dlq });
+      queues.set(spec.id, { spec, queue, dlq, ...(parked ? { parked } : {}) });
     }
     this.queues = queues;
+  }
+
+  /** The end of the line for dead letters the consumer cannot settle: no consumer, no redrive. */
+  private parkedQueue(spec: QueueSpec, name: string, key: kms.IKey): sqs.Queue | undefined {
+    if (spec.parkAfterReceives === undefined) return undefined;
+    if (!spec.deadLetterConsumer) {
+      throw new Error(`catalog: queue ${spec.id} parks dead letters but has no deadLetterConsumer`);
+    }
+    if (spec.parkAfterReceives < MIN_MAX_RECEIVE_COUNT) {
+      throw new Error(`catalog: queue ${spec.id} parkAfterReceives must be >= ${MIN_MAX_RECEIVE_COUNT}`);
+    }
+    const parked = new sqs.Queue(this, `Parked-${spec.id}`, {
+      queueName: `${name}-parked`,
+      // Counted from the original send (standard queues keep the enqueue time): the SQS maximum.
+      retentionPeriod: DLQ_RETENTION,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+    });
+    acknowledge(parked, [
+      {
+        id: "Serverless-SQSRedrivePolicy",
+        reason:
+          "Parked dead letters (the DLQ's own dead-letter queue): nothing consumes it, an operator lists and redrives its records (docs/runbooks/dlq-redrive.md) and its depth alarm fires on the first one.",
+      },
+    ]);
+    return parked;
   }
 
   queue(id: string): sqs.Queue {
@@ -99,11 +137,17 @@ export class MessagingConstruct extends Construct {
         connect(spec, dlq, spec.deadLetterConsumer, functionById, {
           id: "Serverless-LambdaEventSourceMappingDestination",
           reason:
-            "SQS event sources do not support on-failure destinations; records the dead-letter consumer cannot process stay in the DLQ (it has no redrive policy), which the DLQ-depth alarm watches.",
+            "SQS event sources do not support on-failure destinations; records the dead-letter consumer cannot settle return to the DLQ and after parkAfterReceives move to the parked queue (the DLQ's redrive policy), whose depth alarm calls an operator.",
         });
       }
     }
   }
+}
+
+function parkedRedriveCount(spec: QueueSpec): number {
+  const count = deadLetterRedriveCount(spec);
+  if (count === undefined) throw new Error(`catalog: queue ${spec.id} has no parkAfterReceives`);
+  return count;
 }
 
 function connect(
@@ -124,6 +168,7 @@ function connect(
   const source = new SqsEventSource(queue, {
     batchSize: consumerSpec.batchSize,
     maxBatchingWindow: Duration.seconds(consumerSpec.maxBatchingWindowSeconds),
+    maxConcurrency: consumerSpec.maximumConcurrency,
     reportBatchItemFailures: true,
   });
   consumer.addEventSource(source);

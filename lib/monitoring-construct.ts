@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { Aws, Duration } from "aws-cdk-lib";
 import type * as apigw from "aws-cdk-lib/aws-apigateway";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -6,8 +6,16 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { alertMetrics, metricsNamespace, physicalName } from "./catalog/index.ts";
+import {
+  alertMetrics,
+  deadLetterRedriveCount,
+  metricsNamespace,
+  physicalName,
+  type QueueSpec,
+} from "./catalog/index.ts";
 import type { QueuePair } from "./messaging-construct.ts";
 
 export interface MonitoringConstructProps {
@@ -20,6 +28,23 @@ export interface MonitoringConstructProps {
   readonly api5xxRateThreshold?: number;
   /** Oldest message in a work queue older than this means consumers are not keeping up. */
   readonly maxMessageAge?: Duration;
+  /**
+   * Email address subscribed to the alarm topic (SNS sends a confirmation message first).
+   * @default no subscription (subscribe a pager or chat integration to the AlarmTopicArn output)
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * How old a record in a consumed DLQ may get while it is still being handled normally: its time in
+ * the work queue (every receive up to maxReceiveCount), the dead-letter consumer's tries before it
+ * parks the record, and 10 minutes of slack for batching and a late poll. Older means stuck.
+ */
+export function deadLetterMaxAge(spec: QueueSpec): Duration {
+  const workQueue = spec.maxReceiveCount * spec.visibilityTimeoutSeconds;
+  const deadLetterTries =
+    (deadLetterRedriveCount(spec) ?? spec.maxReceiveCount) * spec.visibilityTimeoutSeconds;
+  return Duration.seconds(workQueue + deadLetterTries + 600);
 }
 
 /** Alarms for what needs a person: dead letters, server errors, function errors and throttles. */
@@ -34,7 +59,24 @@ export class MonitoringConstruct extends Construct {
       masterKey: props.key,
       enforceSSL: true,
     });
-    // CloudWatch publishes to the encrypted topic with the data key.
+    // enforceSSL adds only a Deny; CloudWatch alarms need an Allow to publish, limited to this
+    // account's alarms so no other account's alarm can use the topic (confused deputy).
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowThisAccountsAlarmsToPublish",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: {
+            "aws:SourceArn": `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+        },
+      }),
+    );
+    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    // CloudWatch publishes to the encrypted topic with the topic's key (the logs key: it protects no data).
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: "AllowCloudWatchAlarmsToEncryptedTopic",
@@ -46,7 +88,7 @@ export class MonitoringConstruct extends Construct {
     const period = Duration.minutes(5);
 
     const maxAge = props.maxMessageAge ?? Duration.minutes(5);
-    for (const { spec, queue, dlq } of props.queues.values()) {
+    for (const { spec, queue, dlq, parked } of props.queues.values()) {
       this.alarm(`Age-${spec.id}`, {
         alarmDescription: `${spec.id}: oldest message waits longer than ${maxAge.toHumanString()}; the consumer is failing or too slow.`,
         metric: queue.metricApproximateAgeOfOldestMessage({
@@ -57,16 +99,7 @@ export class MonitoringConstruct extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 3,
       });
-      this.alarm(`Dlq-${spec.id}`, {
-        alarmDescription: `Messages in the ${spec.id} DLQ: inspect, fix, redrive (docs/runbooks).`,
-        metric: dlq.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: "Maximum",
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      });
+      this.deadLetterAlarms(spec, dlq, parked);
     }
 
     // 5XXError averaged is the share of requests that failed server-side.
@@ -143,19 +176,29 @@ export class MonitoringConstruct extends Construct {
     );
     board.addWidgets(
       new cloudwatch.GraphWidget({
-        title: "Queue depth (visible) and DLQs",
+        title: "Queue depth (visible), DLQs and parked dead letters",
         left: queues.map((q) =>
           q.queue.metricApproximateNumberOfMessagesVisible({ period, label: q.spec.id }),
         ),
-        right: queues.map((q) =>
+        right: queues.flatMap((q) => [
           q.dlq.metricApproximateNumberOfMessagesVisible({ period, label: `${q.spec.id} DLQ` }),
-        ),
+          ...(q.parked
+            ? [q.parked.metricApproximateNumberOfMessagesVisible({ period, label: `${q.spec.id} parked` })]
+            : []),
+        ]),
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: "Oldest message age (s)",
+        title: "Oldest message age (s): queues and DLQs",
         left: queues.map((q) =>
           q.queue.metricApproximateAgeOfOldestMessage({ period, statistic: "Maximum", label: q.spec.id }),
+        ),
+        right: queues.map((q) =>
+          q.dlq.metricApproximateAgeOfOldestMessage({
+            period,
+            statistic: "Maximum",
+            label: `${q.spec.id} DLQ`,
+          }),
         ),
         width: 12,
       }),
@@ -174,6 +217,44 @@ export class MonitoringConstruct extends Construct {
       }),
     );
     board.addWidgets(new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24 }));
+  }
+
+  /**
+   * A DLQ with a consumer keeps its records in flight, so its visible count stays near 0 whatever
+   * happens: alarm on the age of its oldest record instead, and on anything visible in the parked
+   * queue, which nothing consumes. (SQS leaves a record received 3+ times out of the age metric:
+   * the parked alarm is what catches a record the consumer keeps failing on.)
+   */
+  private deadLetterAlarms(spec: QueueSpec, dlq: sqs.IQueue, parked: sqs.IQueue | undefined): void {
+    const visible = (queue: sqs.IQueue) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: "Maximum" });
+    if (!spec.deadLetterConsumer) {
+      this.alarm(`Dlq-${spec.id}`, {
+        alarmDescription: `Messages in the ${spec.id} DLQ: inspect, fix, redrive (docs/runbooks/dlq-redrive.md).`,
+        metric: visible(dlq),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+      return;
+    }
+    const maxAge = deadLetterMaxAge(spec);
+    this.alarm(`DlqAge-${spec.id}`, {
+      alarmDescription: `${spec.id} DLQ: a dead letter older than ${maxAge.toHumanString()} (its time in the work queue included) is not being settled; the dead-letter consumer is failing or stopped (docs/runbooks/dlq-redrive.md).`,
+      metric: dlq.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: "Maximum" }),
+      threshold: maxAge.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    if (parked) {
+      this.alarm(`Parked-${spec.id}`, {
+        alarmDescription: `${spec.id}: dead letters the consumer could not settle after ${spec.parkAfterReceives} tries are parked; list, fix, redrive (docs/runbooks/dlq-redrive.md).`,
+        metric: visible(parked),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
   }
 
   private alarm(id: string, props: cloudwatch.AlarmProps): void {

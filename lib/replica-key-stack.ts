@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type { Construct } from "constructs";
+import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
 
 export interface ReplicaKeyStackProps extends StackProps {
   readonly stage: string;
-  /** Same alias as the primary data key: the primary stack finds this key by alias ARN. */
+  /** Same alias as the primary table key: the primary stack finds this key by alias ARN. */
   readonly alias: string;
 }
 
@@ -23,7 +24,7 @@ export class ReplicaKeyStack extends Stack {
       alias: props.alias,
       enableKeyRotation: true,
       pendingWindow: Duration.days(30),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
   }
 }

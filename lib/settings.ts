@@ -17,6 +17,14 @@ export interface TextgateSettings {
   readonly perKeyThrottle: boolean;
   /** WAF web ACL in front of the API (per-IP rate rules + AWS managed rules); context waf=false removes it. */
   readonly waf: boolean;
+  /**
+   * Set the region's API Gateway account CloudWatch role (AWS::ApiGateway::Account), which access
+   * logging needs; context apiGatewayAccountRole=false for accounts that already have one (e.g. a
+   * second stage in the same account and region: the setting is one per account and region).
+   */
+  readonly apiGatewayAccountRole: boolean;
+  /** Email address subscribed to the alarm topic (context alarmEmail); unset = no subscription. */
+  readonly alarmEmail?: string;
   /** Platform email (invitations) through SES; unset = invitations answer 503 until configured. */
   readonly mail?: MailSettings;
 }
@@ -31,8 +39,6 @@ export interface MailSettings {
   readonly identity: string;
   readonly invitationUrl: string;
 }
-
-const EMAIL = /^[^@\s]+@([^@\s]+\.[^@\s]+)$/;
 
 function readMail(node: Node): MailSettings | undefined {
   const sender = optionalString(node, "mailSender");
@@ -57,6 +63,9 @@ function readMail(node: Node): MailSettings | undefined {
 
 const STAGE = /^[a-z][a-z0-9-]{1,15}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** One address, no display name: what an SNS email subscription endpoint accepts. */
+/** An email address; group 1 is its domain. */
+const EMAIL = /^[^\s@<>,;]+@([^\s@<>,;]+\.[^\s@<>,;]+)$/;
 
 function optionalString(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
@@ -99,12 +108,19 @@ export function readSettings(node: Node): TextgateSettings {
   const perKeyThrottle = optionalBoolean(node, "perKeyThrottle") ?? true;
   const waf = optionalBoolean(node, "waf") ?? true;
   const mail = readMail(node);
+  const apiGatewayAccountRole = optionalBoolean(node, "apiGatewayAccountRole") ?? true;
+  const alarmEmail = optionalString(node, "alarmEmail");
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
+    throw new Error(`context alarmEmail "${alarmEmail}" is not an email address`);
+  }
   return {
     stage,
     region,
     bundling,
     perKeyThrottle,
     waf,
+    apiGatewayAccountRole,
+    ...(alarmEmail ? { alarmEmail } : {}),
     ...(replicaRegion ? { replicaRegion } : {}),
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
     ...(mail ? { mail } : {}),

@@ -55,7 +55,7 @@ export class TextgateStack extends Stack {
     this.messaging = new MessagingConstruct(this, "Messaging", {
       stage: settings.stage,
       queues: catalog.queues,
-      key: this.data.dataKey,
+      key: this.data.atRest("queues"),
     });
     this.functions = new FunctionsConstruct(this, "Functions", {
       stage: settings.stage,
@@ -65,7 +65,7 @@ export class TextgateStack extends Stack {
         messaging: this.messaging,
         ...(settings.mail ? { mail: settings.mail } : {}),
       },
-      logKey: this.data.dataKey,
+      logKey: this.data.atRest("logs"),
       logRetention,
       bundling: settings.bundling,
       projectRoot: props.projectRoot,
@@ -82,16 +82,22 @@ export class TextgateStack extends Stack {
       routes: catalog.routes,
       functionById: (fnId) => this.functions.fn(fnId),
       authorizerFunction: AUTHORIZER_FUNCTION_ID,
-      logKey: this.data.dataKey,
+      logKey: this.data.atRest("logs"),
       logRetention,
       stageThrottle: apiThrottles.stage,
       perKeyThrottle: apiThrottles.perKey,
       enforcePerKeyThrottle: settings.perKeyThrottle,
       wafProtected: settings.waf,
+      accountCloudWatchRole: settings.apiGatewayAccountRole,
       ...(settings.domainName && settings.certificateArn
         ? { customDomain: { domainName: settings.domainName, certificateArn: settings.certificateArn } }
         : {}),
     });
+    for (const spec of catalog.functions.filter((fn) => fn.grants.usagePlan === "manage")) {
+      const role = this.functions.fn(spec.id).role;
+      if (!role) throw new Error(`functions: ${spec.id} has no role`);
+      this.api.allowAddingKeysToUsagePlan(spec.id, role);
+    }
     if (settings.waf) {
       this.waf = new WafConstruct(this, "Waf", {
         stage: settings.stage,
@@ -110,16 +116,17 @@ export class TextgateStack extends Stack {
       this.bootstrap = new BootstrapConstruct(this, "Bootstrap", {
         stage: settings.stage,
         handler: this.functions.fn(BOOTSTRAP_FUNCTION_ID),
-        logKey: this.data.dataKey,
+        logKey: this.data.atRest("logs"),
         logRetention,
       });
     }
     this.monitoring = new MonitoringConstruct(this, "Monitoring", {
       stage: settings.stage,
-      key: this.data.dataKey,
+      key: this.data.atRest("alarms"),
       api: this.api.api,
       functions: this.functions.functions,
       queues: this.messaging.queues,
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
 
     new CfnOutput(this, "ApiUrl", { value: this.publicApiUrl });

@@ -11,20 +11,60 @@ export interface WafConstructProps {
   /**
    * Requests per IP per 5 minutes, whole API: a flood guard set above the per-key usage-plan rate
    * (50 rps = 15 000 / 5 min) so a bulk sender on one IP is throttled by its plan, not by WAF.
+   * @default 30000
    */
   readonly perIpLimit?: number;
-  /** Requests per IP per 5 minutes on credential endpoints (/v1/auth/, invitations). */
+  /**
+   * Requests per IP per 5 minutes on credential endpoints (authPathPrefixes).
+   * @default 100
+   */
   readonly perIpAuthLimit?: number;
+  /**
+   * Path prefixes of the credential endpoints the per-IP auth limit counts.
+   * @default ["/v1/auth/", "/v1/account/invitations/accept"]
+   */
+  readonly authPathPrefixes?: readonly string[];
+  /**
+   * Paths whose JSON body carries customers' free text (SMS texts): the core rule set's body rules
+   * (XSS, LFI, RFI, SSRF patterns) would refuse legitimate texts such as `<a href=…>` or `../`, so
+   * they only count there. Matched exactly.
+   * @default ["/v1/messages"]
+   */
+  readonly freeTextBodyPaths?: readonly string[];
+  /**
+   * Path prefix of carrier delivery-report callbacks: carriers' minimal HTTP clients may send no
+   * User-Agent and their bodies may quote message text, so neither the no-User-Agent rule nor the
+   * body rules block there (the function checks the Standard Webhooks signature).
+   * @default "/v1/carriers/"
+   */
+  readonly carrierCallbackPathPrefix?: string;
 }
 
 const RATE_LIMITED_BODY = "rate-limited";
 /** Exported for tests: WAF custom responses may not set Content-Type, so the body is application/json. */
 export const WAF_RETRY_AFTER_SECONDS = 60;
 
+const CRS = "AWSManagedRulesCommonRuleSet";
+const CRS_LABEL = "awswaf:managed:aws:core-rule-set:";
+/** Core rule set rules that inspect the body → the label each adds (labels are set even in Count). */
+export const CRS_BODY_RULES: Readonly<Record<string, string>> = {
+  CrossSiteScripting_BODY: `${CRS_LABEL}CrossSiteScripting_Body`,
+  GenericLFI_BODY: `${CRS_LABEL}GenericLFI_Body`,
+  GenericRFI_BODY: `${CRS_LABEL}GenericRFI_Body`,
+  EC2MetaDataSSRF_BODY: `${CRS_LABEL}EC2MetaDataSSRF_Body`,
+};
+export const CRS_NO_USER_AGENT = { rule: "NoUserAgent_HEADER", label: `${CRS_LABEL}NoUserAgent_Header` };
+/** Counted everywhere: the API contract accepts 64 KB JSON bodies, the rule blocks above 8 KB. */
+const CRS_ALWAYS_COUNTED = ["SizeRestrictions_BODY"];
+
+type Statement = wafv2.CfnWebACL.StatementProperty;
+type PathMatch = "STARTS_WITH" | "EXACTLY";
+
 /**
  * WAF in front of the REST API. The method throttles on public login routes are shared by every
  * caller, so one client could exhaust them for everyone; per-IP rate rules stop that first. AWS
- * managed rule groups drop known-bad inputs and IPs with a bad reputation.
+ * managed rule groups drop known-bad inputs and IPs with a bad reputation; core rule set rules that
+ * misfire on SMS texts and carrier callbacks count there and block everywhere else (label rules).
  */
 export class WafConstruct extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
@@ -39,7 +79,7 @@ export class WafConstruct extends Construct {
     const managed = (
       priority: number,
       name: string,
-      excluded: string[] = [],
+      counted: string[] = [],
     ): wafv2.CfnWebACL.RuleProperty => ({
       name,
       priority,
@@ -48,14 +88,15 @@ export class WafConstruct extends Construct {
         managedRuleGroupStatement: {
           vendorName: "AWS",
           name,
-          // Count instead of block where the rule fights the API contract (64 KB JSON bodies).
-          ...(excluded.length > 0
-            ? { ruleActionOverrides: excluded.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }
+          ...(counted.length > 0
+            ? { ruleActionOverrides: counted.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }
             : {}),
         },
       },
       visibilityConfig: metric(name),
     });
+    const path = (constraint: PathMatch, paths: readonly string[]): Statement =>
+      anyOf(paths.flatMap((p) => stagePathVariants(props.stage, p)).map((p) => uriPathIs(constraint, p)));
     const rateLimited: wafv2.CfnWebACL.BlockActionProperty = {
       customResponse: {
         responseCode: 429,
@@ -68,6 +109,9 @@ export class WafConstruct extends Construct {
       },
     };
     const { status, title } = problemTypes["rate-limited"];
+    const freeTextPaths = path("EXACTLY", props.freeTextBodyPaths ?? ["/v1/messages"]);
+    const carrierCallbacks = path("STARTS_WITH", [props.carrierCallbackPathPrefix ?? "/v1/carriers/"]);
+    const authPaths = props.authPathPrefixes ?? ["/v1/auth/", "/v1/account/invitations/accept"];
 
     this.webAcl = new wafv2.CfnWebACL(this, "WebAcl", {
       name: physicalName(props.stage, "api-waf"),
@@ -95,18 +139,7 @@ export class WafConstruct extends Construct {
             rateBasedStatement: {
               aggregateKeyType: "IP",
               limit: props.perIpAuthLimit ?? 100,
-              scopeDownStatement: {
-                orStatement: {
-                  statements: ["/v1/auth/", "/v1/account/invitations/accept"].map((path) => ({
-                    byteMatchStatement: {
-                      fieldToMatch: { uriPath: {} },
-                      positionalConstraint: "STARTS_WITH",
-                      searchString: path,
-                      textTransformations: [{ priority: 0, type: "NONE" }],
-                    },
-                  })),
-                },
-              },
+              scopeDownStatement: path("STARTS_WITH", authPaths),
             },
           },
           visibilityConfig: metric("per-ip-auth"),
@@ -120,7 +153,28 @@ export class WafConstruct extends Construct {
         },
         managed(2, "AWSManagedRulesAmazonIpReputationList"),
         managed(3, "AWSManagedRulesKnownBadInputsRuleSet"),
-        managed(4, "AWSManagedRulesCommonRuleSet", ["SizeRestrictions_BODY"]),
+        managed(4, CRS, [...CRS_ALWAYS_COUNTED, ...Object.keys(CRS_BODY_RULES), CRS_NO_USER_AGENT.rule]),
+        // Labels exist only for rules evaluated after the rule group: these come after it.
+        {
+          name: "crs-body-except-free-text",
+          priority: 5,
+          action: { block: {} },
+          statement: allOf([
+            anyOf(Object.values(CRS_BODY_RULES).map(labelIs)),
+            { notStatement: { statement: anyOf([freeTextPaths, carrierCallbacks]) } },
+          ]),
+          visibilityConfig: metric("crs-body-except-free-text"),
+        },
+        {
+          name: "crs-no-user-agent-except-carrier-callbacks",
+          priority: 6,
+          action: { block: {} },
+          statement: allOf([
+            labelIs(CRS_NO_USER_AGENT.label),
+            { notStatement: { statement: carrierCallbacks } },
+          ]),
+          visibilityConfig: metric("crs-no-user-agent-except-carrier-callbacks"),
+        },
       ],
     });
     new wafv2.CfnWebACLAssociation(this, "StageAssociation", {
@@ -128,4 +182,37 @@ export class WafConstruct extends Construct {
       webAclArn: this.webAcl.attrArn,
     });
   }
+}
+
+/**
+ * The paths one route arrives with: `/v1/…` through a custom domain (base path mapping without a
+ * base path), `/<stage>/v1/…` through the execute-api URL, where WAF sees the stage in the URI path.
+ */
+export const stagePathVariants = (stage: string, path: string): string[] => [path, `/${stage}${path}`];
+
+function uriPathIs(constraint: PathMatch, searchString: string): Statement {
+  return {
+    byteMatchStatement: {
+      fieldToMatch: { uriPath: {} },
+      positionalConstraint: constraint,
+      searchString,
+      // Percent-encoded paths (/v1/%61uth/…) match too: API Gateway routes them to the same method.
+      textTransformations: [{ priority: 0, type: "URL_DECODE" }],
+    },
+  };
+}
+
+const labelIs = (key: string): Statement => ({ labelMatchStatement: { scope: "LABEL", key } });
+
+/** WAF needs at least two statements in an and/or; one is used as is. */
+function anyOf(statements: Statement[]): Statement {
+  const [first] = statements;
+  if (statements.length === 1 && first) return first;
+  return { orStatement: { statements } };
+}
+
+function allOf(statements: Statement[]): Statement {
+  const [first] = statements;
+  if (statements.length === 1 && first) return first;
+  return { andStatement: { statements } };
 }

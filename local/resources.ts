@@ -14,7 +14,14 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { catalog, envNames, physicalName, type QueueSpec, type TableSpec } from "../lib/catalog/index.ts";
+import {
+  catalog,
+  deadLetterRedriveCount,
+  envNames,
+  physicalName,
+  type QueueSpec,
+  type TableSpec,
+} from "../lib/catalog/index.ts";
 
 export interface LocalQueue {
   readonly spec: QueueSpec;
@@ -23,13 +30,16 @@ export interface LocalQueue {
   readonly arn: string;
   readonly dlqUrl: string;
   readonly dlqArn: string;
+  /** The DLQ's own dead-letter queue (spec.parkAfterReceives): never consumed, for an operator. */
+  readonly parkedUrl?: string;
+  readonly parkedArn?: string;
 }
 
 export interface LocalResources {
   /** table id → physical name */
   readonly tables: Readonly<Record<string, string>>;
   readonly queues: Readonly<Record<string, LocalQueue>>;
-  /** TABLE_*, QUEUE_*_URL (and QUEUE_*_DLQ_URL), TEXTGATE_STAGE */
+  /** TABLE_*, QUEUE_*_URL (and QUEUE_*_DLQ_URL, QUEUE_*_PARKED_URL), TEXTGATE_STAGE */
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -125,17 +135,38 @@ async function createQueue(client: SQSClient, name: string, attributes: Record<s
 
 /** Creates one queue and its DLQ with the catalogue's visibility, retention and redrive. */
 export async function ensureQueue(client: SQSClient, spec: QueueSpec, name: string): Promise<LocalQueue> {
+  const parked =
+    spec.deadLetterConsumer && spec.parkAfterReceives !== undefined
+      ? await createQueue(client, `${name}-parked`, { MessageRetentionPeriod: String(MAX_RETENTION_SECONDS) })
+      : undefined;
   const dlq = await createQueue(client, `${name}-dlq`, {
     MessageRetentionPeriod: String(MAX_RETENTION_SECONDS),
     // A consumed DLQ redelivers what its consumer could not settle after the work queue's timeout.
     ...(spec.deadLetterConsumer ? { VisibilityTimeout: String(spec.visibilityTimeoutSeconds) } : {}),
+    // ...until parkAfterReceives: then SQS parks it where nothing consumes it (as on AWS).
+    ...(parked
+      ? {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: parked.arn,
+            maxReceiveCount: deadLetterRedriveCount(spec),
+          }),
+        }
+      : {}),
   });
   const main = await createQueue(client, name, {
     VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(Math.min(spec.retentionDays * 24 * 3600, MAX_RETENTION_SECONDS)),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: spec.maxReceiveCount }),
   });
-  return { spec, name, url: main.url, arn: main.arn, dlqUrl: dlq.url, dlqArn: dlq.arn };
+  return {
+    spec,
+    name,
+    url: main.url,
+    arn: main.arn,
+    dlqUrl: dlq.url,
+    dlqArn: dlq.arn,
+    ...(parked ? { parkedUrl: parked.url, parkedArn: parked.arn } : {}),
+  };
 }
 
 export interface CreateResourcesOptions {
@@ -170,6 +201,8 @@ export async function createResources(options: CreateResourcesOptions): Promise<
     for (const [id, queue] of Object.entries(queues)) {
       env[envNames.queueUrl(id)] = queue.url;
       env[envNames.queueUrl(`${id}-dlq`)] = queue.dlqUrl;
+      // For operator tools and tests only: no function is granted the parked queue.
+      if (queue.parkedUrl) env[envNames.queueUrl(`${id}-parked`)] = queue.parkedUrl;
     }
     if (options.applyEnv) Object.assign(process.env, env);
     return { tables, queues, env };

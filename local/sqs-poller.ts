@@ -51,7 +51,10 @@ export interface SqsPollerOptions {
   readonly stage: string;
   readonly functions?: readonly FunctionSpec[];
   readonly loader?: HandlerLoader;
-  /** Concurrent pollers per queue (Lambda scales these; a few are enough locally). */
+  /**
+   * Concurrent pollers per queue (Lambda scales these; a few are enough locally), never more than the
+   * consumer's maximumConcurrency.
+   */
   readonly pollersPerQueue?: number;
   /** Long-poll wait per ReceiveMessage. */
   readonly waitTimeSeconds?: number;
@@ -237,7 +240,10 @@ export function startSqsPollers(options: SqsPollerOptions): RunningPollers {
       onError(`${queue.id}: consumer not started`, `unknown function "${queue.consumer.function}"`);
       continue;
     }
-    for (let i = 0; i < (options.pollersPerQueue ?? 2); i++) loops.push(pollLoop(queue, fn));
+    // Each loop runs one batch at a time, so the loop count is the mapping's concurrency: capped by
+    // the catalogue's maximumConcurrency as Lambda caps it.
+    const concurrency = Math.min(options.pollersPerQueue ?? 2, queue.consumer.maximumConcurrency);
+    for (let i = 0; i < concurrency; i++) loops.push(pollLoop(queue, fn));
   }
 
   return {

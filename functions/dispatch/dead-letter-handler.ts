@@ -10,8 +10,10 @@ import { queuedMessageConsumer } from "./sqs-records.ts";
  * SQS consumer of the SMS dead-letter queues (catalogue: deadLetterConsumer). Each record is a
  * message the dispatcher gave up on; settleDeadLetter makes its status truthful. A record it could
  * not settle (carrier unreachable, a live lease, a lost race) is reported in batchItemFailures and
- * stays in the DLQ: the DLQ-depth alarm now means "the dead-letter consumer itself is stuck", and
- * MessagesDeadLettered (a business alarm, threshold 0) means "dispatch gave up on messages".
+ * comes back after the DLQ's visibility timeout; after the catalogue's parkAfterReceives tries SQS
+ * parks it in <queue>-parked, which nothing consumes (never resubmitted) and whose depth alarm calls
+ * an operator (docs/runbooks/dlq-redrive.md). MessagesDeadLettered (a business alarm, threshold 0)
+ * means "dispatch gave up on messages".
  */
 let metrics: Metrics | undefined;
 

@@ -11,12 +11,15 @@ import {
   RawAesWrappingSuiteIdentifier,
 } from "@aws-crypto/client-node";
 import { envNames } from "../../lib/catalog/env.ts";
+import { FIELD_KEY_ID } from "../../lib/catalog/platform.ts";
 import { checkLocalKeyUse } from "./local-key-guard.ts";
 
 /**
  * Field-level envelope encryption for phone numbers, message bodies and stored secrets.
- * On AWS the data key is wrapped by the catalogue's "data" KMS key; offline a raw AES keyring
- * (a 32-byte file made by the local platform) stands in for KMS. Same SDK, same message format.
+ * On AWS the data key is wrapped by the catalogue's field key (FIELD_KEY_ID, a KMS key no table,
+ * queue or log uses); offline a raw AES keyring (a 32-byte file made by the local platform) stands in
+ * for it: the field key is the only catalogue key functions call, so one local keyring maps to it.
+ * Same SDK, same message format.
  */
 export interface FieldCipher {
   /** Returns a base64 AWS Encryption SDK message bound to `context` (e.g. {accountId, field}). */
@@ -42,9 +45,12 @@ export function keyringFromEnv(env: NodeJS.ProcessEnv = process.env): KeyringNod
       wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
     });
   }
-  const keyArn = env[envNames.keyArn("data")];
-  if (!keyArn)
-    throw new Error(`configuration: neither ${envNames.localKeyring} nor ${envNames.keyArn("data")} is set`);
+  const keyArn = env[envNames.keyArn(FIELD_KEY_ID)];
+  if (!keyArn) {
+    throw new Error(
+      `configuration: neither ${envNames.localKeyring} nor ${envNames.keyArn(FIELD_KEY_ID)} is set`,
+    );
+  }
   return new KmsKeyringNode({ generatorKeyId: keyArn });
 }
 

@@ -48,3 +48,14 @@ function byId<T extends { id: string }>(items: readonly T[], id: string, kind: s
 export const tableSpec = (id: string): TableSpec => byId(catalog.tables, id, "table");
 export const queueSpec = (id: string): QueueSpec => byId(catalog.queues, id, "queue");
 export const functionSpec = (id: string): FunctionSpec => byId(catalog.functions, id, "function");
+
+/**
+ * The redrive maxReceiveCount of a queue's DLQ (towards its parked queue). Whether a record moved to
+ * a DLQ keeps its receive count differs between SQS implementations (the local emulator keeps it,
+ * counting the receive that moved it), so the count carried over is added: the dead-letter consumer
+ * gets at least parkAfterReceives tries either way, and at most maxReceiveCount + 1 more.
+ */
+export function deadLetterRedriveCount(spec: QueueSpec): number | undefined {
+  if (spec.parkAfterReceives === undefined) return undefined;
+  return spec.maxReceiveCount + 1 + spec.parkAfterReceives;
+}

@@ -26,21 +26,62 @@ const DISPATCH_TIMEOUT_SECONDS = 10;
 /** AWS guidance: visibility timeout at least 6x the consumer's timeout. */
 const DISPATCH_VISIBILITY_SECONDS = DISPATCH_TIMEOUT_SECONDS * 6;
 
-const smsQueue = (id: string, purpose: string, batchSize: number, window: number): QueueSpec => ({
+/**
+ * Concurrency caps of the queue consumers (event-source mapping MaximumConcurrency). Every SQS
+ * consumer together stays at or below 20 + 20 + 5 + 3 x 2 = 51 concurrent executions, far below
+ * the default account limit of 1,000, so a backlog can never starve the authorizer, send and verify
+ * (which would answer 5xx). Bulk gets the least: 5 x 25 messages per batch still drains thousands
+ * of SMS a minute, and OTP/transactional keep their own, larger share. Reserved concurrency on the
+ * API functions was not used: it is also a ceiling (it would throttle the API at its own peak) and
+ * it takes from the pool every other function shares.
+ */
+export const consumerConcurrency = { otp: 20, transactional: 20, bulk: 5, deadLetters: 2 } as const;
+
+const smsQueue = (
+  id: string,
+  purpose: string,
+  consumer: { batchSize: number; window: number; maximumConcurrency: number },
+): QueueSpec => ({
   id,
   purpose,
   visibilityTimeoutSeconds: DISPATCH_VISIBILITY_SECONDS,
   maxReceiveCount: 5,
   retentionDays: 4,
-  consumer: { function: "dispatch", batchSize, maxBatchingWindowSeconds: window },
+  consumer: {
+    function: "dispatch",
+    batchSize: consumer.batchSize,
+    maxBatchingWindowSeconds: consumer.window,
+    maximumConcurrency: consumer.maximumConcurrency,
+  },
   // Settles what the dispatcher never could (crashes, timeouts), so no message stays "queued" forever.
-  deadLetterConsumer: { function: "dead-letters", batchSize: 10, maxBatchingWindowSeconds: 0 },
+  deadLetterConsumer: {
+    function: "dead-letters",
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    // The minimum Lambda allows: dead letters are rare and never urgent enough to compete with sends.
+    maximumConcurrency: consumerConcurrency.deadLetters,
+  },
+  // At least ten tries a minute apart outlast a dead attempt's lease and a short carrier or DynamoDB
+  // outage; what still cannot be settled then waits, parked, for an operator.
+  parkAfterReceives: 10,
 });
 
 export const messagingQueues: readonly QueueSpec[] = [
-  smsQueue("sms-otp", "One-time codes: highest priority, never waits behind bulk traffic", 10, 0),
-  smsQueue("sms-transactional", "Transactional SMS (priority high/normal)", 10, 0),
-  smsQueue("sms-bulk", "Bulk SMS (priority low); batched for throughput", 25, 1),
+  smsQueue("sms-otp", "One-time codes: highest priority, never waits behind bulk traffic", {
+    batchSize: 10,
+    window: 0,
+    maximumConcurrency: consumerConcurrency.otp,
+  }),
+  smsQueue("sms-transactional", "Transactional SMS (priority high/normal)", {
+    batchSize: 10,
+    window: 0,
+    maximumConcurrency: consumerConcurrency.transactional,
+  }),
+  smsQueue("sms-bulk", "Bulk SMS (priority low); batched for throughput", {
+    batchSize: 25,
+    window: 1,
+    maximumConcurrency: consumerConcurrency.bulk,
+  }),
 ];
 
 export const messagingFunctions: readonly FunctionSpec[] = [
@@ -61,8 +102,9 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: 10,
     grants: {
-      // No ephemeral table any more: the Idempotency-Key binding lives with the message.
-      tables: { accounts: "readWrite", messages: "readWrite" },
+      // accounts: the sender's account, the HMAC root and the live-session check; it never changes an account.
+      // No ephemeral table: the Idempotency-Key binding lives with the message.
+      tables: { accounts: "read", messages: "readWrite" },
       queues: { "sms-otp": "send", "sms-transactional": "send", "sms-bulk": "send" },
       keys: { data: ["encrypt", "decrypt"] },
     },
@@ -103,7 +145,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
         "sms-transactional": "consumeDeadLetters",
         "sms-bulk": "consumeDeadLetters",
       },
-      // Carrier API tokens are sealed with the data key: the reconciliation lookup needs them.
+      // Carrier API tokens are sealed with the field key (id data): the reconciliation lookup needs them.
       keys: { data: ["decrypt"] },
     },
   },

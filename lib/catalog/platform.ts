@@ -1,13 +1,44 @@
 import type { FunctionSpec, KeySpec, RouteSpec, TableSpec } from "./types.ts";
 
 /** Resources every capability shares: keys, the short-lived table, health and docs. */
+/**
+ * The field key: functions/shared/crypto.ts seals fields with it (envelope encryption). Its id stays
+ * "data" (logical id and alias unchanged) so fields sealed before the key split stay readable.
+ */
+export const FIELD_KEY_ID = "data";
+
+/**
+ * One key per purpose, so a grant for one purpose is not a grant for another: reading a table
+ * (table key) does not open sealed fields (field key), and the log and alarm services get a key that
+ * protects neither.
+ */
 export const platformKeys: readonly KeySpec[] = [
   {
-    id: "data",
-    purpose: "Encrypts tables, queues, logs and field-level data (phone numbers, message bodies)",
+    id: FIELD_KEY_ID,
+    purpose:
+      "Field-level envelope encryption only: phone numbers, message bodies, TOTP seeds, carrier tokens, the HMAC root. Used only by functions granted it.",
     usage: "ENCRYPT_DECRYPT",
     keySpec: "SYMMETRIC_DEFAULT",
     alias: "alias/textgate/data",
+  },
+  {
+    id: "tables",
+    // Queues share it: every function that sends or consumes a queue also holds a grant on a table,
+    // so a queue key of its own would add a key (and its cost) without narrowing anyone's access.
+    purpose: "Encrypts DynamoDB tables (and their replicas) and SQS queues at rest",
+    encryptsAtRest: ["tables", "queues"],
+    usage: "ENCRYPT_DECRYPT",
+    keySpec: "SYMMETRIC_DEFAULT",
+    alias: "alias/textgate/tables",
+  },
+  {
+    id: "logs",
+    purpose:
+      "Encrypts CloudWatch log groups and the alarm topic; the logs and CloudWatch services may use it, no function is granted it",
+    encryptsAtRest: ["logs", "alarms"],
+    usage: "ENCRYPT_DECRYPT",
+    keySpec: "SYMMETRIC_DEFAULT",
+    alias: "alias/textgate/logs",
   },
   {
     id: "signing",

@@ -40,6 +40,12 @@ export interface QueueConsumerSpec {
   readonly function: string;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
+  /**
+   * Most concurrent invocations this mapping may start (Lambda's MaximumConcurrency, 2–1000; the
+   * local poller runs at most this many batches at once). Queue consumers share the account's
+   * concurrency with the API functions: the caps keep a backlog from taking all of it.
+   */
+  readonly maximumConcurrency: number;
 }
 
 export interface QueueSpec {
@@ -52,14 +58,29 @@ export interface QueueSpec {
   readonly consumer?: QueueConsumerSpec;
   /**
    * Consumer of the queue's DLQ (needs the "consumeDeadLetters" grant on this queue). Records it
-   * cannot process stay in the DLQ, where the DLQ-depth alarm sees them.
+   * cannot settle come back to it (the DLQ's visibility timeout) until parkAfterReceives.
    */
   readonly deadLetterConsumer?: QueueConsumerSpec;
+  /**
+   * With a deadLetterConsumer: receives of one dead letter before SQS moves it on to the queue's
+   * parked queue (<name>-parked: no consumer, an alarm on its depth, listed and redriven by an
+   * operator; docs/runbooks/dlq-redrive.md). Without it, a record the consumer can never settle
+   * would loop in flight, invisible to depth alarms, until retention deleted it.
+   */
+  readonly parkAfterReceives?: number;
 }
+
+/** What AWS services encrypt at rest with a catalogue key (no function grant needed for that). */
+export type AtRestUse = "tables" | "queues" | "logs" | "alarms";
 
 export interface KeySpec {
   readonly id: string;
   readonly purpose: string;
+  /**
+   * Resources AWS encrypts with this key. Each use belongs to exactly one key; a key with none is
+   * reached only through functions' `keys` grants (e.g. the field key).
+   */
+  readonly encryptsAtRest?: readonly AtRestUse[];
   readonly usage: "ENCRYPT_DECRYPT" | "SIGN_VERIFY";
   readonly keySpec: "SYMMETRIC_DEFAULT" | "ECC_NIST_P256";
   readonly alias: string;

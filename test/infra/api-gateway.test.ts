@@ -53,7 +53,7 @@ describe("REST API", () => {
     const logGroupId = logicalId(synth.stack.api.accessLogs);
     expect(access.DestinationArn).toEqual({ "Fn::GetAtt": [logGroupId, "Arn"] });
     expect(resourcesOf("AWS::Logs::LogGroup")[logGroupId]?.Properties).toMatchObject({
-      KmsKeyId: { "Fn::GetAtt": [logicalId(synth.stack.data.dataKey), "Arn"] },
+      KmsKeyId: { "Fn::GetAtt": [logicalId(synth.stack.data.atRest("logs")), "Arn"] },
       RetentionInDays: expect.any(Number),
     });
   });

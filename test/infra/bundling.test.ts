@@ -17,13 +17,13 @@ function bundle(specs: readonly FunctionSpec[]): { outdir: string; stack: Stack 
   const messaging = new MessagingConstruct(stack, "Messaging", {
     stage: "test",
     queues: [],
-    key: data.dataKey,
+    key: data.atRest("queues"),
   });
   new FunctionsConstruct(stack, "Functions", {
     stage: "test",
     specs,
     targets: { data, messaging },
-    logKey: data.dataKey,
+    logKey: data.atRest("logs"),
     logRetention: logs.RetentionDays.ONE_DAY,
     bundling: "esbuild",
     projectRoot,

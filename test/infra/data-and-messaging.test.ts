@@ -36,7 +36,7 @@ describe("KMS keys", () => {
 });
 
 describe("DynamoDB tables", () => {
-  const dataKeyArn = () => ({ "Fn::GetAtt": [logicalId(synth.stack.data.dataKey), "Arn"] });
+  const tableKeyArn = () => ({ "Fn::GetAtt": [logicalId(synth.stack.data.atRest("tables")), "Arn"] });
 
   it.each(catalog.tables.map((table) => [table.id, table] as const))(
     "%s: on-demand, PITR, deletion protection, CMK, TTL, GSIs as catalogued",
@@ -55,7 +55,7 @@ describe("DynamoDB tables", () => {
         expect(replica).toMatchObject({
           DeletionProtectionEnabled: true,
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-          SSESpecification: { KMSMasterKeyId: dataKeyArn() },
+          SSESpecification: { KMSMasterKeyId: tableKeyArn() },
         });
       }
       if (spec.ttlAttribute) {
@@ -92,7 +92,7 @@ describe("SQS queues", () => {
       if (!pair) return;
       const queue = queues()[logicalId(pair.queue)]?.Properties;
       const dlq = queues()[logicalId(pair.dlq)]?.Properties;
-      const keyArn = { "Fn::GetAtt": [logicalId(synth.stack.data.dataKey), "Arn"] };
+      const keyArn = { "Fn::GetAtt": [logicalId(synth.stack.data.atRest("queues")), "Arn"] };
       expect(queue).toMatchObject({
         VisibilityTimeout: spec.visibilityTimeoutSeconds,
         KmsMasterKeyId: keyArn,

@@ -21,7 +21,8 @@ const USAGE_PLAN_KEY_CALLS = [
   `apigateway:GET ${APIGW}/usageplans`,
   `apigateway:GET ${APIGW}/apikeys`,
   `apigateway:POST ${APIGW}/apikeys`,
-  `apigateway:POST ${APIGW}/usageplans/*/keys`,
+  // The stage's own plan, by id (a resource built from the UsagePlan's Ref), not /usageplans/*.
+  `apigateway:POST ${APIGW}/usageplans/{stage usage plan}/keys`,
   `apigateway:DELETE ${APIGW}/apikeys/*`,
 ];
 
@@ -64,16 +65,18 @@ function expectedLabels(spec: FunctionSpec): Set<string> {
     expected.add(access === "consumeDeadLetters" ? `dlq:${id}` : `queue:${id}`);
   }
   for (const id of Object.keys(grants.keys ?? {})) expected.add(`key:${id}`);
-  // Tables and queues are encrypted with the data key: their grants include it.
-  if (Object.keys(grants.tables ?? {}).length + Object.keys(grants.queues ?? {}).length > 0) {
-    expected.add(`key:${dataKeyId()}`);
-  }
+  if (grants.usagePlan === "manage") expected.add("usage-plan");
+  // Table and queue grants include the key they are encrypted with (never the field key).
+  if (Object.keys(grants.tables ?? {}).length > 0) expected.add(`key:${atRestKeyId("tables")}`);
+  const queueAccesses = Object.values(grants.queues ?? {});
+  // inspect is GetQueueAttributes only, which needs no key.
+  if (queueAccesses.some((access) => access !== "inspect")) expected.add(`key:${atRestKeyId("queues")}`);
   return expected;
 }
 
-const dataKeyId = (): string => {
-  for (const [id, key] of synth.stack.data.keys) if (key === synth.stack.data.dataKey) return id;
-  throw new Error("no data key");
+const atRestKeyId = (use: "tables" | "queues"): string => {
+  for (const [id, key] of synth.stack.data.keys) if (key === synth.stack.data.atRest(use)) return id;
+  throw new Error(`no ${use} key`);
 };
 
 describe("IAM policies", () => {
@@ -160,7 +163,10 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
       );
       const wanted = accesses.flatMap((access) => KMS_ACTIONS[access]);
       for (const action of wanted) expect(actions).toContain(action);
-      if (keyId !== dataKeyId()) expect([...actions].sort()).toEqual([...new Set(wanted)].sort());
+      // A key that encrypts no table or queue is reached only through this grant: exactly its actions.
+      if (keyId !== atRestKeyId("tables") && keyId !== atRestKeyId("queues")) {
+        expect([...actions].sort()).toEqual([...new Set(wanted)].sort());
+      }
     }
   });
 
@@ -169,7 +175,7 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
       .filter((statement) => asList(statement.Action).some((action) => action.startsWith("apigateway:")))
       .flatMap((statement) =>
         asList(statement.Action).flatMap((action) =>
-          asList(statement.Resource as string | string[]).map((resource) => `${action} ${resource}`),
+          asList(statement.Resource as unknown).map((resource) => `${action} ${usagePlanResource(resource)}`),
         ),
       );
     const expected = spec.grants.usagePlan === "manage" ? USAGE_PLAN_KEY_CALLS : [];
@@ -199,6 +205,15 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
     }
   });
 });
+
+/** A resource string, or the plan-key ARN built from the stage's UsagePlan Ref, written out. */
+function usagePlanResource(resource: unknown): string {
+  if (typeof resource === "string") return resource;
+  const planRef = logicalId(synth.stack.api.usagePlan);
+  const text = JSON.stringify(resource);
+  if (!referencedIds(resource).has(planRef) || !text.includes("/keys")) return text;
+  return `${APIGW}/usageplans/{stage usage plan}/keys`;
+}
 
 function fail(): never {
   throw new Error("function has no role");

@@ -12,7 +12,13 @@ describe("deployment settings from CDK context", () => {
       bundling: "esbuild",
       perKeyThrottle: true,
       waf: true,
+      apiGatewayAccountRole: true,
     });
+  });
+
+  it("reads the API Gateway account role switch and the alarm email", () => {
+    expect(settingsFor({ apiGatewayAccountRole: "false" }).apiGatewayAccountRole).toBe(false);
+    expect(settingsFor({ alarmEmail: "oncall@example.com" }).alarmEmail).toBe("oncall@example.com");
   });
 
   it("reads replicaRegion, a custom domain and booleans given as strings or booleans", () => {
@@ -36,6 +42,9 @@ describe("deployment settings from CDK context", () => {
     [{ "textgate:bundling": "docker" }, /bundling/],
     [{ perKeyThrottle: "maybe" }, /perKeyThrottle/],
     [{ waf: "no" }, /waf/],
+    [{ apiGatewayAccountRole: "yes" }, /apiGatewayAccountRole/],
+    [{ alarmEmail: "oncall" }, /alarmEmail/],
+    [{ alarmEmail: "On Call <oncall@example.com>" }, /alarmEmail/],
   ])("refuses %o", (context, message) => {
     expect(() => settingsFor(context)).toThrow(message);
   });

@@ -45,7 +45,7 @@ export const logicalId = (construct: IConstruct): string => {
   return Stack.of(construct).resolve(element.logicalId) as string;
 };
 
-/** logical id → "table:accounts", "queue:sms-otp", "dlq:sms-otp", "key:data", "logs:send", ... */
+/** logical id → "table:accounts", "queue:sms-otp", "dlq:sms-otp", "key:data", "logs:send", "usage-plan", ... */
 export function resourceLabels(stack: TextgateStack): Map<string, string> {
   const labels = new Map<string, string>();
   for (const [id, table] of stack.data.tables) labels.set(logicalId(table), `table:${id}`);
@@ -54,6 +54,7 @@ export function resourceLabels(stack: TextgateStack): Map<string, string> {
     labels.set(logicalId(pair.queue), `queue:${id}`);
     labels.set(logicalId(pair.dlq), `dlq:${id}`);
   }
+  labels.set(logicalId(stack.api.usagePlan), "usage-plan");
   for (const [id, fn] of stack.functions.functions) {
     labels.set(logicalId(fn), `function:${id}`);
     const logGroup = fn.node.scope?.node.tryFindChild(`Logs-${id}`);

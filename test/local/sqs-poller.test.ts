@@ -35,6 +35,7 @@ async function testQueue(
   batchSize = 10,
   windowSeconds = 0,
   visibilityTimeoutSeconds = 1,
+  maximumConcurrency = 10,
 ): Promise<LocalQueue> {
   const spec: QueueSpec = {
     id: "test",
@@ -42,7 +43,12 @@ async function testQueue(
     visibilityTimeoutSeconds,
     maxReceiveCount,
     retentionDays: 1,
-    consumer: { function: "consumer", batchSize, maxBatchingWindowSeconds: windowSeconds },
+    consumer: {
+      function: "consumer",
+      batchSize,
+      maxBatchingWindowSeconds: windowSeconds,
+      maximumConcurrency,
+    },
   };
   return ensureQueue(sqs, spec, `textgate-test-${randomBytes(5).toString("hex")}`);
 }
@@ -177,6 +183,33 @@ describe("SQS event-source mapping", () => {
     expect(dead).toEqual(["poison"]);
     expect(attempts).toBe(maxReceiveCount);
     expect(await visibleAndInFlight(queue.url)).toBe(0);
+  });
+
+  test("never runs more batches at once than the consumer's maximumConcurrency", async () => {
+    const queue = await testQueue(3, 1, 0, 30, 2);
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: `m${i}` })),
+      }),
+    );
+    let running = 0;
+    let mostAtOnce = 0;
+    let handled = 0;
+    // Five pollers asked for: only two may run, as Lambda's MaximumConcurrency allows.
+    poll(
+      queue,
+      async () => {
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await new Promise((r) => setTimeout(r, 150));
+        running--;
+        handled++;
+      },
+      5,
+    );
+    await until(() => handled === 10, "all 10 messages");
+    expect(mostAtOnce).toBe(2);
   });
 
   test("a batch gathers up to batchSize across several receives within the batching window", async () => {

@@ -107,11 +107,16 @@ async function messageStatus(bench: BenchPlatform, id: string): Promise<{ status
 
 async function dlqMessageIds(bench: BenchPlatform, sqs: SQSClient): Promise<Set<string>> {
   const ids = new Set<string>();
-  for (const queue of Object.values(bench.platform.resources.queues)) {
+  // Peeks count as receives: a DLQ record peeked often enough is parked, so look there too.
+  const urls = Object.values(bench.platform.resources.queues).flatMap((queue) => [
+    queue.dlqUrl,
+    ...(queue.parkedUrl ? [queue.parkedUrl] : []),
+  ]);
+  for (const url of urls) {
     for (let round = 0; round < 200; round++) {
       const out = await sqs.send(
         new ReceiveMessageCommand({
-          QueueUrl: queue.dlqUrl,
+          QueueUrl: url,
           MaxNumberOfMessages: 10,
           // A peek, not a take: the dead-letter consumer must still see these records.
           VisibilityTimeout: 0,

@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { catalog, functionSpec } from "../../lib/catalog/index.ts";
+import { FIELD_KEY_ID } from "../../lib/catalog/platform.ts";
+import { KMS_ACTIONS } from "../../lib/function-grants.ts";
+import {
+  asList,
+  logicalId,
+  type PolicyStatementJson,
+  referencedIds,
+  type Synthesized,
+  synthStack,
+} from "./synth.ts";
+
+/**
+ * One key per purpose: a table-read grant must not open sealed fields (phone numbers, bodies, TOTP
+ * seeds, the HMAC root), and the services that encrypt logs and alarm notifications must not hold a
+ * key that protects data.
+ */
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthStack();
+});
+
+type Resource = { Properties: Record<string, unknown> };
+const resourcesOf = (type: string) => Object.values(synth.template.findResources(type)) as Resource[];
+const keyArn = (key: Parameters<typeof logicalId>[0]) => ({ "Fn::GetAtt": [logicalId(key), "Arn"] });
+const fieldKey = () => synth.stack.data.key(FIELD_KEY_ID);
+
+function statementsOf(fnId: string): PolicyStatementJson[] {
+  const roleRef = logicalId(synth.stack.functions.fn(fnId).role ?? fail(fnId));
+  return (
+    Object.values(synth.template.findResources("AWS::IAM::Policy")) as {
+      Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
+    }[]
+  )
+    .filter((policy) => (policy.Properties.Roles ?? []).some((role) => role.Ref === roleRef))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+function fail(what: string): never {
+  throw new Error(`no role for ${what}`);
+}
+
+describe("KMS keys by purpose", () => {
+  it("tables and queues, logs and alarms, and sealed fields each have their own key", () => {
+    const tables = synth.stack.data.atRest("tables");
+    const logs = synth.stack.data.atRest("logs");
+    expect(synth.stack.data.atRest("queues")).toBe(tables);
+    expect(synth.stack.data.atRest("alarms")).toBe(logs);
+    expect(new Set([tables, logs, fieldKey()]).size).toBe(3);
+  });
+
+  it("every table and queue uses the table key, every log group the logs key, the alarm topic too", () => {
+    const tableKey = keyArn(synth.stack.data.atRest("tables"));
+    for (const table of resourcesOf("AWS::DynamoDB::GlobalTable")) {
+      for (const replica of table.Properties.Replicas as { SSESpecification: unknown }[]) {
+        expect(replica.SSESpecification).toEqual({ KMSMasterKeyId: tableKey });
+      }
+    }
+    for (const queue of resourcesOf("AWS::SQS::Queue"))
+      expect(queue.Properties.KmsMasterKeyId).toEqual(tableKey);
+    const logsKey = keyArn(synth.stack.data.atRest("logs"));
+    for (const group of resourcesOf("AWS::Logs::LogGroup"))
+      expect(group.Properties.KmsKeyId).toEqual(logsKey);
+    for (const topic of resourcesOf("AWS::SNS::Topic"))
+      expect(topic.Properties.KmsMasterKeyId).toEqual(logsKey);
+  });
+
+  it.each(catalog.functions.map((spec) => [spec.id, spec] as const))(
+    "%s reaches the field key only through its own grant, with exactly its actions",
+    (id, spec) => {
+      const fieldRef = logicalId(fieldKey());
+      const actions = new Set(
+        statementsOf(id)
+          .filter((statement) => referencedIds(statement.Resource).has(fieldRef))
+          .flatMap((statement) => asList(statement.Action)),
+      );
+      const granted = spec.grants.keys?.[FIELD_KEY_ID] ?? [];
+      expect([...actions].sort()).toEqual(
+        [...new Set(granted.flatMap((access) => KMS_ACTIONS[access]))].sort(),
+      );
+    },
+  );
+
+  it("only the logs key lets an AWS service (CloudWatch Logs, CloudWatch alarms) use it", () => {
+    const services = (key: Parameters<typeof logicalId>[0]) => {
+      const policy = synth.template.toJSON().Resources[logicalId(key)].Properties.KeyPolicy;
+      return (policy.Statement as { Principal?: { Service?: unknown } }[]).flatMap((statement) =>
+        statement.Principal?.Service ? [JSON.stringify(statement.Principal.Service)] : [],
+      );
+    };
+    expect(services(synth.stack.data.atRest("logs")).length).toBeGreaterThan(0);
+    expect(services(synth.stack.data.atRest("tables"))).toEqual([]);
+    expect(services(fieldKey())).toEqual([]);
+  });
+
+  it("send reads the accounts table and never writes it", () => {
+    expect(functionSpec("send").grants.tables?.accounts).toBe("read");
+  });
+});
