@@ -31,3 +31,48 @@ export async function startCarrier(options: CarrierSimOptions): Promise<CarrierS
   if (typeof mod.startCarrierSim !== "function") return undefined;
   return mod.startCarrierSim(options);
 }
+
+/** Destinations the simulated AWS End User Messaging SMS carrier serves in the local platform. */
+export const LOCAL_AWS_SMS_PREFIX = "+37259";
+export const LOCAL_AWS_SMS_CARRIER_ID = "aws-sim";
+
+/**
+ * The simulated AWS End User Messaging SMS carrier: its PinpointSMSVoiceV2 port, registered as an
+ * "aws-sms" carrier for LOCAL_AWS_SMS_PREFIX, publishing delivery events to the aws-sms-events queue.
+ * Needs the platform env (tables, queues, SQS endpoint) in process.env.
+ */
+export async function startLocalAwsSmsCarrier(stage: string): Promise<{
+  readonly url: string;
+  outbox(to?: string): unknown[];
+  stop(): Promise<void>;
+}> {
+  const [{ startAwsSmsSim }, { registerCarrier }, { sqsClient }, catalog] = await Promise.all([
+    import("./carrier-sim/aws-sms.ts"),
+    import("../functions/carriers/store.ts"),
+    import("../functions/shared/aws.ts"),
+    import("../lib/catalog/index.ts"),
+  ]);
+  const configurationSetName = catalog.smsConfigurationSetName(stage);
+  process.env[catalog.envNames.smsConfigurationSet] = configurationSetName;
+  const sim = await startAwsSmsSim({
+    sqs: sqsClient(),
+    ...(process.env[catalog.envNames.queueUrl(catalog.AWS_SMS_EVENTS_QUEUE)]
+      ? { eventsQueueUrl: process.env[catalog.envNames.queueUrl(catalog.AWS_SMS_EVENTS_QUEUE)] }
+      : {}),
+  });
+  try {
+    await registerCarrier({
+      protocol: "aws-sms",
+      carrierId: LOCAL_AWS_SMS_CARRIER_ID,
+      name: "Local AWS End User Messaging SMS simulator",
+      baseUrl: sim.url,
+      prefixes: [LOCAL_AWS_SMS_PREFIX],
+      priority: 100,
+      awsSms: { configurationSetName },
+    });
+  } catch (error) {
+    await sim.stop();
+    throw error;
+  }
+  return sim;
+}

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { prepareLocalSigningKey } from "../functions/identity/signing.ts";
 import { catalog, envNames } from "../lib/catalog/index.ts";
 import { startApiGateway } from "./api-gateway.ts";
-import { type CarrierSim, startCarrier } from "./carrier.ts";
+import { type CarrierSim, startCarrier, startLocalAwsSmsCarrier } from "./carrier.ts";
 import { assertJava, assertPortFree, findFreePort, startEmulators } from "./emulators.ts";
 import type { ThrottleConfig } from "./gateway/throttle.ts";
 import { ensureLocalKeyring } from "./keyring.ts";
@@ -53,6 +53,8 @@ export interface LocalPlatform {
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
   readonly carrierSimUrl: string | undefined;
+  /** The simulated AWS End User Messaging SMS endpoint (PinpointSMSVoiceV2 JSON protocol). */
+  readonly awsSmsSimUrl: string;
   /** The carrier simulator itself (fault injection, submissionsByReference) for load/chaos tools. */
   readonly carrier: CarrierSim | undefined;
   readonly resources: LocalResources;
@@ -109,6 +111,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       dlrUrl: `${apiUrl}/v1/carriers/sim/dlr`,
     });
     if (carrier?.stop) stops.push(() => (carrier.stop as () => Promise<void>)());
+    const awsSms = await startLocalAwsSmsCarrier(stage);
+    stops.push(() => awsSms.stop());
 
     const consumed = Object.values(resources.queues)
       .flatMap(polledQueuesOf)
@@ -173,7 +177,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       port,
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(options.loader ? { loader: options.loader } : {}),
-      ...(carrier ? { outbox: (to: string | undefined) => carrier.outbox(to) } : {}),
+      // Both simulated carriers' outboxes, newest first.
+      outbox: (to: string | undefined) =>
+        [
+          ...((carrier?.outbox(to) as { receivedAt: string }[] | undefined) ?? []),
+          ...(awsSms.outbox(to) as { receivedAt: string }[]),
+        ].sort((a, b) => b.receivedAt.localeCompare(a.receivedAt)),
     });
     stops.push(() => gateway.stop());
 
@@ -197,6 +206,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       dynamodbEndpoint: emulators.dynamodb.endpoint,
       sqsEndpoint: emulators.sqs.endpoint,
       carrierSimUrl: carrier?.url,
+      awsSmsSimUrl: awsSms.url,
       carrier,
       resources,
       schedules,

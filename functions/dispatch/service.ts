@@ -164,6 +164,8 @@ async function submit(
       to,
       text,
       encoding: message.encoding,
+      priority: message.priority,
+      validUntil: message.validUntil,
       ...(dlrUrl ? { dlrUrl } : {}),
     });
     deps.metrics?.carrierLatency(route.carrierId, Math.round(performance.now() - started));

@@ -15,6 +15,8 @@ export const envNames = {
   stage: "TEXTGATE_STAGE",
   /** Name of the API Gateway usage plan that per-key throttling uses (set for usagePlan grants). */
   usagePlanName: "TEXTGATE_USAGE_PLAN_NAME",
+  /** AWS End User Messaging SMS configuration set whose events reach our queue (smsVoice grants). */
+  smsConfigurationSet: "TEXTGATE_SMS_CONFIGURATION_SET",
 } as const;
 
 /** Physical resource name for a stage, e.g. textgate-prod-messages. */
@@ -25,3 +27,6 @@ export const physicalName = (stage: string, id: string): string => `textgate-${s
  * manage its keys sit behind the API, so referencing the plan id would be a dependency cycle.
  */
 export const usagePlanName = (stage: string): string => physicalName(stage, "default-plan");
+
+/** The stage's AWS End User Messaging SMS configuration set (events → SNS → the aws-sms-events queue). */
+export const smsConfigurationSetName = (stage: string): string => physicalName(stage, "sms");

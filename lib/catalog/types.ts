@@ -11,6 +11,8 @@ export type TableAccess = "read" | "write" | "readWrite";
 export type QueueAccess = "send" | "consume" | "inspect" | "consumeDeadLetters";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
 export type UsagePlanAccess = "manage";
+/** send: sms-voice:SendTextMessage through the stage's configuration set (AWS End User Messaging SMS). */
+export type SmsVoiceAccess = "send";
 
 export interface IndexSpec {
   readonly name: string;
@@ -69,6 +71,12 @@ export interface FunctionGrants {
    * account ids). Gets the plan name in env (envNames.usagePlanName).
    */
   readonly usagePlan?: UsagePlanAccess;
+  /**
+   * "send": sms-voice:SendTextMessage scoped to the stage's configuration set and the origination
+   * identities named in context (lib/function-grants.ts). Gets the configuration set name in env
+   * (envNames.smsConfigurationSet).
+   */
+  readonly smsVoice?: SmsVoiceAccess;
 }
 
 export interface FunctionSpec {

@@ -1,0 +1,38 @@
+import type { FunctionSpec, QueueSpec } from "./types.ts";
+
+/**
+ * Carrier edges that are not HTTP routes: AWS End User Messaging SMS delivery events reach us through
+ * configuration set → SNS → this SQS queue (lib/carriers-construct.ts), never through API Gateway, so
+ * a delivery report costs one SQS message instead of a second REST request per SMS. Locally the
+ * carrier simulator writes the same event JSON to the same queue.
+ */
+export const AWS_SMS_EVENTS_QUEUE = "aws-sms-events";
+export const AWS_SMS_EVENTS_FUNCTION = "aws-sms-events";
+
+const EVENTS_TIMEOUT_SECONDS = 5;
+
+export const carrierQueues: readonly QueueSpec[] = [
+  {
+    id: AWS_SMS_EVENTS_QUEUE,
+    purpose: "AWS End User Messaging SMS delivery events (configuration set → SNS, raw delivery)",
+    // AWS guidance: visibility at least 6x the consumer's timeout.
+    visibilityTimeoutSeconds: EVENTS_TIMEOUT_SECONDS * 6,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+    consumer: { function: AWS_SMS_EVENTS_FUNCTION, batchSize: 10, maxBatchingWindowSeconds: 1 },
+  },
+];
+
+export const carrierFunctions: readonly FunctionSpec[] = [
+  {
+    id: AWS_SMS_EVENTS_FUNCTION,
+    purpose: "SQS consumer of AWS End User Messaging SMS delivery events → message status",
+    entry: "functions/dlr/aws-sms-events-handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: EVENTS_TIMEOUT_SECONDS,
+    grants: {
+      tables: { messages: "readWrite" },
+      queues: { [AWS_SMS_EVENTS_QUEUE]: "consume" },
+    },
+  },
+];
