@@ -2,6 +2,7 @@ import { Aws, Stack, Token } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { RegionInfo } from "aws-cdk-lib/region-info";
 import type { IConstruct } from "constructs";
+import type { SmsSendTarget } from "./carriers-construct.ts";
 import type { FunctionGrants, KeyAccess } from "./catalog/index.ts";
 import { envNames } from "./catalog/index.ts";
 import type { DataConstruct } from "./data-construct.ts";
@@ -39,7 +40,21 @@ export interface GrantTargets {
   readonly messaging: MessagingConstruct;
   /** Name of the stage's usage plan, for usagePlan grants (FunctionsConstruct derives it from the stage). */
   readonly usagePlanName?: string;
+  /** The configuration set smsVoice "send" grants are scoped to (CarriersConstruct). */
+  readonly smsSend?: SmsSendTarget;
+  /**
+   * Origination identity ARNs (phone-number/…, pool/…, sender-id/…) the stage may send from
+   * (context smsOriginationIdentities). Unset: any identity of this account and region.
+   */
+  readonly smsOriginationIdentityArns?: readonly string[];
 }
+
+/** Resource kinds SendTextMessage authorises besides the configuration set. */
+export const SMS_IDENTITY_KINDS = ["phone-number", "pool", "sender-id", "opt-out-list"] as const;
+
+/** sms-voice ARNs of this account and region: arn:<partition>:sms-voice:<region>:<account>:<path>. */
+export const smsVoiceArn = (path: string): string =>
+  `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:${path}`;
 
 /**
  * Applies a function's catalogue grants (least privilege) and returns the env for exactly those
@@ -91,6 +106,19 @@ export function applyGrants(
       );
     }
     env[envNames.usagePlanName] = targets.usagePlanName;
+  }
+  if (grants.smsVoice === "send") {
+    if (!targets.smsSend) throw new Error("grants: smsVoice needs targets.smsSend (CarriersConstruct)");
+    const identities = targets.smsOriginationIdentityArns?.length
+      ? [...targets.smsOriginationIdentityArns, smsVoiceArn("opt-out-list/*")]
+      : SMS_IDENTITY_KINDS.map((kind) => smsVoiceArn(`${kind}/*`));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["sms-voice:SendTextMessage"],
+        resources: [targets.smsSend.configurationSetArn, ...identities],
+      }),
+    );
+    env[envNames.smsConfigurationSet] = targets.smsSend.configurationSetName;
   }
   return env;
 }

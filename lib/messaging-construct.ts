@@ -125,6 +125,7 @@ function connect(
     batchSize: consumerSpec.batchSize,
     maxBatchingWindow: Duration.seconds(consumerSpec.maxBatchingWindowSeconds),
     reportBatchItemFailures: true,
+    ...(consumerSpec.maxConcurrency ? { maxConcurrency: consumerSpec.maxConcurrency } : {}),
   });
   consumer.addEventSource(source);
   const mapping = consumer.node.tryFindChild(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`);

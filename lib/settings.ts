@@ -17,7 +17,15 @@ export interface TextgateSettings {
   readonly perKeyThrottle: boolean;
   /** WAF web ACL in front of the API (per-IP rate rules + AWS managed rules); context waf=false removes it. */
   readonly waf: boolean;
+  /**
+   * AWS End User Messaging SMS origination identity ARNs the dispatcher may send from (context
+   * smsOriginationIdentities, comma-separated); unset = any identity of the account and region.
+   */
+  readonly smsOriginationIdentityArns?: readonly string[];
 }
+
+const SMS_IDENTITY_ARN =
+  /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/[A-Za-z0-9_/-]+$/;
 
 const STAGE = /^[a-z][a-z0-9-]{1,15}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -62,6 +70,17 @@ export function readSettings(node: Node): TextgateSettings {
   }
   const perKeyThrottle = optionalBoolean(node, "perKeyThrottle") ?? true;
   const waf = optionalBoolean(node, "waf") ?? true;
+  const smsOriginationIdentityArns = optionalString(node, "smsOriginationIdentities")
+    ?.split(",")
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== "");
+  for (const arn of smsOriginationIdentityArns ?? []) {
+    if (!SMS_IDENTITY_ARN.test(arn)) {
+      throw new Error(
+        `context smsOriginationIdentities: "${arn}" is not a phone-number, pool or sender-id ARN`,
+      );
+    }
+  }
   return {
     stage,
     region,
@@ -70,5 +89,6 @@ export function readSettings(node: Node): TextgateSettings {
     waf,
     ...(replicaRegion ? { replicaRegion } : {}),
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
+    ...(smsOriginationIdentityArns?.length ? { smsOriginationIdentityArns } : {}),
   };
 }

@@ -26,13 +26,31 @@ const DISPATCH_TIMEOUT_SECONDS = 10;
 /** AWS guidance: visibility timeout at least 6x the consumer's timeout. */
 const DISPATCH_VISIBILITY_SECONDS = DISPATCH_TIMEOUT_SECONDS * 6;
 
-const smsQueue = (id: string, purpose: string, batchSize: number, window: number): QueueSpec => ({
+/**
+ * OTP never waits behind bulk: each priority has its own queue and event-source mapping, and bulk may
+ * use at most this many concurrent dispatch invocations, so a bulk campaign cannot take the
+ * function's (and the account's) concurrency that OTP and transactional traffic need.
+ */
+export const BULK_DISPATCH_MAX_CONCURRENCY = 5;
+
+const smsQueue = (
+  id: string,
+  purpose: string,
+  batchSize: number,
+  window: number,
+  maxConcurrency?: number,
+): QueueSpec => ({
   id,
   purpose,
   visibilityTimeoutSeconds: DISPATCH_VISIBILITY_SECONDS,
   maxReceiveCount: 5,
   retentionDays: 4,
-  consumer: { function: "dispatch", batchSize, maxBatchingWindowSeconds: window },
+  consumer: {
+    function: "dispatch",
+    batchSize,
+    maxBatchingWindowSeconds: window,
+    ...(maxConcurrency ? { maxConcurrency } : {}),
+  },
   // Settles what the dispatcher never could (crashes, timeouts), so no message stays "queued" forever.
   deadLetterConsumer: { function: "dead-letters", batchSize: 10, maxBatchingWindowSeconds: 0 },
 });
@@ -40,7 +58,13 @@ const smsQueue = (id: string, purpose: string, batchSize: number, window: number
 export const messagingQueues: readonly QueueSpec[] = [
   smsQueue("sms-otp", "One-time codes: highest priority, never waits behind bulk traffic", 10, 0),
   smsQueue("sms-transactional", "Transactional SMS (priority high/normal)", 10, 0),
-  smsQueue("sms-bulk", "Bulk SMS (priority low); batched for throughput", 25, 1),
+  smsQueue(
+    "sms-bulk",
+    "Bulk SMS (priority low); batched for throughput, concurrency capped so OTP keeps capacity",
+    25,
+    1,
+    BULK_DISPATCH_MAX_CONCURRENCY,
+  ),
 ];
 
 export const messagingFunctions: readonly FunctionSpec[] = [

@@ -36,6 +36,11 @@ export interface QueueConsumerSpec {
   readonly function: string;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
+  /**
+   * Most concurrent invocations this queue's event-source mapping may run (Lambda: 2–1000). Caps a
+   * queue that shares its consumer function with more urgent ones, so they keep capacity.
+   */
+  readonly maxConcurrency?: number;
 }
 
 export interface QueueSpec {
