@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
@@ -157,4 +157,21 @@ export async function carrierSecrets(
   };
   secretsCache.set(carrierId, { at: Date.now(), secrets });
   return secrets;
+}
+
+/**
+ * Deletes every carrier record whose id is not in `keep` (the local platform with a carriers file
+ * routes through exactly those carriers, even over data kept with --persist). Returns the removed ids.
+ */
+export async function removeCarriersExcept(keep: readonly string[]): Promise<string[]> {
+  routesCache = undefined;
+  const stale = (await listCarrierRoutes()).filter((route) => !keep.includes(route.carrierId));
+  for (const route of stale) {
+    await dynamoClient().send(
+      new DeleteCommand({ TableName: tableName("accounts"), Key: { pk: PK, sk: route.carrierId } }),
+    );
+    secretsCache.delete(route.carrierId);
+  }
+  routesCache = undefined;
+  return stale.map((route) => route.carrierId);
 }
