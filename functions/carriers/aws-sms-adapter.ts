@@ -117,7 +117,11 @@ export function mapAwsSmsError(error: unknown): TransientCarrierError | Permanen
     return new TransientCarrierError(`AWS End User Messaging SMS ${what}`, { cause: error });
   }
   if (TRANSIENT_EXCEPTIONS.has(error.name) || error.$fault === "server") {
-    return new TransientCarrierError(`AWS End User Messaging SMS: ${error.name}`, { cause: error });
+    // The service answered with an error: it did not take the message.
+    return new TransientCarrierError(`AWS End User Messaging SMS: ${error.name}`, {
+      cause: error,
+      notAccepted: true,
+    });
   }
   const reason = reasonOf(error);
   const readable =

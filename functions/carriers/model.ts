@@ -66,6 +66,16 @@ export interface Submission {
 /** Worth retrying later (5xx, timeout, network): the carrier may or may not have the message. */
 export class TransientCarrierError extends Error {
   override name = "TransientCarrierError";
+  /**
+   * True when the carrier answered and refused for now (throttled, quota, a service error reply):
+   * it definitely does not have the message, so the next attempt needs no lookup. Carriers that
+   * cannot be asked by reference (AWS End User Messaging SMS) depend on this.
+   */
+  readonly notAccepted: boolean;
+  constructor(message: string, options?: ErrorOptions & { readonly notAccepted?: boolean }) {
+    super(message, options);
+    this.notAccepted = options?.notAccepted ?? false;
+  }
 }
 
 /** The carrier refused the message (4xx); retrying the same request would be refused again. */

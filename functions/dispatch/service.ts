@@ -109,6 +109,8 @@ export async function reconcileExpiredLease(
     );
     return { outcome: "failed" };
   }
+  // The carrier refused that attempt for now (throttled, quota): nothing to ask, it does not have it.
+  if (previous.notAccepted) return { outcome: "not-found", lease: previous, route: previousRoute };
   const known = await lookup(previousRoute, message.id, deps);
   if (known) {
     await markSent(message, previous, known.carrierMessageId, deps);
@@ -182,10 +184,12 @@ async function submit(
       return "failed";
     }
     if (!(error instanceof TransientCarrierError)) throw error;
-    await deps.store.noteAttemptError(message.id, lease.id, {
-      code: "carrier-transient",
-      reason: error.message,
-    });
+    await deps.store.noteAttemptError(
+      message.id,
+      lease.id,
+      { code: "carrier-transient", reason: error.message },
+      error.notAccepted,
+    );
     if (input.receiveCount < input.maxReceiveCount) throw new RetryLaterError(error.message);
     return lastAttempt(message, lease, route, deps);
   }

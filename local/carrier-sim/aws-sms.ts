@@ -35,6 +35,8 @@ export interface AwsSmsSimHandle {
   outbox(to?: string): OutboxEntry[];
   /** Every SendTextMessage request body as received (dry runs included), oldest first. */
   requests(): readonly Record<string, unknown>[];
+  /** Fault injection: the next N sends are answered with ThrottlingException (counts down). */
+  faults: { throttleNext: number };
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function startAwsSmsSim(options: AwsSmsSimOptions = {}): Promise<Aw
   const received: Record<string, unknown>[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const eventDelayMs = options.eventDelayMs ?? 100;
+  const faults = { throttleNext: 0 };
 
   async function publish(event: Record<string, unknown>): Promise<void> {
     if (!options.eventsQueueUrl || !options.sqs) return;
@@ -156,6 +159,10 @@ export async function startAwsSmsSim(options: AwsSmsSimOptions = {}): Promise<Aw
         "INVALID_PARAMETER",
       );
     }
+    if (faults.throttleNext > 0) {
+      faults.throttleNext -= 1;
+      return fail(res, 400, "ThrottlingException", "simulated throttling (injected)");
+    }
     const fault = FAULTS[to.slice(-4)];
     if (fault) return fail(res, fault.status, fault.type, `simulated ${fault.type}`, fault.reason);
     const messageId = randomUUID();
@@ -197,6 +204,7 @@ export async function startAwsSmsSim(options: AwsSmsSimOptions = {}): Promise<Aw
     url: `http://127.0.0.1:${port}`,
     outbox: (to) => entries.filter((entry) => to === undefined || entry.to === to).reverse(),
     requests: () => [...received],
+    faults,
     stop: async () => {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();
