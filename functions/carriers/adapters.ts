@@ -1,7 +1,8 @@
 import { envNames } from "../../lib/catalog/env.ts";
 import { awsSmsCarrierAdapter } from "./aws-sms-adapter.ts";
+import { CarrierBreakers, type CircuitBreaker } from "./breaker.ts";
 import { httpCarrierAdapter } from "./http-adapter.ts";
-import type { CarrierAdapter, CarrierRoute } from "./model.ts";
+import { type CarrierAdapter, type CarrierRoute, TransientCarrierError } from "./model.ts";
 import { carrierSecrets } from "./store.ts";
 
 /**
@@ -10,10 +11,31 @@ import { carrierSecrets } from "./store.ts";
  */
 const adapters = new Map<string, { key: string; adapter: CarrierAdapter }>();
 
+/** The container's circuit breakers; dispatch routes around carriers whose breaker is open. */
+export const carrierBreakers = new CarrierBreakers();
+
+/** Feeds every submission outcome to the carrier's breaker (transient failures count, refusals do not). */
+export function withBreaker(adapter: CarrierAdapter, breaker: CircuitBreaker): CarrierAdapter {
+  return {
+    async submit(submission) {
+      try {
+        const accepted = await adapter.submit(submission);
+        breaker.recordSuccess();
+        return accepted;
+      } catch (error) {
+        if (error instanceof TransientCarrierError) breaker.recordFailure();
+        else breaker.recordSuccess();
+        throw error;
+      }
+    },
+    lookup: (reference) => adapter.lookup(reference),
+  };
+}
+
 function cached(carrierId: string, key: string, build: () => CarrierAdapter): CarrierAdapter {
   const hit = adapters.get(carrierId);
   if (hit?.key === key) return hit.adapter;
-  const adapter = build();
+  const adapter = withBreaker(build(), carrierBreakers.of(carrierId));
   adapters.set(carrierId, { key, adapter });
   return adapter;
 }

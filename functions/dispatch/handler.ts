@@ -1,5 +1,5 @@
 import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
-import { adapterFor } from "../carriers/adapters.ts";
+import { adapterFor, carrierBreakers } from "../carriers/adapters.ts";
 import { listCarrierRoutes } from "../carriers/store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
 import { dynamoMessageStateStore } from "../messages/state-store.ts";
@@ -29,6 +29,7 @@ export function dispatchDeps(): DispatchDeps {
     store: dynamoMessageStateStore(),
     routes: listCarrierRoutes,
     adapterFor,
+    carrierAvailable: (carrierId) => carrierBreakers.allows(carrierId),
     cipher: fieldCipher(),
     clock: systemClock,
     leaseMs: LEASE_MS,

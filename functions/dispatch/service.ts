@@ -42,6 +42,8 @@ export interface DispatchDeps {
   readonly publicApiUrl?: string;
   readonly newSubmissionId?: () => string;
   readonly metrics?: MessagingMetrics;
+  /** False while a carrier's circuit breaker is open: routing skips it (failover to the next route). */
+  readonly carrierAvailable?: (carrierId: string) => boolean;
 }
 
 export interface DispatchInput {
@@ -70,7 +72,13 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
   }
   if (now.toISOString() > message.validUntil) return expire(message, deps);
   const route = await pickRoute(message, deps);
-  if (!route) return failNoRoute(message, deps);
+  if (!route) {
+    if (await pickRoute(message, { ...deps, carrierAvailable: undefined })) {
+      // Every carrier for it has an open breaker: still queued, so nothing is lost by waiting.
+      throw new RetryLaterError("every carrier for this destination has an open circuit breaker");
+    }
+    return failNoRoute(message, deps);
+  }
   const lease = newLease(route, 1, deps);
   if (!(await deps.store.claim(message.id, lease))) return afterLostRace(message.id, deps);
   return submit(message, lease, route, input, deps);
@@ -133,7 +141,9 @@ async function resumeAttempt(
     await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString(), previous.id);
     return "expired";
   }
-  const route = (await pickRoute(message, deps)) ?? previousRoute;
+  // A carrier that refused the last attempt for now (throttled) hands it to the next ranked route.
+  const route =
+    (await pickRoute(message, deps, previous.notAccepted ? previous.carrierId : undefined)) ?? previousRoute;
   const lease = newLease(route, previous.attempt + 1, deps);
   if (!(await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs }))) {
     return afterLostRace(message.id, deps);
@@ -241,14 +251,22 @@ async function lookup(route: CarrierRoute, reference: string, deps: Pick<Dispatc
   }
 }
 
-async function pickRoute(message: StoredMessage, deps: DispatchDeps): Promise<CarrierRoute | undefined> {
+async function pickRoute(
+  message: StoredMessage,
+  deps: DispatchDeps,
+  exceptCarrier?: string,
+): Promise<CarrierRoute | undefined> {
   // Routing needs the destination prefix; the plaintext number is decrypted only for this and submit.
   const to = await openField(
     deps.cipher,
     { accountId: message.accountId, messageId: message.id, field: "to" },
     message.toCipher,
   );
-  return chooseRoute(await deps.routes(), { to, requireTls: message.requireTls });
+  const usable = (await deps.routes()).filter(
+    (route) =>
+      route.carrierId !== exceptCarrier && (deps.carrierAvailable?.(route.carrierId) ?? true),
+  );
+  return chooseRoute(usable, { to, requireTls: message.requireTls });
 }
 
 function newLease(route: CarrierRoute, attempt: number, deps: DispatchDeps): SubmissionLease {
