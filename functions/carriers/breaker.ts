@@ -61,7 +61,8 @@ export class CircuitBreaker {
     const rateTripped =
       this.outcomes.length >= this.options.minSamples &&
       failures / this.outcomes.length >= this.options.errorRate;
-    if (this.consecutive >= this.options.consecutiveFailures || rateTripped) this.openedAt = this.options.now();
+    if (this.consecutive >= this.options.consecutiveFailures || rateTripped)
+      this.openedAt = this.options.now();
   }
 
   private push(ok: boolean): void {

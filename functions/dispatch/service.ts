@@ -263,8 +263,7 @@ async function pickRoute(
     message.toCipher,
   );
   const usable = (await deps.routes()).filter(
-    (route) =>
-      route.carrierId !== exceptCarrier && (deps.carrierAvailable?.(route.carrierId) ?? true),
+    (route) => route.carrierId !== exceptCarrier && (deps.carrierAvailable?.(route.carrierId) ?? true),
   );
   return chooseRoute(usable, { to, requireTls: message.requireTls });
 }
