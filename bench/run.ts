@@ -101,7 +101,8 @@ const costFor = (path: DlrPath) => {
   const dlr = dlrPathInputs(path, {
     pipelineSqsRequestsPerSms: per(pipeline.calls.sqsRequests),
     eventsBatchSize: eventsQueue.consumer?.batchSize ?? 1,
-    // TEXT_ALL: a non-final (pending/successful) and a final event per SMS.
+    // Upper bound: only settling event types are forwarded, but where a handset receipt follows,
+    // a non-final TEXT_SUCCESSFUL comes before it.
     eventsPerSms: 2,
   });
   const dlrFunction = path === "api-gateway" ? "dlr" : AWS_SMS_EVENTS_FUNCTION;

@@ -6,7 +6,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { physicalName, smsConfigurationSetName } from "./catalog/index.ts";
+import { AWS_SMS_EVENT_TYPES, physicalName, smsConfigurationSetName } from "./catalog/index.ts";
 
 export interface CarriersConstructProps {
   readonly stage: string;
@@ -77,7 +77,7 @@ export class CarriersConstruct extends Construct {
         {
           eventDestinationName: "textgate-delivery-events",
           enabled: true,
-          matchingEventTypes: ["TEXT_ALL"],
+          matchingEventTypes: [...AWS_SMS_EVENT_TYPES],
           snsDestination: { topicArn: this.eventsTopic.topicArn },
         },
       ],

@@ -57,6 +57,7 @@ export async function startLocalAwsSmsCarrier(stage: string): Promise<{
   process.env[catalog.envNames.smsConfigurationSet] = configurationSetName;
   const sim = await startAwsSmsSim({
     sqs: sqsClient(),
+    eventTypes: catalog.AWS_SMS_EVENT_TYPES,
     ...(process.env[catalog.envNames.queueUrl(catalog.AWS_SMS_EVENTS_QUEUE)]
       ? { eventsQueueUrl: process.env[catalog.envNames.queueUrl(catalog.AWS_SMS_EVENTS_QUEUE)] }
       : {}),

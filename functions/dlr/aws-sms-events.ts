@@ -33,7 +33,8 @@ type FinalStatus = DeliveryReport["status"];
  * invalid, spam). "undelivered": it could not reach the handset this time (unreachable, TTL expired,
  * unknown). TEXT_SUCCESSFUL is final only where no handset receipt exists (isFinal tells).
  */
-const FINAL_STATUS: Readonly<Record<string, FinalStatus>> = {
+// Keys: exactly AWS_SMS_EVENT_TYPES (lib/catalog/carriers.ts), which the configuration set forwards.
+export const FINAL_STATUS: Readonly<Record<string, FinalStatus>> = {
   TEXT_DELIVERED: "delivered",
   TEXT_SUCCESSFUL: "delivered",
   TEXT_BLOCKED: "failed",

@@ -9,6 +9,26 @@ import type { FunctionSpec, QueueSpec } from "./types.ts";
 export const AWS_SMS_EVENTS_QUEUE = "aws-sms-events";
 export const AWS_SMS_EVENTS_FUNCTION = "aws-sms-events";
 
+/**
+ * The SMS event types the configuration set forwards: the ones that can settle a message
+ * (functions/dlr/aws-sms-events.ts maps each). Queued and pending events would only cost an SNS
+ * publish, an SQS message and a consumer run each, to be ignored.
+ */
+export const AWS_SMS_EVENT_TYPES = [
+  "TEXT_DELIVERED",
+  "TEXT_SUCCESSFUL",
+  "TEXT_BLOCKED",
+  "TEXT_CARRIER_BLOCKED",
+  "TEXT_PROTECT_BLOCKED",
+  "TEXT_SPAM",
+  "TEXT_INVALID",
+  "TEXT_INVALID_MESSAGE",
+  "TEXT_TTL_EXPIRED",
+  "TEXT_UNREACHABLE",
+  "TEXT_CARRIER_UNREACHABLE",
+  "TEXT_UNKNOWN",
+] as const;
+
 const EVENTS_TIMEOUT_SECONDS = 5;
 
 export const carrierQueues: readonly QueueSpec[] = [

@@ -25,6 +25,8 @@ export interface AwsSmsSimOptions {
   /** Queue the events go to (the local aws-sms-events queue); unset = no events. */
   readonly eventsQueueUrl?: string;
   readonly sqs?: Pick<SQSClient, "send">;
+  /** Event types the simulated configuration set forwards (like MatchingEventTypes); unset = all. */
+  readonly eventTypes?: readonly string[];
   /** Delay before the final event. Default 100 ms. */
   readonly eventDelayMs?: number;
 }
@@ -95,6 +97,7 @@ export async function startAwsSmsSim(options: AwsSmsSimOptions = {}): Promise<Aw
 
   async function publish(event: Record<string, unknown>): Promise<void> {
     if (!options.eventsQueueUrl || !options.sqs) return;
+    if (options.eventTypes && !options.eventTypes.includes(String(event.eventType))) return;
     await options.sqs.send(
       new SendMessageCommand({ QueueUrl: options.eventsQueueUrl, MessageBody: JSON.stringify(event) }),
     );

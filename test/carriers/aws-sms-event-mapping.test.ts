@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type AwsSmsEvent, awsSmsEvent, readAwsSmsEvent } from "../../functions/dlr/aws-sms-events.ts";
+import {
+  type AwsSmsEvent,
+  awsSmsEvent,
+  FINAL_STATUS,
+  readAwsSmsEvent,
+} from "../../functions/dlr/aws-sms-events.ts";
+import { AWS_SMS_EVENT_TYPES } from "../../lib/catalog/index.ts";
 
 /** Event types of AWS End User Messaging SMS → our statuses, by Context. Pure: TEXTGATE_TEST_PLATFORM=0. */
 const context = { messageId: "msg_01J0000000000000000000000A", carrierId: "aws-sms" };
@@ -61,5 +67,9 @@ describe("readAwsSmsEvent", () => {
       context: { messageId: "x", carrierId: "a" },
     });
     expect(parsed.success).toBe(false);
+  });
+
+  it("the configuration set forwards exactly the event types the consumer maps", () => {
+    expect(Object.keys(FINAL_STATUS).sort()).toEqual([...AWS_SMS_EVENT_TYPES].sort());
   });
 });

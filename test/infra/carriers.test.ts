@@ -1,6 +1,10 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AWS_SMS_EVENTS_QUEUE, smsConfigurationSetName } from "../../lib/catalog/index.ts";
+import {
+  AWS_SMS_EVENT_TYPES,
+  AWS_SMS_EVENTS_QUEUE,
+  smsConfigurationSetName,
+} from "../../lib/catalog/index.ts";
 import { logicalId, type Synthesized, synthStack } from "./synth.ts";
 
 /**
@@ -18,14 +22,14 @@ const queueArn = (construct: Parameters<typeof logicalId>[0]) => ({
 });
 
 describe("AWS End User Messaging SMS delivery events", () => {
-  it("the stage's configuration set sends every SMS event to the events topic", () => {
+  it("the stage's configuration set sends the settling SMS events to the events topic", () => {
     synth.template.resourceCountIs("AWS::SMSVOICE::ConfigurationSet", 1);
     synth.template.hasResourceProperties("AWS::SMSVOICE::ConfigurationSet", {
       ConfigurationSetName: smsConfigurationSetName("prod"),
       EventDestinations: [
         {
           Enabled: true,
-          MatchingEventTypes: ["TEXT_ALL"],
+          MatchingEventTypes: [...AWS_SMS_EVENT_TYPES],
           SnsDestination: { TopicArn: topicRef() },
           EventDestinationName: Match.anyValue(),
         },
