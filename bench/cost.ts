@@ -22,6 +22,8 @@ export const PRICES = {
   logsIngestGb: 0.63,
   /** X-Ray, per trace recorded (default sampling ≈ 1/s + 5%: we assume 5% of requests). */
   xrayTrace: 5 / 1e6,
+  /** SNS standard topic, per publish request (deliveries to SQS carry no SNS charge). */
+  snsPublish: 0.5 / 1e6,
 } as const;
 
 export interface CostInputs {
@@ -40,6 +42,8 @@ export interface CostInputs {
   }[];
   /** API requests per SMS (the POST itself; authorizer calls are cached per key). */
   readonly apiRequestsPerSms: number;
+  /** SNS publishes per SMS (AWS End User Messaging SMS events: configuration set → SNS → SQS). */
+  readonly snsPublishesPerSms?: number;
   /** Lambda platform lines per invocation (START/END/REPORT), bytes. */
   readonly platformLogBytesPerInvocation?: number;
 }
@@ -75,6 +79,11 @@ export function costPerMillion(inputs: CostInputs): { lines: CostLine[]; total: 
       basis: `${(gbSeconds * 1000).toFixed(2)} GB-ms/SMS`,
     },
     {
+      item: "SNS (delivery events)",
+      perMillion: m * (inputs.snsPublishesPerSms ?? 0) * PRICES.snsPublish,
+      basis: `${(inputs.snsPublishesPerSms ?? 0).toFixed(2)} publishes/SMS`,
+    },
+    {
       item: "SQS",
       perMillion: m * inputs.sqsRequestsPerSms * PRICES.sqsRequest,
       basis: `${inputs.sqsRequestsPerSms.toFixed(2)} requests/SMS`,
@@ -106,4 +115,44 @@ export function costPerMillion(inputs: CostInputs): { lines: CostLine[]; total: 
     },
   ];
   return { lines, total: lines.reduce((sum, line) => sum + line.perMillion, 0) };
+}
+
+/** How delivery reports reach us: a signed REST callback per SMS, or events on SNS → SQS. */
+export type DlrPath = "api-gateway" | "sns-sqs";
+
+export interface DlrPathFigures {
+  /** Measured: SQS requests per SMS of the send/dispatch pipeline (without delivery events). */
+  readonly pipelineSqsRequestsPerSms: number;
+  /** Consumer batch size of the events queue (lib/catalog/carriers.ts). */
+  readonly eventsBatchSize: number;
+  /** Delivery events per SMS that reach the queue (AWS sends a non-final and a final one; TEXT_ALL). */
+  readonly eventsPerSms: number;
+}
+
+/**
+ * The parts of CostInputs that depend on the DLR path. Through API Gateway each DLR is a second REST
+ * request and a dlr invocation. Through SNS → SQS each event is one SNS publish and one SQS send,
+ * plus a receive and a delete per consumer batch, and one consumer invocation per batch.
+ */
+export function dlrPathInputs(
+  path: DlrPath,
+  figures: DlrPathFigures,
+): Pick<CostInputs, "apiRequestsPerSms" | "snsPublishesPerSms" | "sqsRequestsPerSms"> & {
+  readonly consumerInvocationsPerSms: number;
+} {
+  if (path === "api-gateway") {
+    return {
+      apiRequestsPerSms: 2,
+      snsPublishesPerSms: 0,
+      sqsRequestsPerSms: figures.pipelineSqsRequestsPerSms,
+      consumerInvocationsPerSms: 1,
+    };
+  }
+  const batches = figures.eventsPerSms / figures.eventsBatchSize;
+  return {
+    apiRequestsPerSms: 1,
+    snsPublishesPerSms: figures.eventsPerSms,
+    sqsRequestsPerSms: figures.pipelineSqsRequestsPerSms + figures.eventsPerSms + 2 * batches,
+    consumerInvocationsPerSms: batches,
+  };
 }

@@ -14,7 +14,10 @@ export interface ResultsInput {
   readonly overhead: MiddlewareOverhead;
   readonly pipeline: PipelineFigures;
   readonly fnDuration: number;
+  /** With delivery events on SNS → SQS (AWS End User Messaging SMS): the headline figure. */
   readonly cost: { lines: CostLine[]; total: number };
+  /** The same with a signed REST DLR callback per SMS through API Gateway (HTTP carriers). */
+  readonly costViaApiGateway: number;
   readonly prices: Readonly<Record<string, number>>;
   readonly pricesAsOf: string;
 }
@@ -113,7 +116,9 @@ By command: ${calls}.
 
 Lambda durations: each function invocation is taken as long as one idle-pipeline send (${input.fnDuration.toFixed(0)} ms, an
 upper bound: it includes the local gateway and authorizer), dispatch adds the ${p.carrierLatencyMs} ms carrier latency per
-batch. Authorizer results are cached per key (not counted).
+batch. Authorizer results are cached per key (not counted). Delivery reports arrive as AWS End User Messaging SMS
+events on SNS → SQS (two events per SMS, consumed in batches), never through API Gateway; with a signed REST DLR
+callback per SMS (HTTP carriers) the total would be $${input.costViaApiGateway.toFixed(2)}.
 
 | item | $ per 1M SMS | basis |
 | --- | --- | --- |

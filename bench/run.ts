@@ -7,7 +7,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { catalog, functionSpec } from "../lib/catalog/index.ts";
+import {
+  AWS_SMS_EVENTS_FUNCTION,
+  AWS_SMS_EVENTS_QUEUE,
+  catalog,
+  functionSpec,
+  queueSpec,
+} from "../lib/catalog/index.ts";
 import {
   type BundleResult,
   bundleFor,
@@ -17,7 +23,7 @@ import {
   projectRoot,
   UNUSED_ON_LAMBDA,
 } from "./bundles.ts";
-import { costPerMillion, PRICES, PRICES_AS_OF } from "./cost.ts";
+import { costPerMillion, type DlrPath, dlrPathInputs, PRICES, PRICES_AS_OF } from "./cost.ts";
 import { middlewareOverhead } from "./middleware.ts";
 import { renderResults } from "./results.ts";
 
@@ -87,29 +93,51 @@ console.log(
   `AWS calls per SMS: SQS ${per(pipeline.calls.sqsRequests).toFixed(2)} (SendMessage ${per(pipeline.calls.sqsSends).toFixed(2)}), DynamoDB writes ${per(pipeline.calls.dynamoWrites).toFixed(2)} reads ${per(pipeline.calls.dynamoReads).toFixed(2)}, KMS ${(per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt) * 1000).toFixed(0)} per 1,000`,
 );
 
-// 4. Cost model.
+// 4. Cost model, for both DLR paths: HTTP carriers post a signed REST callback per SMS; AWS End User
+// Messaging SMS events arrive on SNS → SQS and never pass API Gateway (lib/carriers-construct.ts).
 const fnDuration = pipeline.sequentialSendP50;
-const cost = costPerMillion({
-  apiRequestsPerSms: 2, // the POST and the carrier's DLR callback
-  sqsRequestsPerSms: per(pipeline.calls.sqsRequests),
-  wruPerSms: per(pipeline.calls.wru),
-  rruPerSms: per(pipeline.calls.rru),
-  kmsPerSms: per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt),
-  logBytesPerSms: per(pipeline.logBytes),
-  lambda: [
-    { fn: "send", invocationsPerSms: 1, memoryMb: functionSpec("send").memoryMb, durationMs: fnDuration },
-    {
-      fn: "dispatch",
-      invocationsPerSms: pipeline.batchesReceived / Math.max(1, pipeline.messagesReceived),
-      memoryMb: functionSpec("dispatch").memoryMb,
-      durationMs: fnDuration + pipeline.carrierLatencyMs,
-    },
-    { fn: "dlr", invocationsPerSms: 1, memoryMb: functionSpec("dlr").memoryMb, durationMs: fnDuration },
-  ],
-});
+const eventsQueue = queueSpec(AWS_SMS_EVENTS_QUEUE);
+const costFor = (path: DlrPath) => {
+  const dlr = dlrPathInputs(path, {
+    pipelineSqsRequestsPerSms: per(pipeline.calls.sqsRequests),
+    eventsBatchSize: eventsQueue.consumer?.batchSize ?? 1,
+    // Upper bound: only settling event types are forwarded, but where a handset receipt follows,
+    // a non-final TEXT_SUCCESSFUL comes before it.
+    eventsPerSms: 2,
+  });
+  const dlrFunction = path === "api-gateway" ? "dlr" : AWS_SMS_EVENTS_FUNCTION;
+  return costPerMillion({
+    apiRequestsPerSms: dlr.apiRequestsPerSms,
+    snsPublishesPerSms: dlr.snsPublishesPerSms,
+    sqsRequestsPerSms: dlr.sqsRequestsPerSms,
+    wruPerSms: per(pipeline.calls.wru),
+    rruPerSms: per(pipeline.calls.rru),
+    kmsPerSms: per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt),
+    logBytesPerSms: per(pipeline.logBytes),
+    lambda: [
+      { fn: "send", invocationsPerSms: 1, memoryMb: functionSpec("send").memoryMb, durationMs: fnDuration },
+      {
+        fn: "dispatch",
+        invocationsPerSms: pipeline.batchesReceived / Math.max(1, pipeline.messagesReceived),
+        memoryMb: functionSpec("dispatch").memoryMb,
+        durationMs: fnDuration + pipeline.carrierLatencyMs,
+      },
+      {
+        fn: dlrFunction,
+        invocationsPerSms: dlr.consumerInvocationsPerSms,
+        memoryMb: functionSpec(dlrFunction).memoryMb,
+        durationMs: fnDuration,
+      },
+    ],
+  });
+};
+const viaApi = costFor("api-gateway");
+const cost = costFor("sns-sqs");
 for (const line of cost.lines)
   console.log(`  ${line.item.padEnd(26)} $${line.perMillion.toFixed(2).padStart(7)}  (${line.basis})`);
-console.log(`cost per 1M SMS: $${cost.total.toFixed(2)} (goal ≤ $5, carrier fees excluded)`);
+console.log(
+  `cost per 1M SMS with DLRs off API Gateway (SNS → SQS): $${cost.total.toFixed(2)} (goal ≤ $5, carrier fees excluded); with a REST DLR callback per SMS: $${viaApi.total.toFixed(2)}`,
+);
 
 const results = renderResults({
   date: new Date().toISOString(),
@@ -122,6 +150,7 @@ const results = renderResults({
   pipeline,
   fnDuration,
   cost,
+  costViaApiGateway: viaApi.total,
   prices: PRICES,
   pricesAsOf: PRICES_AS_OF,
 });

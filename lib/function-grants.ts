@@ -2,6 +2,7 @@ import { Aws, Stack, Token } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { RegionInfo } from "aws-cdk-lib/region-info";
 import type { IConstruct } from "constructs";
+import type { SmsSendTarget } from "./carriers-construct.ts";
 import type { FunctionGrants } from "./catalog/index.ts";
 import {
   envNames,
@@ -41,7 +42,21 @@ export interface GrantTargets {
   readonly usagePlanName?: string;
   /** SES sender for mail grants (deploy context); without it mail grants add nothing. */
   readonly mail?: { readonly sender: string; readonly identity: string; readonly invitationUrl: string };
+  /** The configuration set smsVoice "send" grants are scoped to (CarriersConstruct). */
+  readonly smsSend?: SmsSendTarget;
+  /**
+   * Origination identity ARNs (phone-number/…, pool/…, sender-id/…) the stage may send from
+   * (context smsOriginationIdentities). Unset: any identity of this account and region.
+   */
+  readonly smsOriginationIdentityArns?: readonly string[];
 }
+
+/** Resource kinds SendTextMessage authorises besides the configuration set. */
+export const SMS_IDENTITY_KINDS = ["phone-number", "pool", "sender-id", "opt-out-list"] as const;
+
+/** sms-voice ARNs of this account and region: arn:<partition>:sms-voice:<region>:<account>:<path>. */
+export const smsVoiceArn = (path: string): string =>
+  `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:${path}`;
 
 /**
  * Applies a function's catalogue grants (least privilege) and returns the env for exactly those
@@ -100,6 +115,19 @@ export function applyGrants(
     );
     env[envNames.mailSender] = targets.mail.sender;
     env[envNames.invitationUrl] = targets.mail.invitationUrl;
+  }
+  if (grants.smsVoice === "send") {
+    if (!targets.smsSend) throw new Error("grants: smsVoice needs targets.smsSend (CarriersConstruct)");
+    const identities = targets.smsOriginationIdentityArns?.length
+      ? [...targets.smsOriginationIdentityArns, smsVoiceArn("opt-out-list/*")]
+      : SMS_IDENTITY_KINDS.map((kind) => smsVoiceArn(`${kind}/*`));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["sms-voice:SendTextMessage"],
+        resources: [targets.smsSend.configurationSetArn, ...identities],
+      }),
+    );
+    env[envNames.smsConfigurationSet] = targets.smsSend.configurationSetName;
   }
   return env;
 }

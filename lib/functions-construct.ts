@@ -12,7 +12,13 @@ import { type Acknowledgment, acknowledge } from "./acknowledge.ts";
 import { ESM_REQUIRE_BANNER, UNUSED_IN_LAMBDA_MODULES } from "./bundling.ts";
 import { envNames, type FunctionSpec, physicalName, usagePlanName } from "./catalog/index.ts";
 import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
-import { apiGatewayArn, applyGrants, type GrantTargets, grantsUseKeyWildcards } from "./function-grants.ts";
+import {
+  apiGatewayArn,
+  applyGrants,
+  type GrantTargets,
+  grantsUseKeyWildcards,
+  SMS_IDENTITY_KINDS,
+} from "./function-grants.ts";
 import type { BundlingMode } from "./settings.ts";
 
 export interface FunctionsConstructProps {
@@ -224,6 +230,20 @@ function acknowledgeFunctionFindings(
     };
     for (const [path, reason] of Object.entries(reasons)) {
       iam5.push({ id: `AwsSolutions-IAM5[Resource::${apiGatewayArn(role, path)}]`, reason });
+    }
+  }
+  if (spec.grants.smsVoice === "send") {
+    // Only the kinds the grant really wildcards: all of them without configured identity ARNs.
+    const kinds = targets.smsOriginationIdentityArns?.length ? ["opt-out-list"] : SMS_IDENTITY_KINDS;
+    for (const kind of kinds) {
+      iam5.push({
+        // cdk-nag names the finding by the resolved ARN with pseudo parameters written as <AWS::…>.
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${kind}/*]`,
+        reason:
+          kind === "opt-out-list"
+            ? "SendTextMessage also authorises the opt-out list the sending identity uses (the account default unless configured); only SendTextMessage is allowed on it, in this account and region."
+            : `SendTextMessage from any ${kind} of this account and region, and only through the stage's configuration set: identities are bought and registered outside the stack; deployers narrow this with -c smsOriginationIdentities=<ARNs>.`,
+      });
     }
   }
   acknowledge(role, iam5);

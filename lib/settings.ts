@@ -27,6 +27,11 @@ export interface TextgateSettings {
   readonly alarmEmail?: string;
   /** Platform email (invitations) through SES; unset = invitations answer 503 until configured. */
   readonly mail?: MailSettings;
+  /**
+   * AWS End User Messaging SMS origination identity ARNs the dispatcher may send from (context
+   * smsOriginationIdentities, comma-separated); unset = any identity of the account and region.
+   */
+  readonly smsOriginationIdentityArns?: readonly string[];
 }
 
 /**
@@ -60,6 +65,9 @@ function readMail(node: Node): MailSettings | undefined {
   }
   return { sender, identity: identity ?? domain, invitationUrl };
 }
+
+const SMS_IDENTITY_ARN =
+  /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/[A-Za-z0-9_/-]+$/;
 
 const STAGE = /^[a-z][a-z0-9-]{1,15}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -113,6 +121,17 @@ export function readSettings(node: Node): TextgateSettings {
   if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
     throw new Error(`context alarmEmail "${alarmEmail}" is not an email address`);
   }
+  const smsOriginationIdentityArns = optionalString(node, "smsOriginationIdentities")
+    ?.split(",")
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== "");
+  for (const arn of smsOriginationIdentityArns ?? []) {
+    if (!SMS_IDENTITY_ARN.test(arn)) {
+      throw new Error(
+        `context smsOriginationIdentities: "${arn}" is not a phone-number, pool or sender-id ARN`,
+      );
+    }
+  }
   return {
     stage,
     region,
@@ -124,5 +143,6 @@ export function readSettings(node: Node): TextgateSettings {
     ...(replicaRegion ? { replicaRegion } : {}),
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
     ...(mail ? { mail } : {}),
+    ...(smsOriginationIdentityArns?.length ? { smsOriginationIdentityArns } : {}),
   };
 }

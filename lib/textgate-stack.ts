@@ -3,7 +3,13 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { ApiConstruct } from "./api-construct.ts";
 import { BootstrapConstruct } from "./bootstrap-construct.ts";
-import { apiThrottles, type Catalog, catalog as defaultCatalog } from "./catalog/index.ts";
+import { CarriersConstruct } from "./carriers-construct.ts";
+import {
+  AWS_SMS_EVENTS_QUEUE,
+  apiThrottles,
+  type Catalog,
+  catalog as defaultCatalog,
+} from "./catalog/index.ts";
 import { DataConstruct } from "./data-construct.ts";
 import { FunctionsConstruct } from "./functions-construct.ts";
 import { MessagingConstruct } from "./messaging-construct.ts";
@@ -31,6 +37,7 @@ export const BOOTSTRAP_FUNCTION_ID = "bootstrap";
 export class TextgateStack extends Stack {
   readonly data: DataConstruct;
   readonly messaging: MessagingConstruct;
+  readonly carriers: CarriersConstruct;
   readonly functions: FunctionsConstruct;
   readonly api: ApiConstruct;
   readonly monitoring: MonitoringConstruct;
@@ -57,6 +64,12 @@ export class TextgateStack extends Stack {
       queues: catalog.queues,
       key: this.data.atRest("queues"),
     });
+    this.carriers = new CarriersConstruct(this, "Carriers", {
+      stage: settings.stage,
+      key: this.data.atRest("queues"),
+      eventsQueue: this.messaging.queue(AWS_SMS_EVENTS_QUEUE),
+      eventsDlq: this.messaging.dlq(AWS_SMS_EVENTS_QUEUE),
+    });
     this.functions = new FunctionsConstruct(this, "Functions", {
       stage: settings.stage,
       specs: catalog.functions,
@@ -64,6 +77,10 @@ export class TextgateStack extends Stack {
         data: this.data,
         messaging: this.messaging,
         ...(settings.mail ? { mail: settings.mail } : {}),
+        smsSend: this.carriers.smsSend,
+        ...(settings.smsOriginationIdentityArns
+          ? { smsOriginationIdentityArns: settings.smsOriginationIdentityArns }
+          : {}),
       },
       logKey: this.data.atRest("logs"),
       logRetention,

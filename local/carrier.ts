@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { CarrierEntry, SmppCarrierEntry } from "./carrier-config.ts";
 import { projectRoot } from "./lambda-runtime.ts";
 
 export interface CarrierSimOptions {
@@ -30,4 +31,108 @@ export async function startCarrier(options: CarrierSimOptions): Promise<CarrierS
   const mod = (await import(pathToFileURL(SIM_ENTRY).href)) as { startCarrierSim?: StartCarrierSim };
   if (typeof mod.startCarrierSim !== "function") return undefined;
   return mod.startCarrierSim(options);
+}
+
+/** Destinations the simulated AWS End User Messaging SMS carrier serves in the local platform. */
+export const LOCAL_AWS_SMS_PREFIX = "+37259";
+export const LOCAL_AWS_SMS_CARRIER_ID = "aws-sim";
+
+/**
+ * The simulated AWS End User Messaging SMS carrier: its PinpointSMSVoiceV2 port, registered as an
+ * "aws-sms" carrier for LOCAL_AWS_SMS_PREFIX, publishing delivery events to the aws-sms-events queue.
+ * Needs the platform env (tables, queues, SQS endpoint) in process.env.
+ */
+export async function startLocalAwsSmsCarrier(stage: string): Promise<{
+  readonly url: string;
+  outbox(to?: string): unknown[];
+  stop(): Promise<void>;
+}> {
+  const [{ startAwsSmsSim }, { registerCarrier }, { sqsClient }, catalog] = await Promise.all([
+    import("./carrier-sim/aws-sms.ts"),
+    import("../functions/carriers/store.ts"),
+    import("../functions/shared/aws.ts"),
+    import("../lib/catalog/index.ts"),
+  ]);
+  const configurationSetName = catalog.smsConfigurationSetName(stage);
+  process.env[catalog.envNames.smsConfigurationSet] = configurationSetName;
+  const sim = await startAwsSmsSim({
+    sqs: sqsClient(),
+    eventTypes: catalog.AWS_SMS_EVENT_TYPES,
+    ...(process.env[catalog.envNames.queueUrl(catalog.AWS_SMS_EVENTS_QUEUE)]
+      ? { eventsQueueUrl: process.env[catalog.envNames.queueUrl(catalog.AWS_SMS_EVENTS_QUEUE)] }
+      : {}),
+  });
+  try {
+    await registerCarrier({
+      protocol: "aws-sms",
+      carrierId: LOCAL_AWS_SMS_CARRIER_ID,
+      name: "Local AWS End User Messaging SMS simulator",
+      baseUrl: sim.url,
+      prefixes: [LOCAL_AWS_SMS_PREFIX],
+      priority: 100,
+      awsSms: { configurationSetName },
+    });
+  } catch (error) {
+    await sim.stop();
+    throw error;
+  }
+  return sim;
+}
+
+/**
+ * Registers exactly the carriers of a carriers file (local/carrier-config.ts) in place of the
+ * simulators and removes any other carrier record. SMPP entries are returned for the SMPP connector,
+ * which holds the binds; http and aws-sms entries are routed by the dispatcher directly.
+ */
+export async function registerConfiguredCarriers(
+  entries: readonly CarrierEntry[],
+  apiUrl: string,
+): Promise<{ readonly smpp: readonly SmppCarrierEntry[] }> {
+  const { registerCarrier, removeCarriersExcept } = await import("../functions/carriers/store.ts");
+  await removeCarriersExcept(entries.map((entry) => entry.id));
+  const smpp: SmppCarrierEntry[] = [];
+  for (const entry of entries) {
+    const common = {
+      carrierId: entry.id,
+      prefixes: entry.prefixes,
+      ...(entry.priority !== undefined ? { priority: entry.priority } : {}),
+    };
+    if (entry.type === "smpp") {
+      smpp.push(entry);
+    } else if (entry.type === "http") {
+      await registerCarrier({
+        ...common,
+        baseUrl: `${entry.tls ? "https" : "http"}://${entry.host}:${entry.port}`,
+        apiToken: entry.password,
+        dlrSecret: entry.dlrSecret,
+        dlrUrl: `${apiUrl}/v1/carriers/${entry.id}/dlr`,
+      });
+    } else {
+      const { id: _id, type: _type, prefixes: _prefixes, priority: _priority, endpoint, ...awsSms } = entry;
+      await registerCarrier({
+        ...common,
+        protocol: "aws-sms",
+        ...(endpoint ? { baseUrl: endpoint } : {}),
+        awsSms,
+      });
+    }
+  }
+  return { smpp };
+}
+
+/** The outboxes of the running simulators as one list, newest first. */
+export function mergedOutbox(
+  sims: readonly ({ outbox(to?: string): unknown } | undefined)[],
+  to: string | undefined,
+): unknown[] {
+  const received = (entry: unknown): string => {
+    const at = (entry as { receivedAt?: unknown } | null)?.receivedAt;
+    return typeof at === "string" ? at : "";
+  };
+  return sims
+    .flatMap((sim) => {
+      const entries = sim?.outbox(to);
+      return Array.isArray(entries) ? (entries as unknown[]) : [];
+    })
+    .sort((a, b) => received(b).localeCompare(received(a)));
 }

@@ -8,7 +8,14 @@ import { join, resolve } from "node:path";
 import { prepareLocalSigningKey } from "../functions/identity/signing.ts";
 import { catalog, envNames } from "../lib/catalog/index.ts";
 import { startApiGateway } from "./api-gateway.ts";
-import { type CarrierSim, startCarrier } from "./carrier.ts";
+import {
+  type CarrierSim,
+  mergedOutbox,
+  registerConfiguredCarriers,
+  startCarrier,
+  startLocalAwsSmsCarrier,
+} from "./carrier.ts";
+import type { CarrierEntry, SmppCarrierEntry } from "./carrier-config.ts";
 import { assertJava, assertPortFree, findFreePort, startEmulators } from "./emulators.ts";
 import type { ThrottleConfig } from "./gateway/throttle.ts";
 import { ensureLocalKeyring } from "./keyring.ts";
@@ -45,6 +52,11 @@ export interface LocalPlatformOptions {
   readonly loader?: HandlerLoader;
   /** Run the catalogue schedules (status prober) on timers (default true). */
   readonly schedules?: boolean;
+  /**
+   * Exactly these carriers (a checked carriers file, `npm start -- --carriers <file>`) instead of the
+   * simulated ones; no simulator starts and no other carrier stays registered.
+   */
+  readonly carriers?: readonly CarrierEntry[];
 }
 
 export interface LocalPlatform {
@@ -54,6 +66,10 @@ export interface LocalPlatform {
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
   readonly carrierSimUrl: string | undefined;
+  /** The simulated AWS End User Messaging SMS endpoint (PinpointSMSVoiceV2 JSON protocol). */
+  readonly awsSmsSimUrl: string | undefined;
+  /** SMPP entries of the carriers file, for the SMPP connector (empty with the simulated carriers). */
+  readonly smppCarriers: readonly SmppCarrierEntry[];
   /** The carrier simulator itself (fault injection, submissionsByReference) for load/chaos tools. */
   readonly carrier: CarrierSim | undefined;
   readonly resources: LocalResources;
@@ -110,12 +126,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const apiUrl = `http://127.0.0.1:${port}`;
     // No dashboard runs locally: invitation links point at the API host, holding token=<token>.
     process.env[envNames.invitationUrl] = `${apiUrl}/accept-invitation`;
-    const carrier: CarrierSim | undefined = await startCarrier({
-      port: 0,
-      apiUrl,
-      dlrUrl: `${apiUrl}/v1/carriers/sim/dlr`,
-    });
+    const configured = options.carriers
+      ? await registerConfiguredCarriers(options.carriers, apiUrl)
+      : undefined;
+    const carrier: CarrierSim | undefined = configured
+      ? undefined
+      : await startCarrier({ port: 0, apiUrl, dlrUrl: `${apiUrl}/v1/carriers/sim/dlr` });
     if (carrier?.stop) stops.push(() => (carrier.stop as () => Promise<void>)());
+    const awsSms = configured ? undefined : await startLocalAwsSmsCarrier(stage);
+    if (awsSms) stops.push(() => awsSms.stop());
 
     const consumed = Object.values(resources.queues)
       .flatMap(polledQueuesOf)
@@ -180,7 +199,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       port,
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(options.loader ? { loader: options.loader } : {}),
-      ...(carrier ? { outbox: (to: string | undefined) => carrier.outbox(to) } : {}),
+      // Both simulated carriers' outboxes, newest first (empty with a carriers file).
+      outbox: (to: string | undefined) => mergedOutbox([carrier, awsSms], to),
       mail: (to: string | undefined) => readMailOutbox(mailOutboxPath, to),
     });
     stops.push(() => gateway.stop());
@@ -207,6 +227,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       dynamodbEndpoint: emulators.dynamodb.endpoint,
       sqsEndpoint: emulators.sqs.endpoint,
       carrierSimUrl: carrier?.url,
+      awsSmsSimUrl: awsSms?.url,
+      smppCarriers: configured?.smpp ?? [],
       carrier,
       resources,
       schedules,

@@ -1,11 +1,24 @@
 /**
- * `npm start` (add `-- --persist` to keep data): the local platform on 127.0.0.1, one ready line,
+ * `npm start` (add `-- --persist` to keep data, `-- --carriers <file>` to route through exactly the
+ * carriers of a file, docs/carriers.md): the local platform on 127.0.0.1, one ready line,
  * .textgate/local.json with the demo account. Ctrl-C / SIGTERM stops everything (java included).
  */
+import { parseArgs } from "node:util";
+import { CarrierConfigError, type CarrierEntry, readCarriersFile } from "./carrier-config.ts";
 import { LocalStartError } from "./emulators.ts";
 import { type LocalPlatform, startLocalPlatform } from "./platform.ts";
 
-const persist = process.argv.includes("--persist");
+let args: { persist?: boolean; carriers?: string };
+try {
+  ({ values: args } = parseArgs({
+    options: { persist: { type: "boolean" }, carriers: { type: "string" } },
+    strict: true,
+  }));
+} catch (error) {
+  console.error(`Textgate local: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+const persist = args.persist ?? false;
 const port = Number(process.env.PORT ?? 3000);
 const home = process.env.TEXTGATE_HOME ?? ".textgate";
 
@@ -36,6 +49,7 @@ process.on("unhandledRejection", (reason) => {
 
 function failureLine(error: unknown): string {
   if (error instanceof LocalStartError) return error.message;
+  if (error instanceof CarrierConfigError) return `Textgate local: ${error.message}`;
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "EADDRINUSE") return `Textgate local: port ${port} is in use; set PORT to another port`;
   return `Textgate local failed to start: ${error instanceof Error ? error.message : String(error)}`;
@@ -46,8 +60,17 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
+// A bad carriers file stops start-up before anything starts (one line naming the carrier and problem).
+let carriers: CarrierEntry[] | undefined;
 try {
-  platform = await startLocalPlatform({ port, home, persist });
+  carriers = args.carriers ? readCarriersFile(args.carriers) : undefined;
+} catch (error) {
+  console.error(failureLine(error));
+  process.exit(1);
+}
+
+try {
+  platform = await startLocalPlatform({ port, home, persist, ...(carriers ? { carriers } : {}) });
   if (stopping) await platform.stop();
   else console.log(`Textgate local ready at ${platform.apiUrl}`);
 } catch (error) {

@@ -77,7 +77,11 @@ export function httpCarrierAdapter(options: HttpAdapterOptions): CarrierAdapter 
         return { carrierMessageId: body.carrierMessageId };
       }
       if (response.status >= 500 || response.status === 429 || response.status === 408) {
-        throw new TransientCarrierError(`carrier answered ${response.status}`);
+        // 429 is a refusal before acceptance (rate limit): the next attempt needs no lookup and may
+        // go to another route. A 5xx may come after the carrier stored the message: ambiguous.
+        throw new TransientCarrierError(`carrier answered ${response.status}`, {
+          notAccepted: response.status === 429,
+        });
       }
       throw new PermanentCarrierError(
         str(body.code, `http-${response.status}`),

@@ -2,10 +2,31 @@
  * Carriers: where messages leave the platform. A carrier record says how to reach it (adapter
  * protocol, base URL), which destinations it serves (E.164 prefixes) and how preferred it is.
  */
+export type CarrierProtocol = "http" | "aws-sms";
+
+/**
+ * How an "aws-sms" carrier (AWS End User Messaging SMS) sends. No secrets: the dispatch function's
+ * role signs the calls (grant kind smsVoice in lib/catalog).
+ */
+export interface AwsSmsSettings {
+  /** Phone number, sender id or pool (id or ARN); unset lets the service pick from the account. */
+  readonly originationIdentity?: string;
+  /** The configuration set whose event destination feeds our delivery-event queue. */
+  readonly configurationSetName?: string;
+  /** Highest price per segment (USD, e.g. "0.05") the service may charge; above it the send is refused. */
+  readonly maxPricePerSegment?: string;
+  /** Validates and prices without sending (tests, dry runs of a new route). */
+  readonly dryRun?: boolean;
+}
+
 export interface CarrierRoute {
   readonly carrierId: string;
   readonly name: string;
-  readonly protocol: "http";
+  readonly protocol: CarrierProtocol;
+  /**
+   * http: the carrier API base URL. aws-sms: the service endpoint override ("" = the SDK's regional
+   * endpoint; locally the simulator's PinpointSMSVoiceV2 port).
+   */
   readonly baseUrl: string;
   /** True when baseUrl is https: OTP traffic may require TLS routes. */
   readonly tls: boolean;
@@ -18,6 +39,8 @@ export interface CarrierRoute {
   readonly enabled: boolean;
   /** Where this carrier should post delivery reports for our messages (our public DLR route). */
   readonly dlrUrl?: string;
+  /** Set when protocol is "aws-sms". */
+  readonly awsSms?: AwsSmsSettings;
 }
 
 /** Decrypted secrets of a carrier, held in memory only. */
@@ -34,11 +57,25 @@ export interface Submission {
   readonly text: string;
   readonly encoding: "GSM-7" | "UCS-2";
   readonly dlrUrl?: string;
+  /** Carriers that classify traffic (AWS MessageType) or expire it (TTL) use these. */
+  readonly priority?: "otp" | "high" | "normal" | "low";
+  /** ISO time after which the carrier should give up delivering. */
+  readonly validUntil?: string;
 }
 
 /** Worth retrying later (5xx, timeout, network): the carrier may or may not have the message. */
 export class TransientCarrierError extends Error {
   override name = "TransientCarrierError";
+  /**
+   * True when the carrier answered and refused for now (throttled, quota, a service error reply):
+   * it definitely does not have the message, so the next attempt needs no lookup. Carriers that
+   * cannot be asked by reference (AWS End User Messaging SMS) depend on this.
+   */
+  readonly notAccepted: boolean;
+  constructor(message: string, options?: ErrorOptions & { readonly notAccepted?: boolean }) {
+    super(message, options);
+    this.notAccepted = options?.notAccepted ?? false;
+  }
 }
 
 /** The carrier refused the message (4xx); retrying the same request would be refused again. */
@@ -47,8 +84,9 @@ export class PermanentCarrierError extends Error {
   constructor(
     readonly code: string,
     readonly reason: string,
+    options?: ErrorOptions,
   ) {
-    super(`carrier rejected the message: ${code}`);
+    super(`carrier rejected the message: ${code}`, options);
   }
 }
 

@@ -1,9 +1,9 @@
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
 import { queryAll } from "../shared/dynamo.ts";
-import type { CarrierRoute, CarrierSecrets } from "./model.ts";
+import type { AwsSmsSettings, CarrierProtocol, CarrierRoute, CarrierSecrets } from "./model.ts";
 
 /**
  * Carrier records in the accounts table: pk=CARRIER sk=<carrierId>. One partition holds every
@@ -14,7 +14,26 @@ const PK = "CARRIER";
 const CACHE_MS = 30_000;
 export const CARRIER_ID = /^[a-z0-9][a-z0-9-]{1,31}$/;
 
-export interface RegisterCarrierInput {
+export type RegisterCarrierInput = RegisterHttpCarrierInput | RegisterAwsSmsCarrierInput;
+
+interface RegisterCommonInput {
+  readonly carrierId: string;
+  readonly name?: string;
+  readonly prefixes?: readonly string[];
+  readonly priority?: number;
+  readonly weight?: number;
+  readonly enabled?: boolean;
+}
+
+/** AWS End User Messaging SMS: no secrets (the function role signs); baseUrl only overrides the endpoint. */
+export interface RegisterAwsSmsCarrierInput extends RegisterCommonInput {
+  readonly protocol: "aws-sms";
+  readonly baseUrl?: string;
+  readonly awsSms?: AwsSmsSettings;
+}
+
+export interface RegisterHttpCarrierInput {
+  readonly protocol?: "http";
   readonly carrierId: string;
   readonly name?: string;
   readonly baseUrl: string;
@@ -28,8 +47,8 @@ export interface RegisterCarrierInput {
 }
 
 interface CarrierItem extends CarrierRoute {
-  readonly apiTokenCipher: string;
-  readonly dlrSecretCipher: string;
+  readonly apiTokenCipher?: string;
+  readonly dlrSecretCipher?: string;
   readonly updatedAt: string;
 }
 
@@ -44,7 +63,11 @@ export async function registerCarrier(
   cipher: FieldCipher = fieldCipher(),
 ): Promise<CarrierRoute> {
   if (!CARRIER_ID.test(input.carrierId)) throw new Error("carrierId must match [a-z0-9-]{2,32}");
-  const url = new URL(input.baseUrl);
+  const protocol: CarrierProtocol = input.protocol ?? "http";
+  const baseUrl = input.baseUrl ?? "";
+  // aws-sms without an endpoint override uses the SDK's regional HTTPS endpoint.
+  const url =
+    baseUrl === "" && protocol === "aws-sms" ? new URL("https://sms-voice.amazonaws.com") : new URL(baseUrl);
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("baseUrl must be http(s)");
   const prefixes = input.prefixes ?? [""];
   if (prefixes.some((prefix) => prefix !== "" && !/^\+[0-9]{1,15}$/.test(prefix))) {
@@ -54,19 +77,24 @@ export async function registerCarrier(
   const route: CarrierRoute = {
     carrierId: input.carrierId,
     name: input.name ?? input.carrierId,
-    protocol: "http",
-    baseUrl: input.baseUrl.replace(/\/+$/, ""),
+    protocol,
+    baseUrl: baseUrl.replace(/\/+$/, ""),
     tls: url.protocol === "https:",
     prefixes: [...prefixes],
     priority: input.priority ?? 100,
     weight: input.weight ?? 1,
     enabled: input.enabled ?? true,
-    ...(input.dlrUrl ? { dlrUrl: input.dlrUrl } : {}),
+    ...(input.protocol !== "aws-sms" && input.dlrUrl ? { dlrUrl: input.dlrUrl } : {}),
+    ...(input.protocol === "aws-sms" && input.awsSms ? { awsSms: { ...input.awsSms } } : {}),
   };
   const item: CarrierItem = {
     ...route,
-    apiTokenCipher: await cipher.encrypt(input.apiToken, context("apiToken")),
-    dlrSecretCipher: await cipher.encrypt(input.dlrSecret, context("dlrSecret")),
+    ...(input.protocol === "aws-sms"
+      ? {}
+      : {
+          apiTokenCipher: await cipher.encrypt(input.apiToken, context("apiToken")),
+          dlrSecretCipher: await cipher.encrypt(input.dlrSecret, context("dlrSecret")),
+        }),
     updatedAt: new Date().toISOString(),
   };
   await dynamoClient().send(
@@ -129,4 +157,21 @@ export async function carrierSecrets(
   };
   secretsCache.set(carrierId, { at: Date.now(), secrets });
   return secrets;
+}
+
+/**
+ * Deletes every carrier record whose id is not in `keep` (the local platform with a carriers file
+ * routes through exactly those carriers, even over data kept with --persist). Returns the removed ids.
+ */
+export async function removeCarriersExcept(keep: readonly string[]): Promise<string[]> {
+  routesCache = undefined;
+  const stale = (await listCarrierRoutes()).filter((route) => !keep.includes(route.carrierId));
+  for (const route of stale) {
+    await dynamoClient().send(
+      new DeleteCommand({ TableName: tableName("accounts"), Key: { pk: PK, sk: route.carrierId } }),
+    );
+    secretsCache.delete(route.carrierId);
+  }
+  routesCache = undefined;
+  return stale.map((route) => route.carrierId);
 }

@@ -1,7 +1,6 @@
 import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
-import { httpCarrierAdapter } from "../carriers/http-adapter.ts";
-import type { CarrierAdapter, CarrierRoute } from "../carriers/model.ts";
-import { carrierSecrets, listCarrierRoutes } from "../carriers/store.ts";
+import { adapterFor, carrierBreakers } from "../carriers/adapters.ts";
+import { listCarrierRoutes } from "../carriers/store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
 import { dynamoMessageStateStore } from "../messages/state-store.ts";
 import { systemClock } from "../shared/clock.ts";
@@ -23,20 +22,6 @@ import { queuedMessageConsumer } from "./sqs-records.ts";
 export const LEASE_MS = functionSpec("dispatch").timeoutSeconds * 3 * 1000;
 const MAX_RECEIVE_COUNT = queueSpec("sms-transactional").maxReceiveCount;
 
-const adapters = new Map<string, { key: string; adapter: CarrierAdapter }>();
-
-async function adapterFor(route: CarrierRoute): Promise<CarrierAdapter> {
-  const secrets = await carrierSecrets(route.carrierId);
-  if (!secrets) throw new Error(`carrier ${route.carrierId} has no secrets`);
-  // A re-registered carrier (new URL or rotated token) gets a new adapter.
-  const key = `${route.baseUrl} ${secrets.apiToken}`;
-  const cached = adapters.get(route.carrierId);
-  if (cached?.key === key) return cached.adapter;
-  const adapter = httpCarrierAdapter({ baseUrl: route.baseUrl, apiToken: secrets.apiToken });
-  adapters.set(route.carrierId, { key, adapter });
-  return adapter;
-}
-
 let deps: DispatchDeps | undefined;
 
 export function dispatchDeps(): DispatchDeps {
@@ -44,6 +29,7 @@ export function dispatchDeps(): DispatchDeps {
     store: dynamoMessageStateStore(),
     routes: listCarrierRoutes,
     adapterFor,
+    carrierAvailable: (carrierId) => carrierBreakers.allows(carrierId),
     cipher: fieldCipher(),
     clock: systemClock,
     leaseMs: LEASE_MS,

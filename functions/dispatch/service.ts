@@ -45,6 +45,8 @@ export interface DispatchDeps {
   readonly publicApiUrl?: string;
   readonly newSubmissionId?: () => string;
   readonly metrics?: MessagingMetrics;
+  /** False while a carrier's circuit breaker is open: routing skips it (failover to the next route). */
+  readonly carrierAvailable?: (carrierId: string) => boolean;
 }
 
 export interface DispatchInput {
@@ -73,7 +75,13 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
   }
   if (now.toISOString() > message.validUntil) return expire(message, deps);
   const route = await pickRoute(message, deps);
-  if (!route) return failNoRoute(message, deps);
+  if (!route) {
+    if (await pickRoute(message, { ...deps, carrierAvailable: undefined })) {
+      // Every carrier for it has an open breaker: still queued, so nothing is lost by waiting.
+      throw new RetryLaterError("every carrier for this destination has an open circuit breaker");
+    }
+    return failNoRoute(message, deps);
+  }
   const lease = newLease(route, 1, deps);
   if (!(await deps.store.claim(message.id, lease))) return afterLostRace(message.id, deps);
   return submit(message, lease, route, input, deps);
@@ -112,6 +120,8 @@ export async function reconcileExpiredLease(
     );
     return { outcome: "failed" };
   }
+  // The carrier refused that attempt for now (throttled, quota): nothing to ask, it does not have it.
+  if (previous.notAccepted) return { outcome: "not-found", lease: previous, route: previousRoute };
   const known = await lookup(previousRoute, message.id, deps);
   if (known.outcome === "unknown") throw new RetryLaterError(known.reason);
   if (known.outcome === "received") {
@@ -135,7 +145,9 @@ async function resumeAttempt(
     await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString(), previous.id);
     return "expired";
   }
-  const route = (await pickRoute(message, deps)) ?? previousRoute;
+  // A carrier that refused the last attempt for now (throttled) hands it to the next ranked route.
+  const route =
+    (await pickRoute(message, deps, previous.notAccepted ? previous.carrierId : undefined)) ?? previousRoute;
   const lease = newLease(route, previous.attempt + 1, deps);
   if (!(await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs }))) {
     return afterLostRace(message.id, deps);
@@ -168,6 +180,8 @@ async function submit(
       to,
       text,
       encoding: message.encoding,
+      priority: message.priority,
+      validUntil: message.validUntil,
       ...(dlrUrl ? { dlrUrl } : {}),
     });
     deps.metrics?.carrierLatency(route.carrierId, Math.round(performance.now() - started));
@@ -184,10 +198,12 @@ async function submit(
       return "failed";
     }
     if (!(error instanceof TransientCarrierError)) throw error;
-    await deps.store.noteAttemptError(message.id, lease.id, {
-      code: "carrier-transient",
-      reason: error.message,
-    });
+    await deps.store.noteAttemptError(
+      message.id,
+      lease.id,
+      { code: "carrier-transient", reason: error.message },
+      error.notAccepted,
+    );
     if (input.receiveCount < input.maxReceiveCount) throw new RetryLaterError(error.message);
     return lastAttempt(message, lease, route, deps);
   }
@@ -255,14 +271,21 @@ async function lookup(
   }
 }
 
-async function pickRoute(message: StoredMessage, deps: DispatchDeps): Promise<CarrierRoute | undefined> {
+async function pickRoute(
+  message: StoredMessage,
+  deps: DispatchDeps,
+  exceptCarrier?: string,
+): Promise<CarrierRoute | undefined> {
   // Routing needs the destination prefix; the plaintext number is decrypted only for this and submit.
   const to = await openField(
     deps.cipher,
     { accountId: message.accountId, messageId: message.id, field: "to" },
     message.toCipher,
   );
-  return chooseRoute(await deps.routes(), { to, requireTls: message.requireTls });
+  const usable = (await deps.routes()).filter(
+    (route) => route.carrierId !== exceptCarrier && (deps.carrierAvailable?.(route.carrierId) ?? true),
+  );
+  return chooseRoute(usable, { to, requireTls: message.requireTls });
 }
 
 function newLease(route: CarrierRoute, attempt: number, deps: DispatchDeps): SubmissionLease {

@@ -12,6 +12,8 @@ export interface SubmissionLease {
   /** Epoch ms after which the attempt is considered dead (longer than the dispatch timeout). */
   readonly leaseUntil: number;
   readonly attempt: number;
+  /** The carrier answered this attempt with a refusal for now: it does not have the message. */
+  readonly notAccepted?: boolean;
 }
 
 export interface MessageError {

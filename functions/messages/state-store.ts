@@ -45,7 +45,13 @@ export interface MessageStateStore {
     onlyFrom?: readonly MessageStatus[],
   ): Promise<boolean>;
   /** Records the last transient error of an attempt (the lease stays until it runs out). */
-  noteAttemptError(id: string, submissionId: string, error: MessageError): Promise<void>;
+  /** notAccepted: the carrier refused this attempt for now (recorded on the lease; see SubmissionLease). */
+  noteAttemptError(
+    id: string,
+    submissionId: string,
+    error: MessageError,
+    notAccepted?: boolean,
+  ): Promise<void>;
   /** A delivery report: sent|submitting → delivered|undelivered|failed, only for the carrier that has it. */
   applyReport(
     id: string,
@@ -188,12 +194,12 @@ export function dynamoMessageStateStore(
         },
       });
     },
-    async noteAttemptError(id, submissionId, error) {
+    async noteAttemptError(id, submissionId, error, notAccepted = false) {
       await conditionalUpdate(id, {
-        update: "SET lastError = :error",
+        update: `SET lastError = :error${notAccepted ? ", submission.notAccepted = :notAccepted" : ""}`,
         condition: "submission.id = :sid",
         names: {},
-        values: { ":error": error, ":sid": submissionId },
+        values: { ":error": error, ":sid": submissionId, ...(notAccepted ? { ":notAccepted": true } : {}) },
       });
     },
     applyReport(id, report) {

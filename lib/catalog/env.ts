@@ -21,6 +21,8 @@ export const envNames = {
   invitationUrl: "TEXTGATE_INVITATION_URL",
   /** Set locally only: JSON-lines file that stands in for SES (served at GET /_local/mail). */
   localMailOutbox: "TEXTGATE_LOCAL_MAIL_OUTBOX",
+  /** AWS End User Messaging SMS configuration set whose events reach our queue (smsVoice grants). */
+  smsConfigurationSet: "TEXTGATE_SMS_CONFIGURATION_SET",
 } as const;
 
 /** Physical resource name for a stage, e.g. textgate-prod-messages. */
@@ -31,3 +33,6 @@ export const physicalName = (stage: string, id: string): string => `textgate-${s
  * manage its keys sit behind the API, so referencing the plan id would be a dependency cycle.
  */
 export const usagePlanName = (stage: string): string => physicalName(stage, "default-plan");
+
+/** The stage's AWS End User Messaging SMS configuration set (events → SNS → the aws-sms-events queue). */
+export const smsConfigurationSetName = (stage: string): string => physicalName(stage, "sms");

@@ -3,6 +3,7 @@
  * add a table, queue, key, function or route here and both pick it up.
  */
 import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
+import { carrierFunctions, carrierQueues } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
@@ -11,6 +12,7 @@ import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
 
 export * from "./api.ts";
+export { AWS_SMS_EVENT_TYPES, AWS_SMS_EVENTS_FUNCTION, AWS_SMS_EVENTS_QUEUE } from "./carriers.ts";
 export * from "./env.ts";
 export * from "./iam-actions.ts";
 export * from "./metrics.ts";
@@ -18,11 +20,12 @@ export type * from "./types.ts";
 
 export const catalog: Catalog = {
   tables: [...platformTables, ...messagingTables, ...verifyTables, ...auditTables, ...statusTables],
-  queues: [...messagingQueues],
+  queues: [...messagingQueues, ...carrierQueues],
   keys: [...platformKeys],
   functions: [
     ...platformFunctions,
     ...messagingFunctions,
+    ...carrierFunctions,
     ...verifyFunctions,
     ...identityFunctions,
     ...auditFunctions,

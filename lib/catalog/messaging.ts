@@ -127,6 +127,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
       tables: { messages: "readWrite", accounts: "read" },
       queues: { "sms-otp": "consume", "sms-transactional": "consume", "sms-bulk": "consume" },
       keys: { data: ["decrypt"] },
+      smsVoice: "send",
     },
     // Sender shown when a message has no `from` (an alphanumeric id; some countries replace it).
     environment: { TEXTGATE_DEFAULT_SENDER: "Textgate" },

@@ -17,6 +17,8 @@ export type QueueAccess = "send" | "consume" | "inspect" | "consumeDeadLetters";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
 export type UsagePlanAccess = "manage";
 export type MailAccess = "send";
+/** send: sms-voice:SendTextMessage through the stage's configuration set (AWS End User Messaging SMS). */
+export type SmsVoiceAccess = "send";
 
 export interface IndexSpec {
   readonly name: string;
@@ -101,6 +103,12 @@ export interface FunctionGrants {
    * Gets the sender and the invitation page in env (envNames.mailSender, envNames.invitationUrl).
    */
   readonly mail?: MailAccess;
+  /**
+   * "send": sms-voice:SendTextMessage scoped to the stage's configuration set and the origination
+   * identities named in context (lib/function-grants.ts). Gets the configuration set name in env
+   * (envNames.smsConfigurationSet).
+   */
+  readonly smsVoice?: SmsVoiceAccess;
 }
 
 export interface FunctionSpec {

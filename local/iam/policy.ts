@@ -9,9 +9,17 @@ import {
   KMS_ACTIONS,
   physicalName,
   QUEUE_ACTIONS,
+  smsConfigurationSetName,
   TABLE_ACTIONS,
 } from "../../lib/catalog/index.ts";
-import { type ArnScope, type AuthorizationRequest, keyArn, queueArn, tableArn } from "./requests.ts";
+import {
+  type ArnScope,
+  type AuthorizationRequest,
+  keyArn,
+  queueArn,
+  smsVoiceArn,
+  tableArn,
+} from "./requests.ts";
 
 export interface PolicyStatement {
   readonly actions: readonly string[];
@@ -48,6 +56,13 @@ export function policyStatements(grants: FunctionGrants, scope: PolicyScope): Po
     statements.push({
       actions: accesses.flatMap((access) => KMS_ACTIONS[access]),
       resources: [localKeyArn(scope, id)],
+    });
+  }
+  if (grants.smsVoice === "send") {
+    // As lib/function-grants.ts: the stage's configuration set (origination identities by kind).
+    statements.push({
+      actions: ["sms-voice:SendTextMessage"],
+      resources: [smsVoiceArn(scope, `configuration-set/${smsConfigurationSetName(scope.stage)}`)],
     });
   }
   return statements;

@@ -99,6 +99,28 @@ function kmsRequests(scope: ArnScope, operation: string, input: Input | undefine
   return [{ action: `kms:${operation}`, resource: key ? keyArn(scope, key) : "*" }];
 }
 
+export const smsVoiceArn = (scope: ArnScope, path: string): string =>
+  `arn:aws:sms-voice:${scope.region}:${scope.account}:${path}`;
+
+/**
+ * AWS End User Messaging SMS: SendTextMessage is authorised on the configuration set it names (and
+ * on the origination identity, which the catalogue grant allows by kind, as on AWS without context).
+ */
+function smsVoiceRequests(
+  scope: ArnScope,
+  operation: string,
+  input: Input | undefined,
+): AuthorizationRequest[] {
+  const action = `sms-voice:${operation}`;
+  const configurationSet = stringField(input, "ConfigurationSetName");
+  return [
+    {
+      action,
+      resource: configurationSet ? smsVoiceArn(scope, `configuration-set/${configurationSet}`) : "*",
+    },
+  ];
+}
+
 /**
  * The requests behind `<service>.<Command>` (serviceId as the SDK names it: "DynamoDB", "SQS",
  * "KMS", ...). Services the catalogue has no grant for map to `<service>:<Operation>` on "*",
@@ -115,6 +137,7 @@ export function authorizationRequests(
   if (serviceId === "DynamoDB") return dynamoRequests(scope, operation, fields);
   if (serviceId === "SQS") return sqsRequests(scope, operation, fields);
   if (serviceId === "KMS") return kmsRequests(scope, operation, fields);
+  if (serviceId === "Pinpoint SMS Voice V2") return smsVoiceRequests(scope, operation, fields);
   const prefix = serviceId.toLowerCase().replace(/[^a-z0-9-]/g, "");
   return [{ action: `${prefix}:${operation}`, resource: "*" }];
 }

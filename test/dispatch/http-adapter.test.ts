@@ -44,6 +44,16 @@ describe("HTTP carrier adapter", () => {
     );
   });
 
+  it("only a 429 is a definite 'not accepted' (a 5xx may come after the carrier stored it)", async () => {
+    const notAccepted = async (status: number) =>
+      (
+        (await adapterAnswering(() => json(status, {}))
+          .submit(submission)
+          .catch((e: unknown) => e)) as TransientCarrierError
+      ).notAccepted;
+    expect(await Promise.all([429, 503, 500, 408].map(notAccepted))).toEqual([true, false, false, false]);
+  });
+
   it("a 4xx is permanent and carries the carrier's code and reason", async () => {
     const adapter = adapterAnswering(() =>
       json(400, { code: "invalid-destination", reason: "no such number" }),

@@ -31,6 +31,7 @@ function expectedEnvNames(spec: FunctionSpec): string[] {
     ),
     ...Object.keys(spec.grants.keys ?? {}).map(envNames.keyArn),
     ...(spec.grants.usagePlan ? [envNames.usagePlanName] : []),
+    ...(spec.grants.smsVoice ? [envNames.smsConfigurationSet] : []),
     ...(functionsOffTheApi(catalog).includes(spec.id) ? [PUBLIC_API_URL_ENV] : []),
   ].sort();
 }

@@ -109,6 +109,8 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
     const touched = new Set<string>();
     for (const statement of statements()) {
       for (const ref of referencedIds(statement.Resource)) {
+        // Pseudo parameters (partition, region, account) in ARNs built by hand are not resources.
+        if (ref.startsWith("AWS::")) continue;
         const label = labels.get(ref);
         expect(label, `unexpected resource ${ref} in ${spec.id}'s policy`).toBeDefined();
         if (label) touched.add(label);
@@ -180,6 +182,32 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
       );
     const expected = spec.grants.usagePlan === "manage" ? USAGE_PLAN_KEY_CALLS : [];
     expect(granted.sort()).toEqual([...expected].sort());
+  });
+
+  it("may SendTextMessage only with the smsVoice grant: through the stage's configuration set, from this account's identities", () => {
+    const granted = statements().filter((statement) =>
+      asList(statement.Action).some((action) => action.startsWith("sms-voice:")),
+    );
+    if (spec.grants.smsVoice !== "send") {
+      expect(granted).toEqual([]);
+      return;
+    }
+    expect(granted.flatMap((statement) => asList(statement.Action))).toEqual(["sms-voice:SendTextMessage"]);
+    const resources = granted
+      .flatMap((statement) => asList(statement.Resource))
+      .map((r) => JSON.stringify(r));
+    // The stack's own partition, region and account (pseudo parameters), never another account's.
+    const inThisAccount =
+      '{"Ref":"AWS::Partition"},":sms-voice:",{"Ref":"AWS::Region"},":",{"Ref":"AWS::AccountId"},":';
+    expect(resources).toContainEqual(
+      expect.stringContaining(`${inThisAccount}configuration-set/textgate-prod-sms`),
+    );
+    for (const resource of resources) {
+      expect(resource).toContain(inThisAccount);
+      expect(resource).toMatch(
+        /:(configuration-set\/textgate-prod-sms|phone-number\/\*|pool\/\*|sender-id\/\*|opt-out-list\/\*)"/,
+      );
+    }
   });
 
   it("can send to / consume from exactly the queues it is granted", () => {

@@ -27,6 +27,8 @@ declare module "vitest" {
     dynamodbEndpoint: string;
     sqsEndpoint: string;
     carrierSimUrl: string | null;
+    /** The simulated AWS End User Messaging SMS endpoint (PinpointSMSVoiceV2 JSON protocol). */
+    awsSmsSimUrl: string | null;
     /** AWS_ENDPOINT_URL_*, AWS_REGION, dummy credentials, TABLE_*, QUEUE_*_URL, TEXTGATE_LOCAL_KEYRING, TEXTGATE_STAGE */
     platformEnv: Record<string, string>;
     /** TEXTGATE_HOME of the test platform (temp dir, removed after the run). */

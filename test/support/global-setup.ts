@@ -25,6 +25,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("dynamodbEndpoint", platform.dynamodbEndpoint);
   project.provide("sqsEndpoint", platform.sqsEndpoint);
   project.provide("carrierSimUrl", platform.carrierSimUrl ?? null);
+  project.provide("awsSmsSimUrl", platform.awsSmsSimUrl ?? null);
   project.provide("platformEnv", { ...platform.env });
   project.provide("textgateHome", home);
 

@@ -1,0 +1,64 @@
+import type { FunctionSpec, QueueSpec } from "./types.ts";
+
+/**
+ * Carrier edges that are not HTTP routes: AWS End User Messaging SMS delivery events reach us through
+ * configuration set → SNS → this SQS queue (lib/carriers-construct.ts), never through API Gateway, so
+ * a delivery report costs one SQS message instead of a second REST request per SMS. Locally the
+ * carrier simulator writes the same event JSON to the same queue.
+ */
+export const AWS_SMS_EVENTS_QUEUE = "aws-sms-events";
+export const AWS_SMS_EVENTS_FUNCTION = "aws-sms-events";
+
+/**
+ * The SMS event types the configuration set forwards: the ones that can settle a message
+ * (functions/dlr/aws-sms-events.ts maps each). Queued and pending events would only cost an SNS
+ * publish, an SQS message and a consumer run each, to be ignored.
+ */
+export const AWS_SMS_EVENT_TYPES = [
+  "TEXT_DELIVERED",
+  "TEXT_SUCCESSFUL",
+  "TEXT_BLOCKED",
+  "TEXT_CARRIER_BLOCKED",
+  "TEXT_PROTECT_BLOCKED",
+  "TEXT_SPAM",
+  "TEXT_INVALID",
+  "TEXT_INVALID_MESSAGE",
+  "TEXT_TTL_EXPIRED",
+  "TEXT_UNREACHABLE",
+  "TEXT_CARRIER_UNREACHABLE",
+  "TEXT_UNKNOWN",
+] as const;
+
+const EVENTS_TIMEOUT_SECONDS = 5;
+
+export const carrierQueues: readonly QueueSpec[] = [
+  {
+    id: AWS_SMS_EVENTS_QUEUE,
+    purpose: "AWS End User Messaging SMS delivery events (configuration set → SNS, raw delivery)",
+    // AWS guidance: visibility at least 6x the consumer's timeout.
+    visibilityTimeoutSeconds: EVENTS_TIMEOUT_SECONDS * 6,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+    // Delivery events are small and batched; a few concurrent consumers keep up with any send rate.
+    consumer: {
+      function: AWS_SMS_EVENTS_FUNCTION,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 1,
+      maximumConcurrency: 5,
+    },
+  },
+];
+
+export const carrierFunctions: readonly FunctionSpec[] = [
+  {
+    id: AWS_SMS_EVENTS_FUNCTION,
+    purpose: "SQS consumer of AWS End User Messaging SMS delivery events → message status",
+    entry: "functions/dlr/aws-sms-events-handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: EVENTS_TIMEOUT_SECONDS,
+    grants: {
+      tables: { messages: "readWrite" },
+      queues: { [AWS_SMS_EVENTS_QUEUE]: "consume" },
+    },
+  },
+];
