@@ -66,7 +66,13 @@ export interface SmscHandle {
   /** Whole texts per destination, reassembled from parts (incomplete ones are left out). */
   delivered(destination?: string): Array<{ destination: string; text: string; parts: number }>;
   /** Links opened (all TLS when tls) and binds accepted. */
-  stats(): { connections: number; binds: number; drops: number; receiptsSent: number; receiptsRefused: number };
+  stats(): {
+    connections: number;
+    binds: number;
+    drops: number;
+    receiptsSent: number;
+    receiptsRefused: number;
+  };
   stop(): Promise<void>;
 }
 
@@ -128,7 +134,9 @@ export async function startSmsc(options: SmscOptions = {}): Promise<SmscHandle> 
         esm_class: 0x04,
         data_coding: 0x01,
         short_message: Buffer.from(text, "latin1"),
-        ...(faults.receiptTlv ? { receipted_message_id: part.carrierMessageId, message_state: messageState } : {}),
+        ...(faults.receiptTlv
+          ? { receipted_message_id: part.carrierMessageId, message_state: messageState }
+          : {}),
       },
       (response) => {
         if (response.command_status === ESME.ROK) return;
@@ -195,7 +203,8 @@ export async function startSmsc(options: SmscOptions = {}): Promise<SmscHandle> 
       session.close();
     });
     session.on("submit_sm", (pdu: PDU) => {
-      if (!bound.has(session) && !dead.has(session)) return void session.send(pdu.response({ command_status: 0x04 }));
+      if (!bound.has(session) && !dead.has(session))
+        return void session.send(pdu.response({ command_status: 0x04 }));
       onSubmit(session, pdu);
     });
   });
@@ -211,7 +220,8 @@ export async function startSmsc(options: SmscOptions = {}): Promise<SmscHandle> 
     ...(cert ? { caFile: cert.certFile } : {}),
     faults,
     accepted: () => accepted,
-    delivered: (destination) => reassemble(accepted.filter((part) => !destination || part.destination === destination)),
+    delivered: (destination) =>
+      reassemble(accepted.filter((part) => !destination || part.destination === destination)),
     stats: () => ({ ...stats }),
     stop: async () => {
       stopping = true;
@@ -230,7 +240,11 @@ function describePart(pdu: PDU, carrierMessageId: string, destination: string): 
   const { text, udh } = readShortMessage(decoded, dataCoding);
   const sar =
     typeof pdu.sar_msg_ref_num === "number"
-      ? { reference: pdu.sar_msg_ref_num, total: Number(pdu.sar_total_segments), seq: Number(pdu.sar_segment_seqnum) }
+      ? {
+          reference: pdu.sar_msg_ref_num,
+          total: Number(pdu.sar_total_segments),
+          seq: Number(pdu.sar_segment_seqnum),
+        }
       : undefined;
   const concat = udh ?? sar;
   return {
@@ -255,14 +269,21 @@ function readShortMessage(
   const elements = Array.isArray(udh) ? udh.filter((item): item is Buffer => Buffer.isBuffer(item)) : [];
   for (const element of elements) {
     // IEI 0x00: 8-bit reference; 0x08: 16-bit reference.
-    if (element[0] === 0x00 && element[1] === 3) return { text, udh: { reference: element[2] ?? 0, total: element[3] ?? 0, seq: element[4] ?? 0 } };
-    if (element[0] === 0x08 && element[1] === 4) return { text, udh: { reference: element.readUInt16BE(2), total: element[4] ?? 0, seq: element[5] ?? 0 } };
+    if (element[0] === 0x00 && element[1] === 3)
+      return { text, udh: { reference: element[2] ?? 0, total: element[3] ?? 0, seq: element[4] ?? 0 } };
+    if (element[0] === 0x08 && element[1] === 4)
+      return {
+        text,
+        udh: { reference: element.readUInt16BE(2), total: element[4] ?? 0, seq: element[5] ?? 0 },
+      };
   }
   return { text };
 }
 
 /** Groups parts by destination and reference; a text is complete when every part 1..total arrived. */
-function reassemble(parts: readonly AcceptedSmppPart[]): Array<{ destination: string; text: string; parts: number }> {
+function reassemble(
+  parts: readonly AcceptedSmppPart[],
+): Array<{ destination: string; text: string; parts: number }> {
   const groups = new Map<string, AcceptedSmppPart[]>();
   const whole: Array<{ destination: string; text: string; parts: number }> = [];
   for (const part of parts) {

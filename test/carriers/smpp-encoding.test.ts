@@ -5,7 +5,8 @@ import { segmentInfo } from "../../functions/messages/segments.ts";
 const reassemble = (text: string, mode: "udh" | "sar") =>
   encodeParts(text, mode, 0x1234)
     .map((part) => {
-      const body = mode === "udh" && part.total > 1 ? readConcatUdh(part.shortMessage)?.body : part.shortMessage;
+      const body =
+        mode === "udh" && part.total > 1 ? readConcatUdh(part.shortMessage)?.body : part.shortMessage;
       return decodeText(body ?? Buffer.alloc(0), part.dataCoding);
     })
     .join("");
@@ -35,16 +36,19 @@ describe("SMPP text encoding and concatenation", () => {
     ["GSM-7 with escapes at the cut", `${"a".repeat(152)}€${"b".repeat(200)}`],
     ["UCS-2", "Ж".repeat(71)],
     ["UCS-2 with an emoji at the cut", `${"Ж".repeat(66)}😀${"Ж".repeat(100)}`],
-  ])("cuts a long %s text into as many UDH parts as it was charged for, all with one reference", (_, text) => {
-    const parts = encodeParts(text, "udh", 0x1234);
-    expect(parts).toHaveLength(segmentInfo(text).segments);
-    const headers = parts.map((part) => readConcatUdh(part.shortMessage));
-    expect(headers.map((h) => h?.reference)).toEqual(parts.map(() => 0x34));
-    expect(headers.map((h) => h?.seq)).toEqual(parts.map((_, i) => i + 1));
-    expect(headers.every((h) => h?.total === parts.length)).toBe(true);
-    expect(parts.every((part) => part.esmClass === 0x40)).toBe(true);
-    expect(reassemble(text, "udh")).toBe(text);
-  });
+  ])(
+    "cuts a long %s text into as many UDH parts as it was charged for, all with one reference",
+    (_, text) => {
+      const parts = encodeParts(text, "udh", 0x1234);
+      expect(parts).toHaveLength(segmentInfo(text).segments);
+      const headers = parts.map((part) => readConcatUdh(part.shortMessage));
+      expect(headers.map((h) => h?.reference)).toEqual(parts.map(() => 0x34));
+      expect(headers.map((h) => h?.seq)).toEqual(parts.map((_, i) => i + 1));
+      expect(headers.every((h) => h?.total === parts.length)).toBe(true);
+      expect(parts.every((part) => part.esmClass === 0x40)).toBe(true);
+      expect(reassemble(text, "udh")).toBe(text);
+    },
+  );
 
   it("uses SAR TLVs instead of a UDH when the carrier asks for them", () => {
     const text = "Ж".repeat(150);

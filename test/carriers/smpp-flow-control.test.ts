@@ -61,7 +61,9 @@ describe("segment rate limit", () => {
 describe("reconnect back-off", () => {
   it("grows exponentially up to the cap, with full jitter", () => {
     const options = { baseMs: 100, capMs: 1000 };
-    expect([1, 2, 3, 4, 5].map((attempt) => backoffMs(attempt, options, () => 0.999))).toEqual([99, 199, 399, 799, 999]);
+    expect([1, 2, 3, 4, 5].map((attempt) => backoffMs(attempt, options, () => 0.999))).toEqual([
+      99, 199, 399, 799, 999,
+    ]);
     expect(backoffMs(5, options, () => 0)).toBe(0);
   });
 });
@@ -85,7 +87,12 @@ describe("SMPP carrier entries and routes", () => {
   });
 
   it("defaults to TLS, a window of 10 and UDH concatenation", () => {
-    expect(entry({})).toMatchObject({ tls: true, windowSize: 10, concatenation: "udh", allowPlaintext: false });
+    expect(entry({})).toMatchObject({
+      tls: true,
+      windowSize: 10,
+      concatenation: "udh",
+      allowPlaintext: false,
+    });
   });
 
   it("refuses unknown fields", () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { connect, PDU, type Session } from "smpp";
 import { logger } from "../../shared/logger.ts";
 import type { SubmitPart } from "./encoding.ts";
@@ -110,7 +111,11 @@ export class SmppBind {
   }
 
   /** `notAfter` (epoch ms): give up before writing anything once it has passed. */
-  async submit(part: SubmitPart, to: SubmitAddress, notAfter = Number.POSITIVE_INFINITY): Promise<SubmitResult> {
+  async submit(
+    part: SubmitPart,
+    to: SubmitAddress,
+    notAfter = Number.POSITIVE_INFINITY,
+  ): Promise<SubmitResult> {
     if (!(await this.untilBound(notAfter))) return { kind: "not-sent" };
     await this.window.acquire();
     let released = false;
@@ -188,7 +193,14 @@ export class SmppBind {
       host: entry.host,
       port: entry.port,
       tls: entry.tls,
-      ...(entry.tls ? { servername: entry.host, rejectUnauthorized: true, ...(this.ca ? { ca: this.ca } : {}) } : {}),
+      // The certificate is checked against `host` (name or IP SAN); SNI may only carry a name.
+      ...(entry.tls
+        ? {
+            rejectUnauthorized: true,
+            ...(isIP(entry.host) ? {} : { servername: entry.host }),
+            ...(this.ca ? { ca: this.ca } : {}),
+          }
+        : {}),
     });
     this.session = session;
     session.on(entry.tls ? "secureConnect" : "connect", () => this.bind(session));
@@ -247,21 +259,28 @@ export class SmppBind {
       return;
     }
     this.attempts += 1;
-    const delay = backoffMs(this.attempts, this.options.reconnect ?? { baseMs: 200, capMs: 30_000 }, this.options.random);
+    const delay = backoffMs(
+      this.attempts,
+      this.options.reconnect ?? { baseMs: 200, capMs: 30_000 },
+      this.options.random,
+    );
     logger.info("smpp link closed: reconnecting", { carrierId: this.entry.id, delayMs: delay });
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }
 
   private async onDeliverSm(session: Session, pdu: PDU): Promise<void> {
     const message = pdu.short_message;
-    const raw = typeof message === "object" && message !== null && "message" in message ? message.message : message;
+    const raw =
+      typeof message === "object" && message !== null && "message" in message ? message.message : message;
     const text = typeof raw === "string" ? raw : Buffer.isBuffer(raw) ? raw.toString("latin1") : "";
     let ok = false;
     try {
       ok = await this.options.hooks.onDeliverSm({
         esmClass: typeof pdu.esm_class === "number" ? pdu.esm_class : 0,
         text,
-        ...(typeof pdu.receipted_message_id === "string" ? { receiptedMessageId: pdu.receipted_message_id } : {}),
+        ...(typeof pdu.receipted_message_id === "string"
+          ? { receiptedMessageId: pdu.receipted_message_id }
+          : {}),
         ...(typeof pdu.message_state === "number" ? { messageState: pdu.message_state } : {}),
       });
     } catch (error) {

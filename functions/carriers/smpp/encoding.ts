@@ -97,7 +97,12 @@ export function readConcatUdh(
     const length = shortMessage[offset + 1] ?? 0;
     const data = shortMessage.subarray(offset + 2, offset + 2 + length);
     if (iei === 0x00 && length === 3) {
-      return { reference: data[0] ?? 0, total: data[1] ?? 0, seq: data[2] ?? 0, body: shortMessage.subarray(udhLength + 1) };
+      return {
+        reference: data[0] ?? 0,
+        total: data[1] ?? 0,
+        seq: data[2] ?? 0,
+        body: shortMessage.subarray(udhLength + 1),
+      };
     }
     if (iei === 0x08 && length === 4) {
       return {

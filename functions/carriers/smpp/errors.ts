@@ -1,8 +1,4 @@
-import {
-  ESME_RMSGQFUL,
-  ESME_RSYSERR,
-  ESME_RTHROTTLED,
-} from "smpp";
+import { ESME_RMSGQFUL, ESME_RSYSERR, ESME_RTHROTTLED } from "smpp";
 
 /**
  * submit_sm_resp command_status → what the connector does. Throttling, a full queue and system
@@ -25,16 +21,16 @@ export function classifySubmitStatus(commandStatus: number): SubmitErrorClass {
 }
 
 const NAMES: Readonly<Record<number, string>> = {
-  0x01: "ESME_RINVMSGLEN",
-  0x03: "ESME_RINVCMDID",
-  0x08: "ESME_RSYSERR",
-  0x0a: "ESME_RINVSRCADR",
-  0x0b: "ESME_RINVDSTADR",
-  0x14: "ESME_RMSGQFUL",
-  0x45: "ESME_RSUBMITFAIL",
-  0x58: "ESME_RTHROTTLED",
-  0x61: "ESME_RINVSCHED",
-  0x62: "ESME_RINVEXPIRY",
+  1: "ESME_RINVMSGLEN",
+  3: "ESME_RINVCMDID",
+  8: "ESME_RSYSERR",
+  10: "ESME_RINVSRCADR",
+  11: "ESME_RINVDSTADR",
+  20: "ESME_RMSGQFUL",
+  69: "ESME_RSUBMITFAIL",
+  88: "ESME_RTHROTTLED",
+  97: "ESME_RINVSCHED",
+  98: "ESME_RINVEXPIRY",
 };
 
 /** "ESME_RINVDSTADR" or "smpp-0x0000000b": a code a customer can look up. */

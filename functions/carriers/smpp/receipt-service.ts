@@ -19,7 +19,13 @@ export interface ReceiptDeps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export type ReceiptOutcome = "applied" | "pending-parts" | "intermediate" | "repeated" | "not-a-receipt" | "unknown-id";
+export type ReceiptOutcome =
+  | "applied"
+  | "pending-parts"
+  | "intermediate"
+  | "repeated"
+  | "not-a-receipt"
+  | "unknown-id";
 
 const LOOKUP_RETRY_MS = 250;
 
@@ -32,12 +38,14 @@ export async function applySmppReceipt(
   if (!receipt) return "not-a-receipt";
   const status = statusOfReceipt(receipt.state);
   if (!status) return "intermediate";
-  const ref = (await findPart(carrierId, receipt.ids, deps)) ?? (await findAfterPause(carrierId, receipt.ids, deps));
+  const ref =
+    (await findPart(carrierId, receipt.ids, deps)) ?? (await findAfterPause(carrierId, receipt.ids, deps));
   if (!ref) return "unknown-id";
   const first = await deps.parts.recordReceipt(ref.messageId, ref.seq, receipt.state);
   const parts = await deps.parts.accepted(ref.messageId);
   const named = parts.find((part) => part.seq === ref.seq);
-  const carrierMessageId = parts.find((part) => part.seq === 1)?.carrierMessageId ?? named?.carrierMessageId ?? "";
+  const carrierMessageId =
+    parts.find((part) => part.seq === 1)?.carrierMessageId ?? named?.carrierMessageId ?? "";
   if (status === "delivered") {
     const total = named?.total ?? 1;
     const delivered = parts.filter((part) => part.receiptState === "DELIVRD").length;
@@ -50,9 +58,20 @@ export async function applySmppReceipt(
     at: deps.clock.now().toISOString(),
     ...(status === "delivered"
       ? {}
-      : { error: { code: `smpp-${receipt.state}`, reason: `carrier reported ${receipt.state} (err ${receipt.error})` } }),
+      : {
+          error: {
+            code: `smpp-${receipt.state}`,
+            reason: `carrier reported ${receipt.state} (err ${receipt.error})`,
+          },
+        }),
   });
-  logger.info("smpp receipt", { carrierId, messageId: ref.messageId, part: ref.seq, state: receipt.state, applied });
+  logger.info("smpp receipt", {
+    carrierId,
+    messageId: ref.messageId,
+    part: ref.seq,
+    state: receipt.state,
+    applied,
+  });
   return applied ? "applied" : "repeated";
 }
 

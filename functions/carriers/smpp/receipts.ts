@@ -72,7 +72,8 @@ export function parseReceipt(fields: ReceiptFields): Receipt | undefined {
 }
 
 const STATES = new Set<string>(Object.values(MESSAGE_STATE));
-const isState = (value: string | undefined): value is ReceiptState => value !== undefined && STATES.has(value);
+const isState = (value: string | undefined): value is ReceiptState =>
+  value !== undefined && STATES.has(value);
 
 /** Our status for a final receipt; undefined for intermediate states (ENROUTE, ACCEPTD, UNKNOWN). */
 export function statusOfReceipt(state: ReceiptState): "delivered" | "undelivered" | "failed" | undefined {

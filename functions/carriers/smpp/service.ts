@@ -64,15 +64,30 @@ export async function submitOverSmpp(messageId: string, deps: ConnectorDeps): Pr
     if (!previous || previous.leaseUntil > now.getTime()) return "retry-later";
     // Parts may sit at that carrier already: only it may take the rest.
     carrier = deps.carriers.find((entry) => entry.id === previous.carrierId);
-    if (!carrier) return fail(message, "submission-outcome-unknown", "the SMPP carrier of the earlier attempt is gone", deps, previous.id);
+    if (!carrier)
+      return fail(
+        message,
+        "submission-outcome-unknown",
+        "the SMPP carrier of the earlier attempt is gone",
+        deps,
+        previous.id,
+      );
     if (now.toISOString() > message.validUntil) return expire(message, deps, previous.id);
     lease = newLease(carrier, previous.attempt + 1, deps);
-    const claimed = await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs: now.getTime() });
+    const claimed = await deps.store.claim(message.id, lease, {
+      submissionId: previous.id,
+      nowMs: now.getTime(),
+    });
     if (!claimed) return "retry-later";
   } else {
-    if (message.scheduledAt && message.scheduledAt > new Date(now.getTime() + 1000).toISOString()) return "retry-later";
+    if (message.scheduledAt && message.scheduledAt > new Date(now.getTime() + 1000).toISOString())
+      return "retry-later";
     if (now.toISOString() > message.validUntil) return expire(message, deps);
-    carrier = chooseSmppCarrier(deps.carriers, { to, requireTls: message.requireTls, otp: message.priority === "otp" });
+    carrier = chooseSmppCarrier(deps.carriers, {
+      to,
+      requireTls: message.requireTls,
+      otp: message.priority === "otp",
+    });
     if (!carrier) return fail(message, "no-route", "no SMPP carrier serves this destination", deps);
     lease = newLease(carrier, 1, deps);
     if (!(await deps.store.claim(message.id, lease))) return "retry-later";
@@ -114,8 +129,19 @@ async function submitParts(
   }
   const first = outcomes.find((o) => o.kind === "accepted" && o.part.seq === 1);
   const carrierMessageId = first?.kind === "accepted" ? first.part.carrierMessageId : "";
-  await deps.store.markSent(message.id, lease, carrierMessageId, deps.clock.now().toISOString(), message.priority === "otp");
-  logger.info("message sent", { messageId: message.id, carrierId: carrier.id, parts: parts.length, attempt: lease.attempt });
+  await deps.store.markSent(
+    message.id,
+    lease,
+    carrierMessageId,
+    deps.clock.now().toISOString(),
+    message.priority === "otp",
+  );
+  logger.info("message sent", {
+    messageId: message.id,
+    carrierId: carrier.id,
+    parts: parts.length,
+    attempt: lease.attempt,
+  });
   return "sent";
 }
 
@@ -132,21 +158,30 @@ async function submitPart(
     if (deps.clock.now().getTime() >= notAfter) return { kind: "out-of-time" };
     const result = await deps.bindFor(carrier.id).submit(part, address, notAfter);
     if (result.kind === "accepted") {
-      const accepted = { seq: part.seq, total: part.total, carrierId: carrier.id, carrierMessageId: result.carrierMessageId };
+      const accepted = {
+        seq: part.seq,
+        total: part.total,
+        carrierId: carrier.id,
+        carrierMessageId: result.carrierMessageId,
+      };
       await recordAccepted(message, accepted, deps);
       return { kind: "accepted", part: accepted };
     }
     if (result.kind === "refused" && classifySubmitStatus(result.commandStatus) === "permanent") {
       return { kind: "permanent", commandStatus: result.commandStatus };
     }
-    if (result.kind === "not-sent") return { kind: "out-of-time" };
-    // Throttled, queue full, system error, or the link fell before an answer: offer it again.
+    // Throttled, queue full, system error, the link fell before an answer, or it was down when we
+    // came to write: the SMSC does not have this part, offer it again (the loop head minds the time).
     await sleep(backoffMs(attempt, deps.retry ?? { baseMs: 50, capMs: 2000 }));
   }
 }
 
 /** The SMSC has the part: recording it must not be skipped by a passing DynamoDB error. */
-async function recordAccepted(message: StoredMessage, part: AcceptedPart, deps: ConnectorDeps): Promise<void> {
+async function recordAccepted(
+  message: StoredMessage,
+  part: AcceptedPart,
+  deps: ConnectorDeps,
+): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       await deps.parts.recordAccepted(message.id, part, message.expiresAt);
@@ -159,7 +194,11 @@ async function recordAccepted(message: StoredMessage, part: AcceptedPart, deps: 
 }
 
 const open = (message: StoredMessage, field: "to" | "text", deps: ConnectorDeps) =>
-  openField(deps.cipher, { accountId: message.accountId, messageId: message.id, field }, message[`${field}Cipher`]);
+  openField(
+    deps.cipher,
+    { accountId: message.accountId, messageId: message.id, field },
+    message[`${field}Cipher`],
+  );
 
 function newLease(carrier: SmppCarrierEntry, attempt: number, deps: ConnectorDeps): SubmissionLease {
   return {
@@ -177,12 +216,22 @@ async function fail(
   deps: ConnectorDeps,
   submissionId?: string,
 ): Promise<ConnectorOutcome> {
-  const moved = await deps.store.finish(message.id, "failed", { code, reason }, deps.clock.now().toISOString(), submissionId);
+  const moved = await deps.store.finish(
+    message.id,
+    "failed",
+    { code, reason },
+    deps.clock.now().toISOString(),
+    submissionId,
+  );
   logger.warn("message failed", { messageId: message.id, code, moved });
   return "failed";
 }
 
-async function expire(message: StoredMessage, deps: ConnectorDeps, submissionId?: string): Promise<ConnectorOutcome> {
+async function expire(
+  message: StoredMessage,
+  deps: ConnectorDeps,
+  submissionId?: string,
+): Promise<ConnectorOutcome> {
   const error = { code: "validity-expired", reason: "validity period ended before the message was sent" };
   await deps.store.finish(message.id, "expired", error, deps.clock.now().toISOString(), submissionId);
   return "expired";
