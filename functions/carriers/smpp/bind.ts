@@ -98,15 +98,15 @@ export class SmppBind {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.keepAlive);
     const session = this.session;
-    if (!session) return;
+    if (!session || session.socket.destroyed) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => session.destroy(() => resolve()), 1000);
+      session.socket.once("close", () => resolve());
+      // A polite unbind when bound; a link that does not close within a second is cut.
+      const timer = setTimeout(() => session.destroy(), 1000);
+      session.socket.once("close", () => clearTimeout(timer));
       if (!this.bound || !session.unbind({}, () => session.close())) session.destroy();
-      session.socket.once("close", () => {
-        clearTimeout(timer);
-        resolve();
-      });
     });
   }
 
