@@ -26,6 +26,10 @@ const DISPATCH_TIMEOUT_SECONDS = 10;
 /** AWS guidance: visibility timeout at least 6x the consumer's timeout. */
 const DISPATCH_VISIBILITY_SECONDS = DISPATCH_TIMEOUT_SECONDS * 6;
 
+/** How long one connector attempt owns a message (claim lease), and the queue's visibility. */
+export const SMPP_LEASE_SECONDS = 120;
+const SMPP_VISIBILITY_SECONDS = SMPP_LEASE_SECONDS + 60;
+
 const smsQueue = (id: string, purpose: string, batchSize: number, window: number): QueueSpec => ({
   id,
   purpose,
@@ -41,6 +45,16 @@ export const messagingQueues: readonly QueueSpec[] = [
   smsQueue("sms-otp", "One-time codes: highest priority, never waits behind bulk traffic", 10, 0),
   smsQueue("sms-transactional", "Transactional SMS (priority high/normal)", 10, 0),
   smsQueue("sms-bulk", "Bulk SMS (priority low); batched for throughput", 25, 1),
+  {
+    id: "sms-smpp",
+    purpose:
+      "SMS for direct carrier binds: read by the long-lived SMPP connector (ECS service on AWS, a child process locally), not by a Lambda",
+    // Longer than the connector's lease (SMPP_LEASE_SECONDS), so a redelivery finds the lease over
+    // and resumes the attempt instead of waiting behind it.
+    visibilityTimeoutSeconds: SMPP_VISIBILITY_SECONDS,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+  },
 ];
 
 export const messagingFunctions: readonly FunctionSpec[] = [
