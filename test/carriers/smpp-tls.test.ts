@@ -27,13 +27,15 @@ function bind(handle: SmscHandle, overrides: Record<string, unknown>, onPlaintex
   return bound;
 }
 
-const [part] = encodeParts("hello", "udh", 1);
+const [onlyPart] = encodeParts("hello", "udh", 1);
+if (!onlyPart) throw new Error("one part expected");
+const part = onlyPart;
 const to = { from: "Textgate", to: "+4917612345678" };
 
 describe("SMPP links are TLS", () => {
   it("binds over TLS when the SMSC's certificate chains to the configured CA", async () => {
     const handle = await smsc(true);
-    const result = await bind(handle, {}).submit(part!, to, Date.now() + 10_000);
+    const result = await bind(handle, {}).submit(part, to, Date.now() + 10_000);
     expect(result.kind).toBe("accepted");
     expect(handle.stats().binds).toBe(1);
   });
@@ -41,7 +43,7 @@ describe("SMPP links are TLS", () => {
   it("refuses an SMSC whose certificate it cannot verify: nothing is written", async () => {
     const handle = await smsc(true);
     // No caFile: the system trust store, which does not know the SMSC's self-signed certificate.
-    const result = await bind(handle, { caFile: undefined }).submit(part!, to, Date.now() + 1500);
+    const result = await bind(handle, { caFile: undefined }).submit(part, to, Date.now() + 1500);
     expect(result.kind).toBe("not-sent");
     expect(handle.stats().binds).toBe(0);
     expect(handle.accepted()).toEqual([]);
@@ -62,8 +64,8 @@ describe("SMPP links are TLS", () => {
     const link = bind(handle, { allowPlaintext: true }, () => {
       plaintext += 1;
     });
-    await link.submit(part!, to, Date.now() + 10_000);
-    await link.submit(part!, to, Date.now() + 10_000);
+    await link.submit(part, to, Date.now() + 10_000);
+    await link.submit(part, to, Date.now() + 10_000);
     expect(plaintext).toBe(2);
     expect(handle.accepted()).toHaveLength(2);
   });
