@@ -15,6 +15,7 @@ import { ensureLocalKeyring } from "./keyring.ts";
 import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
 import { createResources, type LocalResources } from "./resources.ts";
 import { type RunningSchedules, startSchedules } from "./schedules.ts";
+import { startLocalSmpp } from "./smpp.ts";
 import { polledQueuesOf, startSqsPollers } from "./sqs-poller.ts";
 import { startTtlSweeper } from "./ttl-sweeper.ts";
 
@@ -44,6 +45,11 @@ export interface LocalPlatformOptions {
   readonly loader?: HandlerLoader;
   /** Run the catalogue schedules (status prober) on timers (default true). */
   readonly schedules?: boolean;
+  /**
+   * Start the local SMSC and the SMPP connector child process (local/smpp.ts). `npm start` turns it
+   * on; the test harness leaves it off (SMPP tests start their own SMSC with the faults they need).
+   */
+  readonly smppConnector?: boolean;
 }
 
 export interface LocalPlatform {
@@ -184,6 +190,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       [envNames.localKeyring]: keyringPath,
       [envNames.localSigningKey]: signingKeyPath,
     };
+    if (options.smppConnector) {
+      const smpp = await startLocalSmpp({ env, warn });
+      stops.push(() => smpp.stop());
+    }
     writeFileSync(
       join(home, "local.json"),
       `${JSON.stringify({ apiUrl: gateway.url, outboxUrl, demo: demo ?? null }, null, 2)}\n`,

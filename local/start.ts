@@ -47,7 +47,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
-  platform = await startLocalPlatform({ port, home, persist });
+  platform = await startLocalPlatform({ port, home, persist, smppConnector: true });
   if (stopping) await platform.stop();
   else console.log(`Textgate local ready at ${platform.apiUrl}`);
 } catch (error) {

@@ -1,4 +1,4 @@
-import { gsmCoder } from "smpp";
+import smpp from "smpp";
 import { detectEncoding, type Encoding, LIMITS, unitCosts } from "../../messages/segments.ts";
 
 /**
@@ -48,13 +48,13 @@ export function splitText(text: string, encoding: Encoding, capacity: number): s
 
 export function encodeText(text: string, encoding: Encoding): Buffer {
   // utf16le + swap gives UTF-16BE without a dependency; surrogate pairs stay intact.
-  return encoding === "GSM-7" ? gsmCoder.encode(text, 0x00) : Buffer.from(text, "utf16le").swap16();
+  return encoding === "GSM-7" ? smpp.gsmCoder.encode(text, 0x00) : Buffer.from(text, "utf16le").swap16();
 }
 
 export function decodeText(bytes: Buffer, dataCoding: number): string {
   return dataCoding === DATA_CODING["UCS-2"]
     ? Buffer.from(bytes).swap16().toString("utf16le")
-    : gsmCoder.decode(bytes, 0x00);
+    : smpp.gsmCoder.decode(bytes, 0x00);
 }
 
 /**

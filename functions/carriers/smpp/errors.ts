@@ -1,4 +1,6 @@
-import { ESME_RMSGQFUL, ESME_RSYSERR, ESME_RTHROTTLED } from "smpp";
+import smpp from "smpp";
+
+const { ESME_RMSGQFUL, ESME_RSYSERR, ESME_RTHROTTLED } = smpp;
 
 /**
  * submit_sm_resp command_status → what the connector does. Throttling, a full queue and system

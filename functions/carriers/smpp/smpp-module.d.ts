@@ -78,17 +78,21 @@ declare module "smpp" {
     listener?: (session: Session) => void,
   ): Server;
 
-  export const gsmCoder: {
-    encode(text: string, table: number): Buffer;
-    decode(bytes: Buffer, table: number): string;
+  /**
+   * The constants and the GSM coder are attached to module.exports in loops, which Node's ESM loader
+   * cannot see as named exports: reach them through the default export.
+   */
+  const smpp: {
+    readonly gsmCoder: {
+      encode(text: string, table: number): Buffer;
+      decode(bytes: Buffer, table: number): string;
+    };
+    readonly ESME_ROK: number;
+    readonly ESME_RSYSERR: number;
+    readonly ESME_RINVDSTADR: number;
+    readonly ESME_RMSGQFUL: number;
+    readonly ESME_RTHROTTLED: number;
+    readonly ESME_RBINDFAIL: number;
   };
-
-  export const ESME_ROK: number;
-  export const ESME_RSYSERR: number;
-  export const ESME_RINVDSTADR: number;
-  export const ESME_RMSGQFUL: number;
-  export const ESME_RTHROTTLED: number;
-  export const ESME_RBINDFAIL: number;
-  export const ESME_RINVPASWD: number;
-  export const ESME_RSUBMITFAIL: number;
+  export default smpp;
 }
