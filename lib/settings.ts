@@ -17,6 +17,15 @@ export interface TextgateSettings {
   readonly perKeyThrottle: boolean;
   /** WAF web ACL in front of the API (per-IP rate rules + AWS managed rules); context waf=false removes it. */
   readonly waf: boolean;
+  /**
+   * The SMPP connector (context smppConnector=true): VPC with a NAT gateway on a fixed Elastic IP and
+   * an ECS Fargate service. Off by default, so a stack without direct carrier binds pays no VPC/NAT.
+   */
+  readonly smppConnector?: {
+    readonly desiredCount: number;
+    /** JSON array of SMPP carrier entries (no secrets; context smppCarriers). */
+    readonly carriers: string;
+  };
 }
 
 const STAGE = /^[a-z][a-z0-9-]{1,15}$/;
@@ -62,6 +71,11 @@ export function readSettings(node: Node): TextgateSettings {
   }
   const perKeyThrottle = optionalBoolean(node, "perKeyThrottle") ?? true;
   const waf = optionalBoolean(node, "waf") ?? true;
+  const smppConnector = optionalBoolean(node, "smppConnector") ?? false;
+  const desiredCount = Number(optionalString(node, "smppDesiredCount") ?? "1");
+  if (!Number.isInteger(desiredCount) || desiredCount < 0 || desiredCount > 10) {
+    throw new Error("context smppDesiredCount must be an integer 0..10");
+  }
   return {
     stage,
     region,
@@ -70,5 +84,8 @@ export function readSettings(node: Node): TextgateSettings {
     waf,
     ...(replicaRegion ? { replicaRegion } : {}),
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
+    ...(smppConnector
+      ? { smppConnector: { desiredCount, carriers: optionalString(node, "smppCarriers") ?? "[]" } }
+      : {}),
   };
 }

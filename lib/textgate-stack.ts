@@ -10,6 +10,7 @@ import { MessagingConstruct } from "./messaging-construct.ts";
 import { MonitoringConstruct } from "./monitoring-construct.ts";
 import { SchedulesConstruct } from "./schedules-construct.ts";
 import type { TextgateSettings } from "./settings.ts";
+import { SmppConnectorConstruct } from "./smpp-connector-construct.ts";
 import { WafConstruct } from "./waf-construct.ts";
 
 export interface TextgateStackProps extends StackProps {
@@ -38,6 +39,7 @@ export class TextgateStack extends Stack {
   readonly bootstrap?: BootstrapConstruct;
   readonly publicApiUrl: string;
   readonly waf?: WafConstruct;
+  readonly smppConnector?: SmppConnectorConstruct;
 
   constructor(scope: Construct, id: string, props: TextgateStackProps) {
     super(scope, id, props);
@@ -117,6 +119,19 @@ export class TextgateStack extends Stack {
       functions: this.functions.functions,
       queues: this.messaging.queues,
     });
+
+    if (settings.smppConnector) {
+      this.smppConnector = new SmppConnectorConstruct(this, "SmppConnector", {
+        stage: settings.stage,
+        projectRoot: props.projectRoot,
+        desiredCount: settings.smppConnector.desiredCount,
+        carriers: settings.smppConnector.carriers,
+        targets: { data: this.data, messaging: this.messaging },
+        key: this.data.dataKey,
+        logRetention,
+        bundling: settings.bundling,
+      });
+    }
 
     new CfnOutput(this, "ApiUrl", { value: this.publicApiUrl });
     new CfnOutput(this, "UsagePlanId", { value: this.api.usagePlan.usagePlanId });

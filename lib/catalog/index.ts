@@ -12,7 +12,7 @@ import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
 
 export * from "./api.ts";
 export * from "./env.ts";
-export { SMPP_LEASE_SECONDS } from "./messaging.ts";
+export { SMPP_LEASE_SECONDS, smppConnectorGrants } from "./messaging.ts";
 export * from "./metrics.ts";
 export type * from "./types.ts";
 

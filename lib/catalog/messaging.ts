@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+import type { FunctionGrants, FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
 
 /** Send pipeline: accept → queue by priority → dispatch to a carrier → delivery report. */
 export const messagingTables: readonly TableSpec[] = [
@@ -56,6 +56,13 @@ export const messagingQueues: readonly QueueSpec[] = [
     retentionDays: 4,
   },
 ];
+
+/** What the SMPP connector service (ECS, not a Lambda) may touch: granted by lib/smpp-connector-construct.ts. */
+export const smppConnectorGrants: FunctionGrants = {
+  tables: { messages: "readWrite" },
+  queues: { "sms-smpp": "consume" },
+  keys: { data: ["decrypt"] },
+};
 
 export const messagingFunctions: readonly FunctionSpec[] = [
   {
