@@ -129,7 +129,6 @@ export class TextgateStack extends Stack {
         targets: { data: this.data, messaging: this.messaging },
         key: this.data.dataKey,
         logRetention,
-        bundling: settings.bundling,
       });
     }
 

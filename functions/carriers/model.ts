@@ -5,7 +5,8 @@
 export interface CarrierRoute {
   readonly carrierId: string;
   readonly name: string;
-  readonly protocol: "http";
+  /** "smpp": the dispatcher hands the message to the SMPP connector's queue (functions/carriers/smpp/). */
+  readonly protocol: "http" | "smpp";
   readonly baseUrl: string;
   /** True when baseUrl is https: OTP traffic may require TLS routes. */
   readonly tls: boolean;

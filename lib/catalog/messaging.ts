@@ -101,7 +101,13 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
       tables: { messages: "readWrite", accounts: "read" },
-      queues: { "sms-otp": "consume", "sms-transactional": "consume", "sms-bulk": "consume" },
+      queues: {
+        "sms-otp": "consume",
+        "sms-transactional": "consume",
+        "sms-bulk": "consume",
+        // Messages routed to an SMPP carrier go on to the connector's queue.
+        "sms-smpp": "send",
+      },
       keys: { data: ["decrypt"] },
     },
     // Sender shown when a message has no `from` (an alphanumeric id; some countries replace it).
