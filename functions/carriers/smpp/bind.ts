@@ -51,6 +51,11 @@ export interface BindOptions {
 }
 
 const ENQUIRE_LINK_TIMEOUT_MS = 10_000;
+/**
+ * A submit_sm unanswered this long means the link is broken even if TCP says otherwise: it is cut,
+ * which settles every outstanding submit as unanswered (offered again after the reconnect).
+ */
+const RESPONSE_TIMEOUT_MS = 30_000;
 const BIND_TIMEOUT_MS = 10_000;
 
 /** TON/NPI: "+…" international ISDN, other digits unknown/ISDN, anything else alphanumeric. */
@@ -160,6 +165,12 @@ export class SmppBind {
         if (!written) return resolve({ kind: "not-sent" });
         // Registered after send() numbered the PDU; a close before the response resolves it.
         this.inFlight.set(pdu.sequence_number, resolve);
+        const sequence = pdu.sequence_number;
+        setTimeout(() => {
+          if (this.session !== session || !this.inFlight.has(sequence)) return;
+          logger.warn("smpp submit_sm unanswered: cutting the link", { carrierId: this.entry.id });
+          session.destroy();
+        }, RESPONSE_TIMEOUT_MS).unref();
         if (!this.entry.tls) this.options.hooks.onPlaintextSubmit?.(this.entry.id);
       });
     } finally {
