@@ -32,6 +32,15 @@ export interface TextgateSettings {
    * smsOriginationIdentities, comma-separated); unset = any identity of the account and region.
    */
   readonly smsOriginationIdentityArns?: readonly string[];
+  /**
+   * The SMPP connector (context smppConnector=true): VPC with a NAT gateway on a fixed Elastic IP and
+   * an ECS Fargate service. Off by default, so a stack without direct carrier binds pays no VPC/NAT.
+   */
+  readonly smppConnector?: {
+    readonly desiredCount: number;
+    /** JSON array of SMPP carrier entries (no secrets; context smppCarriers). */
+    readonly carriers: string;
+  };
 }
 
 /**
@@ -132,6 +141,11 @@ export function readSettings(node: Node): TextgateSettings {
       );
     }
   }
+  const smppConnector = optionalBoolean(node, "smppConnector") ?? false;
+  const desiredCount = Number(optionalString(node, "smppDesiredCount") ?? "1");
+  if (!Number.isInteger(desiredCount) || desiredCount < 0 || desiredCount > 10) {
+    throw new Error("context smppDesiredCount must be an integer 0..10");
+  }
   return {
     stage,
     region,
@@ -144,5 +158,8 @@ export function readSettings(node: Node): TextgateSettings {
     ...(domainName && certificateArn ? { domainName, certificateArn } : {}),
     ...(mail ? { mail } : {}),
     ...(smsOriginationIdentityArns?.length ? { smsOriginationIdentityArns } : {}),
+    ...(smppConnector
+      ? { smppConnector: { desiredCount, carriers: optionalString(node, "smppCarriers") ?? "[]" } }
+      : {}),
   };
 }

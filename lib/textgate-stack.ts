@@ -10,12 +10,14 @@ import {
   type Catalog,
   catalog as defaultCatalog,
 } from "./catalog/index.ts";
+import { FIELD_KEY_ID } from "./catalog/platform.ts";
 import { DataConstruct } from "./data-construct.ts";
 import { FunctionsConstruct } from "./functions-construct.ts";
 import { MessagingConstruct } from "./messaging-construct.ts";
 import { MonitoringConstruct } from "./monitoring-construct.ts";
 import { SchedulesConstruct } from "./schedules-construct.ts";
 import type { TextgateSettings } from "./settings.ts";
+import { SmppConnectorConstruct } from "./smpp-connector-construct.ts";
 import { WafConstruct } from "./waf-construct.ts";
 
 export interface TextgateStackProps extends StackProps {
@@ -45,6 +47,7 @@ export class TextgateStack extends Stack {
   readonly bootstrap?: BootstrapConstruct;
   readonly publicApiUrl: string;
   readonly waf?: WafConstruct;
+  readonly smppConnector?: SmppConnectorConstruct;
 
   constructor(scope: Construct, id: string, props: TextgateStackProps) {
     super(scope, id, props);
@@ -145,6 +148,19 @@ export class TextgateStack extends Stack {
       queues: this.messaging.queues,
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
+
+    if (settings.smppConnector) {
+      this.smppConnector = new SmppConnectorConstruct(this, "SmppConnector", {
+        stage: settings.stage,
+        projectRoot: props.projectRoot,
+        desiredCount: settings.smppConnector.desiredCount,
+        carriers: settings.smppConnector.carriers,
+        targets: { data: this.data, messaging: this.messaging },
+        logKey: this.data.atRest("logs"),
+        secretKey: this.data.key(FIELD_KEY_ID),
+        logRetention,
+      });
+    }
 
     new CfnOutput(this, "ApiUrl", { value: this.publicApiUrl });
     new CfnOutput(this, "UsagePlanId", { value: this.api.usagePlan.usagePlanId });

@@ -23,6 +23,7 @@ import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
 import { prepareMailOutbox, readMailOutbox } from "./mail-outbox.ts";
 import { createResources, type LocalResources } from "./resources.ts";
 import { type RunningSchedules, startSchedules } from "./schedules.ts";
+import { startLocalSmpp } from "./smpp.ts";
 import { polledQueuesOf, startSqsPollers } from "./sqs-poller.ts";
 import { startTtlSweeper } from "./ttl-sweeper.ts";
 
@@ -57,6 +58,11 @@ export interface LocalPlatformOptions {
    * simulated ones; no simulator starts and no other carrier stays registered.
    */
   readonly carriers?: readonly CarrierEntry[];
+  /**
+   * Start the local SMSC and the SMPP connector child process (local/smpp.ts). `npm start` turns it
+   * on; the test harness leaves it off (SMPP tests start their own SMSC with the faults they need).
+   */
+  readonly smppConnector?: boolean;
 }
 
 export interface LocalPlatform {
@@ -214,6 +220,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       [envNames.localMailOutbox]: mailOutboxPath,
       [envNames.invitationUrl]: `${apiUrl}/accept-invitation`,
     };
+    if (options.smppConnector) {
+      const smpp = await startLocalSmpp({ env, warn });
+      stops.push(() => smpp.stop());
+    }
     writeFileSync(
       join(home, "local.json"),
       `${JSON.stringify({ apiUrl: gateway.url, outboxUrl, mailUrl: `${gateway.url}/_local/mail`, demo: demo ?? null }, null, 2)}\n`,

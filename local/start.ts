@@ -70,7 +70,13 @@ try {
 }
 
 try {
-  platform = await startLocalPlatform({ port, home, persist, ...(carriers ? { carriers } : {}) });
+  platform = await startLocalPlatform({
+    port,
+    home,
+    persist,
+    // The simulated SMSC and its connector run only with the simulated carriers.
+    ...(carriers ? { carriers } : { smppConnector: true }),
+  });
   if (stopping) await platform.stop();
   else console.log(`Textgate local ready at ${platform.apiUrl}`);
 } catch (error) {

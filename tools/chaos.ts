@@ -7,6 +7,9 @@ import "./quality/quiet.ts";
 import { parseArgs } from "node:util";
 import { runChaos } from "./quality/chaos-run.ts";
 
+// `npm run chaos -- --smpp [--messages N]`: SMPP faults over the connector (tools/smpp-chaos.ts).
+if (process.argv.includes("--smpp")) await import("./smpp-chaos.ts");
+
 const { values } = parseArgs({
   options: {
     messages: { type: "string", default: "1000" },

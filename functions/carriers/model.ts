@@ -2,7 +2,7 @@
  * Carriers: where messages leave the platform. A carrier record says how to reach it (adapter
  * protocol, base URL), which destinations it serves (E.164 prefixes) and how preferred it is.
  */
-export type CarrierProtocol = "http" | "aws-sms";
+export type CarrierProtocol = "http" | "aws-sms" | "smpp";
 
 /**
  * How an "aws-sms" carrier (AWS End User Messaging SMS) sends. No secrets: the dispatch function's
@@ -25,7 +25,8 @@ export interface CarrierRoute {
   readonly protocol: CarrierProtocol;
   /**
    * http: the carrier API base URL. aws-sms: the service endpoint override ("" = the SDK's regional
-   * endpoint; locally the simulator's PinpointSMSVoiceV2 port).
+   * endpoint; locally the simulator's PinpointSMSVoiceV2 port). smpp: unused; the dispatcher hands the
+   * message to the SMPP connector's queue (functions/carriers/smpp/).
    */
   readonly baseUrl: string;
   /** True when baseUrl is https: OTP traffic may require TLS routes. */

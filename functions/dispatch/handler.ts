@@ -1,9 +1,13 @@
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
 import { adapterFor, carrierBreakers } from "../carriers/adapters.ts";
 import { listCarrierRoutes } from "../carriers/store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
 import { dynamoMessageStateStore } from "../messages/state-store.ts";
+import type { QueuedMessageRecord } from "../messages/views.ts";
+import { sqsClient } from "../shared/aws.ts";
 import { systemClock } from "../shared/clock.ts";
+import { queueUrl } from "../shared/config.ts";
 import { fieldCipher } from "../shared/crypto.ts";
 import { logger } from "../shared/logger.ts";
 import { type DispatchDeps, dispatchMessage, RetryLaterError } from "./service.ts";
@@ -36,6 +40,14 @@ export function dispatchDeps(): DispatchDeps {
     metrics: messagingMetrics(),
     defaultSender: process.env.TEXTGATE_DEFAULT_SENDER ?? "Textgate",
     ...(process.env.TEXTGATE_PUBLIC_API_URL ? { publicApiUrl: process.env.TEXTGATE_PUBLIC_API_URL } : {}),
+    handOffToSmpp: async (messageId) => {
+      await sqsClient().send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl("sms-smpp"),
+          MessageBody: JSON.stringify({ v: 1, messageId } satisfies QueuedMessageRecord),
+        }),
+      );
+    },
   };
   return deps;
 }

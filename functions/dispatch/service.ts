@@ -47,6 +47,8 @@ export interface DispatchDeps {
   readonly metrics?: MessagingMetrics;
   /** False while a carrier's circuit breaker is open: routing skips it (failover to the next route). */
   readonly carrierAvailable?: (carrierId: string) => boolean;
+  /** Queues a message for the SMPP connector (sms-smpp), which claims and submits it itself. */
+  readonly handOffToSmpp?: (messageId: string) => Promise<void>;
 }
 
 export interface DispatchInput {
@@ -56,7 +58,14 @@ export interface DispatchInput {
   readonly maxReceiveCount: number;
 }
 
-export type DispatchOutcome = "sent" | "reconciled" | "done-already" | "gone" | "failed" | "expired";
+export type DispatchOutcome =
+  | "sent"
+  | "reconciled"
+  | "done-already"
+  | "gone"
+  | "failed"
+  | "expired"
+  | "handed-off";
 
 /** Thrown to make SQS deliver the record again later (batch item failure). */
 export class RetryLaterError extends Error {
@@ -82,6 +91,7 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
     }
     return failNoRoute(message, deps);
   }
+  if (route.protocol === "smpp") return handOffToSmpp(message, deps);
   const lease = newLease(route, 1, deps);
   if (!(await deps.store.claim(message.id, lease))) return afterLostRace(message.id, deps);
   return submit(message, lease, route, input, deps);
@@ -295,6 +305,19 @@ function newLease(route: CarrierRoute, attempt: number, deps: DispatchDeps): Sub
     leaseUntil: deps.clock.now().getTime() + deps.leaseMs,
     attempt,
   };
+}
+
+/**
+ * SMPP carriers are reached only through the long-lived connector's binds. The message stays
+ * "queued": the connector claims it with the same lease protocol, so a repeated hand-off (this record
+ * redelivered) is harmless — only one claim wins.
+ */
+async function handOffToSmpp(message: StoredMessage, deps: DispatchDeps): Promise<DispatchOutcome> {
+  if (!deps.handOffToSmpp)
+    throw new Error("an SMPP route was chosen but no SMPP connector queue is configured");
+  await deps.handOffToSmpp(message.id);
+  logger.info("message handed to the SMPP connector", { messageId: message.id });
+  return "handed-off";
 }
 
 /** Someone else moved the message: done if it reached sent or beyond, else let SQS retry later. */

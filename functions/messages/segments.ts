@@ -18,7 +18,7 @@ const GSM7_BASIC = new Set(
 );
 const GSM7_EXTENSION = new Set("\f^{}\\[~]|€");
 
-const LIMITS = {
+export const LIMITS = {
   "GSM-7": { single: 160, part: 153 },
   "UCS-2": { single: 70, part: 67 },
 } as const satisfies Record<Encoding, { single: number; part: number }>;
@@ -45,7 +45,7 @@ export function detectEncoding(text: string): Encoding {
 }
 
 /** Units of each character, in order: septets for GSM-7, UTF-16 code units for UCS-2. */
-function unitCosts(text: string, encoding: Encoding): number[] {
+export function unitCosts(text: string, encoding: Encoding): number[] {
   // for…of walks code points, so a surrogate pair is one item costing 2 units.
   return Array.from(text, (char) => (encoding === "GSM-7" ? (septetsOf(char) ?? 1) : char.length));
 }

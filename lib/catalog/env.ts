@@ -13,6 +13,13 @@ export const envNames = {
   /** Set locally only: path of the P-256 private key (PEM) that signs access tokens in place of KMS. */
   localSigningKey: "TEXTGATE_LOCAL_SIGNING_KEY",
   stage: "TEXTGATE_STAGE",
+  /** SMPP connector: JSON array of carrier entries (functions/carriers/smpp/entry.ts; no secrets). */
+  smppCarriers: "TEXTGATE_SMPP_CARRIERS",
+  /**
+   * SMPP connector on AWS: Secrets Manager secret (KMS-encrypted) holding a JSON object from each
+   * entry's passwordEnv name to its bind password. Unset locally: passwords come from the env itself.
+   */
+  smppSecretArn: "TEXTGATE_SMPP_SECRET_ARN",
   /** Name of the API Gateway usage plan that per-key throttling uses (set for usagePlan grants). */
   usagePlanName: "TEXTGATE_USAGE_PLAN_NAME",
   /** From address of platform email (SES sender identity, deploy context mailSender; mail grants). */

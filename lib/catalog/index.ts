@@ -15,6 +15,7 @@ export * from "./api.ts";
 export { AWS_SMS_EVENT_TYPES, AWS_SMS_EVENTS_FUNCTION, AWS_SMS_EVENTS_QUEUE } from "./carriers.ts";
 export * from "./env.ts";
 export * from "./iam-actions.ts";
+export { SMPP_LEASE_SECONDS, smppConnectorGrants } from "./messaging.ts";
 export * from "./metrics.ts";
 export type * from "./types.ts";
 

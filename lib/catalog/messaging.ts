@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+import type { FunctionGrants, FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
 
 /** Send pipeline: accept → queue by priority → dispatch to a carrier → delivery report. */
 export const messagingTables: readonly TableSpec[] = [
@@ -25,6 +25,10 @@ export const messagingTables: readonly TableSpec[] = [
 const DISPATCH_TIMEOUT_SECONDS = 10;
 /** AWS guidance: visibility timeout at least 6x the consumer's timeout. */
 const DISPATCH_VISIBILITY_SECONDS = DISPATCH_TIMEOUT_SECONDS * 6;
+
+/** How long one connector attempt owns a message (claim lease), and the queue's visibility. */
+export const SMPP_LEASE_SECONDS = 120;
+const SMPP_VISIBILITY_SECONDS = SMPP_LEASE_SECONDS + 60;
 
 /**
  * Concurrency caps of the queue consumers (event-source mapping MaximumConcurrency). Every SQS
@@ -82,7 +86,24 @@ export const messagingQueues: readonly QueueSpec[] = [
     window: 1,
     maximumConcurrency: consumerConcurrency.bulk,
   }),
+  {
+    id: "sms-smpp",
+    purpose:
+      "SMS for direct carrier binds: read by the long-lived SMPP connector (ECS service on AWS, a child process locally), not by a Lambda",
+    // Longer than the connector's lease (SMPP_LEASE_SECONDS), so a redelivery finds the lease over
+    // and resumes the attempt instead of waiting behind it.
+    visibilityTimeoutSeconds: SMPP_VISIBILITY_SECONDS,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+  },
 ];
+
+/** What the SMPP connector service (ECS, not a Lambda) may touch: granted by lib/smpp-connector-construct.ts. */
+export const smppConnectorGrants: FunctionGrants = {
+  tables: { messages: "readWrite" },
+  queues: { "sms-smpp": "consume" },
+  keys: { data: ["decrypt"] },
+};
 
 export const messagingFunctions: readonly FunctionSpec[] = [
   {
@@ -125,7 +146,13 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
       tables: { messages: "readWrite", accounts: "read" },
-      queues: { "sms-otp": "consume", "sms-transactional": "consume", "sms-bulk": "consume" },
+      queues: {
+        "sms-otp": "consume",
+        "sms-transactional": "consume",
+        "sms-bulk": "consume",
+        // Messages routed to an SMPP carrier go on to the connector's queue.
+        "sms-smpp": "send",
+      },
       keys: { data: ["decrypt"] },
       smsVoice: "send",
     },
