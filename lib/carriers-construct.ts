@@ -5,11 +5,13 @@ import * as smsvoice from "aws-cdk-lib/aws-smsvoice";
 import * as sns from "aws-cdk-lib/aws-sns";
 import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
+import * as cxapi from "aws-cdk-lib/cx-api";
 import { Construct } from "constructs";
 import { AWS_SMS_EVENT_TYPES, physicalName, smsConfigurationSetName } from "./catalog/index.ts";
 
 export interface CarriersConstructProps {
   readonly stage: string;
+  /** Encrypts the events topic; End User Messaging gets a data key from it for our configuration set only. */
   readonly key: kms.IKey;
   /** The catalogue's aws-sms-events queue and its DLQ (MessagingConstruct). */
   readonly eventsQueue: sqs.IQueue;
@@ -35,6 +37,9 @@ export class CarriersConstruct extends Construct {
 
   constructor(scope: Construct, id: string, props: CarriersConstructProps) {
     super(scope, id);
+    // SNS may use the queue key only to deliver from our events topic (aws:SourceArn), not for any
+    // topic: without this flag SqsSubscription adds an unconditioned key-policy statement.
+    this.node.setContext(cxapi.SNS_SUBSCRIPTIONS_SQS_DECRYPTION_POLICY, true);
     const configurationSetName = smsConfigurationSetName(props.stage);
     const configurationSetArn = `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:configuration-set/${configurationSetName}`;
     this.eventsTopic = new sns.Topic(this, "SmsEventsTopic", {
@@ -57,7 +62,7 @@ export class CarriersConstruct extends Construct {
         conditions: fromOurConfigurationSet,
       }),
     );
-    // The topic is encrypted with the data key: the service needs a data key to publish.
+    // The topic is encrypted: the service needs a data key from the topic's key to publish.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: "AllowSmsVoiceEventsToEncryptedTopic",

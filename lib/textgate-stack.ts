@@ -69,7 +69,9 @@ export class TextgateStack extends Stack {
     });
     this.carriers = new CarriersConstruct(this, "Carriers", {
       stage: settings.stage,
-      key: this.data.atRest("queues"),
+      // The topic AWS End User Messaging publishes to sits with the other AWS-service-facing data
+      // (alarm topic, logs); the table/queue key then only lets SNS deliver from this one topic.
+      key: this.data.atRest("alarms"),
       eventsQueue: this.messaging.queue(AWS_SMS_EVENTS_QUEUE),
       eventsDlq: this.messaging.dlq(AWS_SMS_EVENTS_QUEUE),
     });

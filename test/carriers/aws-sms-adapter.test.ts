@@ -151,8 +151,8 @@ describe("error mapping (the service's exception classes through the real SDK)",
     await expect(offline.submit(submission(mobile("59")))).rejects.toBeInstanceOf(TransientCarrierError);
   });
 
-  it("lookup cannot tell (no lookup API): transient, so the dispatcher never resubmits blindly", async () => {
-    await expect(adapter().lookup("msg_x")).rejects.toBeInstanceOf(TransientCarrierError);
+  it("lookup cannot tell (no lookup API): 'unknown', so the dispatcher never resubmits blindly", async () => {
+    await expect(adapter().lookup("msg_x")).resolves.toMatchObject({ outcome: "unknown" });
   });
 });
 

@@ -37,9 +37,9 @@ describe("AWS End User Messaging SMS delivery events", () => {
     });
   });
 
-  it("the topic is encrypted with the queue key and only this account's configuration set may publish", () => {
+  it("the topic is encrypted with the service-facing (logs) key and only this account's configuration set may publish", () => {
     synth.template.hasResourceProperties("AWS::SNS::Topic", {
-      KmsMasterKeyId: queueArn(synth.stack.data.atRest("queues")),
+      KmsMasterKeyId: queueArn(synth.stack.data.atRest("alarms")),
     });
     synth.template.hasResourceProperties("AWS::SNS::TopicPolicy", {
       Topics: [topicRef()],

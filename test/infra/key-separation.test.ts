@@ -62,8 +62,15 @@ describe("KMS keys by purpose", () => {
     const logsKey = keyArn(synth.stack.data.atRest("logs"));
     for (const group of resourcesOf("AWS::Logs::LogGroup"))
       expect(group.Properties.KmsKeyId).toEqual(logsKey);
-    for (const topic of resourcesOf("AWS::SNS::Topic"))
-      expect(topic.Properties.KmsMasterKeyId).toEqual(logsKey);
+    // The alarm topic is on the logs key; the SMS delivery-events topic feeds a queue, so it is on
+    // the queue key (its own test: test/infra/carriers.test.ts).
+    const topics = resourcesOf("AWS::SNS::Topic");
+    const queueKey = { "Fn::GetAtt": [logicalId(synth.stack.data.atRest("queues")), "Arn"] };
+    expect(
+      topics.filter((topic) => JSON.stringify(topic.Properties.KmsMasterKeyId) === JSON.stringify(logsKey))
+        .length,
+    ).toBeGreaterThan(0);
+    for (const topic of topics) expect([logsKey, queueKey]).toContainEqual(topic.Properties.KmsMasterKeyId);
   });
 
   it.each(catalog.functions.map((spec) => [spec.id, spec] as const))(
@@ -82,16 +89,19 @@ describe("KMS keys by purpose", () => {
     },
   );
 
-  it("only the logs key lets an AWS service (CloudWatch Logs, CloudWatch alarms) use it", () => {
-    const services = (key: Parameters<typeof logicalId>[0]) => {
+  it("the logs key serves AWS services; the table key only SNS delivering from our events topic; the field key none", () => {
+    type Statement = { Principal?: { Service?: unknown }; Condition?: unknown };
+    const serviceStatements = (key: Parameters<typeof logicalId>[0]) => {
       const policy = synth.template.toJSON().Resources[logicalId(key)].Properties.KeyPolicy;
-      return (policy.Statement as { Principal?: { Service?: unknown } }[]).flatMap((statement) =>
-        statement.Principal?.Service ? [JSON.stringify(statement.Principal.Service)] : [],
-      );
+      return (policy.Statement as Statement[]).filter((statement) => statement.Principal?.Service);
     };
-    expect(services(synth.stack.data.atRest("logs")).length).toBeGreaterThan(0);
-    expect(services(synth.stack.data.atRest("tables"))).toEqual([]);
-    expect(services(fieldKey())).toEqual([]);
+    expect(serviceStatements(synth.stack.data.atRest("logs")).length).toBeGreaterThan(0);
+    const tableKey = serviceStatements(synth.stack.data.atRest("tables"));
+    // SNS delivers SMS delivery events to the (encrypted) events queue: only from our events
+    // topic (aws:SourceArn), never for anyone's.
+    expect(tableKey.map((statement) => statement.Principal?.Service)).toEqual(["sns.amazonaws.com"]);
+    for (const statement of tableKey) expect(JSON.stringify(statement.Condition)).toContain("aws:SourceArn");
+    expect(serviceStatements(fieldKey())).toEqual([]);
   });
 
   it("send reads the accounts table and never writes it", () => {
