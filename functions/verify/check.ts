@@ -62,9 +62,11 @@ async function loadPending(
   const now = deps.clock.now();
   const nowSeconds = epochSeconds(now);
   const record = await loadOwned(deps, owner, verificationId, nowSeconds);
-  if (effectiveStatus(record, nowSeconds) !== "pending") {
-    // Closed (typically expired, which no write marks): its code must not go out any more.
-    await forgetQueuedTexts(deps, record.messageIds, now.toISOString());
+  const status = effectiveStatus(record, nowSeconds);
+  if (status !== "pending") {
+    // Expiry is the one close no write marks (the others forgot their texts when they happened):
+    // whoever finds it expired first makes sure its code no longer goes out.
+    if (status === "expired") await forgetQueuedTexts(deps, record.messageIds, now.toISOString());
     throw notPending(record, nowSeconds);
   }
   return { record, now, nowSeconds };

@@ -71,7 +71,13 @@ export function messagingOtpTexts(
       logger.info("replayed start of an OTP text still queued: enqueued again", { messageId });
       await messaging.queue.enqueue(queueFor(message.priority), message.id, 0);
     },
-    cancelQueued: (messageId, at) => state.cancelQueued(messageId, at),
+    async cancelQueued(messageId, at) {
+      // A read first: a closed verification is looked at again and again (checks, cancels), and a
+      // conditional write that does not apply still costs a write.
+      const message = await messaging.messages.get(messageId);
+      if (message?.status !== "queued" && message?.status !== "scheduled") return false;
+      return state.cancelQueued(messageId, at);
+    },
   };
 }
 
