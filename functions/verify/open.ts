@@ -71,7 +71,6 @@ async function composeWrite(
     tag: `verify:${record.id}`,
   });
   if (!key) return { message };
-  const withMessage = { ...record, messageIds: [...record.messageIds, message.id] };
   return {
     message,
     binding: {
@@ -80,7 +79,7 @@ async function composeWrite(
       verificationId: record.id,
       messageId: message.id,
       requestHash: key.requestHash,
-      response: toView(withMessage, nowSeconds, deps.settings.maxCheckAttempts),
+      response: toView(record, nowSeconds, deps.settings.maxCheckAttempts),
       expiresAt: nowSeconds + KEY_BINDING_TTL_SECONDS,
     },
   };
