@@ -12,6 +12,7 @@ import { messageKey } from "../../functions/messages/store.ts";
 import { dynamoClient } from "../../functions/shared/aws.ts";
 import { tableName } from "../../functions/shared/config.ts";
 import { cancelVerification, checkVerification, startVerification } from "../../functions/verify/service.ts";
+import { storedMessagesOf } from "../messages/support.ts";
 import { useLocalPlatformEnv } from "../support/env.ts";
 import { domainError, estonianMobile, type Harness, testAccountId, verifyHarness } from "./support.ts";
 
@@ -112,5 +113,26 @@ describe("OTP texts do not outlive their verification", () => {
       textCipher: expect.any(String),
     });
     expect(h.held).toEqual([first, second]);
+  });
+
+  it("a start (no Idempotency-Key) whose text cannot be queued: 503, and the stored text is cancelled", async () => {
+    const h = verifyHarness();
+    const accountId = testAccountId();
+    const deps = {
+      ...h.deps,
+      otpTexts: {
+        ...h.deps.otpTexts,
+        enqueue: async () => {
+          throw new Error("injected: queue unavailable");
+        },
+      },
+    };
+    const refused = await domainError(
+      startVerification({ accountId, to: estonianMobile(), requester }, deps),
+    );
+    expect(refused.slug).toBe("service-unavailable");
+    const [message, ...others] = await storedMessagesOf(accountId);
+    expect(others).toEqual([]);
+    await expectCancelledWithoutText(String(message?.id));
   });
 });
