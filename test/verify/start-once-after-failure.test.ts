@@ -121,4 +121,24 @@ describe("an Idempotency-Key on POST /v1/verifications binds to the verification
     expect(longer.status).toBe(409);
     expect(await outbox(to)).toEqual([]);
   });
+
+  it("parallel requests with one key: one verification, one text; the others replay it or are told to retry", async () => {
+    const to = estonianMobile();
+    const key = newKey();
+    const replies = await Promise.all(Array.from({ length: 5 }, () => retry(to, key)));
+    const created = replies.filter((reply) => reply.status === 201);
+    const busy = replies.filter((reply) => reply.status !== 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    for (const reply of busy) {
+      expect(reply.status).toBe(409);
+      expect(reply.body.type).toMatch(/idempotency-in-progress$/);
+    }
+    expect(new Set(created.map((reply) => reply.body.id)).size).toBe(1);
+    const verificationId = created[0]?.body.id;
+    await codeFromOutbox(to);
+    const [message, ...otherMessages] = await messagesTo(verificationId);
+    expect(otherMessages).toEqual([]);
+    expect((await outbox(to)).map((entry) => entry.reference)).toEqual([message?.id]);
+    expect((await api(account, "GET", `/v1/verifications/${verificationId}`)).body.sendAttempts).toBe(1);
+  });
 });
