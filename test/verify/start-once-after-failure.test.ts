@@ -141,4 +141,27 @@ describe("an Idempotency-Key on POST /v1/verifications binds to the verification
     expect((await outbox(to)).map((entry) => entry.reference)).toEqual([message?.id]);
     expect((await api(account, "GET", `/v1/verifications/${verificationId}`)).body.sendAttempts).toBe(1);
   });
+
+  it("a key bound between the replay check and the write: the whole write is refused, the first start replays", async () => {
+    const to = estonianMobile();
+    const key = newKey();
+    const first = await startVerificationOnce(inputOf(to), key, firstAttemptDeps({ enqueueDies: false }));
+    const deps = defaultVerifyDeps();
+    // The race: this request looked for the key just before the first one bound it.
+    let looks = 0;
+    const racing = {
+      ...deps,
+      store: {
+        ...deps.store,
+        findBinding: (...args: Parameters<typeof deps.store.findBinding>) =>
+          looks++ === 0 ? Promise.resolve(undefined) : deps.store.findBinding(...args),
+      },
+    };
+    const second = await startVerificationOnce(inputOf(to), key, racing);
+    expect(looks).toBe(2);
+    expect(second).toEqual({ result: first.result, replayed: true });
+    // No resend slipped through with the refused transaction: one text, one send attempt.
+    expect(await messagesTo(first.result.id)).toHaveLength(1);
+    expect((await api(account, "GET", `/v1/verifications/${first.result.id}`)).body.sendAttempts).toBe(1);
+  });
 });
