@@ -45,6 +45,8 @@ export interface StoredMessage {
   readonly sentAt?: string;
   readonly deliveredAt?: string;
   readonly failedAt?: string;
+  /** Set when the message was cancelled before dispatch (e.g. its verification closed). */
+  readonly cancelledAt?: string;
   readonly carrierId?: string;
   readonly carrierMessageId?: string;
   readonly submission?: SubmissionLease;

@@ -44,6 +44,11 @@ export interface MessageStateStore {
     submissionId?: string,
     onlyFrom?: readonly MessageStatus[],
   ): Promise<boolean>;
+  /**
+   * queued|scheduled → cancelled (nobody claimed it yet, so no carrier has it). Drops an OTP
+   * message's encrypted body like every final move. False when it already left the queue.
+   */
+  cancelQueued(id: string, at: string): Promise<boolean>;
   /** Records the last transient error of an attempt (the lease stays until it runs out). */
   /** notAccepted: the carrier refused this attempt for now (recorded on the lease; see SubmissionLease). */
   noteAttemptError(
@@ -192,6 +197,15 @@ export function dynamoMessageStateStore(
           ":error": error,
           ...(submissionId ? { ":sid": submissionId } : {}),
         },
+      });
+    },
+    cancelQueued(id, at) {
+      const from = fromStatuses("cancelled");
+      return finalUpdate(id, {
+        update: "SET #status = :to, cancelledAt = :at",
+        condition: from.expression,
+        names: { "#status": "status" },
+        values: { ...from.values, ":to": "cancelled", ":at": at },
       });
     },
     async noteAttemptError(id, submissionId, error, notAccepted = false) {

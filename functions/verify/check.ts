@@ -4,8 +4,9 @@ import { logger } from "../shared/logger.ts";
 import { DomainError } from "../shared/problem.ts";
 import { codeMatches } from "./code.ts";
 import type { VerificationNamespace } from "./limits.ts";
+import { numberContext } from "./open.ts";
+import { forgetQueuedTexts } from "./otp-texts.ts";
 import type { SeenState, VerificationRecord, VerifyDeps } from "./ports.ts";
-import { numberContext } from "./start.ts";
 import { attemptsRemaining, effectiveStatus, toView, type VerificationView } from "./view.ts";
 
 export interface CheckVerificationInput {
@@ -61,7 +62,13 @@ async function loadPending(
   const now = deps.clock.now();
   const nowSeconds = epochSeconds(now);
   const record = await loadOwned(deps, owner, verificationId, nowSeconds);
-  if (effectiveStatus(record, nowSeconds) !== "pending") throw notPending(record, nowSeconds);
+  const status = effectiveStatus(record, nowSeconds);
+  if (status !== "pending") {
+    // Expiry is the one close no write marks (the others forgot their texts when they happened):
+    // whoever finds it expired first makes sure its code no longer goes out.
+    if (status === "expired") await forgetQueuedTexts(deps, record.messageIds, now.toISOString());
+    throw notPending(record, nowSeconds);
+  }
   return { record, now, nowSeconds };
 }
 
@@ -94,6 +101,7 @@ export async function checkVerification(
 
   if (matches) {
     if ((await deps.store.approve(record.id, seen, at)) === "conflict") throw raced();
+    await forgetQueuedTexts(deps, record.messageIds, at);
     const approved: VerificationRecord = { ...record, status: "approved", approvedAt: at, updatedAt: at };
     await deps.fraudCounters.recordApproval(
       {
@@ -112,6 +120,7 @@ export async function checkVerification(
   const attempts = record.checkAttempts + 1;
   const failed = attempts >= deps.settings.maxCheckAttempts;
   if ((await deps.store.recordWrongCode(record.id, seen, failed, at)) === "conflict") throw raced();
+  if (failed) await forgetQueuedTexts(deps, record.messageIds, at);
   const after: VerificationRecord = {
     ...record,
     checkAttempts: attempts,
@@ -144,8 +153,11 @@ export async function cancelVerification(
   if ((await deps.store.cancel(record.id, input.accountId, nowSeconds, at)) === "conflict") {
     // Lost a race: either it closed meanwhile (say so) or a check/resend changed it (retry).
     const latest = await loadOwned(deps, input, input.verificationId, nowSeconds);
-    throw effectiveStatus(latest, nowSeconds) === "pending" ? raced() : notPending(latest, nowSeconds);
+    if (effectiveStatus(latest, nowSeconds) === "pending") throw raced();
+    await forgetQueuedTexts(deps, latest.messageIds, at);
+    throw notPending(latest, nowSeconds);
   }
+  await forgetQueuedTexts(deps, record.messageIds, at);
   return toView(
     { ...record, status: "cancelled", updatedAt: at },
     nowSeconds,

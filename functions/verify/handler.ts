@@ -1,7 +1,4 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-import { functionSpec } from "../../lib/catalog/index.ts";
 import { requireLiveCaller } from "../identity/live-principal.ts";
-import { idempotent } from "../messages/idempotency.ts";
 import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
 import type { Principal } from "../shared/principal.ts";
@@ -19,10 +16,11 @@ import {
   defaultVerifyDeps,
   getVerification,
   type Requester,
+  type StartVerificationInput,
   startVerification,
-  type VerificationView,
   type VerifyDeps,
 } from "./service.ts";
+import { startVerificationOnce } from "./start-once.ts";
 
 let deps: VerifyDeps | undefined;
 const verifyDeps = (): VerifyDeps => {
@@ -44,37 +42,22 @@ const requesterOf = (principal: Principal): Requester => ({
   id: principal.principalId,
 });
 
-interface StartCall {
-  readonly request: StartVerificationBody;
-  /** Part of the idempotency payload: the same key from another API key is another request. */
-  readonly requester: Requester;
-}
-
-const start = (accountId: string, call: StartCall, extra: { sourceIp?: string; requestId?: string }) =>
-  startVerification(
-    {
-      accountId,
-      to: call.request.to.e164,
-      requester: call.requester,
-      codeLength: call.request.codeLength,
-      ...(call.request.locale ? { locale: call.request.locale } : {}),
-      ...(call.request.template ? { template: call.request.template } : {}),
-      ...(call.request.appName ? { appName: call.request.appName } : {}),
-      ...(call.request.expirySeconds ? { expirySeconds: call.request.expirySeconds } : {}),
-      ...extra,
-    },
-    verifyDeps(),
-  );
-
-/** Per-request facts for audit events that must not be part of the idempotency payload. */
-const requestFacts = new AsyncLocalStorage<{ sourceIp?: string; requestId?: string }>();
-
-// Reuses the send API's Idempotency-Key mechanism (Powertools Idempotency, ephemeral table).
-const startOnce = idempotent<StartCall, VerificationView>(
-  "verify-start",
-  ({ accountId, body }) => start(accountId, body, requestFacts.getStore() ?? {}),
-  { functionTimeoutMs: functionSpec("verify").timeoutSeconds * 1000 },
-);
+const startInput = (
+  accountId: string,
+  request: StartVerificationBody,
+  requester: Requester,
+  extra: { sourceIp?: string; requestId?: string },
+): StartVerificationInput => ({
+  accountId,
+  to: request.to.e164,
+  requester,
+  codeLength: request.codeLength,
+  ...(request.locale ? { locale: request.locale } : {}),
+  ...(request.template ? { template: request.template } : {}),
+  ...(request.appName ? { appName: request.appName } : {}),
+  ...(request.expirySeconds ? { expirySeconds: request.expirySeconds } : {}),
+  ...extra,
+});
 
 export const handler = httpHandler({
   "POST /v1/verifications": route({
@@ -82,13 +65,9 @@ export const handler = httpHandler({
     responses: { 201: verificationView },
     run: async ({ body, principal, idempotencyKey, sourceIp, requestId }) => {
       const caller = await liveWriter(principal);
-      const call: StartCall = { request: body, requester: requesterOf(caller) };
-      if (!idempotencyKey) {
-        return { status: 201, body: await start(caller.accountId, call, { sourceIp, requestId }) };
-      }
-      const { result, replayed } = await requestFacts.run({ sourceIp, requestId }, () =>
-        startOnce({ accountId: caller.accountId, idempotencyKey, body: call }),
-      );
+      const input = startInput(caller.accountId, body, requesterOf(caller), { sourceIp, requestId });
+      if (!idempotencyKey) return { status: 201, body: await startVerification(input, verifyDeps()) };
+      const { result, replayed } = await startVerificationOnce(input, idempotencyKey, verifyDeps());
       const headers: Record<string, string> = replayed ? { "Idempotent-Replayed": "true" } : {};
       return { status: 201, body: result, headers };
     },

@@ -1,9 +1,11 @@
 import type { AuditLog } from "../audit/port.ts";
+import type { StoredMessage } from "../messages/model.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import type { Hasher } from "../shared/secrets.ts";
 import type { FraudCounters, FraudPolicy } from "./fraud-guard.ts";
 import type { SlidingLimiter, VerificationNamespace } from "./limits.ts";
+import type { VerificationView } from "./view.ts";
 
 export type StoredStatus = "pending" | "approved" | "failed" | "cancelled";
 /** What clients see: a pending verification past its code expiry reads as "expired". */
@@ -39,6 +41,11 @@ export interface VerificationRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly approvedAt?: string;
+  /**
+   * The OTP messages sent for it, oldest first (one per start/resend). When the verification closes
+   * (or a resend kills the previous code) the ones still queued are cancelled, dropping their text.
+   */
+  readonly messageIds: readonly string[];
 }
 
 /** The fields a resend replaces. */
@@ -48,6 +55,10 @@ export interface ResendChange {
   readonly expiresAt: number;
   readonly locale: string;
   readonly updatedAt: string;
+  /** The OTP message carrying the new code (written in the same transaction). */
+  readonly messageId: string;
+  /** sendAttempts as read: a concurrent resend makes this one a conflict (retried). */
+  readonly seenSendAttempts: number;
 }
 
 /** What a check saw when it read the item: the write only succeeds if nothing changed since. */
@@ -59,6 +70,32 @@ export interface SeenState {
 }
 
 export type WriteOutcome = "ok" | "conflict";
+/** "key-taken": the Idempotency-Key is bound already (or being bound right now); nothing written. */
+export type StartWriteOutcome = WriteOutcome | "key-taken";
+
+/**
+ * An Idempotency-Key of POST /v1/verifications bound to what it started: written in the same
+ * transaction as the verification and its OTP message, so there is no moment where a code went
+ * out without its key being bound (a retry then replays; it never sends a second code).
+ */
+export interface StartKeyBinding {
+  readonly accountId: string;
+  readonly idempotencyKey: string;
+  readonly verificationId: string;
+  readonly messageId: string;
+  /** sha256 of the normalised request: same key + other request → 409. */
+  readonly requestHash: string;
+  /** The 201 body of the request that bound the key. */
+  readonly response: VerificationView;
+  /** Epoch seconds (TTL). */
+  readonly expiresAt: number;
+}
+
+/** What a start writes beside the verification, atomically. */
+export interface StartWrite {
+  readonly message: StoredMessage;
+  readonly binding?: StartKeyBinding;
+}
 
 export interface CurrentVerification {
   readonly pointerId?: string;
@@ -86,14 +123,21 @@ export interface VerificationStore {
     record: VerificationRecord,
     replacing: string | undefined,
     nowSeconds: number,
-  ): Promise<WriteOutcome>;
+    write: StartWrite,
+  ): Promise<StartWriteOutcome>;
   /** New code for a pending, unexpired verification; keeps checkAttempts. */
   resend(
-    id: string,
-    accountId: string,
+    record: VerificationRecord,
     change: ResendChange,
     nowSeconds: number,
-  ): Promise<VerificationRecord | "conflict">;
+    write: StartWrite,
+  ): Promise<VerificationRecord | "conflict" | "key-taken">;
+  /** A live binding of this account's Idempotency-Key (consistent read). */
+  findBinding(
+    accountId: string,
+    idempotencyKey: string,
+    nowSeconds: number,
+  ): Promise<StartKeyBinding | undefined>;
   /** The one conditional write of a wrong check: attempts + 1, and `failed` at the limit. */
   recordWrongCode(id: string, seen: SeenState, failed: boolean, updatedAt: string): Promise<WriteOutcome>;
   /** The one conditional write of a right check: pending → approved. */
@@ -101,15 +145,27 @@ export interface VerificationStore {
   cancel(id: string, accountId: string, nowSeconds: number, updatedAt: string): Promise<WriteOutcome>;
 }
 
-/** Sends the OTP text; implemented with the messaging service (priority "otp"). */
-export type SendOtpSms = (input: {
-  readonly accountId: string;
-  readonly to: string;
-  readonly text: string;
-  readonly validitySeconds: number;
-  readonly requireTls: boolean;
-  readonly tag: string;
-}) => Promise<{ readonly messageId: string }>;
+/**
+ * OTP texts through the messaging pipeline (priority "otp"). A start prepares the message, writes
+ * it in its own transaction (StartWrite), then enqueues it.
+ */
+export interface OtpTexts {
+  /** Prices and seals the text; writes nothing. */
+  prepare(input: {
+    readonly accountId: string;
+    readonly to: string;
+    readonly text: string;
+    readonly validitySeconds: number;
+    readonly requireTls: boolean;
+    readonly tag: string;
+  }): Promise<StoredMessage>;
+  /** Puts a stored OTP message on the otp queue. */
+  enqueue(message: StoredMessage): Promise<void>;
+  /** Enqueues it again if it is still waiting (a replayed start whose first attempt died). */
+  requeueIfQueued(messageId: string): Promise<void>;
+  /** queued|scheduled → cancelled, which drops its encrypted text; false if it already left. */
+  cancelQueued(messageId: string, at: string): Promise<boolean>;
+}
 
 /** Countries an account may send codes to (Account.allowedCountries). */
 export type AllowedCountries = (accountId: string) => Promise<readonly string[]>;
@@ -141,7 +197,7 @@ export interface VerifyDeps {
   readonly fraudCounters: FraudCounters;
   readonly fraudPolicy: FraudPolicy;
   readonly allowedCountries: AllowedCountries;
-  readonly sendOtpSms: SendOtpSms;
+  readonly otpTexts: OtpTexts;
   readonly audit: AuditLog;
   readonly metrics: VerifyMetrics;
   readonly settings: VerifySettings;

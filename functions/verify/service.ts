@@ -1,16 +1,19 @@
 import * as z from "zod";
 import { dynamoAuditLog } from "../audit/store.ts";
-import { acceptMessage, defaultMessagingDeps, type MessagingDeps } from "../messages/service.ts";
+import { queueFor } from "../messages/model.ts";
+import { defaultMessagingDeps, type MessagingDeps, prepareMessage } from "../messages/service.ts";
+import { dynamoMessageStateStore, type MessageStateStore } from "../messages/state-store.ts";
 import { systemClock } from "../shared/clock.ts";
 import { loadConfig } from "../shared/config.ts";
 import { fieldCipher } from "../shared/crypto.ts";
+import { logger } from "../shared/logger.ts";
 import { metricsEnabled } from "../shared/metrics-enabled.ts";
 import { hasher } from "../shared/secrets.ts";
 import { defaultFraudPolicy } from "./fraud-guard.ts";
 import { dynamoFraudCounters } from "./fraud-store.ts";
 import { slidingLimiter } from "./limits.ts";
 import { noVerifyMetrics, powertoolsVerifyMetrics } from "./metrics.ts";
-import type { SendOtpSms, VerifyDeps, VerifySettings } from "./ports.ts";
+import type { OtpTexts, VerifyDeps, VerifySettings } from "./ports.ts";
 import { MAX_EXPIRY_SECONDS, MIN_EXPIRY_SECONDS } from "./start.ts";
 import { dynamoVerificationStore } from "./store.ts";
 
@@ -48,22 +51,33 @@ export function verifySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Ver
   };
 }
 
-/** OTP texts go through the one send pipeline with priority "otp" (the sms-otp queue). */
-export function messagingOtpSender(messaging: MessagingDeps): SendOtpSms {
-  return async (input) => {
-    const accepted = await acceptMessage(
-      {
-        accountId: input.accountId,
-        to: input.to,
-        text: input.text,
-        priority: "otp",
-        validitySeconds: input.validitySeconds,
-        requireTls: input.requireTls,
-        tag: input.tag,
-      },
-      messaging,
-    );
-    return { messageId: accepted.id };
+/**
+ * OTP texts go through the one send pipeline with priority "otp" (the sms-otp queue). The message
+ * is written by the verification store, in the start's own transaction.
+ */
+export function messagingOtpTexts(
+  messaging: MessagingDeps,
+  state: MessageStateStore = dynamoMessageStateStore(messaging.messages),
+): OtpTexts {
+  return {
+    async prepare(input) {
+      const prepared = await prepareMessage({ ...input, priority: "otp" }, messaging);
+      return prepared.message;
+    },
+    enqueue: (message) => messaging.queue.enqueue(queueFor(message.priority), message.id, 0),
+    async requeueIfQueued(messageId) {
+      const message = await messaging.messages.get(messageId);
+      if (message?.status !== "queued") return;
+      logger.info("replayed start of an OTP text still queued: enqueued again", { messageId });
+      await messaging.queue.enqueue(queueFor(message.priority), message.id, 0);
+    },
+    async cancelQueued(messageId, at) {
+      // A read first: a closed verification is looked at again and again (checks, cancels), and a
+      // conditional write that does not apply still costs a write.
+      const message = await messaging.messages.get(messageId);
+      if (message?.status !== "queued" && message?.status !== "scheduled") return false;
+      return state.cancelQueued(messageId, at);
+    },
   };
 }
 
@@ -80,7 +94,7 @@ export function defaultVerifyDeps(): VerifyDeps {
     fraudPolicy: defaultFraudPolicy,
     allowedCountries: async (accountId) =>
       (await messaging.accounts.getAccount(accountId))?.allowedCountries ?? [],
-    sendOtpSms: messagingOtpSender(messaging),
+    otpTexts: messagingOtpTexts(messaging),
     audit: dynamoAuditLog(clock),
     metrics: metricsEnabled() ? powertoolsVerifyMetrics() : noVerifyMetrics,
     settings: verifySettingsFromEnv(),

@@ -1,10 +1,10 @@
 import type { AuditEventInput } from "../audit/port.ts";
+import type { StoredMessage } from "../messages/model.ts";
 import { epochSeconds } from "../shared/clock.ts";
-import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { maskPhone } from "../shared/mask.ts";
-import { DomainError, rateLimited, validationError } from "../shared/problem.ts";
-import { generateCode, hashCode, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./code.ts";
+import { DomainError, validationError } from "../shared/problem.ts";
+import { MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./code.ts";
 import {
   conversionIsLow,
   conversionRate,
@@ -16,9 +16,13 @@ import {
 } from "./fraud-guard.ts";
 import { enforceSendLimits, type VerificationNamespace } from "./limits.ts";
 import { type NumberFacts, numberFacts } from "./number.ts";
-import type { VerificationRecord, VerifyDeps } from "./ports.ts";
-import { renderOtpText, resolveLocale, type TemplateName } from "./templates.ts";
+import { namespaceOf, type Opened, openOrResend, type StartKey } from "./open.ts";
+import { forgetQueuedTexts } from "./otp-texts.ts";
+import type { VerifyDeps } from "./ports.ts";
+import type { TemplateName } from "./templates.ts";
 import { toView, type VerificationView } from "./view.ts";
+
+export { KEY_BINDING_TTL_SECONDS, KeyTaken, numberContext, type StartKey } from "./open.ts";
 
 export const MIN_EXPIRY_SECONDS = 60;
 export const MAX_EXPIRY_SECONDS = 600;
@@ -48,16 +52,6 @@ export interface StartVerificationInput {
   readonly sourceIp?: string;
   readonly requestId?: string;
 }
-
-const namespaceOf = (input: { readonly namespace?: VerificationNamespace }): VerificationNamespace =>
-  input.namespace ?? "api";
-
-/** The field context every encrypted number is bound to. */
-export const numberContext = (accountId: string, verificationId: string): Record<string, string> => ({
-  accountId,
-  field: "verification.to",
-  verificationId,
-});
 
 function validateInput(
   input: StartVerificationInput,
@@ -168,90 +162,6 @@ async function reserveSend(
   return before;
 }
 
-interface Prepared {
-  readonly record: VerificationRecord;
-  readonly code: string;
-}
-
-/**
- * Opens a new verification, or re-sends into the open one for this (account, number): new code
- * (the old hash is overwritten, so the old code is dead), same id, wrong-code count kept. A failed
- * verification (5 wrong codes) stays failed until its expiry: starting again sooner would hand out
- * five fresh guesses.
- */
-async function openOrResend(
-  input: StartVerificationInput,
-  deps: VerifyDeps,
-  facts: NumberFacts,
-  toIndex: string,
-  expirySeconds: number,
-  codeLength: number,
-): Promise<Prepared> {
-  const now = deps.clock.now();
-  const nowSeconds = epochSeconds(now);
-  const locale = resolveLocale(input.locale);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const { pointerId, record: current } = await deps.store.current(
-      namespaceOf(input),
-      input.accountId,
-      toIndex,
-      nowSeconds,
-    );
-    const open = current && current.codeExpiresAt > nowSeconds ? current : undefined;
-    if (open?.status === "failed") {
-      throw rateLimited(
-        open.codeExpiresAt - nowSeconds,
-        "Too many wrong codes for this number; start again later",
-      );
-    }
-    if (open?.status === "pending") {
-      const code = generateCode(open.codeLength);
-      const codeExpiresAt = nowSeconds + open.expirySeconds;
-      const updated = await deps.store.resend(
-        open.id,
-        input.accountId,
-        {
-          codeHash: await hashCode(deps.hasher, open.id, facts.e164, code),
-          codeExpiresAt,
-          expiresAt: codeExpiresAt + deps.settings.graceSeconds,
-          locale,
-          updatedAt: now.toISOString(),
-        },
-        nowSeconds,
-      );
-      if (updated !== "conflict") return { record: updated, code };
-      continue;
-    }
-    const id = newId("ver");
-    const code = generateCode(codeLength);
-    const codeExpiresAt = nowSeconds + expirySeconds;
-    const record: VerificationRecord = {
-      id,
-      accountId: input.accountId,
-      namespace: namespaceOf(input),
-      channel: "sms",
-      status: "pending",
-      toEncrypted: await deps.cipher.encrypt(facts.e164, numberContext(input.accountId, id)),
-      toIndex,
-      toMasked: maskPhone(facts.e164),
-      country: facts.country,
-      prefix: facts.prefix,
-      codeHash: await hashCode(deps.hasher, id, facts.e164, code),
-      codeLength,
-      locale,
-      checkAttempts: 0,
-      sendAttempts: 1,
-      codeExpiresAt,
-      expirySeconds,
-      expiresAt: codeExpiresAt + deps.settings.graceSeconds,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    };
-    if ((await deps.store.create(record, pointerId, nowSeconds)) === "ok") return { record, code };
-  }
-  throw new DomainError("conflict", "Another verification for this number is being started; retry");
-}
-
 function recordConversion(deps: VerifyDeps, subject: FraudSubject, snapshot: FraudSnapshot): void {
   const countryRate = conversionRate(snapshot.country);
   if (countryRate !== undefined && snapshot.country.sends >= deps.fraudPolicy.alert.minSends) {
@@ -277,6 +187,18 @@ export async function startVerification(
   input: StartVerificationInput,
   deps: VerifyDeps,
 ): Promise<VerificationView> {
+  return (await startBound(input, deps, undefined)).view;
+}
+
+/**
+ * The start use case; with a key, the key is bound in the same write as the verification and its
+ * message (start-once.ts handles a key that is bound already). Throws KeyTaken for such a key.
+ */
+export async function startBound(
+  input: StartVerificationInput,
+  deps: VerifyDeps,
+  key: StartKey | undefined,
+): Promise<{ view: VerificationView; messageId: string }> {
   const { facts, expirySeconds, codeLength } = validateInput(input, deps);
   const now = deps.clock.now();
   const namespace = namespaceOf(input);
@@ -297,40 +219,57 @@ export async function startVerification(
   });
 
   const snapshot = await reserveSend(input, deps, subject, now);
-  let sent: { record: VerificationRecord; messageId: string };
-  try {
-    const { record, code } = await openOrResend(input, deps, facts, toIndex, expirySeconds, codeLength);
-    const text = renderOtpText({
-      code,
-      expiryMinutes: Math.ceil(record.expirySeconds / 60),
-      locale: record.locale,
-      ...(input.template ? { template: input.template } : {}),
-      ...(input.appName ? { appName: input.appName } : {}),
-    });
-    const { messageId } = await deps.sendOtpSms({
-      accountId: input.accountId,
-      to: facts.e164,
-      text,
-      validitySeconds: record.expirySeconds,
-      requireTls: deps.settings.requireTls,
-      tag: `verify:${record.id}`,
-    });
-    sent = { record, messageId };
-  } catch (error) {
-    // Nothing went out: the reservation must not count against the destination's conversion.
-    await deps.fraudCounters.releaseSend(subject, now).catch((releaseError: unknown) => {
+  const release = () =>
+    deps.fraudCounters.releaseSend(subject, now).catch((releaseError: unknown) => {
       logger.error("could not release a fraud-guard reservation", { error: releaseError as Error });
     });
+  let opened: Opened;
+  try {
+    opened = await openOrResend(input, deps, facts, toIndex, { expirySeconds, codeLength }, key);
+  } catch (error) {
+    // Nothing went out: the reservation must not count against the destination's conversion.
+    await release();
     throw error;
   }
-  const { record, messageId } = sent;
+  const { record, message } = opened;
+  await enqueueText(deps, message, key !== undefined, release);
   deps.metrics.sent(facts.country);
   recordConversion(deps, subject, snapshot);
   logger.info("verification code sent", {
     verificationId: record.id,
-    messageId,
+    messageId: message.id,
     to: record.toMasked,
     sendAttempts: record.sendAttempts,
   });
-  return toView(record, epochSeconds(now), deps.settings.maxCheckAttempts);
+  return { view: toView(record, epochSeconds(now), deps.settings.maxCheckAttempts), messageId: message.id };
+}
+
+/**
+ * Enqueues the stored OTP message. When that fails: with a key, everything stays (the client's retry
+ * with the key enqueues it again); without one, nobody can find it again, so it is cancelled (its
+ * text dropped) and the client may start anew.
+ */
+async function enqueueText(
+  deps: VerifyDeps,
+  message: StoredMessage,
+  keyed: boolean,
+  release: () => Promise<void>,
+): Promise<void> {
+  try {
+    await deps.otpTexts.enqueue(message);
+  } catch (error) {
+    logger.error("could not queue an OTP text", { messageId: message.id, keyed, error: error as Error });
+    if (!keyed) {
+      await forgetQueuedTexts(deps, [message.id], deps.clock.now().toISOString());
+      await release();
+    }
+    throw new DomainError(
+      "service-unavailable",
+      keyed
+        ? "The code could not be queued; retry with the same Idempotency-Key"
+        : "The code could not be queued; retry later",
+      {},
+      { "Retry-After": "1" },
+    );
+  }
 }

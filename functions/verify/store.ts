@@ -1,9 +1,24 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { createHash } from "node:crypto";
+import {
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { messageKey } from "../messages/store.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { isConditionalCheckFailure, isTransactionCancelled } from "../shared/dynamo.ts";
 import type { VerificationNamespace } from "./limits.ts";
-import type { VerificationRecord, VerificationStore, WriteOutcome } from "./ports.ts";
+import type {
+  StartWrite,
+  StartWriteOutcome,
+  VerificationRecord,
+  VerificationStore,
+  WriteOutcome,
+} from "./ports.ts";
+import { verificationView } from "./schemas.ts";
 
 /**
  * Verifications in the `verifications` table:
@@ -37,10 +52,86 @@ function live<T extends Record<string, unknown>>(item: T | undefined, nowSeconds
 }
 
 function toRecord(item: Record<string, unknown>): VerificationRecord {
-  const { pk: _pk, namespace, ...rest } = item;
-  // Items written before namespaces existed were all API verifications.
-  const owned = { ...rest, namespace: namespace === "dashboard" ? "dashboard" : "api" };
+  const { pk: _pk, namespace, messageIds, ...rest } = item;
+  // Items written before namespaces existed were all API verifications; before message ids were
+  // kept, none were recorded.
+  const owned = {
+    ...rest,
+    namespace: namespace === "dashboard" ? "dashboard" : "api",
+    messageIds: z.array(z.string()).catch([]).parse(messageIds),
+  };
   return owned as unknown as VerificationRecord;
+}
+
+/** pk=idem#<accountId>#<sha256(Idempotency-Key)>: the key hashed, so client text stays out of keys. */
+const bindingKey = (accountId: string, idempotencyKey: string): string =>
+  `idem#${accountId}#${createHash("sha256").update(idempotencyKey).digest("base64url")}`;
+
+const storedBinding = z.object({
+  verificationId: z.string(),
+  messageId: z.string(),
+  requestHash: z.string(),
+  response: verificationView,
+  expiresAt: z.number(),
+});
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/** Which transaction items lost, in order ("ConditionalCheckFailed", "TransactionConflict", "None"). */
+const cancellationCodes = (error: unknown): readonly (string | undefined)[] =>
+  ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code);
+
+/**
+ * The verification items of a start, its OTP message and (with an Idempotency-Key) the key's
+ * binding, in ONE transaction: a code never goes out without its key bound, nor a key bound
+ * without its message. The binding is last, so its cancellation reason tells "key taken" apart
+ * from a lost verification race.
+ */
+async function startTransaction(
+  verificationItems: readonly TransactItem[],
+  write: StartWrite,
+  nowSeconds: number,
+): Promise<StartWriteOutcome> {
+  const { message, binding } = write;
+  const items: TransactItem[] = [
+    ...verificationItems,
+    {
+      Put: {
+        TableName: tableName("messages"),
+        Item: { ...messageKey(message.id), ...message },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+  ];
+  if (binding) {
+    items.push({
+      Put: {
+        TableName: tableName("verifications"),
+        Item: {
+          pk: bindingKey(binding.accountId, binding.idempotencyKey),
+          verificationId: binding.verificationId,
+          messageId: binding.messageId,
+          requestHash: binding.requestHash,
+          response: binding.response,
+          expiresAt: binding.expiresAt,
+        },
+        // A binding past its TTL that DynamoDB has not deleted yet no longer holds the key.
+        ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :now",
+        ExpressionAttributeValues: { ":now": nowSeconds },
+      },
+    });
+  }
+  try {
+    await dynamoClient().send(new TransactWriteCommand({ TransactItems: items }));
+    return "ok";
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const codes = cancellationCodes(error);
+    if (binding && codes[items.length - 1] !== undefined && codes[items.length - 1] !== "None") {
+      return "key-taken";
+    }
+    return "conflict";
+  }
 }
 
 export function dynamoVerificationStore(): VerificationStore {
@@ -65,73 +156,78 @@ export function dynamoVerificationStore(): VerificationStore {
         : { pointerId };
     },
 
-    create(record, replacing, nowSeconds) {
-      return conditional(() =>
-        dynamoClient().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: table(),
-                  Item: { pk: record.id, ...record },
-                  ConditionExpression: "attribute_not_exists(pk)",
-                },
-              },
-              {
-                Put: {
-                  TableName: table(),
-                  Item: {
-                    pk: pointerKey(record.namespace, record.accountId, record.toIndex),
-                    verificationId: record.id,
-                    accountId: record.accountId,
-                    expiresAt: record.expiresAt,
-                  },
-                  // Only replace what we judged: two concurrent starts cannot both open a
-                  // verification (which would double the wrong-code budget).
-                  ConditionExpression: replacing
-                    ? "attribute_not_exists(pk) OR verificationId = :replacing OR expiresAt <= :now"
-                    : "attribute_not_exists(pk) OR expiresAt <= :now",
-                  ExpressionAttributeValues: {
-                    ...(replacing ? { ":replacing": replacing } : {}),
-                    ":now": nowSeconds,
-                  },
-                },
-              },
-            ],
-          }),
-        ),
-      );
+    async create(record, replacing, nowSeconds, write) {
+      const verification = {
+        Put: {
+          TableName: table(),
+          Item: { pk: record.id, ...record },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      };
+      const pointer = {
+        Put: {
+          TableName: table(),
+          Item: {
+            pk: pointerKey(record.namespace, record.accountId, record.toIndex),
+            verificationId: record.id,
+            accountId: record.accountId,
+            expiresAt: record.expiresAt,
+          },
+          // Only replace what we judged: two concurrent starts cannot both open a
+          // verification (which would double the wrong-code budget).
+          ConditionExpression: replacing
+            ? "attribute_not_exists(pk) OR verificationId = :replacing OR expiresAt <= :now"
+            : "attribute_not_exists(pk) OR expiresAt <= :now",
+          ExpressionAttributeValues: {
+            ...(replacing ? { ":replacing": replacing } : {}),
+            ":now": nowSeconds,
+          },
+        },
+      };
+      return startTransaction([verification, pointer], write, nowSeconds);
     },
 
-    async resend(id, accountId, change, nowSeconds) {
-      try {
-        const result = await dynamoClient().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: { pk: id },
-            UpdateExpression:
-              "SET codeHash = :hash, codeExpiresAt = :codeExp, expiresAt = :exp, locale = :locale, updatedAt = :at ADD sendAttempts :one",
-            ConditionExpression: "accountId = :acc AND #status = :pending AND codeExpiresAt > :now",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":hash": change.codeHash,
-              ":codeExp": change.codeExpiresAt,
-              ":exp": change.expiresAt,
-              ":locale": change.locale,
-              ":at": change.updatedAt,
-              ":one": 1,
-              ":acc": accountId,
-              ":pending": "pending",
-              ":now": nowSeconds,
-            },
-            ReturnValues: "ALL_NEW",
-          }),
-        );
-        return toRecord(result.Attributes ?? {});
-      } catch (error) {
-        if (isConditionFailure(error)) return "conflict";
-        throw error;
-      }
+    async resend(record, change, nowSeconds, write) {
+      const update = {
+        Update: {
+          TableName: table(),
+          Key: { pk: record.id },
+          UpdateExpression:
+            "SET codeHash = :hash, codeExpiresAt = :codeExp, expiresAt = :exp, locale = :locale, updatedAt = :at, messageIds = list_append(if_not_exists(messageIds, :none), :message) ADD sendAttempts :one",
+          ConditionExpression:
+            "accountId = :acc AND #status = :pending AND codeExpiresAt > :now AND sendAttempts = :seenSends",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":hash": change.codeHash,
+            ":codeExp": change.codeExpiresAt,
+            ":exp": change.expiresAt,
+            ":locale": change.locale,
+            ":at": change.updatedAt,
+            ":none": [],
+            ":message": [change.messageId],
+            ":one": 1,
+            ":acc": record.accountId,
+            ":pending": "pending",
+            ":now": nowSeconds,
+            ":seenSends": change.seenSendAttempts,
+          },
+        },
+      };
+      const outcome = await startTransaction([update], write, nowSeconds);
+      if (outcome !== "ok") return outcome;
+      const { messageId: _message, seenSendAttempts: _seen, ...fields } = change;
+      return {
+        ...record,
+        ...fields,
+        sendAttempts: change.seenSendAttempts + 1,
+        messageIds: [...record.messageIds, change.messageId],
+      };
+    },
+
+    async findBinding(accountId, idempotencyKey, nowSeconds) {
+      const item = live(await read(bindingKey(accountId, idempotencyKey)), nowSeconds);
+      if (!item) return undefined;
+      return { accountId, idempotencyKey, ...storedBinding.parse(item) };
     },
 
     recordWrongCode(id, seen, failed, updatedAt) {

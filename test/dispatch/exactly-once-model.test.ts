@@ -55,6 +55,11 @@ function memoryStore(initial: StoredMessage, crashes: () => boolean): MessageSta
       if (ok) write(() => (item = { ...item, status: to, error, failedAt: at }));
       return ok;
     },
+    async cancelQueued(_id, at) {
+      const ok = canTransition(item.status, "cancelled");
+      if (ok) write(() => (item = { ...item, status: "cancelled", cancelledAt: at }));
+      return ok;
+    },
     async noteAttemptError() {},
     async applyReport(_id, report) {
       const ok = canTransition(item.status, report.status) && item.carrierId === report.carrierId;

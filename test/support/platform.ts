@@ -15,6 +15,8 @@ import type { ApiKeyScope } from "../../functions/shared/principal.ts";
 export interface AccountWithKey {
   readonly accountId: string;
   readonly apiKey: string;
+  /** The key's id: the principalId of requests made with it. */
+  readonly keyId: string;
 }
 
 /** A fresh account (owner without a usable login) and a test-mode API key with these scopes. */
@@ -37,11 +39,11 @@ export async function createAccountWithKey(options: {
     },
     systemClock,
   );
-  const { key } = await createApiKey(
+  const { key, record } = await createApiKey(
     { accountId: account.accountId, name: options.keyName, scopes: options.scopes, mode: "test" },
     systemClock,
   );
-  return { accountId: account.accountId, apiKey: key };
+  return { accountId: account.accountId, apiKey: key, keyId: record.keyId };
 }
 
 /** Every item a scan returns, through all pages (DynamoDB Local is small; a scan is fine here). */

@@ -1,16 +1,18 @@
 /**
  * Helpers for verify tests: unique numbers (so tests never share limits or fraud counters) and
- * use-case deps wired to the real emulators with an injected clock. Only the SMS port is replaced:
- * it captures the text, so a test can read its code without the carrier simulator.
+ * use-case deps wired to the real emulators with an injected clock. OTP messages are really stored,
+ * but their queue only holds ids (no dispatch); the text is captured so a test can read its code.
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { dynamoAuditLog } from "../../functions/audit/store.ts";
+import { dynamoMessageRepository } from "../../functions/messages/store.ts";
 import { fieldCipher } from "../../functions/shared/crypto.ts";
 import { hasher } from "../../functions/shared/secrets.ts";
 import { defaultFraudPolicy, type FraudPolicy } from "../../functions/verify/fraud-guard.ts";
 import { dynamoFraudCounters } from "../../functions/verify/fraud-store.ts";
 import { slidingLimiter } from "../../functions/verify/limits.ts";
-import type { VerifyDeps, VerifyMetrics } from "../../functions/verify/ports.ts";
+import type { OtpTexts, VerifyDeps, VerifyMetrics } from "../../functions/verify/ports.ts";
+import { messagingOtpTexts } from "../../functions/verify/service.ts";
 import { dynamoVerificationStore } from "../../functions/verify/store.ts";
 
 const digits = (count: number): string => String(randomInt(0, 10 ** count)).padStart(count, "0");
@@ -61,7 +63,10 @@ export function testClock(start = new Date()): TestClock {
 export interface Harness {
   readonly deps: VerifyDeps;
   readonly clock: TestClock;
+  /** Texts put on the (held) OTP queue, in order. */
   readonly sent: SentText[];
+  /** Ids of the OTP messages on the held queue: no dispatcher ever consumes them. */
+  readonly held: string[];
   readonly metrics: { name: string; country: string; value?: number }[];
   lastCodeTo(to: string): string;
 }
@@ -71,6 +76,7 @@ export function verifyHarness(
 ): Harness {
   const clock = testClock(overrides.start);
   const sent: SentText[] = [];
+  const held: string[] = [];
   const recorded: { name: string; country: string; value?: number }[] = [];
   const metrics: VerifyMetrics = {
     sent: (country) => recorded.push({ name: "sent", country }),
@@ -89,10 +95,7 @@ export function verifyHarness(
     fraudCounters: dynamoFraudCounters(fraudPolicy.windowSeconds),
     fraudPolicy,
     allowedCountries: async () => overrides.countries ?? ["EE", "LV"],
-    sendOtpSms: async ({ to, text }) => {
-      sent.push({ to, text });
-      return { messageId: `msg_fake${sent.length}` };
-    },
+    otpTexts: heldOtpTexts(clock, overrides.countries ?? ["EE", "LV"], sent, held),
     audit: dynamoAuditLog(clock),
     metrics,
     settings: { defaultExpirySeconds: 600, maxCheckAttempts: 5, graceSeconds: 24 * 3600, requireTls: false },
@@ -101,8 +104,49 @@ export function verifyHarness(
     deps,
     clock,
     sent,
+    held,
     metrics: recorded,
     lastCodeTo: (to) => codeIn([...sent].reverse().find((s) => s.to === to)?.text),
+  };
+}
+
+/**
+ * The real OTP message path (messages written to the messages table by the verification store)
+ * with a queue that only holds ids: the dispatcher never runs, so a test sees each message as the
+ * verify use cases leave it. The clear text is captured at prepare time for reading the code.
+ */
+function heldOtpTexts(
+  clock: TestClock,
+  countries: readonly string[],
+  sent: SentText[],
+  held: string[],
+): OtpTexts {
+  const texts = new Map<string, SentText>();
+  const real = messagingOtpTexts({
+    messages: dynamoMessageRepository(),
+    accounts: {
+      getAccount: async (accountId) => ({ accountId, allowedCountries: [...countries], retentionDays: 30 }),
+    },
+    queue: {
+      enqueue: async (_queue, messageId) => {
+        held.push(messageId);
+      },
+    },
+    clock,
+    cipher: fieldCipher(),
+  });
+  return {
+    ...real,
+    async prepare(input) {
+      const message = await real.prepare(input);
+      texts.set(message.id, { to: input.to, text: input.text });
+      return message;
+    },
+    async enqueue(message) {
+      await real.enqueue(message);
+      const text = texts.get(message.id);
+      if (text) sent.push(text);
+    },
   };
 }
 
