@@ -71,6 +71,10 @@ export function applyGrants(
     const queue = targets.messaging.queue(id);
     if (access === "send") queue.grantSendMessages(grantee);
     else if (access === "consume") queue.grantConsumeMessages(grantee);
+    else if (access === "consumeAndSend") {
+      queue.grantConsumeMessages(grantee);
+      queue.grantSendMessages(grantee);
+    }
     // Depth only: no receive/delete, and no KMS (attributes are not encrypted).
     else queue.grant(grantee, "sqs:GetQueueAttributes");
     env[envNames.queueUrl(id)] = queue.queueUrl;
@@ -112,7 +116,9 @@ export function applyGrants(
 /** True when CDK's table/queue grants add KMS data-key actions with partial wildcards. */
 export function grantsUseKeyWildcards(grants: FunctionGrants): boolean {
   const tableWrites = Object.values(grants.tables ?? {}).some((access) => access !== "read");
-  const queueSends = Object.values(grants.queues ?? {}).some((access) => access === "send");
+  const queueSends = Object.values(grants.queues ?? {}).some(
+    (access) => access === "send" || access === "consumeAndSend",
+  );
   return tableWrites || queueSends;
 }
 

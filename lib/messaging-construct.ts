@@ -124,6 +124,9 @@ function connect(
   const source = new SqsEventSource(queue, {
     batchSize: consumerSpec.batchSize,
     maxBatchingWindow: Duration.seconds(consumerSpec.maxBatchingWindowSeconds),
+    ...(consumerSpec.maximumConcurrency !== undefined
+      ? { maxConcurrency: consumerSpec.maximumConcurrency }
+      : {}),
     reportBatchItemFailures: true,
   });
   consumer.addEventSource(source);

@@ -1,4 +1,5 @@
-import { type LookupAddress, lookup } from "node:dns/promises";
+import type { LookupAddress } from "node:dns";
+import { lookup } from "node:dns/promises";
 import ipaddr from "ipaddr.js";
 
 /**

@@ -21,6 +21,11 @@ export const envNames = {
   invitationUrl: "TEXTGATE_INVITATION_URL",
   /** Set locally only: JSON-lines file that stands in for SES (served at GET /_local/mail). */
   localMailOutbox: "TEXTGATE_LOCAL_MAIL_OUTBOX",
+  /**
+   * Set locally only ("1"): webhook receivers on loopback are allowed, because the local platform
+   * runs on the developer's machine. Never set on AWS, where the SSRF guard refuses loopback.
+   */
+  localWebhookLoopback: "TEXTGATE_LOCAL_WEBHOOK_LOOPBACK",
 } as const;
 
 /** Physical resource name for a stage, e.g. textgate-prod-messages. */

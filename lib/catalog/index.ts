@@ -9,6 +9,7 @@ import { platformFunctions, platformKeys, platformRoutes, platformTables } from 
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
+import { webhookFunctions, webhookQueues, webhookRoutes, webhookTables } from "./webhooks.ts";
 
 export * from "./api.ts";
 export * from "./env.ts";
@@ -16,8 +17,15 @@ export * from "./metrics.ts";
 export type * from "./types.ts";
 
 export const catalog: Catalog = {
-  tables: [...platformTables, ...messagingTables, ...verifyTables, ...auditTables, ...statusTables],
-  queues: [...messagingQueues],
+  tables: [
+    ...platformTables,
+    ...messagingTables,
+    ...verifyTables,
+    ...auditTables,
+    ...statusTables,
+    ...webhookTables,
+  ],
+  queues: [...messagingQueues, ...webhookQueues],
   keys: [...platformKeys],
   functions: [
     ...platformFunctions,
@@ -26,6 +34,7 @@ export const catalog: Catalog = {
     ...identityFunctions,
     ...auditFunctions,
     ...statusFunctions,
+    ...webhookFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -34,6 +43,7 @@ export const catalog: Catalog = {
     ...identityRoutes,
     ...auditRoutes,
     ...statusRoutes,
+    ...webhookRoutes,
   ],
   schedules: [...statusSchedules],
 };

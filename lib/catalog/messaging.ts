@@ -82,7 +82,13 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
       tables: { messages: "readWrite", accounts: "read" },
-      queues: { "sms-otp": "consume", "sms-transactional": "consume", "sms-bulk": "consume" },
+      // webhooks: status changes publish webhook events (functions/messages/status-events.ts).
+      queues: {
+        "sms-otp": "consume",
+        "sms-transactional": "consume",
+        "sms-bulk": "consume",
+        webhooks: "send",
+      },
       keys: { data: ["decrypt"] },
     },
     // Sender shown when a message has no `from` (an alphanumeric id; some countries replace it).
@@ -101,6 +107,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
         "sms-otp": "consumeDeadLetters",
         "sms-transactional": "consumeDeadLetters",
         "sms-bulk": "consumeDeadLetters",
+        webhooks: "send",
       },
       // Carrier API tokens are sealed with the data key: the reconciliation lookup needs them.
       keys: { data: ["decrypt"] },
@@ -112,7 +119,11 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     entry: "functions/dlr/handler.ts",
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: { tables: { messages: "readWrite", accounts: "read" }, keys: { data: ["decrypt"] } },
+    grants: {
+      tables: { messages: "readWrite", accounts: "read" },
+      queues: { webhooks: "send" },
+      keys: { data: ["decrypt"] },
+    },
   },
 ];
 
