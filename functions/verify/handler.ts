@@ -6,6 +6,7 @@ import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
 import type { Principal } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
+import { sqsWebhookPublisher } from "../webhooks/publish.ts";
 import {
   checkVerificationBody,
   type StartVerificationBody,
@@ -26,7 +27,7 @@ import {
 
 let deps: VerifyDeps | undefined;
 const verifyDeps = (): VerifyDeps => {
-  deps ??= defaultVerifyDeps();
+  deps ??= { ...defaultVerifyDeps(), events: sqsWebhookPublisher() };
   return deps;
 };
 

@@ -2,6 +2,7 @@ import type { AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import type { Hasher } from "../shared/secrets.ts";
+import type { WebhookEventPublisher } from "../webhooks/publish.ts";
 import type { FraudCounters, FraudPolicy } from "./fraud-guard.ts";
 import type { SlidingLimiter, VerificationNamespace } from "./limits.ts";
 
@@ -145,4 +146,9 @@ export interface VerifyDeps {
   readonly audit: AuditLog;
   readonly metrics: VerifyMetrics;
   readonly settings: VerifySettings;
+  /**
+   * Customer webhooks for outcomes (approved, failed). Only the public Verify API sets it: the
+   * platform's own sign-in codes (identity) are not the customer's verifications.
+   */
+  readonly events?: WebhookEventPublisher;
 }

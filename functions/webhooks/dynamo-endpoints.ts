@@ -108,7 +108,8 @@ export function dynamoEndpointStore(cipher: FieldCipher): EndpointStore {
             Key: endpointKey(accountId, id),
             UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
             ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeNames: { "#url": "url" },
+            // DynamoDB refuses names the expression does not use.
+            ...(changes.url !== undefined ? { ExpressionAttributeNames: { "#url": "url" } } : {}),
             ExpressionAttributeValues: values,
             ReturnValues: "ALL_NEW",
           }),
