@@ -31,7 +31,7 @@ export async function createWebhookAccount(): Promise<WebhookAccount> {
     systemClock,
   );
   const { key } = await createApiKey(
-    { accountId: account.accountId, name: "webhooks", scopes: ["send", "read"], mode: "test" },
+    { accountId: account.accountId, name: "webhooks", scopes: ["send", "read", "verify"], mode: "test" },
     systemClock,
   );
   const { token } = await signIn(apiClient(), email, password);
