@@ -135,7 +135,7 @@ async function settle(
   return "retrying";
 }
 
-/** Disables the endpoint once and tells its owner through the audit log (persistent class). */
+/** Disables the endpoint once and tells its owners: audit event (persistent class) and email. */
 async function disableEndpoint(
   endpoint: WebhookEndpoint,
   reason: "gone" | "failing",
@@ -151,4 +151,5 @@ async function disableEndpoint(
     target: { type: "webhook", id: endpoint.id },
     details: { reason },
   });
+  await deps.notify.endpointDisabled(endpoint, reason);
 }

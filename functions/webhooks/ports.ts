@@ -93,6 +93,11 @@ export type WebhookPoster = (input: {
   readonly body: string;
 }) => Promise<PostOutcome>;
 
+/** Tells the account's owners that the sender disabled an endpoint (email where one exists). */
+export interface OwnerNotifier {
+  endpointDisabled(endpoint: WebhookEndpoint, reason: "gone" | "failing"): Promise<void>;
+}
+
 export interface WebhookDeps {
   readonly clock: Clock;
   readonly endpoints: EndpointStore;
@@ -101,6 +106,7 @@ export interface WebhookDeps {
   readonly slots: SlotPool;
   readonly queue: DeliveryQueue;
   readonly audit: AuditLog;
+  readonly notify: OwnerNotifier;
   readonly ssrf: SsrfPolicy;
   readonly post: WebhookPoster;
   /** Random factor in [0, 1) for retry jitter (injectable for tests). */

@@ -6,8 +6,10 @@ import { sqsClient } from "../shared/aws.ts";
 import { systemClock } from "../shared/clock.ts";
 import { queueUrl } from "../shared/config.ts";
 import { fieldCipher } from "../shared/crypto.ts";
+import { mailerFromEnv } from "../shared/mail.ts";
 import { dynamoEndpointStore } from "./dynamo-endpoints.ts";
 import { dynamoDeliveryLog, dynamoEventPayloads, dynamoSlotPool } from "./dynamo-history.ts";
+import { mailOwnerNotifier } from "./notify.ts";
 import type { DeliveryQueue, WebhookDeps } from "./ports.ts";
 import { pinnedPoster } from "./post.ts";
 import type { SsrfPolicy } from "./ssrf.ts";
@@ -48,6 +50,7 @@ export function webhookDeps(): WebhookDeps {
       slots: dynamoSlotPool(SLOTS_PER_ENDPOINT),
       queue: sqsDeliveryQueue(),
       audit: dynamoAuditLog(systemClock),
+      notify: mailOwnerNotifier(mailerFromEnv()),
       ssrf,
       post: pinnedPoster(ssrf, WEBHOOK_SEND_TIMEOUT_SECONDS * 1000),
       random: Math.random,

@@ -60,10 +60,12 @@ export const webhookFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: SENDER_TIMEOUT_SECONDS,
     grants: {
-      tables: { webhooks: "readWrite", audit: "write" },
+      // accounts: the owners to email when an endpoint is disabled.
+      tables: { webhooks: "readWrite", audit: "write", accounts: "read" },
       // Consumes and re-enqueues retries with a delay on the same queue.
       queues: { webhooks: "consumeAndSend" },
       keys: { data: ["decrypt"] },
+      mail: "send",
     },
   },
 ];

@@ -50,6 +50,7 @@ function harness(options: { status?: number; freeSlots?: number; failingSince?: 
   const recorded: DeliveryAttempt[] = [];
   const audited: AuditEventInput[] = [];
   const posts: string[] = [];
+  const notified: string[] = [];
   let freeSlots = options.freeSlots ?? 1;
   const outcome: PostOutcome =
     options.status === undefined
@@ -96,6 +97,7 @@ function harness(options: { status?: number; freeSlots?: number; failingSince?: 
         return { ...event, id: "evt", at: now.toISOString(), class: "persistent" };
       },
     },
+    notify: { endpointDisabled: async (_endpoint, reason) => void notified.push(reason) },
     ssrf: { allowLoopback: false },
     post: async ({ headers }) => {
       posts.push(headers["webhook-id"] ?? "");
@@ -118,6 +120,7 @@ function harness(options: { status?: number; freeSlots?: number; failingSince?: 
     enqueued,
     recorded,
     audited,
+    notified,
     posts,
     endpoint: () => endpoint,
     advance: (ms: number) => {
@@ -167,6 +170,7 @@ describe("webhook retry schedule", () => {
     expect(await deliver(gone.record(1), gone.deps)).toBe("gone");
     expect(gone.endpoint()).toMatchObject({ enabled: false, disabledReason: "gone" });
     expect(gone.audited.map((a) => a.action)).toEqual(["webhook.disabled"]);
+    expect(gone.notified).toEqual(["gone"]);
     expect(gone.enqueued).toEqual([]);
   });
 
@@ -178,6 +182,7 @@ describe("webhook retry schedule", () => {
     expect(h.audited).toEqual([
       expect.objectContaining({ action: "webhook.disabled", details: { reason: "failing" } }),
     ]);
+    expect(h.notified).toEqual(["failing"]);
     // Nothing is sent to a disabled endpoint afterwards.
     expect(await deliver(h.record(7), h.deps)).toBe("skipped");
     expect(h.posts).toHaveLength(1);

@@ -17,6 +17,7 @@ export interface WebhookAccount {
   readonly accountId: string;
   readonly apiKey: string;
   readonly token: string;
+  readonly ownerEmail: string;
 }
 
 export async function createWebhookAccount(): Promise<WebhookAccount> {
@@ -35,7 +36,7 @@ export async function createWebhookAccount(): Promise<WebhookAccount> {
     systemClock,
   );
   const { token } = await signIn(apiClient(), email, password);
-  return { accountId: account.accountId, apiKey: key, token };
+  return { accountId: account.accountId, apiKey: key, token, ownerEmail: email };
 }
 
 export interface ReceivedRequest {

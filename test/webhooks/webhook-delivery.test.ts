@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "../identity/client.ts";
 import { call, randomMobile } from "../messages/support.ts";
+import { mailTo } from "../support/mail.ts";
 import { createWebhookAccount, type Receiver, startReceiver, type WebhookAccount } from "./support.ts";
 
 let account: WebhookAccount;
@@ -114,6 +115,9 @@ describe("customer webhooks", () => {
     });
     expect(audit.status).toBe(200);
     expect(JSON.stringify(audit.body)).toContain(webhook.id);
+    await expect
+      .poll(async () => (await mailTo(account.ownerEmail)).map((mail) => mail.text).join("\n"), poll)
+      .toContain(`Webhook ${webhook.id}`);
   });
 
   it("replay sends the same event again, signed, and records a new attempt", async () => {
