@@ -3,7 +3,7 @@ import * as z from "zod";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
-import { allPages, appliedUnlessConditionFails } from "../shared/dynamo.ts";
+import { allPages, appliedUnlessConditionFails, isConditionalCheckFailure } from "../shared/dynamo.ts";
 import type { EndpointChanges, EndpointStore, SigningSecret, WebhookEndpoint } from "./ports.ts";
 import { webhookEventType } from "./schemas.ts";
 
@@ -116,7 +116,7 @@ export function dynamoEndpointStore(cipher: FieldCipher): EndpointStore {
         );
         return Attributes ? open(Attributes) : undefined;
       } catch (error) {
-        if ((error as { name?: string }).name === "ConditionalCheckFailedException") return undefined;
+        if (isConditionalCheckFailure(error)) return undefined;
         throw error;
       }
     },
@@ -144,8 +144,7 @@ export function dynamoEndpointStore(cipher: FieldCipher): EndpointStore {
           }),
         )
         .catch((error: unknown) => {
-          if ((error as { name?: string }).name === "ConditionalCheckFailedException")
-            return { Attributes: undefined };
+          if (isConditionalCheckFailure(error)) return { Attributes: undefined };
           throw error;
         });
       const since = Attributes?.failingSince;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "../identity/client.ts";
+import { apiClient, createUser } from "../identity/client.ts";
 import { call, randomMobile } from "../messages/support.ts";
 import { mailTo } from "../support/mail.ts";
 import { createWebhookAccount, type Receiver, startReceiver, type WebhookAccount } from "./support.ts";
@@ -204,6 +204,42 @@ describe("managing webhooks", () => {
     expect(removed.status).toBe(204);
     const gone = await client.call("GET", `/v1/account/webhooks/${webhook.id}`, { token: account.token });
     expect(gone.status).toBe(404);
+  });
+
+  it("every change is audited with the acting user", async () => {
+    const hook = await receiver();
+    const webhook = await register(hook.url);
+    await client.call("PATCH", `/v1/account/webhooks/${webhook.id}`, {
+      token: account.token,
+      body: { enabled: false },
+    });
+    await client.call("POST", `/v1/account/webhooks/${webhook.id}/rotate-secret`, { token: account.token });
+    await client.call("DELETE", `/v1/account/webhooks/${webhook.id}`, { token: account.token });
+    const audit = await client.call("GET", "/v1/audit/events", { token: account.token });
+    expect(audit.status).toBe(200);
+    const actions = (audit.body.events as { action: string; target?: { id: string } }[])
+      .filter((event) => event.target?.id === webhook.id)
+      .map((event) => event.action)
+      .sort();
+    expect(actions).toEqual([
+      "webhook.created",
+      "webhook.deleted",
+      "webhook.secret.rotated",
+      "webhook.updated",
+    ]);
+    expect(JSON.stringify(audit.body)).not.toContain("whsec_");
+  });
+
+  it("only owners and admins manage webhooks: a developer is refused", async () => {
+    const developer = await createUser(client, account.token, "developer");
+    const reply = await client.call("POST", "/v1/account/webhooks", {
+      token: developer.token,
+      body: { url: "http://127.0.0.1:9/hook", events: ["message.sent"] },
+    });
+    expect(reply.status).toBe(403);
+    const admin = await createUser(client, account.token, "admin");
+    const listed = await client.call("GET", "/v1/account/webhooks", { token: admin.token });
+    expect(listed.status).toBe(200);
   });
 
   it("an API key cannot manage webhooks", async () => {
