@@ -1,6 +1,7 @@
 import { logger } from "../shared/logger.ts";
 import { messageEvent, sqsWebhookPublisher, type WebhookEventPublisher } from "../webhooks/publish.ts";
 import type { MessageStateStore } from "./state-store.ts";
+import type { MessageStatus } from "./status.ts";
 
 /**
  * Publishes a webhook event after every status change that has one (sent, delivered, failed,
@@ -17,19 +18,23 @@ export function withStatusEvents(
   publisher: WebhookEventPublisher = sqsWebhookPublisher(),
   now: () => Date = () => new Date(),
 ): MessageStateStore {
-  const published = async (id: string, moved: boolean): Promise<boolean> => {
+  // Publishes only when the stored status is the one this write moved to: markSent also "succeeds"
+  // when a DLR overtook the dispatcher (it fills in sentAt only), and that is no new status.
+  const published = async (id: string, moved: boolean, to: MessageStatus): Promise<boolean> => {
     if (!moved) return moved;
     const message = await store.get(id);
-    const event = message ? messageEvent(message, now()) : undefined;
-    if (message && event) await publisher.publish(message.accountId, event);
-    else if (!message)
+    if (!message) {
       logger.warn("status changed but message not found for its webhook event", { messageId: id });
+      return moved;
+    }
+    const event = message.status === to ? messageEvent(message, now()) : undefined;
+    if (event) await publisher.publish(message.accountId, event);
     return moved;
   };
   return {
     ...store,
-    markSent: async (id, ...rest) => published(id, await store.markSent(id, ...rest)),
-    finish: async (id, ...rest) => published(id, await store.finish(id, ...rest)),
-    applyReport: async (id, ...rest) => published(id, await store.applyReport(id, ...rest)),
+    markSent: async (id, ...rest) => published(id, await store.markSent(id, ...rest), "sent"),
+    finish: async (id, to, ...rest) => published(id, await store.finish(id, to, ...rest), to),
+    applyReport: async (id, report) => published(id, await store.applyReport(id, report), report.status),
   };
 }
