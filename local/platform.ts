@@ -116,6 +116,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     // Email goes to a local outbox file in place of SES (served at GET /_local/mail).
     const mailOutboxPath = prepareMailOutbox(home, options.persist ?? false);
     process.env[envNames.localMailOutbox] = mailOutboxPath;
+    // Webhook receivers on this machine are fine here (and only here): the platform runs locally.
+    process.env[envNames.localWebhookLoopback] = "1";
     // Inside an invocation a function sees only its own environment (local/iam/function-env.ts);
     // the merge is for code outside invocations (tools, tests) that reads these settings.
     for (const fn of catalog.functions) Object.assign(process.env, fn.environment ?? {});
@@ -218,6 +220,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       [envNames.localKeyring]: keyringPath,
       [envNames.localSigningKey]: signingKeyPath,
       [envNames.localMailOutbox]: mailOutboxPath,
+      [envNames.localWebhookLoopback]: "1",
       [envNames.invitationUrl]: `${apiUrl}/accept-invitation`,
     };
     if (options.smppConnector) {

@@ -7,6 +7,7 @@ import { type ApiResource, apiResources, type RouteSpec } from "../../lib/catalo
 import type { RouteHandler, SuccessResponse } from "../shared/http.ts";
 import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE } from "../shared/idempotency-key.ts";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, problemTypes } from "../shared/problem.ts";
+import { webhookOperations } from "./webhook-events.ts";
 
 type Json = Record<string, unknown>;
 /** Route tables per function id, as exported by each function's handler (`handler.routes`). */
@@ -230,6 +231,7 @@ export function buildOpenApi(
     servers: [{ url: "/", description: "This deployment" }],
     tags: resourceTags(documented),
     paths,
+    webhooks: webhookOperations(),
     components: {
       schemas: { Problem: problemSchema },
       securitySchemes: {

@@ -5,6 +5,7 @@ import { tableName } from "../shared/config.ts";
 import { appliedUnlessConditionFails } from "../shared/dynamo.ts";
 import type { MessageError, MessageRepository, StoredMessage, SubmissionLease } from "./model.ts";
 import { type MessageStatus, sourcesOf } from "./status.ts";
+import { withStatusEvents } from "./status-events.ts";
 import { dynamoMessageRepository, messageKey } from "./store.ts";
 
 /**
@@ -131,9 +132,14 @@ function fromStatuses(
   return { expression: `#status IN (${Object.keys(values).join(", ")})`, values };
 }
 
+/** The state store every status writer uses: conditional transitions that publish webhook events. */
 export function dynamoMessageStateStore(
   repository: MessageRepository = dynamoMessageRepository(),
 ): MessageStateStore {
+  return withStatusEvents(conditionalStateStore(repository));
+}
+
+function conditionalStateStore(repository: MessageRepository): MessageStateStore {
   return {
     get: (id) => repository.get(id),
     claim(id, lease, takeOver) {

@@ -15,6 +15,7 @@ export const permissions = {
   "session:manage": { roles: ["owner", "admin", "developer", "billing", "viewer"], scopes: [] },
   "users:manage": { roles: ["owner", "admin"], scopes: [] },
   "keys:manage": { roles: ["owner", "admin"], scopes: [] },
+  "webhooks:manage": { roles: ["owner", "admin"], scopes: [] },
   /** The signed-in user's own second factors and recovery codes (users only, never API keys). */
   "profile:manage": { roles: ["owner", "admin", "developer", "billing", "viewer"], scopes: [] },
 } as const satisfies Record<string, { roles: readonly Role[]; scopes: readonly ApiKeyScope[] }>;

@@ -2,6 +2,7 @@ import { epochSeconds } from "../shared/clock.ts";
 import { idPattern } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { DomainError } from "../shared/problem.ts";
+import { verificationEvent } from "../webhooks/publish.ts";
 import { codeMatches } from "./code.ts";
 import type { VerificationNamespace } from "./limits.ts";
 import { numberContext } from "./open.ts";
@@ -114,7 +115,9 @@ export async function checkVerification(
     );
     deps.metrics.approved(record.country);
     logger.info("verification approved", { verificationId: record.id, to: record.toMasked });
-    return toView(approved, nowSeconds, deps.settings.maxCheckAttempts);
+    const view = toView(approved, nowSeconds, deps.settings.maxCheckAttempts);
+    await deps.events?.publish(record.accountId, verificationEvent(view, "verification.approved", now));
+    return view;
   }
 
   const attempts = record.checkAttempts + 1;
@@ -128,6 +131,10 @@ export async function checkVerification(
     updatedAt: at,
   };
   logger.info("verification code incorrect", { verificationId: record.id, attempts, failed });
+  if (failed) {
+    const view = toView(after, nowSeconds, deps.settings.maxCheckAttempts);
+    await deps.events?.publish(record.accountId, verificationEvent(view, "verification.failed", now));
+  }
   throw new DomainError(
     "verify-code-incorrect",
     failed ? "The code is not correct; no attempts remain" : "The code is not correct",

@@ -3,6 +3,7 @@ import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
 import type { Principal } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
+import { sqsWebhookPublisher } from "../webhooks/publish.ts";
 import {
   checkVerificationBody,
   type StartVerificationBody,
@@ -24,7 +25,7 @@ import { startVerificationOnce } from "./start-once.ts";
 
 let deps: VerifyDeps | undefined;
 const verifyDeps = (): VerifyDeps => {
-  deps ??= defaultVerifyDeps();
+  deps ??= { ...defaultVerifyDeps(), events: sqsWebhookPublisher() };
   return deps;
 };
 

@@ -3,6 +3,7 @@ import type { StoredMessage } from "../messages/model.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import type { Hasher } from "../shared/secrets.ts";
+import type { WebhookEventPublisher } from "../webhooks/publish.ts";
 import type { FraudCounters, FraudPolicy } from "./fraud-guard.ts";
 import type { SlidingLimiter, VerificationNamespace } from "./limits.ts";
 import type { VerificationView } from "./view.ts";
@@ -201,4 +202,9 @@ export interface VerifyDeps {
   readonly audit: AuditLog;
   readonly metrics: VerifyMetrics;
   readonly settings: VerifySettings;
+  /**
+   * Customer webhooks for outcomes (approved, failed). Only the public Verify API sets it: the
+   * platform's own sign-in codes (identity) are not the customer's verifications.
+   */
+  readonly events?: WebhookEventPublisher;
 }

@@ -30,6 +30,11 @@ export const envNames = {
   localMailOutbox: "TEXTGATE_LOCAL_MAIL_OUTBOX",
   /** AWS End User Messaging SMS configuration set whose events reach our queue (smsVoice grants). */
   smsConfigurationSet: "TEXTGATE_SMS_CONFIGURATION_SET",
+  /**
+   * Set locally only ("1"): webhook receivers on loopback are allowed, because the local platform
+   * runs on the developer's machine. Never set on AWS, where the SSRF guard refuses loopback.
+   */
+  localWebhookLoopback: "TEXTGATE_LOCAL_WEBHOOK_LOOPBACK",
 } as const;
 
 /** Physical resource name for a stage, e.g. textgate-prod-messages. */

@@ -60,6 +60,10 @@ const QUEUE_CONSUME = [
 export const QUEUE_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>> = {
   send: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
   consume: QUEUE_CONSUME,
+  // A consumer that re-enqueues its own work (webhook retries with a delay).
+  consumeAndSend: [
+    ...new Set([...QUEUE_CONSUME, "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]),
+  ],
   // Depth only: no receive/delete, and no KMS (attributes are not encrypted).
   inspect: ["sqs:GetQueueAttributes"],
   consumeDeadLetters: QUEUE_CONSUME,
@@ -69,6 +73,7 @@ export const QUEUE_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>> = {
 export const QUEUE_KEY_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>> = {
   send: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
   consume: ["kms:Decrypt"],
+  consumeAndSend: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
   inspect: [],
   consumeDeadLetters: ["kms:Decrypt"],
 };

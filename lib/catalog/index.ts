@@ -10,6 +10,7 @@ import { platformFunctions, platformKeys, platformRoutes, platformTables } from 
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
+import { webhookFunctions, webhookQueues, webhookRoutes, webhookTables } from "./webhooks.ts";
 
 export * from "./api.ts";
 export { AWS_SMS_EVENT_TYPES, AWS_SMS_EVENTS_FUNCTION, AWS_SMS_EVENTS_QUEUE } from "./carriers.ts";
@@ -20,8 +21,15 @@ export * from "./metrics.ts";
 export type * from "./types.ts";
 
 export const catalog: Catalog = {
-  tables: [...platformTables, ...messagingTables, ...verifyTables, ...auditTables, ...statusTables],
-  queues: [...messagingQueues, ...carrierQueues],
+  tables: [
+    ...platformTables,
+    ...messagingTables,
+    ...verifyTables,
+    ...auditTables,
+    ...statusTables,
+    ...webhookTables,
+  ],
+  queues: [...messagingQueues, ...carrierQueues, ...webhookQueues],
   keys: [...platformKeys],
   functions: [
     ...platformFunctions,
@@ -31,6 +39,7 @@ export const catalog: Catalog = {
     ...identityFunctions,
     ...auditFunctions,
     ...statusFunctions,
+    ...webhookFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -39,6 +48,7 @@ export const catalog: Catalog = {
     ...identityRoutes,
     ...auditRoutes,
     ...statusRoutes,
+    ...webhookRoutes,
   ],
   schedules: [...statusSchedules],
 };

@@ -152,6 +152,8 @@ export const messagingFunctions: readonly FunctionSpec[] = [
         "sms-bulk": "consume",
         // Messages routed to an SMPP carrier go on to the connector's queue.
         "sms-smpp": "send",
+        // Status changes publish webhook events (functions/messages/status-events.ts).
+        webhooks: "send",
       },
       keys: { data: ["decrypt"] },
       smsVoice: "send",
@@ -172,6 +174,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
         "sms-otp": "consumeDeadLetters",
         "sms-transactional": "consumeDeadLetters",
         "sms-bulk": "consumeDeadLetters",
+        webhooks: "send",
       },
       // Carrier API tokens are sealed with the field key (id data): the reconciliation lookup needs them.
       keys: { data: ["decrypt"] },
@@ -183,7 +186,11 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     entry: "functions/dlr/handler.ts",
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: { tables: { messages: "readWrite", accounts: "read" }, keys: { data: ["decrypt"] } },
+    grants: {
+      tables: { messages: "readWrite", accounts: "read" },
+      queues: { webhooks: "send" },
+      keys: { data: ["decrypt"] },
+    },
   },
 ];
 

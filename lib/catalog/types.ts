@@ -12,8 +12,9 @@ export type TableAccess = "read" | "write" | "readWrite" | "readUpdate";
 /**
  * inspect: GetQueueAttributes only (depth checks by the status prober); no message access.
  * consumeDeadLetters: consume the queue's DLQ (not the queue itself), for its deadLetterConsumer.
+ * consumeAndSend: a consumer that also re-enqueues on its own queue (delayed retries).
  */
-export type QueueAccess = "send" | "consume" | "inspect" | "consumeDeadLetters";
+export type QueueAccess = "send" | "consume" | "consumeAndSend" | "inspect" | "consumeDeadLetters";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
 export type UsagePlanAccess = "manage";
 export type MailAccess = "send";

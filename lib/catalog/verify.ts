@@ -25,7 +25,8 @@ export const verifyFunctions: readonly FunctionSpec[] = [
         messages: "readWrite",
         audit: "write",
       },
-      queues: { "sms-otp": "send" },
+      // webhooks: verification.approved / verification.failed events.
+      queues: { "sms-otp": "send", webhooks: "send" },
       keys: { data: ["encrypt", "decrypt"] },
     },
     // Read by functions/verify/service.ts. Set VERIFY_REQUIRE_TLS to "true" once the deployment has

@@ -135,9 +135,23 @@ describe("SQS queues", () => {
         ...(consumer.maxBatchingWindowSeconds > 0
           ? { MaximumBatchingWindowInSeconds: consumer.maxBatchingWindowSeconds }
           : {}),
+        ...(consumer.maximumConcurrency !== undefined
+          ? { ScalingConfig: { MaximumConcurrency: consumer.maximumConcurrency } }
+          : {}),
         FunctionResponseTypes: ["ReportBatchItemFailures"],
       });
     }
+  });
+
+  it("caps the webhook sender's concurrency on its event-source mapping", () => {
+    const pair = synth.stack.messaging.queues.get("webhooks");
+    if (!pair) throw new Error("no webhooks queue in the stack");
+    const cap = pair.spec.consumer?.maximumConcurrency;
+    expect(cap).toBeGreaterThanOrEqual(2);
+    synth.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      EventSourceArn: { "Fn::GetAtt": [logicalId(pair.queue), "Arn"] },
+      ScalingConfig: { MaximumConcurrency: cap },
+    });
   });
 
   it("maps each DLQ with a dead-letter consumer to it, with partial failures, and gives it the work queue's visibility", () => {

@@ -225,6 +225,11 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
         expect(actions).not.toContain("sqs:ReceiveMessage");
       } else if (access === "inspect") {
         expect([...new Set(actions)]).toEqual(["sqs:GetQueueAttributes"]);
+      } else if (access === "consumeAndSend") {
+        // A consumer that re-enqueues its own delayed retries (the webhook sender).
+        expect(actions).toEqual(
+          expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage"]),
+        );
       } else {
         expect(actions).toContain("sqs:ReceiveMessage");
         expect(actions).toContain("sqs:DeleteMessage");

@@ -1,0 +1,112 @@
+import type { FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+
+/**
+ * Customer webhooks (Standard Webhooks): endpoints and their history in one table, one queue that
+ * carries both published events (fanned out per endpoint) and per-endpoint delivery attempts.
+ */
+export const webhookTables: readonly TableSpec[] = [
+  {
+    id: "webhooks",
+    purpose:
+      "Webhook endpoints (pk=ACC#<account>, sk=WH#<id>; sealed signing secrets), per-event payloads for replay (pk=EVT#<event>, sk=WH#<id>), delivery attempts (pk=WH#<id>, sk=DLV#<id>) and per-endpoint concurrency slots; history and payloads expire after 30 days",
+    partitionKey: "pk",
+    sortKey: "sk",
+    ttlAttribute: "expiresAt",
+  },
+];
+
+/** Short on purpose: a slow customer holds a sender slot for at most this long. */
+export const WEBHOOK_SEND_TIMEOUT_SECONDS = 5;
+const SENDER_TIMEOUT_SECONDS = 30;
+
+export const webhookQueues: readonly QueueSpec[] = [
+  {
+    id: "webhooks",
+    purpose:
+      "Webhook events to fan out and per-endpoint delivery attempts; retries are re-enqueued with a delay (schedule over a day), so redrive to the DLQ only catches sender crashes",
+    visibilityTimeoutSeconds: SENDER_TIMEOUT_SECONDS * 6,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+    // The cap keeps webhook traffic from taking the account's Lambda concurrency; per-endpoint
+    // slots (functions/webhooks/slots.ts) keep one slow customer from taking all of it.
+    consumer: {
+      function: "webhook-sender",
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+      maximumConcurrency: 5,
+    },
+  },
+];
+
+export const webhookFunctions: readonly FunctionSpec[] = [
+  {
+    id: "webhooks",
+    purpose: "Manage webhook endpoints (owners and admins), list delivery attempts, replay one",
+    entry: "functions/webhooks/handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    grants: {
+      // accounts: the live session and role check (requireLiveUser) on every management route.
+      tables: { webhooks: "readWrite", accounts: "read", audit: "write" },
+      queues: { webhooks: "send" },
+      keys: { data: ["encrypt", "decrypt"] },
+    },
+  },
+  {
+    id: "webhook-sender",
+    purpose:
+      "SQS consumer: fans events out to subscribed endpoints and posts signed deliveries (SSRF-checked at every send)",
+    entry: "functions/webhooks/sender-handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: SENDER_TIMEOUT_SECONDS,
+    grants: {
+      // accounts: the owners to email when an endpoint is disabled.
+      tables: { webhooks: "readWrite", audit: "write", accounts: "read" },
+      // Consumes and re-enqueues retries with a delay on the same queue.
+      queues: { webhooks: "consumeAndSend" },
+      keys: { data: ["decrypt"] },
+      mail: "send",
+    },
+  },
+];
+
+const webhookRoute = (method: RouteSpec["method"], path: string, summary: string): RouteSpec => ({
+  method,
+  path,
+  function: "webhooks",
+  auth: "authorized",
+  permission: "webhooks:manage",
+  summary,
+  resource: "Webhooks",
+});
+
+export const webhookRoutes: readonly RouteSpec[] = [
+  webhookRoute(
+    "POST",
+    "/v1/account/webhooks",
+    "Register a webhook endpoint (its whsec_ secret is shown once)",
+  ),
+  webhookRoute("GET", "/v1/account/webhooks", "List webhook endpoints"),
+  webhookRoute("GET", "/v1/account/webhooks/{webhookId}", "Get a webhook endpoint"),
+  webhookRoute(
+    "PATCH",
+    "/v1/account/webhooks/{webhookId}",
+    "Change a webhook's url, events or enabled state",
+  ),
+  webhookRoute("DELETE", "/v1/account/webhooks/{webhookId}", "Delete a webhook endpoint"),
+  webhookRoute(
+    "POST",
+    "/v1/account/webhooks/{webhookId}/rotate-secret",
+    "New signing secret (shown once); the old one keeps signing too for 24 h",
+  ),
+  webhookRoute(
+    "GET",
+    "/v1/account/webhooks/{webhookId}/deliveries",
+    "Delivery attempts (event, attempt, status code or error, latency), newest first",
+  ),
+  webhookRoute(
+    "POST",
+    "/v1/account/webhooks/{webhookId}/deliveries/{deliveryId}/replay",
+    "Send one delivery's event again",
+  ),
+];

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import type { StoredMessage } from "../../functions/messages/model.ts";
+import type { MessageStateStore } from "../../functions/messages/state-store.ts";
+import { withStatusEvents } from "../../functions/messages/status-events.ts";
+import type { WebhookEventPublisher } from "../../functions/webhooks/publish.ts";
+
+/** Which writes publish a webhook event: only applied ones, only for the status they moved to. */
+const message = (status: StoredMessage["status"]): StoredMessage => ({
+  id: "msg_01J0000000000000000000000A",
+  accountId: "acc_1",
+  status,
+  priority: "normal",
+  toCipher: "sealed",
+  textCipher: "sealed",
+  toMasked: "+********123",
+  country: "EE",
+  segments: 1,
+  encoding: "GSM-7",
+  price: { amount: "0.0500", currency: "EUR" },
+  requireTls: false,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  validUntil: "2026-01-02T00:00:00.000Z",
+  expiresAt: 2_000_000_000,
+});
+
+function harness(applied: boolean, storedStatus: StoredMessage["status"]) {
+  const published: string[] = [];
+  const publisher: WebhookEventPublisher = {
+    publish: async (_account, payload) =>
+      void published.push(`${payload.type} ${JSON.stringify(payload.data)}`),
+  };
+  const inner: MessageStateStore = {
+    get: async () => message(storedStatus),
+    claim: async () => applied,
+    markSent: async () => applied,
+    finish: async () => applied,
+    noteAttemptError: async () => {},
+    applyReport: async () => applied,
+    cancelQueued: async () => applied,
+  };
+  return { store: withStatusEvents(inner, publisher), published };
+}
+
+const lease = { id: "sub_1", carrierId: "sim", leaseUntil: 0, attempt: 1 };
+const report = {
+  status: "delivered",
+  carrierId: "sim",
+  carrierMessageId: "c1",
+  at: "2026-01-01T00:00:01.000Z",
+} as const;
+
+describe("status changes publish webhook events", () => {
+  it("an applied DLR publishes message.delivered with the stored view (masked number, no text)", async () => {
+    const { store, published } = harness(true, "delivered");
+    expect(await store.applyReport("msg_1", report)).toBe(true);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatch(/^message\.delivered /);
+    expect(published[0]).toContain("+********123");
+    expect(published[0]).not.toContain("sealed");
+  });
+
+  it("a write that lost its race publishes nothing", async () => {
+    const { store, published } = harness(false, "delivered");
+    expect(await store.applyReport("msg_1", report)).toBe(false);
+    expect(await store.finish("msg_1", "failed", { code: "x", reason: "y" }, report.at)).toBe(false);
+    expect(published).toEqual([]);
+  });
+
+  it("markSent after a DLR overtook the dispatcher publishes no second event", async () => {
+    const { store, published } = harness(true, "delivered");
+    expect(await store.markSent("msg_1", lease, "c1", report.at)).toBe(true);
+    expect(published).toEqual([]);
+  });
+
+  it("finish publishes the final status it moved to (failed, expired)", async () => {
+    const failed = harness(true, "failed");
+    await failed.store.finish("msg_1", "failed", { code: "x", reason: "y" }, report.at);
+    expect(failed.published.map((entry) => entry.split(" ")[0])).toEqual(["message.failed"]);
+    const expired = harness(true, "expired");
+    await expired.store.finish("msg_1", "expired", { code: "x", reason: "y" }, report.at);
+    expect(expired.published.map((entry) => entry.split(" ")[0])).toEqual(["message.expired"]);
+  });
+});
