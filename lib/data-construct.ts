@@ -120,9 +120,8 @@ export class DataConstruct extends Construct {
       ...(spec.sortKey ? { sortKey: str(spec.sortKey) } : {}),
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Also refuses CloudFormation's own delete: if a first deploy rolls back after creating the
-      // tables, the rollback cannot remove them (README, Deploy: how to clear them before a retry).
-      deletionProtection: true,
+      // Deletion protection is switched on by TableProtectionConstruct as the deploy's last step: set
+      // here, it would also refuse the rollback of a failed first deploy, and block every retry.
       ...(spec.ttlAttribute ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
       encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.atRest("tables"), replicaKeys),
       globalSecondaryIndexes: (spec.indexes ?? []).map((index) => ({

@@ -18,6 +18,11 @@ import { MonitoringConstruct } from "./monitoring-construct.ts";
 import { SchedulesConstruct } from "./schedules-construct.ts";
 import type { TextgateSettings } from "./settings.ts";
 import { SmppConnectorConstruct } from "./smpp-connector-construct.ts";
+import {
+  acknowledgeTableProtection,
+  TABLE_PROTECTION_PROVIDER_ID,
+  TableProtectionConstruct,
+} from "./table-protection-construct.ts";
 import { WafConstruct } from "./waf-construct.ts";
 
 export interface TextgateStackProps extends StackProps {
@@ -163,6 +168,15 @@ export class TextgateStack extends Stack {
         logRetention,
       });
     }
+
+    // Last: deletion protection goes on only once everything else exists (see the construct).
+    const everythingElse = this.node.children.filter((child) => child !== this.data);
+    new TableProtectionConstruct(this, "TableProtection", {
+      tables: this.data.tables,
+      after: everythingElse,
+    });
+    const provider = this.node.tryFindChild(TABLE_PROTECTION_PROVIDER_ID);
+    if (provider) acknowledgeTableProtection(provider as Construct);
 
     new CfnOutput(this, "ApiUrl", { value: this.publicApiUrl });
     new CfnOutput(this, "UsagePlanId", { value: this.api.usagePlan.usagePlanId });

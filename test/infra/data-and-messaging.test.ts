@@ -52,8 +52,10 @@ describe("DynamoDB tables", () => {
       const replicas = props?.Replicas as Record<string, unknown>[];
       expect(replicas.length).toBeGreaterThan(0);
       for (const replica of replicas) {
+        // Deletion protection comes from TableProtectionConstruct after the deploy (see
+        // failed-first-deploy-retry.test.ts), never from the template.
+        expect(replica.DeletionProtectionEnabled).not.toBe(true);
         expect(replica).toMatchObject({
-          DeletionProtectionEnabled: true,
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { KMSMasterKeyId: tableKeyArn() },
         });

@@ -48,3 +48,51 @@ describe("a failed first deploy can be retried", () => {
     expect(key).toMatchObject({ DeletionPolicy: "RetainExceptOnCreate", UpdateReplacePolicy: "Retain" });
   });
 });
+
+describe("deletion protection comes last", () => {
+  interface ProtectionResource {
+    readonly Properties: { readonly Create: unknown };
+    readonly DependsOn?: readonly string[];
+  }
+  const protections = () =>
+    Object.entries(synth.template.findResources("Custom::AWS")).filter(([, resource]) =>
+      JSON.stringify(resource.Properties.Create).includes("DeletionProtectionEnabled"),
+    ) as [string, ProtectionResource][];
+
+  it("the template never sets it, so a rolled-back first deploy can remove the tables", () => {
+    for (const [, table] of Object.entries(synth.template.findResources("AWS::DynamoDB::GlobalTable"))) {
+      for (const replica of table.Properties.Replicas as { DeletionProtectionEnabled?: boolean }[]) {
+        expect(replica.DeletionProtectionEnabled).not.toBe(true);
+      }
+    }
+  });
+
+  it("every table is protected by an UpdateTable once everything else in the stack exists", () => {
+    const tables = Object.keys(synth.template.findResources("AWS::DynamoDB::GlobalTable"));
+    const found = protections();
+    expect(found.length).toBe(tables.length);
+    for (const table of tables) {
+      expect(found.some(([, resource]) => JSON.stringify(resource.Properties.Create).includes(table))).toBe(
+        true,
+      );
+    }
+    // The chain's first link waits for the rest of the stack: the API stage, the functions, the alarms.
+    const all = Object.keys(synth.template.toJSON().Resources);
+    const mustWaitFor = all.filter((id) =>
+      ["AWS::ApiGateway::Stage", "AWS::Lambda::Function", "AWS::CloudWatch::Alarm"].includes(
+        synth.template.toJSON().Resources[id].Type,
+      ),
+    );
+    const waited = new Set<string>();
+    const byId = new Map(found);
+    const visit = (id: string) => {
+      for (const dep of byId.get(id)?.DependsOn ?? []) {
+        if (byId.has(dep)) visit(dep);
+        else waited.add(dep);
+      }
+    };
+    for (const [id] of found) visit(id);
+    const providerFunctions = all.filter((id) => id.startsWith("AWS679f53fac002430cb0da5b7982bd2287"));
+    expect(mustWaitFor.filter((id) => !waited.has(id) && !providerFunctions.includes(id))).toEqual([]);
+  });
+});
