@@ -1,5 +1,5 @@
 import { requireLiveUser } from "../identity/live-principal.ts";
-import { httpHandler, route } from "../shared/http.ts";
+import { httpHandler, noContent, route } from "../shared/http.ts";
 import {
   deliveryList,
   deliveryListQuery,
@@ -77,6 +77,7 @@ export const handler = httpHandler({
   }),
   "DELETE /v1/account/webhooks/{webhookId}": route({
     params: webhookParams,
+    responses: { 204: noContent },
     run: async (request) => {
       const principal = await manager(request.principal);
       await deleteWebhook(request.params.webhookId, principal, meta(request), webhookDeps());
