@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec } from "./types.ts";
+import type { FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 
 /**
  * Carrier edges that are not HTTP routes: AWS End User Messaging SMS delivery events reach us through
@@ -49,6 +49,18 @@ export const carrierQueues: readonly QueueSpec[] = [
   },
 ];
 
+/** Carrier quality figures (functions/carriers/quality/stats-store.ts): hourly ADD counters. */
+export const carrierTables: readonly TableSpec[] = [
+  {
+    id: "carrier-quality",
+    purpose:
+      "Carrier quality: pk=CARRIER#<carrierId>, sk=<YYYY-MM-DDTHH>#<country>; submit, delivery, TLS and error-code counters and a time-to-DLR histogram per hour; TTL 8 days",
+    partitionKey: "pk",
+    sortKey: "sk",
+    ttlAttribute: "expiresAt",
+  },
+];
+
 export const carrierFunctions: readonly FunctionSpec[] = [
   {
     id: AWS_SMS_EVENTS_FUNCTION,
@@ -57,7 +69,7 @@ export const carrierFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: EVENTS_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite" },
+      tables: { messages: "readWrite", "carrier-quality": "readUpdate" },
       queues: { [AWS_SMS_EVENTS_QUEUE]: "consume" },
     },
   },

@@ -3,7 +3,7 @@
  * add a table, queue, key, function or route here and both pick it up.
  */
 import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
-import { carrierFunctions, carrierQueues } from "./carriers.ts";
+import { carrierFunctions, carrierQueues, carrierTables } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
@@ -20,7 +20,14 @@ export * from "./metrics.ts";
 export type * from "./types.ts";
 
 export const catalog: Catalog = {
-  tables: [...platformTables, ...messagingTables, ...verifyTables, ...auditTables, ...statusTables],
+  tables: [
+    ...platformTables,
+    ...messagingTables,
+    ...carrierTables,
+    ...verifyTables,
+    ...auditTables,
+    ...statusTables,
+  ],
   queues: [...messagingQueues, ...carrierQueues],
   keys: [...platformKeys],
   functions: [

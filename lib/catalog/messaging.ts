@@ -100,7 +100,8 @@ export const messagingQueues: readonly QueueSpec[] = [
 
 /** What the SMPP connector service (ECS, not a Lambda) may touch: granted by lib/smpp-connector-construct.ts. */
 export const smppConnectorGrants: FunctionGrants = {
-  tables: { messages: "readWrite" },
+  // carrier-quality: ADD counters of submits and receipts (UpdateItem only).
+  tables: { messages: "readWrite", "carrier-quality": "readUpdate" },
   queues: { "sms-smpp": "consume" },
   keys: { data: ["decrypt"] },
 };
@@ -145,7 +146,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite", accounts: "read" },
+      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
       queues: {
         "sms-otp": "consume",
         "sms-transactional": "consume",
@@ -183,7 +184,10 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     entry: "functions/dlr/handler.ts",
     memoryMb: 256,
     timeoutSeconds: 5,
-    grants: { tables: { messages: "readWrite", accounts: "read" }, keys: { data: ["decrypt"] } },
+    grants: {
+      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
+      keys: { data: ["decrypt"] },
+    },
   },
 ];
 
