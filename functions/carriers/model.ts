@@ -42,6 +42,8 @@ export interface CarrierRoute {
   readonly dlrUrl?: string;
   /** Set when protocol is "aws-sms". */
   readonly awsSms?: AwsSmsSettings;
+  /** Delivery rate (0..1) agreed with the carrier: below it over 24 h, the assessment alarms. */
+  readonly agreedDeliveryRate?: number;
 }
 
 /** Decrypted secrets of a carrier, held in memory only. */

@@ -21,6 +21,8 @@ export type RegisterCarrierInput =
 
 interface RegisterCommonInput {
   readonly carrierId: string;
+  /** Delivery rate (0..1) agreed with the carrier (quality/assessment.ts). */
+  readonly agreedDeliveryRate?: number;
   readonly name?: string;
   readonly prefixes?: readonly string[];
   readonly priority?: number;
@@ -48,6 +50,7 @@ export interface RegisterSmppCarrierInput extends RegisterCommonInput {
 export interface RegisterHttpCarrierInput {
   readonly protocol?: "http";
   readonly carrierId: string;
+  readonly agreedDeliveryRate?: number;
   readonly name?: string;
   readonly baseUrl: string;
   readonly prefixes?: readonly string[];
@@ -88,6 +91,9 @@ export async function registerCarrier(
   if (url && url.protocol !== "https:" && url.protocol !== "http:")
     throw new Error("baseUrl must be http(s)");
   const prefixes = input.prefixes ?? [""];
+  const agreed = input.agreedDeliveryRate;
+  if (agreed !== undefined && !(agreed > 0 && agreed <= 1))
+    throw new Error("agreedDeliveryRate must be in (0, 1]");
   if (prefixes.some((prefix) => prefix !== "" && !/^\+[0-9]{1,15}$/.test(prefix))) {
     throw new Error('prefixes must be "" or "+" followed by digits');
   }
@@ -102,6 +108,7 @@ export async function registerCarrier(
     priority: input.priority ?? 100,
     weight: input.weight ?? 1,
     enabled: input.enabled ?? true,
+    ...(input.agreedDeliveryRate !== undefined ? { agreedDeliveryRate: input.agreedDeliveryRate } : {}),
     ...((input.protocol === undefined || input.protocol === "http") && input.dlrUrl
       ? { dlrUrl: input.dlrUrl }
       : {}),
