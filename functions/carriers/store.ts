@@ -3,7 +3,13 @@ import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
 import { queryAll } from "../shared/dynamo.ts";
-import type { AwsSmsSettings, CarrierProtocol, CarrierRoute, CarrierSecrets } from "./model.ts";
+import type {
+  AwsSmsSettings,
+  CarrierProtocol,
+  CarrierRoute,
+  CarrierSecrets,
+  QualityProbeSettings,
+} from "./model.ts";
 
 /**
  * Carrier records in the accounts table: pk=CARRIER sk=<carrierId>. One partition holds every
@@ -23,6 +29,8 @@ interface RegisterCommonInput {
   readonly carrierId: string;
   /** Delivery rate (0..1) agreed with the carrier (quality/assessment.ts). */
   readonly agreedDeliveryRate?: number;
+  /** Scheduled test sends to these numbers (quality/test-sends.ts). */
+  readonly qualityProbe?: QualityProbeSettings;
   readonly name?: string;
   readonly prefixes?: readonly string[];
   readonly priority?: number;
@@ -51,6 +59,7 @@ export interface RegisterHttpCarrierInput {
   readonly protocol?: "http";
   readonly carrierId: string;
   readonly agreedDeliveryRate?: number;
+  readonly qualityProbe?: QualityProbeSettings;
   readonly name?: string;
   readonly baseUrl: string;
   readonly prefixes?: readonly string[];
@@ -109,6 +118,14 @@ export async function registerCarrier(
     weight: input.weight ?? 1,
     enabled: input.enabled ?? true,
     ...(input.agreedDeliveryRate !== undefined ? { agreedDeliveryRate: input.agreedDeliveryRate } : {}),
+    ...(input.qualityProbe
+      ? {
+          qualityProbe: {
+            accountId: input.qualityProbe.accountId,
+            testNumbers: [...input.qualityProbe.testNumbers],
+          },
+        }
+      : {}),
     ...((input.protocol === undefined || input.protocol === "http") && input.dlrUrl
       ? { dlrUrl: input.dlrUrl }
       : {}),

@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
+import type { FunctionSpec, QueueSpec, ScheduleSpec, TableSpec } from "./types.ts";
 
 /**
  * Carrier edges that are not HTTP routes: AWS End User Messaging SMS delivery events reach us through
@@ -72,5 +72,30 @@ export const carrierFunctions: readonly FunctionSpec[] = [
       tables: { messages: "readWrite", "carrier-quality": "readUpdate" },
       queues: { [AWS_SMS_EVENTS_QUEUE]: "consume" },
     },
+  },
+  {
+    id: "carrier-test-sends",
+    purpose:
+      "Scheduled: proactive test messages to each carrier's operator-configured test numbers, through that carrier; their outcome and time to DLR feed the carrier quality figures",
+    entry: "functions/carriers/quality/test-sends-handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    grants: {
+      // Stores each test message like the send function and submits it like the dispatcher.
+      tables: { accounts: "read", messages: "readWrite", "carrier-quality": "readUpdate" },
+      queues: { "sms-smpp": "send" },
+      keys: { data: ["encrypt", "decrypt"] },
+      smsVoice: "send",
+    },
+    environment: { TEXTGATE_DEFAULT_SENDER: "Textgate" },
+  },
+];
+
+export const carrierSchedules: readonly ScheduleSpec[] = [
+  {
+    id: "carrier-test-sends-hourly",
+    purpose: "Sends one test message per configured test number of each carrier, every hour",
+    function: "carrier-test-sends",
+    rateMinutes: 60,
   },
 ];
