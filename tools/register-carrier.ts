@@ -11,6 +11,7 @@
  *     [--configuration-set …] [--max-price 0.05] [--url <endpoint override>]
  *   smpp (the route hands messages to the connector; its binds come from TEXTGATE_SMPP_CARRIERS):
  *     --protocol smpp --carrier smsc-a --prefix +371 [--allow-plaintext for a plaintext bind]
+ *   any protocol: [--agreed-delivery-rate 0.95] [--test-account acc_… --test-number +372… …]
  *
  * Secrets come from the environment, never from flags (shell history, process lists).
  */
@@ -25,6 +26,9 @@ const { values } = parseArgs({
     "origination-identity": { type: "string" },
     "configuration-set": { type: "string" },
     "max-price": { type: "string" },
+    "agreed-delivery-rate": { type: "string" },
+    "test-number": { type: "string", multiple: true },
+    "test-account": { type: "string" },
     carrier: { type: "string" },
     name: { type: "string" },
     url: { type: "string" },
@@ -51,6 +55,17 @@ const common = {
   ...(values.prefix ? { prefixes: values.prefix } : {}),
   ...(values.priority ? { priority: Number(values.priority) } : {}),
   enabled: !values.disable,
+  ...(values["agreed-delivery-rate"] ? { agreedDeliveryRate: Number(values["agreed-delivery-rate"]) } : {}),
+  // Hourly proactive test sends to these numbers, owned by the operator's test account.
+  ...(values["test-number"]
+    ? {
+        qualityProbe: {
+          accountId:
+            values["test-account"] ?? fail("--test-number needs --test-account (the account they bill to)"),
+          testNumbers: values["test-number"],
+        },
+      }
+    : {}),
 };
 
 function httpInput(): RegisterCarrierInput {

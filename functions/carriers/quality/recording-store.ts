@@ -1,3 +1,4 @@
+import type { StoredMessage } from "../../messages/model.ts";
 import { dynamoMessageStateStore, type MessageStateStore } from "../../messages/state-store.ts";
 import { logger } from "../../shared/logger.ts";
 import { getCarrierRoute } from "../store.ts";
@@ -19,20 +20,29 @@ export interface RecordingOptions {
 }
 
 export function recordingQuality(store: MessageStateStore, options: RecordingOptions): MessageStateStore {
-  const record = async (id: string, carrierId: string | undefined, event: QualityEvent, at: string) => {
+  /** One read of the message gives its country, carrier and sentAt (time to DLR). */
+  const record = async (
+    id: string,
+    carrierId: string | undefined,
+    eventOf: (message: StoredMessage) => QualityEvent,
+    at: string,
+  ) => {
     try {
       const message = await store.get(id);
       const carrier = carrierId ?? message?.carrierId;
       if (!message || !carrier) return;
-      await options.stats.record({ carrierId: carrier, country: message.country, at: new Date(at) }, event);
+      await options.stats.record(
+        { carrierId: carrier, country: message.country, at: new Date(at) },
+        eventOf(message),
+      );
     } catch (error) {
-      logger.warn("carrier quality not recorded", { messageId: id, kind: event.kind, error: String(error) });
+      logger.warn("carrier quality not recorded", { messageId: id, error: String(error) });
     }
   };
-  const secondsSinceSent = async (id: string, at: string): Promise<number | undefined> => {
-    const sentAt = (await store.get(id))?.sentAt;
-    return sentAt === undefined ? undefined : Math.max(0, (Date.parse(at) - Date.parse(sentAt)) / 1000);
-  };
+  const secondsSince = (sentAt: string | undefined, at: string) =>
+    sentAt === undefined
+      ? {}
+      : { secondsToReport: Math.max(0, (Date.parse(at) - Date.parse(sentAt)) / 1000) };
   return {
     get: (id) => store.get(id),
     claim: (id, lease, takeOver) => store.claim(id, lease, takeOver),
@@ -40,7 +50,7 @@ export function recordingQuality(store: MessageStateStore, options: RecordingOpt
       const done = await store.markSent(id, lease, carrierMessageId, at, forgetText);
       if (done) {
         const tls = await options.tlsOf(lease.carrierId).catch(() => false);
-        await record(id, lease.carrierId, { kind: "submitted", tls }, at);
+        await record(id, lease.carrierId, () => ({ kind: "submitted", tls }), at);
       }
       return done;
     },
@@ -49,32 +59,31 @@ export function recordingQuality(store: MessageStateStore, options: RecordingOpt
       const done = await store.finish(id, to, error, at, submissionId, onlyFrom);
       // Failed by a submitting attempt: the carrier refused it for good (a permanent submit error).
       if (done && to === "failed" && before?.submission?.id === submissionId && before?.carrierId) {
-        await record(id, before.carrierId, { kind: "submit-failed", errorCode: error.code }, at);
+        await record(id, before.carrierId, () => ({ kind: "submit-failed", errorCode: error.code }), at);
       }
       return done;
     },
     noteAttemptError: async (id, submissionId, error, notAccepted) => {
       await store.noteAttemptError(id, submissionId, error, notAccepted);
       if (notAccepted) {
-        await record(
-          id,
-          undefined,
-          { kind: "submit-failed", errorCode: error.code },
-          new Date().toISOString(),
-        );
+        const at = new Date().toISOString();
+        await record(id, undefined, () => ({ kind: "submit-failed", errorCode: error.code }), at);
       }
     },
     applyReport: async (id, report) => {
       const done = await store.applyReport(id, report);
       if (done) {
-        const secondsToReport = await secondsSinceSent(id, report.at).catch(() => undefined);
-        const latency = secondsToReport === undefined ? {} : { secondsToReport };
         await record(
           id,
           report.carrierId,
-          report.status === "delivered"
-            ? { kind: "delivered", ...latency }
-            : { kind: "not-delivered", errorCode: report.error?.code ?? report.status, ...latency },
+          (message) =>
+            report.status === "delivered"
+              ? { kind: "delivered", ...secondsSince(message.sentAt, report.at) }
+              : {
+                  kind: "not-delivered",
+                  errorCode: report.error?.code ?? report.status,
+                  ...secondsSince(message.sentAt, report.at),
+                },
           report.at,
         );
       }
