@@ -110,3 +110,12 @@ export async function carrierQualityReport(
     last7d: figures(buckets),
   };
 }
+
+/** Every registered carrier's report, for the operator plane (needs read of accounts and carrier-quality). */
+export async function allCarrierQualityReports(
+  deps: QualityReportDeps = dynamoQualityReportDeps(),
+): Promise<CarrierQualityReport[]> {
+  const { listCarrierRoutes } = await import("./store.ts");
+  const routes = await listCarrierRoutes();
+  return Promise.all(routes.map((route) => carrierQualityReport(route.carrierId, deps)));
+}
