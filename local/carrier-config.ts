@@ -144,7 +144,12 @@ export function parseCarriers(
       options.env[name] || fail(`secret ${name} is not set in the environment`);
     const password = secret(entry.passwordEnv);
     if (entry.type === "http") return { ...entry, password, dlrSecret: secret(entry.dlrSecretEnv) };
-    return { ...entry, password };
+    // The connector runs elsewhere (a child process): caFile must not depend on its working directory.
+    return {
+      ...entry,
+      ...(entry.caFile !== undefined ? { caFile: resolve(options.baseDir, entry.caFile) } : {}),
+      password,
+    };
   });
 }
 

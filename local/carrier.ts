@@ -98,6 +98,8 @@ export async function registerConfiguredCarriers(
       ...(entry.priority !== undefined ? { priority: entry.priority } : {}),
     };
     if (entry.type === "smpp") {
+      // The dispatcher hands these to the sms-smpp queue; the connector (local/smpp.ts) binds.
+      await registerCarrier({ ...common, protocol: "smpp", tls: entry.tls });
       smpp.push(entry);
     } else if (entry.type === "http") {
       await registerCarrier({

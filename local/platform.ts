@@ -23,7 +23,7 @@ import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
 import { prepareMailOutbox, readMailOutbox } from "./mail-outbox.ts";
 import { createResources, type LocalResources } from "./resources.ts";
 import { type RunningSchedules, startSchedules } from "./schedules.ts";
-import { startLocalSmpp } from "./smpp.ts";
+import { type PlatformSmpp, startPlatformSmpp } from "./smpp.ts";
 import { polledQueuesOf, startSqsPollers } from "./sqs-poller.ts";
 import { startTtlSweeper } from "./ttl-sweeper.ts";
 
@@ -59,8 +59,10 @@ export interface LocalPlatformOptions {
    */
   readonly carriers?: readonly CarrierEntry[];
   /**
-   * Start the local SMSC and the SMPP connector child process (local/smpp.ts). `npm start` turns it
-   * on; the test harness leaves it off (SMPP tests start their own SMSC with the faults they need).
+   * Start the local SMSC and the SMPP connector child process (local/smpp.ts) and route
+   * LOCAL_SMPP_PREFIX to it. `npm start` turns it on; the test harness leaves it off (SMPP tests
+   * start their own SMSC with the faults they need). A carriers file's SMPP entries always get a
+   * connector.
    */
   readonly smppConnector?: boolean;
 }
@@ -169,6 +171,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     stops.push(() => sweeper.stop());
 
+    // Started after the gateway (it needs the final env); the outbox reads it once it exists.
+    let smpp: PlatformSmpp | undefined;
     let schedules: RunningSchedules | undefined;
     if (options.schedules ?? true) {
       const scheduled = catalog.schedules.filter((schedule) => {
@@ -207,8 +211,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       port,
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(options.loader ? { loader: options.loader } : {}),
-      // Both simulated carriers' outboxes, newest first (empty with a carriers file).
-      outbox: (to: string | undefined) => mergedOutbox([carrier, awsSms], to),
+      // The simulated carriers' outboxes, newest first (empty with a carriers file).
+      outbox: (to: string | undefined) => mergedOutbox([carrier, awsSms, smpp], to),
       mail: (to: string | undefined) => readMailOutbox(mailOutboxPath, to),
     });
     stops.push(() => gateway.stop());
@@ -223,10 +227,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       [envNames.localWebhookLoopback]: "1",
       [envNames.invitationUrl]: `${apiUrl}/accept-invitation`,
     };
-    if (options.smppConnector) {
-      const smpp = await startLocalSmpp({ env, warn });
-      stops.push(() => smpp.stop());
-    }
+    smpp = await startPlatformSmpp({
+      env,
+      warn,
+      simulated: (options.smppConnector ?? false) && !configured,
+      configured: configured?.smpp ?? [],
+    });
+    if (smpp) stops.push(() => (smpp as PlatformSmpp).stop());
     writeFileSync(
       join(home, "local.json"),
       `${JSON.stringify({ apiUrl: gateway.url, outboxUrl, mailUrl: `${gateway.url}/_local/mail`, demo: demo ?? null }, null, 2)}\n`,

@@ -42,6 +42,17 @@ export interface CarrierRoute {
   readonly dlrUrl?: string;
   /** Set when protocol is "aws-sms". */
   readonly awsSms?: AwsSmsSettings;
+  /** Delivery rate (0..1) agreed with the carrier: below it over 24 h, the assessment alarms. */
+  readonly agreedDeliveryRate?: number;
+  /** Proactive test sends (quality/test-sends.ts): operator-configured numbers, billed to an account. */
+  readonly qualityProbe?: QualityProbeSettings;
+}
+
+export interface QualityProbeSettings {
+  /** The operator's account the test messages belong to (allowed countries, retention, billing). */
+  readonly accountId: string;
+  /** E.164 numbers (the operator's own handsets or a test-number service) this carrier serves. */
+  readonly testNumbers: readonly string[];
 }
 
 /** Decrypted secrets of a carrier, held in memory only. */

@@ -3,7 +3,13 @@ import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
 import { queryAll } from "../shared/dynamo.ts";
-import type { AwsSmsSettings, CarrierProtocol, CarrierRoute, CarrierSecrets } from "./model.ts";
+import type {
+  AwsSmsSettings,
+  CarrierProtocol,
+  CarrierRoute,
+  CarrierSecrets,
+  QualityProbeSettings,
+} from "./model.ts";
 
 /**
  * Carrier records in the accounts table: pk=CARRIER sk=<carrierId>. One partition holds every
@@ -14,10 +20,17 @@ const PK = "CARRIER";
 const CACHE_MS = 30_000;
 export const CARRIER_ID = /^[a-z0-9][a-z0-9-]{1,31}$/;
 
-export type RegisterCarrierInput = RegisterHttpCarrierInput | RegisterAwsSmsCarrierInput;
+export type RegisterCarrierInput =
+  | RegisterHttpCarrierInput
+  | RegisterAwsSmsCarrierInput
+  | RegisterSmppCarrierInput;
 
 interface RegisterCommonInput {
   readonly carrierId: string;
+  /** Delivery rate (0..1) agreed with the carrier (quality/assessment.ts). */
+  readonly agreedDeliveryRate?: number;
+  /** Scheduled test sends to these numbers (quality/test-sends.ts). */
+  readonly qualityProbe?: QualityProbeSettings;
   readonly name?: string;
   readonly prefixes?: readonly string[];
   readonly priority?: number;
@@ -32,9 +45,21 @@ export interface RegisterAwsSmsCarrierInput extends RegisterCommonInput {
   readonly awsSms?: AwsSmsSettings;
 }
 
+/**
+ * SMPP: the route only tells the dispatcher to hand the message to the connector's queue; the binds,
+ * hosts and passwords live in the connector's own configuration (TEXTGATE_SMPP_CARRIERS + secret).
+ */
+export interface RegisterSmppCarrierInput extends RegisterCommonInput {
+  readonly protocol: "smpp";
+  /** Whether the connector's link to this SMSC is TLS (OTP may require TLS routes). */
+  readonly tls: boolean;
+}
+
 export interface RegisterHttpCarrierInput {
   readonly protocol?: "http";
   readonly carrierId: string;
+  readonly agreedDeliveryRate?: number;
+  readonly qualityProbe?: QualityProbeSettings;
   readonly name?: string;
   readonly baseUrl: string;
   readonly prefixes?: readonly string[];
@@ -64,12 +89,20 @@ export async function registerCarrier(
 ): Promise<CarrierRoute> {
   if (!CARRIER_ID.test(input.carrierId)) throw new Error("carrierId must match [a-z0-9-]{2,32}");
   const protocol: CarrierProtocol = input.protocol ?? "http";
-  const baseUrl = input.baseUrl ?? "";
+  const baseUrl = input.protocol === "smpp" ? "" : (input.baseUrl ?? "");
   // aws-sms without an endpoint override uses the SDK's regional HTTPS endpoint.
   const url =
-    baseUrl === "" && protocol === "aws-sms" ? new URL("https://sms-voice.amazonaws.com") : new URL(baseUrl);
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("baseUrl must be http(s)");
+    input.protocol === "smpp"
+      ? undefined
+      : baseUrl === "" && protocol === "aws-sms"
+        ? new URL("https://sms-voice.amazonaws.com")
+        : new URL(baseUrl);
+  if (url && url.protocol !== "https:" && url.protocol !== "http:")
+    throw new Error("baseUrl must be http(s)");
   const prefixes = input.prefixes ?? [""];
+  const agreed = input.agreedDeliveryRate;
+  if (agreed !== undefined && !(agreed > 0 && agreed <= 1))
+    throw new Error("agreedDeliveryRate must be in (0, 1]");
   if (prefixes.some((prefix) => prefix !== "" && !/^\+[0-9]{1,15}$/.test(prefix))) {
     throw new Error('prefixes must be "" or "+" followed by digits');
   }
@@ -79,17 +112,28 @@ export async function registerCarrier(
     name: input.name ?? input.carrierId,
     protocol,
     baseUrl: baseUrl.replace(/\/+$/, ""),
-    tls: url.protocol === "https:",
+    tls: input.protocol === "smpp" ? input.tls : url?.protocol === "https:",
     prefixes: [...prefixes],
     priority: input.priority ?? 100,
     weight: input.weight ?? 1,
     enabled: input.enabled ?? true,
-    ...(input.protocol !== "aws-sms" && input.dlrUrl ? { dlrUrl: input.dlrUrl } : {}),
+    ...(input.agreedDeliveryRate !== undefined ? { agreedDeliveryRate: input.agreedDeliveryRate } : {}),
+    ...(input.qualityProbe
+      ? {
+          qualityProbe: {
+            accountId: input.qualityProbe.accountId,
+            testNumbers: [...input.qualityProbe.testNumbers],
+          },
+        }
+      : {}),
+    ...((input.protocol === undefined || input.protocol === "http") && input.dlrUrl
+      ? { dlrUrl: input.dlrUrl }
+      : {}),
     ...(input.protocol === "aws-sms" && input.awsSms ? { awsSms: { ...input.awsSms } } : {}),
   };
   const item: CarrierItem = {
     ...route,
-    ...(input.protocol === "aws-sms"
+    ...(input.protocol === "aws-sms" || input.protocol === "smpp"
       ? {}
       : {
           apiTokenCipher: await cipher.encrypt(input.apiToken, context("apiToken")),

@@ -1,9 +1,9 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
 import { adapterFor, carrierBreakers } from "../carriers/adapters.ts";
+import { qualityRecordingStore } from "../carriers/quality/recording-store.ts";
 import { listCarrierRoutes } from "../carriers/store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
-import { dynamoMessageStateStore } from "../messages/state-store.ts";
 import type { QueuedMessageRecord } from "../messages/views.ts";
 import { sqsClient } from "../shared/aws.ts";
 import { systemClock } from "../shared/clock.ts";
@@ -30,7 +30,7 @@ let deps: DispatchDeps | undefined;
 
 export function dispatchDeps(): DispatchDeps {
   deps ??= {
-    store: dynamoMessageStateStore(),
+    store: qualityRecordingStore(),
     routes: listCarrierRoutes,
     adapterFor,
     carrierAvailable: (carrierId) => carrierBreakers.allows(carrierId),

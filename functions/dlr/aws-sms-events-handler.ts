@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { qualityRecordingStore } from "../carriers/quality/recording-store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
-import { dynamoMessageStateStore } from "../messages/state-store.ts";
 import { logger } from "../shared/logger.ts";
 import { awsSmsEvent, readAwsSmsEvent } from "./aws-sms-events.ts";
 import { applyDeliveryReport } from "./service.ts";
@@ -11,7 +11,7 @@ import { applyDeliveryReport } from "./service.ts";
  * log (it would never parse on a retry); a store error fails only its record (batchItemFailures), so
  * it returns after the visibility timeout and reaches the DLQ after maxReceiveCount.
  */
-const store = dynamoMessageStateStore();
+const store = qualityRecordingStore();
 
 function parseBody(body: string): unknown {
   try {

@@ -1,13 +1,13 @@
 import * as z from "zod";
+import { qualityRecordingStore } from "../carriers/quality/recording-store.ts";
 import { CARRIER_ID, carrierSecrets } from "../carriers/store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
-import { dynamoMessageStateStore } from "../messages/state-store.ts";
 import { httpHandler, MAX_BODY_BYTES, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
 import { parseWith } from "../shared/validation.ts";
 import { applyDeliveryReport, deliveryReport, verifySignature } from "./service.ts";
 
-const store = dynamoMessageStateStore();
+const store = qualityRecordingStore();
 
 const params = z.strictObject({ carrierId: z.string().regex(CARRIER_ID) });
 

@@ -5,7 +5,9 @@
  */
 export type ComponentCheck =
   | { readonly kind: "table"; readonly table: string }
-  | { readonly kind: "queue"; readonly queue: string };
+  | { readonly kind: "queue"; readonly queue: string }
+  /** Carrier delivery over the last 24 h (the quality figures' table) against each agreed rate. */
+  | { readonly kind: "delivery"; readonly table: string };
 
 export interface StatusComponent {
   readonly id: string;
@@ -22,6 +24,7 @@ export const STATUS_COMPONENTS: readonly StatusComponent[] = [
     check: { kind: "queue", queue: "sms-transactional" },
   },
   { id: "bulk-sms", name: "Bulk SMS", check: { kind: "queue", queue: "sms-bulk" } },
+  { id: "carrier-delivery", name: "Carrier delivery", check: { kind: "delivery", table: "carrier-quality" } },
 ];
 
 /** The whole platform: a minute is down when any component had an outage in it. The SLO applies here. */
@@ -31,5 +34,5 @@ export const PLATFORM_COMPONENT = "platform";
 export const STATUS_NOTES: readonly string[] = [
   "Each component is probed once a minute. A minute without a probe counts as not probed: it is left out of uptime and does not spend error budget.",
   "Degraded minutes (slow storage, SMS waiting longer than usual) count as up; only outage minutes count as down.",
-  "Carrier delivery is not probed yet: delivery outcomes per carrier are not part of these figures.",
+  "Carrier delivery is degraded while a carrier delivered fewer messages in the last 24 hours than agreed with it (judged from 10 delivery reports on).",
 ];

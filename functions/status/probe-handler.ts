@@ -5,7 +5,8 @@
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { systemClock } from "../shared/clock.ts";
 import { logger } from "../shared/logger.ts";
-import { awsChecker } from "./checks.ts";
+import { awsCheckerWith } from "./checks.ts";
+import { emitDeliveryMetrics } from "./delivery-metrics.ts";
 import { epochMinute } from "./model.ts";
 import { type ProbeRunResult, runProbes } from "./probe.ts";
 import { dynamoProbeStore } from "./store.ts";
@@ -26,7 +27,7 @@ export const handler = async (
     { minute: scheduledMinute(event) },
     {
       store,
-      check: awsChecker,
+      check: awsCheckerWith((assessment) => emitDeliveryMetrics(assessment)),
       onCheckFailed: (component, error) =>
         logger.warn("status probe failed", { component, error: error as Error }),
     },

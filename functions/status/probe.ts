@@ -16,7 +16,8 @@ export const BACKLOG_MINUTES = 5;
 
 export type Observation =
   | { readonly kind: "table"; readonly latencyMs: number }
-  | { readonly kind: "queue"; readonly waiting: number };
+  | { readonly kind: "queue"; readonly waiting: number }
+  | { readonly kind: "delivery"; readonly carriersBelowAgreed: number };
 
 /** Runs one component's check; throws (or times out) when the dependency cannot be reached. */
 export type Checker = (component: StatusComponent) => Promise<Observation>;
@@ -69,6 +70,10 @@ async function probeOne(
     return { minute, state: "outage" };
   }
   if (observation.kind === "table") return { minute, state: tableState(observation.latencyMs) };
+  // Messages still go out when a carrier delivers worse than agreed: degraded, not an outage.
+  if (observation.kind === "delivery") {
+    return { minute, state: observation.carriersBelowAgreed > 0 ? "degraded" : "operational" };
+  }
   const previous = await deps.store.minutes(component.id, minute - (BACKLOG_MINUTES - 1), minute - 1);
   return { minute, state: queueState(observation.waiting, previous, minute), waiting: observation.waiting };
 }

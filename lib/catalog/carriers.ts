@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec } from "./types.ts";
+import type { FunctionSpec, QueueSpec, ScheduleSpec, TableSpec } from "./types.ts";
 
 /**
  * Carrier edges that are not HTTP routes: AWS End User Messaging SMS delivery events reach us through
@@ -49,6 +49,18 @@ export const carrierQueues: readonly QueueSpec[] = [
   },
 ];
 
+/** Carrier quality figures (functions/carriers/quality/stats-store.ts): hourly ADD counters. */
+export const carrierTables: readonly TableSpec[] = [
+  {
+    id: "carrier-quality",
+    purpose:
+      "Carrier quality: pk=CARRIER#<carrierId>, sk=<YYYY-MM-DDTHH>#<country>; submit, delivery, TLS and error-code counters and a time-to-DLR histogram per hour; TTL 8 days",
+    partitionKey: "pk",
+    sortKey: "sk",
+    ttlAttribute: "expiresAt",
+  },
+];
+
 export const carrierFunctions: readonly FunctionSpec[] = [
   {
     id: AWS_SMS_EVENTS_FUNCTION,
@@ -57,8 +69,34 @@ export const carrierFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: EVENTS_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite" },
-      queues: { [AWS_SMS_EVENTS_QUEUE]: "consume" },
+      tables: { messages: "readWrite", "carrier-quality": "readUpdate" },
+      // webhooks: status changes publish webhook events (functions/messages/status-events.ts).
+      queues: { [AWS_SMS_EVENTS_QUEUE]: "consume", webhooks: "send" },
     },
+  },
+  {
+    id: "carrier-test-sends",
+    purpose:
+      "Scheduled: proactive test messages to each carrier's operator-configured test numbers, through that carrier; their outcome and time to DLR feed the carrier quality figures",
+    entry: "functions/carriers/quality/test-sends-handler.ts",
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    grants: {
+      // Stores each test message like the send function and submits it like the dispatcher.
+      tables: { accounts: "read", messages: "readWrite", "carrier-quality": "readUpdate" },
+      queues: { "sms-smpp": "send", webhooks: "send" },
+      keys: { data: ["encrypt", "decrypt"] },
+      smsVoice: "send",
+    },
+    environment: { TEXTGATE_DEFAULT_SENDER: "Textgate" },
+  },
+];
+
+export const carrierSchedules: readonly ScheduleSpec[] = [
+  {
+    id: "carrier-test-sends-hourly",
+    purpose: "Sends one test message per configured test number of each carrier, every hour",
+    function: "carrier-test-sends",
+    rateMinutes: 60,
   },
 ];

@@ -3,7 +3,7 @@
  * add a table, queue, key, function or route here and both pick it up.
  */
 import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
-import { carrierFunctions, carrierQueues } from "./carriers.ts";
+import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
@@ -24,6 +24,7 @@ export const catalog: Catalog = {
   tables: [
     ...platformTables,
     ...messagingTables,
+    ...carrierTables,
     ...verifyTables,
     ...auditTables,
     ...statusTables,
@@ -50,7 +51,7 @@ export const catalog: Catalog = {
     ...statusRoutes,
     ...webhookRoutes,
   ],
-  schedules: [...statusSchedules],
+  schedules: [...statusSchedules, ...carrierSchedules],
 };
 
 function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {

@@ -100,8 +100,10 @@ export const messagingQueues: readonly QueueSpec[] = [
 
 /** What the SMPP connector service (ECS, not a Lambda) may touch: granted by lib/smpp-connector-construct.ts. */
 export const smppConnectorGrants: FunctionGrants = {
-  tables: { messages: "readWrite" },
-  queues: { "sms-smpp": "consume" },
+  // carrier-quality: ADD counters of submits and receipts (UpdateItem only).
+  tables: { messages: "readWrite", "carrier-quality": "readUpdate" },
+  // webhooks: its status changes publish webhook events like every message state store.
+  queues: { "sms-smpp": "consume", webhooks: "send" },
   keys: { data: ["decrypt"] },
 };
 
@@ -145,7 +147,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite", accounts: "read" },
+      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
       queues: {
         "sms-otp": "consume",
         "sms-transactional": "consume",
@@ -187,7 +189,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: 5,
     grants: {
-      tables: { messages: "readWrite", accounts: "read" },
+      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
       queues: { webhooks: "send" },
       keys: { data: ["decrypt"] },
     },

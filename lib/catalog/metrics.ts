@@ -36,4 +36,11 @@ export const alertMetrics = {
     description:
       "SMS records reached a dead-letter queue (dispatch crashed or timed out 5 times); the dead-letters consumer settled them (reconciled or failed). See docs/runbooks/dlq-redrive.md.",
   },
+  carrierDeliveryBelowAgreed: {
+    name: "CarrierDeliveryBelowAgreed",
+    service: "status-probe",
+    threshold: 0,
+    description:
+      "A carrier delivered fewer messages over the last 24 h than the rate agreed with it (its carrier record's agreedDeliveryRate; DeliveryRate by Carrier shows which). Compare the carrier quality report; lower its route priority or raise it with the carrier.",
+  },
 } as const satisfies Record<string, AlertMetric>;

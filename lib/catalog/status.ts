@@ -21,13 +21,15 @@ const PROBED_QUEUES = ["sms-otp", "sms-transactional", "sms-bulk"] as const;
 export const statusFunctions: readonly FunctionSpec[] = [
   {
     id: "status-probe",
-    purpose: "Scheduled every minute: probes storage and the SMS queues, records one probe per component",
+    purpose:
+      "Scheduled every minute: probes storage, the SMS queues and carrier delivery (24 h figures against agreed rates), records one probe per component",
     entry: "functions/status/probe-handler.ts",
     memoryMb: 256,
     // Well under the 1-minute rate: a run never overlaps the next one.
     timeoutSeconds: 20,
     grants: {
-      tables: { accounts: "read", status: "readWrite" },
+      // carrier-quality: the "Carrier delivery" component reads the 24 h quality figures.
+      tables: { accounts: "read", "carrier-quality": "read", status: "readWrite" },
       queues: Object.fromEntries(PROBED_QUEUES.map((id) => [id, "inspect" as const])),
     },
   },

@@ -1,5 +1,6 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { carrierQualityReport } from "../../functions/carriers/quality-report.ts";
 import { dynamoMessageStateStore } from "../../functions/messages/state-store.ts";
 import { sqsClient } from "../../functions/shared/aws.ts";
 import { queueUrl } from "../../functions/shared/config.ts";
@@ -46,5 +47,17 @@ describe("the SMPP connector process", () => {
     expect(message?.carrierId).toBe("smpp-child-test");
     expect(smpp.smsc.delivered(to)).toEqual([{ destination: to, text: "child process hello", parts: 1 }]);
     expect(smpp.smsc.stats().binds).toBe(1);
+    // The connector records the carrier's quality figures: one submit over TLS, one receipt.
+    await expect
+      .poll(async () => (await carrierQualityReport("smpp-child-test")).last24h.delivered, {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    expect((await carrierQualityReport("smpp-child-test")).last24h).toMatchObject({
+      submitted: 1,
+      tlsShare: 1,
+      deliveryRate: 1,
+      byCountry: { DE: { submitted: 1, delivered: 1 } },
+    });
   });
 });

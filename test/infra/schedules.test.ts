@@ -17,7 +17,11 @@ beforeAll(() => {
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 const resourcesOf = (type: string): Resources => synth.template.findResources(type) as Resources;
 
-const rate = (minutes: number): string => `rate(${minutes} ${minutes === 1 ? "minute" : "minutes"})`;
+/** EventBridge's rate expression as CDK writes it: whole hours in hours (60 minutes → "1 hour"). */
+const rate = (minutes: number): string => {
+  const [value, unit] = minutes % 60 === 0 ? [minutes / 60, "hour"] : [minutes, "minute"];
+  return `rate(${value} ${value === 1 ? unit : `${unit}s`})`;
+};
 
 describe.each(catalog.schedules.map((spec) => [spec.id, spec] as const))("schedule %s", (_id, spec) => {
   it("is an enabled EventBridge rule at the catalogue rate targeting the catalogue function", () => {

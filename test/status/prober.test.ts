@@ -80,7 +80,9 @@ describe("a probe run", () => {
 describe("catalogue", () => {
   it("grants the prober exactly the tables and queues its components check, and schedules it", () => {
     const grants = functionSpec("status-probe").grants;
-    const tables = STATUS_COMPONENTS.flatMap((c) => (c.check.kind === "table" ? [c.check.table] : []));
+    const tables = STATUS_COMPONENTS.flatMap((c) =>
+      c.check.kind === "table" || c.check.kind === "delivery" ? [c.check.table] : [],
+    );
     const probedQueues = STATUS_COMPONENTS.flatMap((c) => (c.check.kind === "queue" ? [c.check.queue] : []));
     expect(Object.keys(grants.tables ?? {}).sort()).toEqual([...tables, "status"].sort());
     for (const table of tables) expect(grants.tables?.[table]).toBe("read");

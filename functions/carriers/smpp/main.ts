@@ -9,12 +9,12 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as z from "zod";
 import { envNames, SMPP_LEASE_SECONDS } from "../../../lib/catalog/index.ts";
-import { dynamoMessageStateStore } from "../../messages/state-store.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { queueUrl } from "../../shared/config.ts";
 import { fieldCipher } from "../../shared/crypto.ts";
 import { logger } from "../../shared/logger.ts";
 import { metricsEnabled } from "../../shared/metrics-enabled.ts";
+import { qualityRecordingStore } from "../quality/recording-store.ts";
 import { noSmppMetrics, SmppConnector, type SmppMetrics } from "./connector.ts";
 import { parseSmppCarrierEntry, type SmppCarrierEntry } from "./entry.ts";
 import { dynamoSmppPartStore } from "./part-store.ts";
@@ -77,7 +77,10 @@ async function main(): Promise<void> {
   const connector = new SmppConnector({
     carriers,
     passwordOf: (entry) => passwords.get(entry.id) ?? "",
-    store: dynamoMessageStateStore(),
+    // TLS share per carrier from its entry: the connector has no read of the carrier records.
+    store: qualityRecordingStore(
+      async (carrierId) => carriers.find((entry) => entry.id === carrierId)?.tls ?? false,
+    ),
     parts: dynamoSmppPartStore(),
     cipher: fieldCipher(),
     clock: systemClock,
