@@ -2,6 +2,7 @@
  * THE resource catalogue. CDK constructs (lib/) and the local platform (local/) both read this;
  * add a table, queue, key, function or route here and both pick it up.
  */
+import { adminFunctions, adminRoutes } from "./admin.ts";
 import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
 import { carrierFunctions, carrierQueues } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
@@ -31,6 +32,7 @@ export const catalog: Catalog = {
     ...identityFunctions,
     ...auditFunctions,
     ...statusFunctions,
+    ...adminFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -39,6 +41,7 @@ export const catalog: Catalog = {
     ...identityRoutes,
     ...auditRoutes,
     ...statusRoutes,
+    ...adminRoutes,
   ],
   schedules: [...statusSchedules],
 };
