@@ -4,7 +4,7 @@
  * access key, dated within 5 minutes of now. The signature is recomputed with @smithy/signature-v4
  * (the signing code AWS clients use) over exactly the headers the caller signed.
  */
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { NodeSha256 } from "../../tools/cli/sha256.ts";
 import { LOCAL_REGION } from "../emulators.ts";
@@ -38,6 +38,8 @@ function parseAmzDate(value: string | undefined): Date | undefined {
   const [, y, mo, d, h, mi, s] = match.map(Number);
   return new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 0, h ?? 0, mi ?? 0, s ?? 0));
 }
+
+const sha256Hex = (body: Buffer): string => createHash("sha256").update(body).digest("hex");
 
 const header = (facts: RequestFacts, name: string): string | undefined =>
   Object.entries(facts.headers).find(([key]) => key.toLowerCase() === name)?.[1];
@@ -76,6 +78,9 @@ export async function verifyIamRequest(
     if (value === undefined) return { kind: "refused", reason: `signed header ${name} is missing` };
     headers[name] = value;
   }
+  // The signer would take a sent x-amz-content-sha256 as the payload's hash; AWS checks it against
+  // the body, so a body changed after signing must not pass on the strength of the old header.
+  if ("x-amz-content-sha256" in headers) headers["x-amz-content-sha256"] = sha256Hex(body);
   const signer = new SignatureV4({
     service: "execute-api",
     region: LOCAL_REGION,
