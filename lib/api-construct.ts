@@ -65,6 +65,11 @@ export class ApiConstruct extends Construct {
   readonly api: apigw.RestApi;
   readonly usagePlan: apigw.UsagePlan;
   readonly accessLogs: logs.LogGroup;
+  /**
+   * execute-api:Invoke on exactly the catalogue's "iam" routes (the operator API): attach it to the
+   * IAM users or roles of the operator's staff; the stack outputs its ARN.
+   */
+  readonly operatorPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ApiConstructProps) {
     super(scope, id);
@@ -128,6 +133,10 @@ export class ApiConstruct extends Construct {
     });
 
     for (const route of deployed) this.addRoute(route, props, authorizer, validator);
+    this.operatorPolicy = this.createOperatorPolicy(
+      props.stage,
+      deployed.filter((route) => route.auth === "iam"),
+    );
 
     this.usagePlan = this.api.addUsagePlan("UsagePlan", {
       // Functions with the usagePlan grant find the plan by this name (they cannot reference its id).
@@ -172,6 +181,34 @@ export class ApiConstruct extends Construct {
     ]);
   }
 
+  private createOperatorPolicy(stage: string, routes: readonly RouteSpec[]): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, "OperatorPolicy", {
+      managedPolicyName: physicalName(stage, "operator"),
+      description: `Textgate ${stage}: call the operator API (/v1/admin, AWS IAM signed) with the textgate CLI`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: ["execute-api:Invoke"],
+          // One ARN per route; a {param} segment is "*" (execute-api ARNs match the literal path).
+          resources: routes.map((route) =>
+            this.api.arnForExecuteApi(
+              route.method,
+              route.path.replace(/\{[^}]+\}/g, "*"),
+              this.api.deploymentStage.stageName,
+            ),
+          ),
+        }),
+      ],
+    });
+    acknowledge(policy, [
+      {
+        id: "AwsSolutions-IAM5",
+        reason:
+          "execute-api:Invoke on the operator routes only (listed one by one from the catalogue); the '*' stands for path parameters such as an account id, which an operator may act on for any account by design.",
+      },
+    ]);
+    return policy;
+  }
+
   private addRoute(
     route: RouteSpec,
     props: ApiConstructProps,
@@ -180,6 +217,7 @@ export class ApiConstruct extends Construct {
   ): void {
     const resource = this.api.root.resourceForPath(route.path);
     const authorized = route.auth === "authorized";
+    const iamAuthorised = route.auth === "iam";
     if (authorized && !route.permission) {
       throw new Error(`catalog: authorized route ${route.method} ${route.path} needs a permission`);
     }
@@ -201,13 +239,23 @@ export class ApiConstruct extends Construct {
               authorizationType: apigw.AuthorizationType.CUSTOM,
               apiKeyRequired: props.enforcePerKeyThrottle,
             }
-          : { authorizationType: apigw.AuthorizationType.NONE }),
+          : {
+              authorizationType: iamAuthorised ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
+            }),
         ...(Object.keys(requestParameters).length > 0
           ? { requestParameters, requestValidator: validator }
           : {}),
       },
     );
-    if (!authorized) {
+    if (iamAuthorised) {
+      acknowledge(method, [
+        {
+          id: "AwsSolutions-COG4",
+          reason:
+            "Operator route authorised with AWS IAM (SigV4): only principals holding the stack's operator policy may call it; operators are IAM principals, not Cognito users.",
+        },
+      ]);
+    } else if (!authorized) {
       acknowledge(method, [
         {
           id: "AwsSolutions-APIG4",
