@@ -1,11 +1,11 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { type CfnElement, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
 import { authorizerIdentity, physicalName, type RouteSpec, usagePlanName } from "./catalog/index.ts";
 import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
@@ -199,13 +199,24 @@ export class ApiConstruct extends Construct {
         }),
       ],
     });
-    acknowledge(policy, [
-      {
-        id: "AwsSolutions-IAM5",
-        reason:
-          "execute-api:Invoke on the operator routes only (listed one by one from the catalogue); the '*' stands for path parameters such as an account id, which an operator may act on for any account by design.",
-      },
-    ]);
+    // cdk-nag names each wildcard resource as it renders the ARN: pseudo parameters and logical ids
+    // in <>, so every acknowledgment covers exactly one route's ARN.
+    const stack = Stack.of(this);
+    const logicalIdOf = (element: IConstruct) =>
+      stack.resolve((element.node.defaultChild as CfnElement).logicalId) as string;
+    const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
+    const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
+    const base = `arn:<AWS::Partition>:execute-api:${region}:${account}:<${logicalIdOf(this.api)}>/<${logicalIdOf(this.api.deploymentStage)}>`;
+    acknowledge(
+      policy,
+      routes
+        .filter((route) => route.path.includes("{"))
+        .map((route) => ({
+          id: `AwsSolutions-IAM5[Resource::${base}/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}]`,
+          reason:
+            "execute-api:Invoke on one operator route (each listed from the catalogue); the '*' is its path parameter (an account or user id): operators act on any account by design.",
+        })),
+    );
     return policy;
   }
 
