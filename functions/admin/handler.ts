@@ -1,3 +1,4 @@
+import { listCarrierRoutes } from "../carriers/store.ts";
 import type { HttpRequest } from "../shared/http.ts";
 import { httpHandler, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
@@ -8,6 +9,7 @@ import {
   accountView,
   actionBody,
   adminUserView,
+  carrierList,
   createAccountBody,
   createdAccount,
   listQuery,
@@ -115,6 +117,14 @@ export const handler = httpHandler({
       const call = operatorCall(request, request.body.reason);
       const user = await unlockUserAsOperator(request.params, call, adminDeps());
       return { status: 200, body: { accountId: request.params.accountId, ...user } };
+    },
+  }),
+  "GET /v1/admin/carriers": route({
+    responses: { 200: carrierList },
+    run: async (request) => {
+      operatorCall(request);
+      // The response schema keeps routing facts only (no secret ciphers, no update stamps).
+      return { status: 200, body: { carriers: await listCarrierRoutes() } };
     },
   }),
   "POST /v1/admin/accounts/{accountId}/users/{userId}/reset-mfa": route({

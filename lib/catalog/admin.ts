@@ -8,7 +8,8 @@ import type { FunctionSpec, RouteSpec } from "./types.ts";
 export const adminFunctions: readonly FunctionSpec[] = [
   {
     id: "admin",
-    purpose: "Operator administration: accounts (create, settings, suspend, close) and user unlocks",
+    purpose:
+      "Operator administration: accounts (create, settings, suspend, close), user unlocks, carrier routes",
     entry: "functions/admin/handler.ts",
     memoryMb: 512,
     timeoutSeconds: 10,
@@ -45,4 +46,5 @@ export const adminRoutes: readonly RouteSpec[] = [
   adminRoute("POST", "/accounts/{accountId}/close", "Close an account (data deleted per retention)"),
   adminRoute("POST", "/accounts/{accountId}/users/{userId}/unlock", "Unlock a user"),
   adminRoute("POST", "/accounts/{accountId}/users/{userId}/reset-mfa", "Reset a user's second factors"),
+  adminRoute("GET", "/carriers", "List carrier routes (no secrets)"),
 ];

@@ -88,3 +88,14 @@ describe("operator user rescue and settings", () => {
     expect(shown).toMatchObject({ allowedCountries: ["EE", "LV", "LT"], retentionDays: 90 });
   }, 60_000);
 });
+
+describe("operator carrier listing", () => {
+  it("lists the platform's carrier routes without their secrets", async () => {
+    const listed = await textgateJson<{ carriers: Record<string, unknown>[] }>("carriers", "list");
+    expect(listed.carriers.length).toBeGreaterThan(0);
+    for (const carrier of listed.carriers) {
+      expect(carrier).toMatchObject({ carrierId: expect.any(String), enabled: expect.any(Boolean) });
+      expect(Object.keys(carrier).some((key) => /token|secret|cipher/i.test(key))).toBe(false);
+    }
+  }, 60_000);
+});

@@ -208,6 +208,20 @@ users
     );
   });
 
+const carriers = program.command("carriers").description("Carrier routes");
+const carrierColumns = ["carrierId", "name", "protocol", "prefixes", "priority", "weight", "enabled", "tls"];
+
+carriers
+  .command("list")
+  .description("List carrier routes (routing facts; secrets are never shown)")
+  .action(async () => {
+    const result = await (await client()).call<{ carriers: Record<string, unknown>[] }>(
+      "GET",
+      "/v1/admin/carriers",
+    );
+    print(result, (value: { carriers: Record<string, unknown>[] }) => table(value.carriers, carrierColumns));
+  });
+
 program
   .command("status")
   .description("The public service status (GET /status.json)")
