@@ -1,11 +1,11 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { type CfnElement, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
 import { authorizerIdentity, physicalName, type RouteSpec, usagePlanName } from "./catalog/index.ts";
 import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
@@ -65,6 +65,11 @@ export class ApiConstruct extends Construct {
   readonly api: apigw.RestApi;
   readonly usagePlan: apigw.UsagePlan;
   readonly accessLogs: logs.LogGroup;
+  /**
+   * execute-api:Invoke on exactly the catalogue's "iam" routes (the operator API): attach it to the
+   * IAM users or roles of the operator's staff; the stack outputs its ARN.
+   */
+  readonly operatorPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ApiConstructProps) {
     super(scope, id);
@@ -128,6 +133,10 @@ export class ApiConstruct extends Construct {
     });
 
     for (const route of deployed) this.addRoute(route, props, authorizer, validator);
+    this.operatorPolicy = this.createOperatorPolicy(
+      props.stage,
+      deployed.filter((route) => route.auth === "iam"),
+    );
 
     this.usagePlan = this.api.addUsagePlan("UsagePlan", {
       // Functions with the usagePlan grant find the plan by this name (they cannot reference its id).
@@ -172,6 +181,45 @@ export class ApiConstruct extends Construct {
     ]);
   }
 
+  private createOperatorPolicy(stage: string, routes: readonly RouteSpec[]): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, "OperatorPolicy", {
+      managedPolicyName: physicalName(stage, "operator"),
+      description: `Textgate ${stage}: call the operator API (/v1/admin, AWS IAM signed) with the textgate CLI`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: ["execute-api:Invoke"],
+          // One ARN per route; a {param} segment is "*" (execute-api ARNs match the literal path).
+          resources: routes.map((route) =>
+            this.api.arnForExecuteApi(
+              route.method,
+              route.path.replace(/\{[^}]+\}/g, "*"),
+              this.api.deploymentStage.stageName,
+            ),
+          ),
+        }),
+      ],
+    });
+    // cdk-nag names each wildcard resource as it renders the ARN: pseudo parameters and logical ids
+    // in <>, so every acknowledgment covers exactly one route's ARN.
+    const stack = Stack.of(this);
+    const logicalIdOf = (element: IConstruct) =>
+      stack.resolve((element.node.defaultChild as CfnElement).logicalId) as string;
+    const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
+    const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
+    const base = `arn:<AWS::Partition>:execute-api:${region}:${account}:<${logicalIdOf(this.api)}>/<${logicalIdOf(this.api.deploymentStage)}>`;
+    acknowledge(
+      policy,
+      routes
+        .filter((route) => route.path.includes("{"))
+        .map((route) => ({
+          id: `AwsSolutions-IAM5[Resource::${base}/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}]`,
+          reason:
+            "execute-api:Invoke on one operator route (each listed from the catalogue); the '*' is its path parameter (an account or user id): operators act on any account by design.",
+        })),
+    );
+    return policy;
+  }
+
   private addRoute(
     route: RouteSpec,
     props: ApiConstructProps,
@@ -180,6 +228,7 @@ export class ApiConstruct extends Construct {
   ): void {
     const resource = this.api.root.resourceForPath(route.path);
     const authorized = route.auth === "authorized";
+    const iamAuthorised = route.auth === "iam";
     if (authorized && !route.permission) {
       throw new Error(`catalog: authorized route ${route.method} ${route.path} needs a permission`);
     }
@@ -201,13 +250,23 @@ export class ApiConstruct extends Construct {
               authorizationType: apigw.AuthorizationType.CUSTOM,
               apiKeyRequired: props.enforcePerKeyThrottle,
             }
-          : { authorizationType: apigw.AuthorizationType.NONE }),
+          : {
+              authorizationType: iamAuthorised ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
+            }),
         ...(Object.keys(requestParameters).length > 0
           ? { requestParameters, requestValidator: validator }
           : {}),
       },
     );
-    if (!authorized) {
+    if (iamAuthorised) {
+      acknowledge(method, [
+        {
+          id: "AwsSolutions-COG4",
+          reason:
+            "Operator route authorised with AWS IAM (SigV4): only principals holding the stack's operator policy may call it; operators are IAM principals, not Cognito users.",
+        },
+      ]);
+    } else if (!authorized) {
       acknowledge(method, [
         {
           id: "AwsSolutions-APIG4",

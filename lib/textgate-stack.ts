@@ -181,6 +181,10 @@ export class TextgateStack extends Stack {
     new CfnOutput(this, "ApiUrl", { value: this.publicApiUrl });
     new CfnOutput(this, "UsagePlanId", { value: this.api.usagePlan.usagePlanId });
     new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, "OperatorPolicyArn", {
+      value: this.api.operatorPolicy.managedPolicyArn,
+      description: "Attach to the IAM users/roles that run the textgate CLI (operator API, /v1/admin)",
+    });
   }
 }
 

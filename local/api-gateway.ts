@@ -12,8 +12,10 @@ import {
 } from "../functions/shared/problem.ts";
 import { catalog, type FunctionSpec, type RouteSpec } from "../lib/catalog/index.ts";
 import { AUTHORIZER_CACHE_TTL_MS, LocalAuthorizer } from "./gateway/authorizer.ts";
+import { type OperatorCredential, verifyIamRequest } from "./gateway/iam-auth.ts";
 import {
   authorizerEvent,
+  type IamCaller,
   proxyEvent,
   type RequestFacts,
   RouteTable,
@@ -45,6 +47,8 @@ export interface ApiGatewayOptions {
   /** Serves GET /_local/mail?to= (the local mail outbox). */
   readonly mail?: MailReader;
   readonly maxPayloadBytes?: number;
+  /** IAM principals allowed on "iam" routes (SigV4-verified); none means every iam route refuses. */
+  readonly operators?: readonly OperatorCredential[];
   /** Called with gateway-side failures (handler threw, bad output); default: one line on stderr. */
   readonly onError?: (message: string, error: unknown) => void;
 }
@@ -205,6 +209,17 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
       return sendProblem(res, facts.requestId, "rate-limited", { retryAfterSeconds: methodWait });
     }
     let authorizerContext: Record<string, unknown> | undefined;
+    let iamCaller: IamCaller | undefined;
+    if (route.auth === "iam") {
+      const decision = await verifyIamRequest(facts, body, options.operators ?? []);
+      if (decision.kind === "unsigned") return sendProblem(res, facts.requestId, "unauthorized");
+      if (decision.kind === "refused") return sendProblem(res, facts.requestId, "forbidden");
+      iamCaller = {
+        accessKey: decision.operator.accessKeyId,
+        userArn: decision.operator.arn,
+        caller: decision.operator.accessKeyId,
+      };
+    }
     if (route.auth === "authorized") {
       if (!authorizer) {
         onError(
@@ -238,7 +253,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     }
     let output: unknown;
     try {
-      output = await run(fn, proxyEvent(facts, match, options.stage, body, authorizerContext));
+      output = await run(fn, proxyEvent(facts, match, options.stage, body, authorizerContext, iamCaller));
     } catch (error) {
       onError(`${fn.id} failed`, error);
       return sendProblem(res, facts.requestId, "bad-gateway", {

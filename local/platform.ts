@@ -3,6 +3,7 @@
  * emulators → catalogue resources → keyring → demo account → carrier simulator → SQS pollers →
  * TTL sweeper → schedules (each run once before ready) → API gateway.
  */
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { prepareLocalSigningKey } from "../functions/identity/signing.ts";
@@ -16,7 +17,8 @@ import {
   startLocalAwsSmsCarrier,
 } from "./carrier.ts";
 import type { CarrierEntry, SmppCarrierEntry } from "./carrier-config.ts";
-import { assertJava, assertPortFree, findFreePort, startEmulators } from "./emulators.ts";
+import { assertJava, assertPortFree, findFreePort, LOCAL_ACCOUNT_ID, startEmulators } from "./emulators.ts";
+import type { OperatorCredential } from "./gateway/iam-auth.ts";
 import type { ThrottleConfig } from "./gateway/throttle.ts";
 import { ensureLocalKeyring } from "./keyring.ts";
 import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
@@ -71,6 +73,8 @@ export interface LocalPlatform {
   readonly apiUrl: string;
   readonly outboxUrl: string;
   readonly demo: DemoAccount | undefined;
+  /** The operator IAM credentials the local gateway accepts on /v1/admin routes (SigV4). */
+  readonly operator: OperatorCredential;
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
   readonly carrierSimUrl: string | undefined;
@@ -206,8 +210,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       );
     }
 
+    // Fresh per start, like short-lived IAM credentials: a copy of an old local.json signs nothing.
+    const operator: OperatorCredential = {
+      accessKeyId: `AKIALOCAL${randomBytes(6).toString("hex").toUpperCase()}`,
+      secretAccessKey: randomBytes(30).toString("base64url"),
+      arn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:user/textgate-local-operator`,
+    };
     const gateway = await startApiGateway({
       stage,
+      operators: [operator],
       port,
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(options.loader ? { loader: options.loader } : {}),
@@ -236,7 +247,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     if (smpp) stops.push(() => (smpp as PlatformSmpp).stop());
     writeFileSync(
       join(home, "local.json"),
-      `${JSON.stringify({ apiUrl: gateway.url, outboxUrl, mailUrl: `${gateway.url}/_local/mail`, demo: demo ?? null }, null, 2)}\n`,
+      `${JSON.stringify({ apiUrl: gateway.url, outboxUrl, mailUrl: `${gateway.url}/_local/mail`, demo: demo ?? null, operator }, null, 2)}\n`,
       { mode: 0o600 },
     );
     let stopped: Promise<void> | undefined;
@@ -244,6 +255,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       apiUrl: gateway.url,
       outboxUrl,
       demo,
+      operator,
       dynamodbEndpoint: emulators.dynamodb.endpoint,
       sqsEndpoint: emulators.sqs.endpoint,
       carrierSimUrl: carrier?.url,

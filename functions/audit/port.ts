@@ -10,7 +10,11 @@ export interface AuditEventInput {
   readonly accountId: string;
   /** Dotted verb, e.g. "auth.login", "apikey.created", "verify.blocked". */
   readonly action: string;
-  readonly actor: { readonly type: "user" | "apiKey" | "system" | "anonymous"; readonly id: string };
+  /** operator: an IAM principal of the operator plane (id = its ARN). */
+  readonly actor: {
+    readonly type: "user" | "apiKey" | "system" | "anonymous" | "operator";
+    readonly id: string;
+  };
   readonly outcome: AuditOutcome;
   readonly target?: { readonly type: string; readonly id: string };
   readonly sourceIp?: string;

@@ -26,7 +26,7 @@ export const auditEventView = z.object({
   at: z.string().describe("ISO-8601 UTC"),
   accountId: z.string(),
   action: z.string().describe('Dotted verb, e.g. "auth.login", "apikey.created"'),
-  actor: z.object({ type: z.enum(["user", "apiKey", "system", "anonymous"]), id: z.string() }),
+  actor: z.object({ type: z.enum(["user", "apiKey", "system", "anonymous", "operator"]), id: z.string() }),
   outcome: z.enum(["success", "failure", "blocked"]),
   target: z.object({ type: z.string(), id: z.string() }).optional(),
   sourceIp: z.string().optional(),

@@ -1,5 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { verifyAccessToken } from "../identity/access-token.ts";
+import { accountIsActive } from "../identity/users-store.ts";
 import { systemClock } from "../shared/clock.ts";
 import { logger } from "../shared/logger.ts";
 import { type Principal, principalToContext } from "../shared/principal.ts";
@@ -25,6 +26,8 @@ async function principalFor(token: string, sourceIp: string): Promise<Principal 
   if (!looksLikeApiKey(token)) return verifyAccessToken(token);
   const key = await findActiveApiKey(token);
   if (!key || !ipAllowed(sourceIp, key.ipAllowList)) return undefined;
+  // A suspended or closed account's keys are refused (within the 30 s result cache).
+  if (!(await accountIsActive(key.accountId))) return undefined;
   // "Last used" is bookkeeping: a failed stamp (throttling, a missing grant) is logged, never a 500
   // for a caller whose key is valid.
   await touchApiKey(key, systemClock).catch((error: unknown) =>

@@ -7,7 +7,7 @@ import { idPattern } from "../shared/ids.ts";
 import type { Principal, Role } from "../shared/principal.ts";
 import { getSession } from "./sessions-store.ts";
 import { type TokenSigner, tokenSigner } from "./signing.ts";
-import { getUser } from "./users-store.ts";
+import { accountIsActive, getUser } from "./users-store.ts";
 
 /**
  * User access tokens: ES256 JWTs (RFC 9068 profile, typ "at+jwt"), 15 minutes. Issued once per
@@ -72,12 +72,14 @@ export type SessionLookup = (accountId: string, userId: string, sessionId: strin
 export const storeSessionLookup =
   (clock: Clock = systemClock): SessionLookup =>
   async (accountId, userId, sessionId) => {
-    const [session, user] = await Promise.all([
+    const [session, user, accountActive] = await Promise.all([
       getSession(accountId, sessionId, clock.now()),
       getUser(accountId, userId),
+      // An operator's suspension (or closure) ends every session of the account at once.
+      accountIsActive(accountId),
     ]);
     if (session?.status !== "active" || session.userId !== userId) return undefined;
-    if (user?.status !== "active") return undefined;
+    if (user?.status !== "active" || !accountActive) return undefined;
     return { role: user.role };
   };
 

@@ -21,6 +21,14 @@ import type { Role } from "../shared/principal.ts";
  *   pk=ACC#<id>     sk=KEY#<keyId>    API key listing; pk=APIKEY#<sha256> sk=LOOKUP (auth/api-keys.ts)
  * Short-lived state (MFA challenges, failure counters) lives in the ephemeral table.
  */
+/**
+ * active: normal. suspended: every key and session refused (operator action; reversible).
+ * closed: refused like suspended, never reactivated; its data is deleted after `deleteDataAfter`.
+ * Items written before statuses existed have none and are active.
+ */
+export const accountStatuses = ["active", "suspended", "closed"] as const;
+export type AccountStatus = (typeof accountStatuses)[number];
+
 export interface Account {
   readonly accountId: string;
   readonly name: string;
@@ -29,6 +37,9 @@ export interface Account {
   /** How long message data is kept, per customer (minimal processing). */
   readonly retentionDays: number;
   readonly createdAt: string;
+  readonly status: AccountStatus;
+  /** ISO time after which a closed account's data may be deleted (closedAt + retentionDays). */
+  readonly deleteDataAfter?: string;
 }
 
 export interface NewUser {
@@ -56,6 +67,7 @@ export async function createAccountWithOwner(
     allowedCountries: [...input.allowedCountries],
     retentionDays: input.retentionDays ?? 30,
     createdAt: now,
+    status: "active",
   };
   const userId = newId("usr");
   const email = normalizeEmail(input.owner.email);

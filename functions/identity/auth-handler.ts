@@ -20,16 +20,18 @@ const meta = (request: { sourceIp: string; requestId: string }) => ({
 
 /** Public routes that still answer 401: wrong password, factor, challenge or refresh token. */
 const SIGN_IN_PROBLEMS = ["unauthorized"] as const;
+/** Starting a session also answers 403 when the account is suspended or closed. */
+const SESSION_START_PROBLEMS = ["unauthorized", "forbidden"] as const;
 
 export const handler = httpHandler({
   "POST /v1/auth/login": route({
-    problems: SIGN_IN_PROBLEMS,
+    problems: SESSION_START_PROBLEMS,
     body: loginBody,
     responses: { 200: tokenPairResponse.or(mfaRequiredResponse) },
     run: async (request) => ({ status: 200, body: await login(request.body, meta(request), identityDeps()) }),
   }),
   "POST /v1/auth/mfa": route({
-    problems: SIGN_IN_PROBLEMS,
+    problems: SESSION_START_PROBLEMS,
     body: mfaBody,
     responses: { 200: tokenPairResponse },
     run: async (request) => ({

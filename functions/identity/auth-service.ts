@@ -32,6 +32,7 @@ import { revokeSession } from "./sessions-store.ts";
 import type { TokenSigner } from "./signing.ts";
 import { refreshSession, startSession, type TokenPair } from "./tokens.ts";
 import {
+  accountIsActive,
   claimTotpStep,
   consumeRecoveryCode,
   getUser,
@@ -174,6 +175,10 @@ async function signIn(
   meta: RequestMeta,
   deps: AuthDeps,
 ): Promise<SignedIn> {
+  // Checked after the password (and factor) proved who is asking: only they learn the account state.
+  if (!(await accountIsActive(user.accountId))) {
+    throw new DomainError("forbidden", "This account is suspended or closed; contact your Textgate provider");
+  }
   const pair = await startSession(user, deps);
   await deps.audit.record({
     accountId: user.accountId,

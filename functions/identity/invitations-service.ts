@@ -34,14 +34,15 @@ import type { UserPrincipal } from "./live-principal.ts";
 import { checkPassword } from "./password-policy.ts";
 import { hashPassword } from "./passwords.ts";
 import { assertMayAssign, weakPassword } from "./users-service.ts";
-import { getAccount, getUser } from "./users-store.ts";
+import { accountIsActive, getAccount, getUser } from "./users-store.ts";
 
 /**
  * Invitations: an owner or admin invites an email with a role; the token goes ONLY to that address
  * (SES on AWS, the local mail outbox offline), never back to the inviter, so nobody can claim an
  * address whose owner never saw the invitation. Inviting looks the same whether or not the address
  * already has a Textgate user in any tenant (nothing is looked up), so it reveals no other
- * tenant's users. Acceptance re-checks that the inviter still may grant the role.
+ * tenant's users. Acceptance re-checks that the inviter still may grant the role (an operator's
+ * owner invitation: that the account is still active).
  */
 export interface InvitationDeps {
   readonly clock: Clock;
@@ -110,23 +111,26 @@ async function mailInvitation(invitation: Invitation, token: string, deps: Invit
   });
 }
 
-export async function inviteUser(
-  input: { email: string; role: Role },
-  principal: UserPrincipal,
-  meta: RequestMeta,
+/** Invitations an operator sends (the first owner of a new account) name the operator this way. */
+export const OPERATOR_INVITER_PREFIX = "operator:";
+
+/**
+ * Stores a fresh invitation (replacing any pending one for the email) and emails its token; an
+ * invitation whose email failed is deleted again so nothing unreceived stays claimable.
+ */
+async function issueInvitation(
+  input: { accountId: string; email: string; role: Role; invitedBy: string },
   deps: InvitationDeps,
-): Promise<{ invitationId: string; email: string; role: Role; expiresAt: string }> {
-  assertMayAssign(principal, input.role);
-  const email = normalizeEmail(input.email);
+): Promise<{ invitation: Invitation; token: string; previous: Invitation | undefined }> {
   const now = deps.clock.now();
   const token = `tgi_${randomBytes(32).toString("base64url")}`;
-  const previous = await getPendingInvitation(principal.accountId, email);
+  const previous = await getPendingInvitation(input.accountId, input.email);
   const invitation: Invitation = {
     invitationId: newId("inv"),
-    accountId: principal.accountId,
-    email,
+    accountId: input.accountId,
+    email: input.email,
     role: input.role,
-    invitedBy: principal.principalId,
+    invitedBy: input.invitedBy,
     tokenHash: await deps.hasher.hmac("invitation", token),
     createdAt: now.toISOString(),
     expiresAt: epochSeconds(now) + INVITATION_TTL_SECONDS,
@@ -152,6 +156,54 @@ export async function inviteUser(
     });
     throw new DomainError("service-unavailable", "The invitation email could not be sent; try again");
   }
+  return { invitation, token, previous };
+}
+
+/**
+ * The owner invitation of an account an operator created. The token is emailed like any other and
+ * also returned: the operator onboarding a customer may hand it over directly (issue 11).
+ */
+export async function inviteOwnerAsOperator(
+  input: { accountId: string; email: string },
+  operator: { arn: string },
+  meta: RequestMeta,
+  deps: InvitationDeps,
+): Promise<{ invitationId: string; token: string; expiresAt: string }> {
+  const email = normalizeEmail(input.email);
+  const { invitation, token } = await issueInvitation(
+    {
+      accountId: input.accountId,
+      email,
+      role: "owner",
+      invitedBy: `${OPERATOR_INVITER_PREFIX}${operator.arn}`,
+    },
+    deps,
+  );
+  await deps.audit.record({
+    accountId: input.accountId,
+    action: "invitation.sent",
+    actor: { type: "operator", id: operator.arn },
+    outcome: "success",
+    target: { type: "invitation", id: invitation.invitationId },
+    sourceIp: meta.sourceIp,
+    requestId: meta.requestId,
+    details: { email, role: "owner" },
+  });
+  return { invitationId: invitation.invitationId, token, expiresAt: toView(invitation).expiresAt };
+}
+
+export async function inviteUser(
+  input: { email: string; role: Role },
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: InvitationDeps,
+): Promise<{ invitationId: string; email: string; role: Role; expiresAt: string }> {
+  assertMayAssign(principal, input.role);
+  const email = normalizeEmail(input.email);
+  const { invitation, previous } = await issueInvitation(
+    { accountId: principal.accountId, email, role: input.role, invitedBy: principal.principalId },
+    deps,
+  );
   await deps.audit.record({
     accountId: principal.accountId,
     action: "invitation.sent",
@@ -204,6 +256,10 @@ export async function revokeInvitation(
  * attackers can cause) user whose role still manages users, and an owner for owner invitations.
  */
 async function inviterStillEntitled(invitation: Invitation): Promise<boolean> {
+  // No invitation into a suspended or closed account is honoured, whoever sent it.
+  if (!(await accountIsActive(invitation.accountId))) return false;
+  // Operators hold no user in the account: their invitation's own rule is the account being active.
+  if (invitation.invitedBy.startsWith(OPERATOR_INVITER_PREFIX)) return true;
   const inviter = await getUser(invitation.accountId, invitation.invitedBy);
   if (!inviter || inviter.status === "disabled") return false;
   const managers: readonly Role[] = permissions["users:manage"].roles;

@@ -1,9 +1,10 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { appliedUnlessConditionFails, queryAll } from "../shared/dynamo.ts";
 import type { Role } from "../shared/principal.ts";
-import { type Account, normalizeEmail } from "./accounts.ts";
+import { type Account, accountStatuses, normalizeEmail } from "./accounts.ts";
 
 /**
  * Users in the accounts table (layout in accounts.ts). MFA state lives on the user item:
@@ -83,11 +84,45 @@ export async function getUserByEmail(email: string): Promise<UserRecord | undefi
   return getUser(Item.accountId, Item.userId);
 }
 
+/** Stored account items are parsed, never cast; items from before statuses existed are active. */
+export const accountItem = z.object({
+  accountId: z.string(),
+  name: z.string(),
+  allowedCountries: z.array(z.string()).readonly(),
+  retentionDays: z.number(),
+  createdAt: z.string(),
+  status: z.enum(accountStatuses).default("active"),
+  deleteDataAfter: z.string().optional(),
+});
+
+export const parseAccount = (item: Record<string, unknown>): Account => {
+  const { deleteDataAfter, ...rest } = accountItem.parse(item);
+  return { ...rest, ...(deleteDataAfter ? { deleteDataAfter } : {}) };
+};
+
 export async function getAccount(accountId: string): Promise<Account | undefined> {
   const { Item } = await dynamoClient().send(
     new GetCommand({ TableName: tableName("accounts"), Key: { pk: `ACC#${accountId}`, sk: "ACCOUNT" } }),
   );
-  return Item as Account | undefined;
+  return Item ? parseAccount(Item) : undefined;
+}
+
+/**
+ * Whether the account may use the API now (read consistently: a suspension must bite at once for
+ * the checks that promise it). A missing account is not active.
+ */
+export async function accountIsActive(accountId: string): Promise<boolean> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("accounts"),
+      Key: { pk: `ACC#${accountId}`, sk: "ACCOUNT" },
+      ProjectionExpression: "#status",
+      ExpressionAttributeNames: { "#status": "status" },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) return false;
+  return (Item.status ?? "active") === "active";
 }
 
 export async function listUsers(accountId: string): Promise<UserRecord[]> {

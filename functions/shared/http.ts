@@ -18,6 +18,8 @@ export interface HttpRequest<B = unknown, P = unknown, Q = unknown> {
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly principal: Principal | undefined;
+  /** The IAM principal ARN of an AWS_IAM ("iam") route's caller, set by API Gateway after SigV4. */
+  readonly callerArn: string | undefined;
   readonly requestId: string;
   readonly sourceIp: string;
   readonly idempotencyKey: string | undefined;
@@ -144,6 +146,7 @@ function toRequest(event: APIGatewayProxyEvent, handler: RouteHandler): HttpRequ
       : undefined) as never,
     headers,
     principal: principalFromContext(event.requestContext?.authorizer),
+    callerArn: event.requestContext?.identity?.userArn ?? undefined,
     requestId: event.requestContext?.requestId ?? "unknown",
     sourceIp: event.requestContext?.identity?.sourceIp ?? "unknown",
     idempotencyKey,

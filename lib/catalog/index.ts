@@ -2,6 +2,7 @@
  * THE resource catalogue. CDK constructs (lib/) and the local platform (local/) both read this;
  * add a table, queue, key, function or route here and both pick it up.
  */
+import { adminFunctions, adminRoutes } from "./admin.ts";
 import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
 import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
@@ -41,6 +42,7 @@ export const catalog: Catalog = {
     ...auditFunctions,
     ...statusFunctions,
     ...webhookFunctions,
+    ...adminFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -50,6 +52,7 @@ export const catalog: Catalog = {
     ...auditRoutes,
     ...statusRoutes,
     ...webhookRoutes,
+    ...adminRoutes,
   ],
   schedules: [...statusSchedules, ...carrierSchedules],
 };

@@ -126,9 +126,11 @@ export interface FunctionSpec {
 
 /**
  * public: no authorizer. authorized: the Lambda authorizer must allow the principal for `permission`.
+ * iam: AWS IAM (SigV4) — only principals granted execute-api:Invoke on the route (the stack's
+ * operator policy) may call it; bearer credentials are never accepted there.
  * localOnly routes exist only in the local platform and are never deployed.
  */
-export type RouteAuth = "public" | "authorized";
+export type RouteAuth = "public" | "authorized" | "iam";
 
 /** The resource a route belongs to (see apiResources in api.ts). */
 export type ApiResource = keyof typeof apiResources;

@@ -141,7 +141,14 @@ function requestTime(date: Date): string {
   )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-function requestContext(facts: RequestFacts, match: RouteMatch, stage: string) {
+/** The IAM caller of an AWS_IAM route, as API Gateway puts it in requestContext.identity. */
+export interface IamCaller {
+  readonly accessKey: string;
+  readonly userArn: string;
+  readonly caller: string;
+}
+
+function requestContext(facts: RequestFacts, match: RouteMatch, stage: string, iam?: IamCaller) {
   return {
     accountId: LOCAL_ACCOUNT_ID,
     apiId: LOCAL_API_ID,
@@ -160,19 +167,19 @@ function requestContext(facts: RequestFacts, match: RouteMatch, stage: string) {
     identity: {
       sourceIp: facts.sourceIp,
       userAgent: facts.userAgent,
-      accessKey: null,
-      accountId: null,
+      accessKey: iam?.accessKey ?? null,
+      accountId: iam ? LOCAL_ACCOUNT_ID : null,
       apiKey: null,
       apiKeyId: null,
-      caller: null,
+      caller: iam?.caller ?? null,
       clientCert: null,
       cognitoAuthenticationProvider: null,
       cognitoAuthenticationType: null,
       cognitoIdentityId: null,
       cognitoIdentityPoolId: null,
       principalOrgId: null,
-      user: null,
-      userArn: null,
+      user: iam?.caller ?? null,
+      userArn: iam?.userArn ?? null,
     },
   };
 }
@@ -196,11 +203,12 @@ export function proxyEvent(
   stage: string,
   body: Buffer,
   authorizer: Record<string, unknown> | undefined,
+  iam?: IamCaller,
 ): APIGatewayProxyEvent {
   return {
     ...requestFields(facts, match),
     requestContext: {
-      ...requestContext(facts, match, stage),
+      ...requestContext(facts, match, stage, iam),
       ...(authorizer ? { authorizer } : {}),
     } as APIGatewayProxyEvent["requestContext"],
     // Text payloads as-is; no binary media types are configured on the API.

@@ -104,6 +104,10 @@ describe("REST API", () => {
     if (route.auth === "public") {
       expect(props?.AuthorizationType).toBe("NONE");
       expect(props?.ApiKeyRequired ?? false).toBe(false);
+    } else if (route.auth === "iam") {
+      expect(props?.AuthorizationType).toBe("AWS_IAM");
+      expect(props?.ApiKeyRequired ?? false).toBe(false);
+      expect(props?.AuthorizerId).toBeUndefined();
     } else {
       expect(props).toMatchObject({ AuthorizationType: "CUSTOM", ApiKeyRequired: true });
       expect(props?.RequestParameters).toMatchObject({ "method.request.header.Authorization": true });

@@ -24,6 +24,8 @@ declare module "vitest" {
     outboxUrl: string;
     /** The seeded demo account (null only if seeding was switched off). */
     demo: DemoAccount | null;
+    /** Operator IAM credentials the local gateway accepts on /v1/admin routes (also in local.json). */
+    operator: { accessKeyId: string; secretAccessKey: string; arn: string };
     dynamodbEndpoint: string;
     sqsEndpoint: string;
     carrierSimUrl: string | null;

@@ -22,6 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("apiUrl", platform.apiUrl);
   project.provide("outboxUrl", platform.outboxUrl);
   project.provide("demo", platform.demo ?? null);
+  project.provide("operator", platform.operator);
   project.provide("dynamodbEndpoint", platform.dynamodbEndpoint);
   project.provide("sqsEndpoint", platform.sqsEndpoint);
   project.provide("carrierSimUrl", platform.carrierSimUrl ?? null);

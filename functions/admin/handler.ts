@@ -1,0 +1,140 @@
+import { listCarrierRoutes } from "../carriers/store.ts";
+import type { HttpRequest } from "../shared/http.ts";
+import { httpHandler, route } from "../shared/http.ts";
+import { DomainError } from "../shared/problem.ts";
+import type { OperatorCall } from "./ports.ts";
+import {
+  accountList,
+  accountParams,
+  accountView,
+  actionBody,
+  adminUserView,
+  carrierList,
+  createAccountBody,
+  createdAccount,
+  listQuery,
+  resetMfaBody,
+  updateAccountBody,
+  userParams,
+} from "./schemas.ts";
+import {
+  closeAccount,
+  createAccount,
+  listAccounts,
+  reactivateAccount,
+  showAccount,
+  suspendAccount,
+  updateAccountSettings,
+} from "./service.ts";
+import { resetSecondFactors, unlockUserAsOperator } from "./users.ts";
+import { adminDeps } from "./wiring.ts";
+
+/**
+ * The operator API. API Gateway lets only SigV4-signed calls by principals holding the operator
+ * policy reach this function (AWS_IAM); the caller's ARN comes from the verified identity.
+ */
+function operatorCall(request: HttpRequest, reason?: string): OperatorCall {
+  // Defence in depth: a route deployed without AWS_IAM would have no verified caller.
+  if (!request.callerArn)
+    throw new DomainError("forbidden", "Operator routes need an AWS IAM signed request");
+  return {
+    arn: request.callerArn,
+    sourceIp: request.sourceIp,
+    requestId: request.requestId,
+    ...(reason ? { reason } : {}),
+  };
+}
+
+export const handler = httpHandler({
+  "POST /v1/admin/accounts": route({
+    body: createAccountBody,
+    responses: { 201: createdAccount },
+    run: async (request) => {
+      const { reason, ...input } = request.body;
+      const body = await createAccount(input, operatorCall(request, reason), adminDeps());
+      return { status: 201, body };
+    },
+  }),
+  "GET /v1/admin/accounts": route({
+    query: listQuery,
+    responses: { 200: accountList },
+    run: async (request) => {
+      operatorCall(request);
+      return { status: 200, body: await listAccounts(request.query, adminDeps()) };
+    },
+  }),
+  "GET /v1/admin/accounts/{accountId}": route({
+    params: accountParams,
+    responses: { 200: accountView },
+    run: async (request) => {
+      operatorCall(request);
+      return { status: 200, body: await showAccount(request.params.accountId, adminDeps()) };
+    },
+  }),
+  "PATCH /v1/admin/accounts/{accountId}": route({
+    params: accountParams,
+    body: updateAccountBody,
+    responses: { 200: accountView },
+    run: async (request) => {
+      const { reason, ...changes } = request.body;
+      const call = operatorCall(request, reason);
+      const body = await updateAccountSettings(request.params.accountId, changes, call, adminDeps());
+      return { status: 200, body };
+    },
+  }),
+  "POST /v1/admin/accounts/{accountId}/suspend": route({
+    params: accountParams,
+    body: actionBody,
+    responses: { 200: accountView },
+    run: async (request) => {
+      const call = operatorCall(request, request.body.reason);
+      return { status: 200, body: await suspendAccount(request.params.accountId, call, adminDeps()) };
+    },
+  }),
+  "POST /v1/admin/accounts/{accountId}/reactivate": route({
+    params: accountParams,
+    body: actionBody,
+    responses: { 200: accountView },
+    run: async (request) => {
+      const call = operatorCall(request, request.body.reason);
+      return { status: 200, body: await reactivateAccount(request.params.accountId, call, adminDeps()) };
+    },
+  }),
+  "POST /v1/admin/accounts/{accountId}/close": route({
+    params: accountParams,
+    body: actionBody,
+    responses: { 200: accountView },
+    run: async (request) => {
+      const call = operatorCall(request, request.body.reason);
+      return { status: 200, body: await closeAccount(request.params.accountId, call, adminDeps()) };
+    },
+  }),
+  "POST /v1/admin/accounts/{accountId}/users/{userId}/unlock": route({
+    params: userParams,
+    body: actionBody,
+    responses: { 200: adminUserView },
+    run: async (request) => {
+      const call = operatorCall(request, request.body.reason);
+      const user = await unlockUserAsOperator(request.params, call, adminDeps());
+      return { status: 200, body: { accountId: request.params.accountId, ...user } };
+    },
+  }),
+  "GET /v1/admin/carriers": route({
+    responses: { 200: carrierList },
+    run: async (request) => {
+      operatorCall(request);
+      // The response schema keeps routing facts only (no secret ciphers, no update stamps).
+      return { status: 200, body: { carriers: await listCarrierRoutes() } };
+    },
+  }),
+  "POST /v1/admin/accounts/{accountId}/users/{userId}/reset-mfa": route({
+    params: userParams,
+    body: resetMfaBody,
+    responses: { 200: adminUserView },
+    run: async (request) => {
+      const call = { ...operatorCall(request), reason: request.body.reason };
+      const user = await resetSecondFactors(request.params, call, adminDeps());
+      return { status: 200, body: { accountId: request.params.accountId, ...user } };
+    },
+  }),
+});

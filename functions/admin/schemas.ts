@@ -1,0 +1,88 @@
+import * as z from "zod";
+import { accountStatuses } from "../identity/accounts.ts";
+import { idPattern } from "../shared/ids.ts";
+
+/** Request and response schemas of the operator routes (/v1/admin/…). */
+const countryCode = z.string().regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 code, e.g. EE");
+const countries = z.array(countryCode).min(1).max(250);
+/** Message data is kept at least a day and at most ten years. */
+const retentionDays = z.int().min(1).max(3650);
+const accountName = z.string().trim().min(1).max(120);
+/** Why the operator acts: kept in both audit logs. */
+const reason = z.string().trim().min(3).max(500);
+
+export const accountParams = z.strictObject({
+  accountId: z.string().regex(idPattern("acc"), "not an account id"),
+});
+export const userParams = accountParams.extend({
+  userId: z.string().regex(idPattern("usr"), "not a user id"),
+});
+
+export const createAccountBody = z.strictObject({
+  name: accountName,
+  allowedCountries: countries,
+  retentionDays: retentionDays.default(30),
+  ownerEmail: z.email().max(254),
+  reason: reason.optional(),
+});
+
+export const updateAccountBody = z
+  .strictObject({
+    name: accountName.optional(),
+    allowedCountries: countries.optional(),
+    retentionDays: retentionDays.optional(),
+    reason: reason.optional(),
+  })
+  .refine((body) => body.name ?? body.allowedCountries ?? body.retentionDays, {
+    message: "change at least one of name, allowedCountries, retentionDays",
+  });
+
+/** Suspend, reactivate, close, unlock: an optional reason (the body itself is optional). */
+export const actionBody = z.strictObject({ reason: reason.optional() });
+/** Resetting second factors lowers protection: the reason is required. */
+export const resetMfaBody = z.strictObject({ reason });
+
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(512).optional(),
+});
+
+export const accountView = z.object({
+  accountId: z.string(),
+  name: z.string(),
+  allowedCountries: z.array(z.string()),
+  retentionDays: z.number(),
+  status: z.enum(accountStatuses),
+  createdAt: z.string(),
+  deleteDataAfter: z.string().optional(),
+});
+export const accountList = z.object({ accounts: z.array(accountView), nextCursor: z.string().optional() });
+export const createdAccount = z.object({
+  accountId: z.string(),
+  account: accountView,
+  ownerInvitationId: z.string(),
+  ownerInvitationToken: z.string(),
+  ownerInvitationExpiresAt: z.string(),
+});
+export const adminUserView = z.object({
+  accountId: z.string(),
+  userId: z.string(),
+  email: z.string(),
+  role: z.string(),
+  status: z.string(),
+  mfa: z.object({ totp: z.boolean(), sms: z.boolean(), recoveryCodesLeft: z.number() }),
+});
+
+/** A carrier route as operators see it: routing facts only, never its secrets or their ciphers. */
+export const carrierView = z.object({
+  carrierId: z.string(),
+  name: z.string(),
+  protocol: z.string(),
+  baseUrl: z.string(),
+  tls: z.boolean(),
+  prefixes: z.array(z.string()),
+  priority: z.number(),
+  weight: z.number(),
+  enabled: z.boolean(),
+});
+export const carrierList = z.object({ carriers: z.array(carrierView) });
