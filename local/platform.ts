@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { prepareLocalSigningKey } from "../functions/identity/signing.ts";
-import { catalog, envNames } from "../lib/catalog/index.ts";
+import { catalog, envNames, smsConfigurationSetName } from "../lib/catalog/index.ts";
 import { startApiGateway } from "./api-gateway.ts";
 import {
   type CarrierSim,
@@ -114,6 +114,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const emulators = await startEmulators(options.persist ? { dataDir: join(home, "data") } : {});
     stops.push(() => emulators.stop());
     const resources = await createResources({ stage, applyEnv: true });
+    // As applyGrants sets it on AWS for smsVoice grants: the stage's End User Messaging
+    // configuration set, whichever aws-sms carriers are registered (simulated or from a file).
+    process.env[envNames.smsConfigurationSet] = smsConfigurationSetName(stage);
     const keyringPath = ensureLocalKeyring(home);
     process.env[envNames.localKeyring] = keyringPath;
     // Access tokens are signed with a local P-256 key file in place of the KMS signing key.
