@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { OutboxEntry } from "./index.ts";
+import { readBody } from "./request-body.ts";
 
 export interface AwsSmsSimOptions {
   /** 0 or unset: a free port on 127.0.0.1. */
@@ -54,24 +55,6 @@ const FAULTS: Readonly<Record<string, { status: number; type: string; reason?: s
   "0011": { status: 500, type: "InternalServerException" },
   "0012": { status: 403, type: "AccessDeniedException", reason: "ACCOUNT_DISABLED" },
 };
-
-const MAX_BODY = 64 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new Error("body too large"));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 function answer(res: ServerResponse, status: number, body: unknown, errorType?: string): void {
   res.writeHead(status, {
