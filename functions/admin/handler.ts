@@ -2,6 +2,7 @@ import { listCarrierRoutes } from "../carriers/store.ts";
 import type { HttpRequest } from "../shared/http.ts";
 import { httpHandler, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
+import { postIncident, resolveIncident, updateIncident } from "./incidents.ts";
 import type { OperatorCall } from "./ports.ts";
 import {
   accountList,
@@ -12,9 +13,14 @@ import {
   carrierList,
   createAccountBody,
   createdAccount,
+  incidentParams,
+  incidentView,
   listQuery,
+  postIncidentBody,
   resetMfaBody,
+  resolveIncidentBody,
   updateAccountBody,
+  updateIncidentBody,
   userParams,
 } from "./schemas.ts";
 import {
@@ -135,6 +141,39 @@ export const handler = httpHandler({
       const call = { ...operatorCall(request), reason: request.body.reason };
       const user = await resetSecondFactors(request.params, call, adminDeps());
       return { status: 200, body: { accountId: request.params.accountId, ...user } };
+    },
+  }),
+  "POST /v1/admin/incidents": route({
+    body: postIncidentBody,
+    responses: { 201: incidentView },
+    run: async (request) => {
+      const body = await postIncident(request.body, operatorCall(request), adminDeps());
+      return { status: 201, body };
+    },
+  }),
+  "PATCH /v1/admin/incidents/{incidentId}": route({
+    params: incidentParams,
+    body: updateIncidentBody,
+    responses: { 200: incidentView },
+    run: async (request) => {
+      const call = operatorCall(request);
+      return {
+        status: 200,
+        body: await updateIncident(request.params.incidentId, request.body, call, adminDeps()),
+      };
+    },
+  }),
+  "POST /v1/admin/incidents/{incidentId}/resolve": route({
+    params: incidentParams,
+    body: resolveIncidentBody,
+    responses: { 200: incidentView },
+    run: async (request) => {
+      const call = operatorCall(request);
+      const { incidentId } = request.params;
+      return {
+        status: 200,
+        body: await resolveIncident(incidentId, request.body.message, call, adminDeps()),
+      };
     },
   }),
 });

@@ -1,6 +1,8 @@
 import * as z from "zod";
 import { accountStatuses } from "../identity/accounts.ts";
 import { idPattern } from "../shared/ids.ts";
+import { STATUS_COMPONENTS } from "../status/components.ts";
+import { incident, incidentImpacts, openIncidentStatuses } from "../status/incidents.ts";
 
 /** Request and response schemas of the operator routes (/v1/admin/…). */
 const countryCode = z.string().regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 code, e.g. EE");
@@ -86,3 +88,24 @@ export const carrierView = z.object({
   enabled: z.boolean(),
 });
 export const carrierList = z.object({ carriers: z.array(carrierView) });
+
+/** Status-page incidents: public text, so plain length-bounded strings (the page escapes them). */
+const incidentMessage = z.string().trim().min(3).max(2000);
+export const incidentParams = z.strictObject({
+  incidentId: z.string().regex(idPattern("inc"), "not an incident id"),
+});
+export const postIncidentBody = z.strictObject({
+  title: z.string().trim().min(3).max(200),
+  impact: z.enum(incidentImpacts),
+  components: z
+    .array(z.enum(STATUS_COMPONENTS.map((component) => component.id)))
+    .min(1)
+    .max(STATUS_COMPONENTS.length),
+  message: incidentMessage,
+});
+export const updateIncidentBody = z.strictObject({
+  status: z.enum(openIncidentStatuses),
+  message: incidentMessage,
+});
+export const resolveIncidentBody = z.strictObject({ message: incidentMessage });
+export const incidentView = incident;

@@ -2,7 +2,7 @@ import { monotonicFactory } from "ulid";
 
 const nextUlid = monotonicFactory();
 
-export type IdPrefix = "msg" | "ver" | "acc" | "usr" | "key" | "inv" | "evt" | "req" | "whk" | "dlv";
+export type IdPrefix = "msg" | "ver" | "acc" | "usr" | "key" | "inv" | "evt" | "req" | "whk" | "dlv" | "inc";
 
 /** ULID with a type prefix, e.g. msg_01J9Z…: sortable by creation time, unguessable enough for ids. */
 export const newId = (prefix: IdPrefix): string => `${prefix}_${nextUlid()}`;

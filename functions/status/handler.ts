@@ -4,6 +4,7 @@
  */
 import { type Clock, systemClock } from "../shared/clock.ts";
 import { htmlPage, httpHandler, route } from "../shared/http.ts";
+import { type Incident, shownIncidents } from "./incidents.ts";
 import { STATUS_PAGE_CSP, statusPage } from "./page.ts";
 import { statusResponse } from "./schemas.ts";
 import { type StatusReport, statusReport } from "./service.ts";
@@ -31,12 +32,24 @@ function currentReport(): Promise<StatusReport> {
   return cached.report;
 }
 
+/**
+ * Incidents are read on every request, not cached with the report: an operator's post or update
+ * must show at once. It is one Query of one small partition (a handful of items), and the route's
+ * throttle bounds how often it runs.
+ */
+async function currentStatus(): Promise<
+  StatusReport & { incidents: { open: Incident[]; resolved: Incident[] } }
+> {
+  const [report, incidents] = await Promise.all([currentReport(), shownIncidents(clock)]);
+  return { ...report, incidents };
+}
+
 export const handler = httpHandler({
   "GET /status.json": route({
     responses: { 200: statusResponse },
     run: async () => ({
       status: 200,
-      body: await currentReport(),
+      body: await currentStatus(),
       headers: { "Cache-Control": PUBLIC_CACHE },
     }),
   }),
@@ -44,7 +57,7 @@ export const handler = httpHandler({
     responses: { 200: htmlPage },
     run: async () => ({
       status: 200,
-      rawBody: statusPage(await currentReport()),
+      rawBody: statusPage(await currentStatus()),
       headers: {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": STATUS_PAGE_CSP,

@@ -3,6 +3,7 @@
  * escaped; the only inline style is allowed by its hash in the page's own CSP.
  */
 import { createHash } from "node:crypto";
+import type { Incident } from "./incidents.ts";
 import type { ReportedState } from "./model.ts";
 import type { StatusReport, Uptime, WindowName } from "./service.ts";
 
@@ -19,6 +20,7 @@ const STYLE = [
   "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #d0d7de}",
   ".operational{color:#1a7f37}.degraded{color:#9a6700}.outage{color:#cf222e}.unknown{color:#57606a}",
   ".banner{font-size:1.3rem;font-weight:600}small{color:#57606a}",
+  ".incident{border-left:4px solid #9a6700;padding-left:.8rem}.incident.critical{border-color:#cf222e}",
 ].join("");
 
 export const STATUS_PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(STYLE).digest("base64")}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
@@ -38,7 +40,42 @@ const percent = (uptime: Uptime): string =>
 
 const WINDOW_NAMES: readonly WindowName[] = ["24h", "7d", "30d"];
 
-export function statusPage(report: StatusReport): string {
+const STATUS_LABELS: Readonly<Record<Incident["status"], string>> = {
+  investigating: "Investigating",
+  identified: "Identified",
+  monitoring: "Monitoring",
+  resolved: "Resolved",
+};
+
+function incidentSection(incident: Incident): string {
+  const updates = incident.updates
+    .map(
+      (update) =>
+        `<li><strong>${escapeHtml(STATUS_LABELS[update.status])}</strong> <small>${escapeHtml(update.at)}</small><br>${escapeHtml(update.message)}</li>`,
+    )
+    .join("\n");
+  return `<article class="incident ${escapeHtml(incident.impact)}">
+<h3>${escapeHtml(incident.title)}</h3>
+<p>${escapeHtml(STATUS_LABELS[incident.status])} · impact ${escapeHtml(incident.impact)} · affects ${escapeHtml(incident.components.join(", "))}</p>
+<ul>
+${updates}
+</ul>
+</article>`;
+}
+
+function incidentsBlock(incidents: { open: readonly Incident[]; resolved: readonly Incident[] }): string {
+  const open = incidents.open.length
+    ? incidents.open.map(incidentSection).join("\n")
+    : "<p>No open incidents.</p>";
+  const resolved = incidents.resolved.length
+    ? `<h2>Resolved in the last 7 days</h2>\n${incidents.resolved.map(incidentSection).join("\n")}`
+    : "";
+  return `<h2>Incidents</h2>\n${open}\n${resolved}`;
+}
+
+export function statusPage(
+  report: StatusReport & { incidents: { open: readonly Incident[]; resolved: readonly Incident[] } },
+): string {
   const budget = report.slo.errorBudget;
   const rows = report.components
     .map(
@@ -69,6 +106,7 @@ ${rows}
 <tr><th>Platform</th><td></td>${platform}</tr>
 </tbody>
 </table>
+${incidentsBlock(report.incidents)}
 <h2>Service level objective</h2>
 <p>Target: ${escapeHtml(report.slo.targetPercent)} % of minutes up over ${escapeHtml(report.slo.windowDays)} days
 (${escapeHtml(report.slo.windowMinutes)} minutes). Error budget: ${escapeHtml(budget.budgetMinutes)} minutes;

@@ -1,5 +1,6 @@
 /** Response schemas of the status routes (OpenAPI reads them from the handler's route table). */
 import * as z from "zod";
+import { incident, RESOLVED_SHOWN_DAYS } from "./incidents.ts";
 
 const state = z.enum(["operational", "degraded", "outage", "unknown"]);
 
@@ -44,6 +45,12 @@ export const statusResponse = z.object({
     }),
   ),
   notes: z.array(z.string()),
+  incidents: z.object({
+    open: z.array(incident).describe("every open incident, newest first"),
+    resolved: z
+      .array(incident)
+      .describe(`incidents resolved in the last ${RESOLVED_SHOWN_DAYS} days, newest first`),
+  }),
 });
 
 export type StatusResponse = z.infer<typeof statusResponse>;

@@ -9,13 +9,14 @@ export const adminFunctions: readonly FunctionSpec[] = [
   {
     id: "admin",
     purpose:
-      "Operator administration: accounts (create, settings, suspend, close), user unlocks, carrier routes",
+      "Operator administration: accounts (create, settings, suspend, close), user unlocks, carrier routes, status-page incidents",
     entry: "functions/admin/handler.ts",
     memoryMb: 512,
     timeoutSeconds: 10,
     grants: {
       // accounts: account/user/invitation items; ephemeral: the guessing back-off an unlock clears.
-      tables: { accounts: "readWrite", ephemeral: "readWrite", audit: "write" },
+      // status: incidents are created and updated with conditional UpdateItem only (never Put/Delete).
+      tables: { accounts: "readWrite", ephemeral: "readWrite", audit: "write", status: "readUpdate" },
       // The invitation token's keyed hash needs the HMAC root secret, which the data key unwraps.
       keys: { data: ["decrypt"] },
       // A new account id is the usageIdentifierKey of its users' tokens (registered with the plan).
@@ -47,4 +48,7 @@ export const adminRoutes: readonly RouteSpec[] = [
   adminRoute("POST", "/accounts/{accountId}/users/{userId}/unlock", "Unlock a user"),
   adminRoute("POST", "/accounts/{accountId}/users/{userId}/reset-mfa", "Reset a user's second factors"),
   adminRoute("GET", "/carriers", "List carrier routes (no secrets)"),
+  adminRoute("POST", "/incidents", "Post an incident on the status page"),
+  adminRoute("PATCH", "/incidents/{incidentId}", "Add an update to an open incident"),
+  adminRoute("POST", "/incidents/{incidentId}/resolve", "Resolve an incident"),
 ];

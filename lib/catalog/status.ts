@@ -8,7 +8,7 @@ export const statusTables: readonly TableSpec[] = [
   {
     id: "status",
     purpose:
-      "Status probes: pk=component, sk=minute (ISO, YYYY-MM-DDTHH:MMZ) plus per-day tallies (sk=DAY#YYYY-MM-DD); TTL 90 days",
+      "Status probes: pk=component, sk=minute (ISO, YYYY-MM-DDTHH:MMZ) plus per-day tallies (sk=DAY#YYYY-MM-DD); incidents: pk=INCIDENT, sk=incident id; TTL 90 days (incidents: after resolution)",
     partitionKey: "pk",
     sortKey: "sk",
     ttlAttribute: "expiresAt",
@@ -35,7 +35,7 @@ export const statusFunctions: readonly FunctionSpec[] = [
   },
   {
     id: "status",
-    purpose: "GET /status and /status.json: public status page (state, uptime, SLO error budget)",
+    purpose: "GET /status and /status.json: public status page (state, uptime, SLO error budget, incidents)",
     entry: "functions/status/handler.ts",
     memoryMb: 256,
     timeoutSeconds: 10,

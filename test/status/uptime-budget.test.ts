@@ -125,9 +125,25 @@ describe("status page HTML", () => {
       name: `<script>alert("x")</script>&`,
       check: { kind: "table", table: "accounts" },
     };
-    const html = statusPage(await statusReport({ store, clock, components: [evil] }));
+    const at = new Date(now * 60_000).toISOString();
+    const evilIncident = {
+      incidentId: "inc_01JAAAAAAAAAAAAAAAAAAAAAAA",
+      title: "<img onerror=x>",
+      impact: "major" as const,
+      components: ["x"],
+      status: "investigating" as const,
+      createdAt: at,
+      updatedAt: at,
+      updates: [{ at, status: "investigating" as const, message: "<b>bold</b> & 'quoted'" }],
+    };
+    const report = await statusReport({ store, clock, components: [evil] });
+    const html = statusPage({ ...report, incidents: { open: [evilIncident], resolved: [] } });
     expect(html).not.toContain("<script");
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<b>");
     expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;");
+    expect(html).toContain("&lt;img onerror=x&gt;");
+    expect(html).toContain("&lt;b&gt;bold&lt;/b&gt; &amp; &#39;quoted&#39;");
     expect(html).not.toMatch(/\b(src|href)=/);
     expect(html).toContain("99.8 %");
   });
