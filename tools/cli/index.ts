@@ -17,7 +17,9 @@ interface GlobalOptions {
 }
 
 const program = new Command("textgate")
-  .description("Operate a Textgate deployment: accounts and users (AWS IAM signed operator API)")
+  .description(
+    "Operate a Textgate deployment: accounts, users and status-page incidents (AWS IAM signed operator API)",
+  )
   .option("--stage <name>", "a deployed stage (stack Textgate-<name>); default: the local platform")
   .option("--region <region>", "AWS region of the stage", process.env.AWS_REGION ?? "eu-central-1")
   .option("--api-url <url>", "API base URL (default: local.json, or the stack's ApiUrl output)")
@@ -220,6 +222,70 @@ carriers
       "/v1/admin/carriers",
     );
     print(result, (value: { carriers: Record<string, unknown>[] }) => table(value.carriers, carrierColumns));
+  });
+
+const incidents = program.command("incidents").description("Incidents on the public status page");
+const incidentPath = (incidentId: string) => `/v1/admin/incidents/${encodeURIComponent(incidentId)}`;
+
+interface IncidentView {
+  incidentId: string;
+  title: string;
+  status: string;
+  impact: string;
+  components: string[];
+}
+
+const incidentLine = (value: IncidentView) =>
+  `Incident ${value.incidentId} (${value.impact}, ${value.components.join(",")}) is ${value.status}: ${value.title}`;
+
+incidents
+  .command("post")
+  .description("Post an incident on /status and /status.json (status: investigating)")
+  .requiredOption("--title <text>", "public title")
+  .requiredOption("--impact <level>", "minor, major or critical")
+  .requiredOption("--components <ids>", "affected component ids, e.g. otp-sms,bulk-sms", (value: string) =>
+    value
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean),
+  )
+  .requiredOption("--message <text>", "the first public update")
+  .action(async (options) => {
+    const posted = await (await client()).call<IncidentView>("POST", "/v1/admin/incidents", {
+      title: options.title,
+      impact: options.impact,
+      components: options.components,
+      message: options.message,
+    });
+    print(posted, incidentLine);
+  });
+
+incidents
+  .command("update <incidentId>")
+  .description("Add a public update to an open incident")
+  .requiredOption("--status <status>", "investigating, identified or monitoring")
+  .requiredOption("--message <text>", "the public update")
+  .action(async (incidentId: string, options: { status: string; message: string }) => {
+    const updated = await (await client()).call<IncidentView>("PATCH", incidentPath(incidentId), {
+      status: options.status,
+      message: options.message,
+    });
+    print(updated, incidentLine);
+  });
+
+incidents
+  .command("resolve <incidentId>")
+  .description("Resolve an incident (shown as resolved for 7 days)")
+  .requiredOption("--message <text>", "the closing public update")
+  .action(async (incidentId: string, options: { message: string }) => {
+    const resolved = await (await client()).call<IncidentView>(
+      "POST",
+      `${incidentPath(incidentId)}/resolve`,
+      {
+        message: options.message,
+      },
+    );
+    print(resolved, incidentLine);
   });
 
 program
