@@ -187,7 +187,7 @@ export async function rotateAccountSigningSecret(
   if (!rotated) throw new DomainError("conflict", "The signing secret changed meanwhile; try again");
   await deps.audit.record({
     accountId: principal.accountId,
-    action: "webhook.account-secret.rotated",
+    action: "webhook.account.secret.rotated",
     actor: { type: "user", id: principal.principalId },
     outcome: "success",
     target: { type: "account", id: principal.accountId },

@@ -64,15 +64,17 @@ describe("message callbackUrl", () => {
     if (!request) throw new Error("no request");
     expect(hook.verifies(request, rotated.secret)).toBe(true);
     expect(hook.verifies(request, before)).toBe(true);
-    const audit = await client.call("GET", "/v1/audit/events?action=webhook.account-secret.rotated", {
+    const audit = await client.call("GET", "/v1/audit/events?action=webhook.account.secret.rotated", {
       token: account.token,
     });
     expect(audit.status).toBe(200);
+    expect(JSON.stringify(audit.body)).toContain(rotated.previousValidUntil);
     expect(JSON.stringify(audit.body)).not.toContain(rotated.secret);
   });
 
   it("refuses plain http callback URLs that are not loopback", async () => {
     const sent = await smsWithCallback("http://callbacks.example.com/sms");
-    expect(sent.status).toBe(422);
+    expect(sent.status).toBe(400);
+    expect(JSON.stringify(sent.body)).toContain("callbackUrl");
   });
 });
