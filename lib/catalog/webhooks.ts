@@ -8,7 +8,7 @@ export const webhookTables: readonly TableSpec[] = [
   {
     id: "webhooks",
     purpose:
-      "Webhook endpoints (pk=ACC#<account>, sk=WH#<id>; sealed signing secrets), per-event payloads for replay (pk=EVT#<event>, sk=WH#<id>), delivery attempts (pk=WH#<id>, sk=DLV#<id>) and per-endpoint concurrency slots; history and payloads expire after 30 days",
+      "Webhook endpoints (pk=ACC#<account>, sk=WH#<id>; sealed signing secrets), the account signing secret for messages' callbackUrl (pk=ACC#<account>, sk=SIGNING; sealed), per-event payloads for replay (pk=EVT#<event>, sk=WH#<id>), delivery attempts (pk=WH#<id>, sk=DLV#<id>) and per-endpoint concurrency slots; history and payloads expire after 30 days",
     partitionKey: "pk",
     sortKey: "sk",
     ttlAttribute: "expiresAt",

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "../identity/client.ts";
+import { apiClient, createUser } from "../identity/client.ts";
 import { call, randomMobile } from "../messages/support.ts";
 import { createWebhookAccount, type Receiver, startReceiver, type WebhookAccount } from "./support.ts";
 
@@ -70,6 +70,28 @@ describe("message callbackUrl", () => {
     expect(audit.status).toBe(200);
     expect(JSON.stringify(audit.body)).toContain(rotated.previousValidUntil);
     expect(JSON.stringify(audit.body)).not.toContain(rotated.secret);
+  });
+
+  it("the account secret is created on first use, so the first rotation keeps one signing", async () => {
+    const fresh = await createWebhookAccount();
+    const sent = await call("POST", "/v1/messages", {
+      apiKey: fresh.apiKey,
+      json: { to: randomMobile(), text: "callback test", callbackUrl: hook.url },
+    });
+    expect(sent.status).toBe(202);
+    const eventId = `message.delivered:${sent.body.id as string}`;
+    await expect.poll(() => hook.forEvent(eventId).length, poll).toBeGreaterThan(0);
+    const reply = await client.call("POST", "/v1/account/webhooks/signing-secret", { token: fresh.token });
+    expect(reply.status).toBe(201);
+    expect(reply.body.previousValidUntil).toEqual(expect.any(String));
+  });
+
+  it("only owners and admins make a new signing secret: a developer is refused", async () => {
+    const developer = await createUser(client, account.token, "developer");
+    const reply = await client.call("POST", "/v1/account/webhooks/signing-secret", {
+      token: developer.token,
+    });
+    expect(reply.status).toBe(403);
   });
 
   it("refuses plain http callback URLs that are not loopback", async () => {
