@@ -1,5 +1,7 @@
 import * as z from "zod";
+import { envNames } from "../../lib/catalog/env.ts";
 import { idPattern } from "../shared/ids.ts";
+import { rangeOf } from "../webhooks/ssrf.ts";
 import { phoneNumber } from "./phone-schema.ts";
 import { MAX_SEGMENTS, segmentInfo } from "./segments.ts";
 import { priceSchema } from "./views.ts";
@@ -43,6 +45,17 @@ export const senderId = z
     "must be an alphanumeric sender id (1-11 characters, at least one letter) or an E.164 number",
   );
 
+/**
+ * https only. Plain http is accepted for a loopback host only where the local platform set its flag
+ * (the developer's own receiver; never on AWS). The sender's SSRF guard checks the address again.
+ */
+export function isAcceptedCallbackUrl(raw: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const url = URL.parse(raw);
+  if (url?.protocol === "https:") return true;
+  if (url?.protocol !== "http:" || env[envNames.localWebhookLoopback] !== "1") return false;
+  return rangeOf(url.hostname.replace(/^\[(.*)\]$/, "$1")) === "loopback";
+}
+
 export const sendMessageBody = z.strictObject({
   to: phoneNumber,
   text,
@@ -50,8 +63,9 @@ export const sendMessageBody = z.strictObject({
   priority: z.enum(["low", "normal", "high"]).default("normal"),
   scheduleAt: z.iso.datetime({ offset: true, message: "must be an ISO-8601 date-time" }).optional(),
   callbackUrl: z
-    .url({ protocol: /^https$/, message: "must be an https:// URL" })
+    .url({ protocol: /^https?$/, message: "must be an https:// URL" })
     .max(2048)
+    .refine((raw) => isAcceptedCallbackUrl(raw), "must be an https:// URL")
     .optional(),
   validitySeconds: z.int().min(60).max(259_200).optional(),
 });

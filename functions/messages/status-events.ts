@@ -28,7 +28,7 @@ export function withStatusEvents(
       return moved;
     }
     const event = message.status === to ? messageEvent(message, now()) : undefined;
-    if (event) await publisher.publish(message.accountId, event);
+    if (event) await publisher.publish(message.accountId, event, message.callbackUrl);
     return moved;
   };
   return {

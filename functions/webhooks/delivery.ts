@@ -1,7 +1,12 @@
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
-import type { DeliveryAttempt, PostOutcome, WebhookDeps, WebhookEndpoint } from "./ports.ts";
-import type { DeliveryRecord, EventRecord, WebhookEventPayload } from "./schemas.ts";
+import type { DeliveryAttempt, PostOutcome, SigningSecret, WebhookDeps, WebhookEndpoint } from "./ports.ts";
+import {
+  callbackEndpointId,
+  type DeliveryRecord,
+  type EventRecord,
+  type WebhookEventPayload,
+} from "./schemas.ts";
 import { activeSecrets, signedHeaders } from "./signing.ts";
 
 /**
@@ -26,26 +31,57 @@ export const jittered = (seconds: number, random: () => number): number =>
 const subscribed = (endpoint: WebhookEndpoint, type: WebhookEventPayload["type"]): boolean =>
   endpoint.enabled && endpoint.events.includes(type);
 
-/** One published event → one queued delivery per enabled, subscribed endpoint of the account. */
+/**
+ * One published event → one queued delivery per enabled, subscribed endpoint of the account, plus
+ * one to the message's own callbackUrl when it has one (same sender, retries, SSRF guard, history).
+ */
 export async function fanOut(record: EventRecord, deps: WebhookDeps): Promise<number> {
   const { payload } = record;
-  const targets = (await deps.endpoints.list(record.accountId)).filter((e) => subscribed(e, payload.type));
-  for (const endpoint of targets) {
-    if (!(await deps.payloads.claimFanOut(record.eventId, endpoint.id, payload))) continue;
+  const endpoints = (await deps.endpoints.list(record.accountId)).filter((e) => subscribed(e, payload.type));
+  const targets: { endpointId: string; callbackUrl?: string }[] = endpoints.map((e) => ({
+    endpointId: e.id,
+  }));
+  if (record.callbackUrl) {
+    targets.push({ endpointId: callbackEndpointId(record.accountId), callbackUrl: record.callbackUrl });
+  }
+  for (const { endpointId, callbackUrl } of targets) {
+    if (!(await deps.payloads.claimFanOut(record.eventId, endpointId, payload))) continue;
     await deps.queue.enqueue(
       {
         v: 1,
         kind: "delivery",
         eventId: record.eventId,
         accountId: record.accountId,
-        endpointId: endpoint.id,
+        endpointId,
+        ...(callbackUrl ? { callbackUrl } : {}),
         attempt: 1,
       },
       0,
     );
-    await deps.payloads.markFannedOut(record.eventId, endpoint.id);
+    await deps.payloads.markFannedOut(record.eventId, endpointId);
   }
   return targets.length;
+}
+
+/**
+ * Where one delivery goes and what signs it. `endpoint` is set for registered endpoints only: a
+ * message's callbackUrl has no endpoint state (no failing streak, nothing to disable).
+ */
+interface DeliveryTarget {
+  readonly id: string;
+  readonly url: string;
+  readonly secrets: readonly SigningSecret[];
+  readonly endpoint?: WebhookEndpoint;
+}
+
+async function targetOf(record: DeliveryRecord, deps: WebhookDeps): Promise<DeliveryTarget | undefined> {
+  if (record.callbackUrl) {
+    const secrets = await deps.accountSecrets.active(record.accountId);
+    return { id: record.endpointId, url: record.callbackUrl, secrets };
+  }
+  const endpoint = await deps.endpoints.get(record.accountId, record.endpointId);
+  if (!endpoint?.enabled) return undefined;
+  return { id: endpoint.id, url: endpoint.url, secrets: endpoint.secrets, endpoint };
 }
 
 /** Re-enqueues a record to run at notBefore (epoch ms), in hops of at most 15 min. */
@@ -66,12 +102,12 @@ export async function deliver(record: DeliveryRecord, deps: WebhookDeps): Promis
     await delayUntil(record, record.notBefore, deps);
     return "deferred";
   }
-  const endpoint = await deps.endpoints.get(record.accountId, record.endpointId);
-  if (!endpoint?.enabled) return "skipped";
+  const target = await targetOf(record, deps);
+  if (!target) return "skipped";
   const payload = await deps.payloads.get(record.eventId, record.endpointId);
   if (!payload) return "skipped";
 
-  const slot = await deps.slots.acquire(endpoint.id, now.getTime(), SLOT_LEASE_MS);
+  const slot = await deps.slots.acquire(target.id, now.getTime(), SLOT_LEASE_MS);
   if (slot === undefined) {
     // Per-endpoint concurrency: a slow customer waits for its own slots, not the others'.
     await delayUntil(record, now.getTime() + jittered(BUSY_RETRY_SECONDS, deps.random) * 1000, deps);
@@ -80,15 +116,15 @@ export async function deliver(record: DeliveryRecord, deps: WebhookDeps): Promis
   let outcome: PostOutcome;
   try {
     const body = JSON.stringify(payload);
-    const headers = signedHeaders(record.eventId, body, activeSecrets(endpoint.secrets, now), now);
-    outcome = await deps.post({ url: endpoint.url, headers, body });
+    const headers = signedHeaders(record.eventId, body, activeSecrets(target.secrets, now), now);
+    outcome = await deps.post({ url: target.url, headers, body });
   } finally {
-    await deps.slots.release(endpoint.id, slot);
+    await deps.slots.release(target.id, slot);
   }
-  const result = await settle(record, endpoint, outcome, deps);
+  const result = await settle(record, target.endpoint, outcome, deps);
   const attempt: DeliveryAttempt = {
     id: newId("dlv"),
-    endpointId: endpoint.id,
+    endpointId: target.id,
     eventId: record.eventId,
     type: payload.type,
     attempt: record.attempt,
@@ -99,7 +135,7 @@ export async function deliver(record: DeliveryRecord, deps: WebhookDeps): Promis
   };
   await deps.deliveries.record(attempt);
   logger.info("webhook attempt", {
-    webhookId: endpoint.id,
+    webhookId: target.id,
     eventId: record.eventId,
     attempt: record.attempt,
     outcome: result,
@@ -108,25 +144,28 @@ export async function deliver(record: DeliveryRecord, deps: WebhookDeps): Promis
   return result;
 }
 
+/** `endpoint` undefined: a message's callbackUrl, which follows the schedule but has no state. */
 async function settle(
   record: DeliveryRecord,
-  endpoint: WebhookEndpoint,
+  endpoint: WebhookEndpoint | undefined,
   outcome: PostOutcome,
   deps: WebhookDeps,
 ): Promise<Exclude<DeliveryResult, "skipped" | "deferred">> {
   const now = deps.clock.now();
   if (outcome.kind === "response" && outcome.status >= 200 && outcome.status < 300) {
-    if (endpoint.failingSince) await deps.endpoints.noteSuccess(endpoint.accountId, endpoint.id);
+    if (endpoint?.failingSince) await deps.endpoints.noteSuccess(endpoint.accountId, endpoint.id);
     return "delivered";
   }
   if (outcome.kind === "response" && outcome.status === 410) {
-    await disableEndpoint(endpoint, "gone", deps);
+    if (endpoint) await disableEndpoint(endpoint, "gone", deps);
     return "gone";
   }
-  const failingSince = await deps.endpoints.noteFailure(endpoint.accountId, endpoint.id, now.toISOString());
-  if (now.getTime() - new Date(failingSince).getTime() >= DISABLE_AFTER_MS) {
-    await disableEndpoint(endpoint, "failing", deps);
-    return "disabled";
+  if (endpoint) {
+    const failingSince = await deps.endpoints.noteFailure(endpoint.accountId, endpoint.id, now.toISOString());
+    if (now.getTime() - new Date(failingSince).getTime() >= DISABLE_AFTER_MS) {
+      await disableEndpoint(endpoint, "failing", deps);
+      return "disabled";
+    }
   }
   const wait = RETRY_SCHEDULE_SECONDS[record.attempt - 1];
   if (wait === undefined) return "dead";

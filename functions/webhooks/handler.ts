@@ -1,6 +1,7 @@
 import { requireLiveUser } from "../identity/live-principal.ts";
 import { httpHandler, noContent, route } from "../shared/http.ts";
 import {
+  accountSigningSecret,
   deliveryList,
   deliveryListQuery,
   deliveryParams,
@@ -20,6 +21,7 @@ import {
   listDeliveries,
   listWebhooks,
   replayDelivery,
+  rotateAccountSigningSecret,
   rotateWebhookSecret,
 } from "./service.ts";
 import { webhookDeps } from "./wiring.ts";
@@ -50,6 +52,13 @@ export const handler = httpHandler({
       status: 200,
       body: await listWebhooks(await manager(request.principal), webhookDeps()),
     }),
+  }),
+  "POST /v1/account/webhooks/signing-secret": route({
+    responses: { 201: accountSigningSecret },
+    run: async (request) => {
+      const principal = await manager(request.principal);
+      return { status: 201, body: await rotateAccountSigningSecret(principal, meta(request), webhookDeps()) };
+    },
   }),
   "GET /v1/account/webhooks/{webhookId}": route({
     params: webhookParams,

@@ -9,6 +9,17 @@ export interface SigningSecret {
   readonly until?: string;
 }
 
+/**
+ * The account's signing secret for messages' own callbackUrl (Standard Webhooks, sealed at rest).
+ * Created on first use; a rotation keeps the previous one signing for ROTATION_OVERLAP_MS.
+ */
+export interface AccountSigningSecrets {
+  /** The secrets that sign now (current first), creating the first one if there is none. */
+  active(accountId: string): Promise<SigningSecret[]>;
+  /** A new current secret; undefined when a concurrent write won (the caller may try again). */
+  rotate(accountId: string): Promise<{ secret: string; previousValidUntil?: string } | undefined>;
+}
+
 export type DisabledReason = "by-user" | "gone" | "failing";
 
 export interface WebhookEndpoint {
@@ -101,6 +112,7 @@ export interface OwnerNotifier {
 export interface WebhookDeps {
   readonly clock: Clock;
   readonly endpoints: EndpointStore;
+  readonly accountSecrets: AccountSigningSecrets;
   readonly deliveries: DeliveryLog;
   readonly payloads: EventPayloadStore;
   readonly slots: SlotPool;

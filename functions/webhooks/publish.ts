@@ -14,15 +14,23 @@ import type { EventRecord, WebhookEventPayload } from "./schemas.ts";
  * publish of the same change is recognised and skipped by the fan-out.
  */
 export interface WebhookEventPublisher {
-  publish(accountId: string, payload: WebhookEventPayload): Promise<void>;
+  /** `callbackUrl`: the message's own URL, which gets the event too (signed with the account secret). */
+  publish(accountId: string, payload: WebhookEventPayload, callbackUrl?: string): Promise<void>;
 }
 
 export const eventIdOf = (payload: WebhookEventPayload): string => `${payload.type}:${payload.data.id}`;
 
 export function sqsWebhookPublisher(): WebhookEventPublisher {
   return {
-    async publish(accountId, payload) {
-      const record: EventRecord = { v: 1, kind: "event", eventId: eventIdOf(payload), accountId, payload };
+    async publish(accountId, payload, callbackUrl) {
+      const record: EventRecord = {
+        v: 1,
+        kind: "event",
+        eventId: eventIdOf(payload),
+        accountId,
+        payload,
+        ...(callbackUrl ? { callbackUrl } : {}),
+      };
       try {
         await sqsClient().send(
           new SendMessageCommand({ QueueUrl: queueUrl("webhooks"), MessageBody: JSON.stringify(record) }),

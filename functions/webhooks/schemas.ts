@@ -64,6 +64,14 @@ export type WebhookView = z.infer<typeof webhookView>;
 export const webhookWithSecret = webhookView.extend({
   secret: z.string().describe("whsec_… signing secret: shown once, store it now"),
 });
+export const accountSigningSecret = z.object({
+  secret: z.string().describe("whsec_… account signing secret for messages' callbackUrl: shown once"),
+  previousValidUntil: z.iso
+    .datetime()
+    .optional()
+    .describe("Until when the previous secret keeps signing too (absent for the first secret)"),
+});
+export type AccountSigningSecretView = z.infer<typeof accountSigningSecret>;
 export const webhookList = z.object({ items: z.array(webhookView) });
 
 export const deliveryOutcomes = ["delivered", "retrying", "gone", "dead", "disabled"] as const;
@@ -113,6 +121,8 @@ export const eventRecord = z.object({
   eventId: z.string().min(1).max(128),
   accountId: z.string().min(1),
   payload: webhookEventPayload,
+  /** A message's own callbackUrl: it gets the event too, signed with the account's secret. */
+  callbackUrl: z.string().max(2048).optional(),
 });
 export type EventRecord = z.infer<typeof eventRecord>;
 
@@ -121,12 +131,21 @@ export const deliveryRecord = z.object({
   kind: z.literal("delivery"),
   eventId: z.string().min(1).max(128),
   accountId: z.string().min(1),
-  endpointId: z.string().regex(idPattern("whk")),
+  /** A registered endpoint's id, or callbackEndpointId(account) for a message's callbackUrl. */
+  endpointId: z
+    .string()
+    .regex(idPattern("whk"))
+    .or(z.string().regex(/^callback:[A-Za-z0-9_]+$/)),
+  /** Set for callback deliveries only: the URL travels with the record through every retry. */
+  callbackUrl: z.string().max(2048).optional(),
   attempt: z.int().min(1),
   /** Epoch ms before which the attempt must not run (waits longer than SQS's 15 min re-delay). */
   notBefore: z.int().optional(),
 });
 export type DeliveryRecord = z.infer<typeof deliveryRecord>;
+
+/** History and payload key of an account's callback deliveries (never a registered endpoint). */
+export const callbackEndpointId = (accountId: string): string => `callback:${accountId}`;
 
 export const webhookQueueRecord = z.discriminatedUnion("kind", [eventRecord, deliveryRecord]);
 export type WebhookQueueRecord = z.infer<typeof webhookQueueRecord>;

@@ -3,14 +3,20 @@ import type { UserPrincipal } from "../identity/live-principal.ts";
 import { newId } from "../shared/ids.ts";
 import { DomainError } from "../shared/problem.ts";
 import type { DeliveryAttempt, WebhookDeps, WebhookEndpoint } from "./ports.ts";
-import type { DeliveryView, WebhookCreateInput, WebhookPatchInput, WebhookView } from "./schemas.ts";
+import type {
+  AccountSigningSecretView,
+  DeliveryView,
+  WebhookCreateInput,
+  WebhookPatchInput,
+  WebhookView,
+} from "./schemas.ts";
 import { activeSecrets, newSigningSecret, ROTATION_OVERLAP_MS } from "./signing.ts";
 import { resolveSafeTarget, UnsafeUrlError } from "./ssrf.ts";
 
 /** Management use cases for webhook endpoints (owners and admins; every change audited). */
 export type ManageDeps = Pick<
   WebhookDeps,
-  "clock" | "endpoints" | "deliveries" | "payloads" | "queue" | "audit" | "ssrf"
+  "clock" | "endpoints" | "accountSecrets" | "deliveries" | "payloads" | "queue" | "audit" | "ssrf"
 >;
 
 export interface RequestMeta {
@@ -166,6 +172,30 @@ export async function rotateWebhookSecret(
   if (!updated) throw new DomainError("not-found", "No such webhook");
   await audit(deps, principal, meta, "webhook.secret.rotated", id, { previousValidUntil: until });
   return { ...toWebhookView(updated), secret };
+}
+
+/**
+ * A new account signing secret (the one messages' callbackUrl deliveries are signed with), shown
+ * once; the previous one keeps signing for 24 h. Creates the first one when there is none yet.
+ */
+export async function rotateAccountSigningSecret(
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: ManageDeps,
+): Promise<AccountSigningSecretView> {
+  const rotated = await deps.accountSecrets.rotate(principal.accountId);
+  if (!rotated) throw new DomainError("conflict", "The signing secret changed meanwhile; try again");
+  await deps.audit.record({
+    accountId: principal.accountId,
+    action: "webhook.account.secret.rotated",
+    actor: { type: "user", id: principal.principalId },
+    outcome: "success",
+    target: { type: "account", id: principal.accountId },
+    sourceIp: meta.sourceIp,
+    requestId: meta.requestId,
+    ...(rotated.previousValidUntil ? { details: { previousValidUntil: rotated.previousValidUntil } } : {}),
+  });
+  return rotated;
 }
 
 export async function listDeliveries(

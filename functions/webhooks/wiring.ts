@@ -7,6 +7,7 @@ import { systemClock } from "../shared/clock.ts";
 import { queueUrl } from "../shared/config.ts";
 import { fieldCipher } from "../shared/crypto.ts";
 import { mailerFromEnv } from "../shared/mail.ts";
+import { dynamoAccountSecrets } from "./dynamo-account-secret.ts";
 import { dynamoEndpointStore } from "./dynamo-endpoints.ts";
 import { dynamoDeliveryLog, dynamoEventPayloads, dynamoSlotPool } from "./dynamo-history.ts";
 import { mailOwnerNotifier } from "./notify.ts";
@@ -45,6 +46,7 @@ export function webhookDeps(): WebhookDeps {
     shared = {
       clock: systemClock,
       endpoints: dynamoEndpointStore(fieldCipher()),
+      accountSecrets: dynamoAccountSecrets(fieldCipher(), () => systemClock.now()),
       deliveries: dynamoDeliveryLog(),
       payloads: dynamoEventPayloads(),
       slots: dynamoSlotPool(SLOTS_PER_ENDPOINT),

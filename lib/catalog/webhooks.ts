@@ -8,7 +8,7 @@ export const webhookTables: readonly TableSpec[] = [
   {
     id: "webhooks",
     purpose:
-      "Webhook endpoints (pk=ACC#<account>, sk=WH#<id>; sealed signing secrets), per-event payloads for replay (pk=EVT#<event>, sk=WH#<id>), delivery attempts (pk=WH#<id>, sk=DLV#<id>) and per-endpoint concurrency slots; history and payloads expire after 30 days",
+      "Webhook endpoints (pk=ACC#<account>, sk=WH#<id>; sealed signing secrets), the account signing secret for messages' callbackUrl (pk=ACC#<account>, sk=SIGNING; sealed), per-event payloads for replay (pk=EVT#<event>, sk=WH#<id>), delivery attempts (pk=WH#<id>, sk=DLV#<id>) and per-endpoint concurrency slots; history and payloads expire after 30 days",
     partitionKey: "pk",
     sortKey: "sk",
     ttlAttribute: "expiresAt",
@@ -64,7 +64,8 @@ export const webhookFunctions: readonly FunctionSpec[] = [
       tables: { webhooks: "readWrite", audit: "write", accounts: "read" },
       // Consumes and re-enqueues retries with a delay on the same queue.
       queues: { webhooks: "consumeAndSend" },
-      keys: { data: ["decrypt"] },
+      // encrypt: the account signing secret for callbackUrl deliveries is created on first use.
+      keys: { data: ["encrypt", "decrypt"] },
       mail: "send",
     },
   },
@@ -98,6 +99,11 @@ export const webhookRoutes: readonly RouteSpec[] = [
     "POST",
     "/v1/account/webhooks/{webhookId}/rotate-secret",
     "New signing secret (shown once); the old one keeps signing too for 24 h",
+  ),
+  webhookRoute(
+    "POST",
+    "/v1/account/webhooks/signing-secret",
+    "New account signing secret for messages' callbackUrl (shown once); the old one keeps signing for 24 h",
   ),
   webhookRoute(
     "GET",

@@ -33,6 +33,8 @@ const payload: WebhookEventPayload = {
   },
 };
 
+const ACCOUNT_SECRET = "whsec_dGVzdC1hY2NvdW50LXNlY3JldC0xMjM0NTY3OA==";
+
 function harness(options: { status?: number; freeSlots?: number; failingSince?: string; now?: Date } = {}) {
   let now = options.now ?? new Date("2026-01-01T00:00:00.000Z");
   let endpoint: WebhookEndpoint = {
@@ -77,6 +79,10 @@ function harness(options: { status?: number; freeSlots?: number; failingSince?: 
         endpoint = { ...endpoint, enabled: false, disabledReason: reason };
         return true;
       },
+    },
+    accountSecrets: {
+      active: async () => [{ secret: ACCOUNT_SECRET }],
+      rotate: async () => undefined,
     },
     deliveries: {
       record: async (a) => void recorded.push(a),
@@ -193,5 +199,29 @@ describe("webhook retry schedule", () => {
     expect(await deliver(h.record(1), h.deps)).toBe("deferred");
     expect(h.posts).toEqual([]);
     expect(h.enqueued.map((e) => [e.record.attempt, e.delaySeconds])).toEqual([[1, BUSY_RETRY_SECONDS]]);
+  });
+});
+
+describe("message callbackUrl deliveries", () => {
+  const callback = (h: ReturnType<typeof harness>, attempt: number): DeliveryRecord => ({
+    ...h.record(attempt),
+    endpointId: "callback:acc_1",
+    callbackUrl: "https://callbacks.example.com/sms",
+  });
+
+  it("follow the retry schedule but never touch a registered endpoint's state", async () => {
+    const h = harness({ status: 500 });
+    expect(await deliver(callback(h, 1), h.deps)).toBe("retrying");
+    expect(h.enqueued[0]?.record).toMatchObject({
+      attempt: 2,
+      callbackUrl: "https://callbacks.example.com/sms",
+    });
+    expect(h.endpoint().failingSince).toBeUndefined();
+    expect(h.recorded.map((r) => r.endpointId)).toEqual(["callback:acc_1"]);
+
+    const gone = harness({ status: 410 });
+    expect(await deliver(callback(gone, 1), gone.deps)).toBe("gone");
+    expect(gone.endpoint().enabled).toBe(true);
+    expect(gone.audited).toEqual([]);
   });
 });
