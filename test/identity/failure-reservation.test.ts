@@ -11,7 +11,10 @@ useLocalPlatformEnv();
  * The reservation behind every guessing limit, against DynamoDB Local with a clock the test holds:
  * N parallel attempts get exactly the slots N sequential attempts would get, never more.
  */
-const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+// Now, not a fixed date: counters carry expiresAt = now + TTL, and DynamoDB Local's TTL deletes
+// items whose expiresAt is in the real past (late, in batches). A held clock in the past let it delete
+// a counter mid-test, which then read as fresh and gave out extra slots (seen once in CI: 8 of 12).
+const T0 = Math.floor(Date.now() / 1000) * 1000;
 const rule = backoffRules.loginEmail;
 
 function heldClock(start = T0) {
