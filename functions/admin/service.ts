@@ -1,7 +1,7 @@
 import type { AuditEventInput } from "../audit/port.ts";
 import { usagePlanUnavailable } from "../auth/api-keys.ts";
 import { registerUsageIdentifier } from "../auth/usage-plan-keys.ts";
-import type { Account } from "../identity/accounts.ts";
+import type { Account, AccountStatus } from "../identity/accounts.ts";
 import { inviteOwnerAsOperator } from "../identity/invitations-service.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
@@ -145,23 +145,29 @@ export async function updateAccountSettings(
 }
 
 /**
- * Suspension is a status the checks read: the authorizer refuses the account's API keys (its result
- * cache: within 30 s) and every live-session check refuses its users' tokens at once.
+ * Moves an account's status (only from `from`, conditionally) and records the operator action in
+ * its audit log: the one shape behind suspend, reactivate and close.
  */
-export async function suspendAccount(
+async function moveAccountStatus(
   accountId: string,
+  move: {
+    readonly to: AccountStatus;
+    readonly from: readonly AccountStatus[];
+    readonly action: string;
+    readonly fields?: Readonly<Record<string, string>>;
+    readonly details?: AuditEventInput["details"];
+  },
   call: OperatorCall,
   deps: AdminDeps,
 ): Promise<Account> {
-  const account = await deps.accounts.transition(accountId, "suspended", ["active"], {
-    suspendedAt: deps.clock.now().toISOString(),
-  });
+  const account = await deps.accounts.transition(accountId, move.to, move.from, move.fields);
   await recordOperatorAction(
     {
       accountId,
-      action: "account.suspended",
+      action: move.action,
       outcome: "success",
       target: { type: "account", id: accountId },
+      ...(move.details ? { details: move.details } : {}),
     },
     call,
     deps,
@@ -169,24 +175,30 @@ export async function suspendAccount(
   return account;
 }
 
-export async function reactivateAccount(
-  accountId: string,
-  call: OperatorCall,
-  deps: AdminDeps,
-): Promise<Account> {
-  const account = await deps.accounts.transition(accountId, "active", ["suspended"]);
-  await recordOperatorAction(
+/**
+ * Suspension is a status the checks read: the authorizer refuses the account's API keys (its result
+ * cache: within 30 s) and every live-session check refuses its users' tokens at once.
+ */
+export const suspendAccount = (accountId: string, call: OperatorCall, deps: AdminDeps): Promise<Account> =>
+  moveAccountStatus(
+    accountId,
     {
-      accountId,
-      action: "account.reactivated",
-      outcome: "success",
-      target: { type: "account", id: accountId },
+      to: "suspended",
+      from: ["active"],
+      action: "account.suspended",
+      fields: { suspendedAt: deps.clock.now().toISOString() },
     },
     call,
     deps,
   );
-  return account;
-}
+
+export const reactivateAccount = (accountId: string, call: OperatorCall, deps: AdminDeps): Promise<Account> =>
+  moveAccountStatus(
+    accountId,
+    { to: "active", from: ["suspended"], action: "account.reactivated" },
+    call,
+    deps,
+  );
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -195,20 +207,16 @@ export async function closeAccount(accountId: string, call: OperatorCall, deps: 
   const current = await showAccount(accountId, deps);
   const now = deps.clock.now();
   const deleteDataAfter = new Date(now.getTime() + current.retentionDays * DAY_MS).toISOString();
-  const account = await deps.accounts.transition(accountId, "closed", ["active", "suspended"], {
-    closedAt: now.toISOString(),
-    deleteDataAfter,
-  });
-  await recordOperatorAction(
+  return moveAccountStatus(
+    accountId,
     {
-      accountId,
+      to: "closed",
+      from: ["active", "suspended"],
       action: "account.closed",
-      outcome: "success",
-      target: { type: "account", id: accountId },
+      fields: { closedAt: now.toISOString(), deleteDataAfter },
       details: { deleteDataAfter },
     },
     call,
     deps,
   );
-  return account;
 }
