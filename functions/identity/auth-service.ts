@@ -143,6 +143,8 @@ export async function login(
   const reserve = () =>
     reserveAttempt(deps.failures, [[backoffRules.loginIp, meta.sourceIp], accountCounter]);
   // A throttled attempt on a known user is shown to that account; unknown emails have no account.
+  // Known emails pay one more write than unknown ones here, as for auth.login.failed below (a
+  // timing difference of one PutItem; the responses themselves stay identical).
   await (user
     ? auditRateLimitBlock(reserve, {
         audit: deps.audit,
