@@ -47,6 +47,7 @@ function operatorCall(request: HttpRequest, reason?: string): OperatorCall {
     arn: request.callerArn,
     sourceIp: request.sourceIp,
     requestId: request.requestId,
+    ...(request.userAgent ? { userAgent: request.userAgent } : {}),
     ...(reason ? { reason } : {}),
   };
 }

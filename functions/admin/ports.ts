@@ -10,6 +10,7 @@ export interface OperatorCall {
   readonly arn: string;
   readonly sourceIp: string;
   readonly requestId: string;
+  readonly userAgent?: string;
   readonly reason?: string;
 }
 

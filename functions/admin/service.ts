@@ -1,3 +1,4 @@
+import { type AuditedAction, auditInput, operatorActor } from "../audit/context.ts";
 import type { AuditEventInput } from "../audit/port.ts";
 import { usagePlanUnavailable } from "../auth/api-keys.ts";
 import { registerUsageIdentifier } from "../auth/usage-plan-keys.ts";
@@ -17,25 +18,21 @@ import type { AccountPage, AccountSettingsChange, AdminDeps, OperatorCall } from
 export const OPERATOR_LOG = "operator";
 
 export async function recordOperatorAction(
-  event: Omit<AuditEventInput, "actor" | "sourceIp" | "requestId">,
+  event: AuditedAction,
   call: OperatorCall,
   deps: Pick<AdminDeps, "audit">,
 ): Promise<void> {
   const details = { ...(event.details ?? {}), ...(call.reason ? { reason: call.reason } : {}) };
-  const common = {
-    ...event,
-    actor: { type: "operator" as const, id: call.arn },
-    sourceIp: call.sourceIp,
-    requestId: call.requestId,
-    details,
-  };
+  const actor = operatorActor(call.arn);
   await Promise.all([
-    deps.audit.record(common),
-    deps.audit.record({
-      ...common,
-      accountId: OPERATOR_LOG,
-      details: { ...details, accountId: event.accountId },
-    }),
+    deps.audit.record(auditInput(actor, call, { ...event, details })),
+    deps.audit.record(
+      auditInput(actor, call, {
+        ...event,
+        accountId: OPERATOR_LOG,
+        details: { ...details, accountId: event.accountId },
+      }),
+    ),
   ]);
 }
 
@@ -96,7 +93,7 @@ export async function createAccount(
   const invitation = await inviteOwnerAsOperator(
     { accountId: account.accountId, email: input.ownerEmail },
     { arn: call.arn },
-    { sourceIp: call.sourceIp, requestId: call.requestId },
+    call,
     deps,
   );
   return {

@@ -1,8 +1,12 @@
+import { principalActor, requestMetaOf } from "../audit/context.ts";
+import type { AuditLog } from "../audit/port.ts";
+import { dynamoAuditLog } from "../audit/store.ts";
 import { requireLiveCaller } from "../identity/live-principal.ts";
 import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
 import { type SendMessageBody, sendMessageBody, sendMessageResponse } from "./schemas.ts";
 import { acceptMessageOnce } from "./send-once.ts";
+import { auditPolicyRefusal } from "./send-refusals.ts";
 import {
   type AcceptMessageInput,
   acceptMessage,
@@ -10,9 +14,9 @@ import {
   type MessagingDeps,
 } from "./service.ts";
 
-let deps: MessagingDeps | undefined;
-const messagingDeps = (): MessagingDeps => {
-  deps ??= defaultMessagingDeps();
+let deps: (MessagingDeps & { readonly audit: AuditLog }) | undefined;
+const messagingDeps = () => {
+  deps ??= { ...defaultMessagingDeps(), audit: dynamoAuditLog(systemClock) };
   return deps;
 };
 
@@ -31,15 +35,27 @@ export const handler = httpHandler({
   "POST /v1/messages": route({
     body: sendMessageBody,
     responses: { 202: sendMessageResponse },
-    run: async ({ body, principal: fromAuthorizer, idempotencyKey }) => {
+    run: async (request) => {
+      const { body, idempotencyKey } = request;
       // Spends money: a user token must still have a live session now, not 30 s ago.
-      const principal = await requireLiveCaller(fromAuthorizer, "messages:send", systemClock);
+      const principal = await requireLiveCaller(request.principal, "messages:send", systemClock);
       const input = inputOf(principal.accountId, body);
-      if (!idempotencyKey) return { status: 202, body: await acceptMessage(input, messagingDeps()) };
-      // The key is bound to the message in the same write as the message (send-once.ts).
-      const { result, replayed } = await acceptMessageOnce(input, idempotencyKey, messagingDeps());
-      const headers: Record<string, string> = replayed ? { "Idempotent-Replayed": "true" } : {};
-      return { status: 202, body: result, headers };
+      const caller = {
+        accountId: principal.accountId,
+        actor: principalActor(principal),
+        meta: requestMetaOf(request),
+      };
+      return auditPolicyRefusal(
+        async () => {
+          if (!idempotencyKey) return { status: 202, body: await acceptMessage(input, messagingDeps()) };
+          // The key is bound to the message in the same write as the message (send-once.ts).
+          const { result, replayed } = await acceptMessageOnce(input, idempotencyKey, messagingDeps());
+          const headers: Record<string, string> = replayed ? { "Idempotent-Replayed": "true" } : {};
+          return { status: 202, body: result, headers };
+        },
+        caller,
+        messagingDeps().audit,
+      );
     },
   }),
 });

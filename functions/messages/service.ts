@@ -89,6 +89,15 @@ function delayOf(scheduleAt: Date | undefined, now: Date): number {
   return Math.max(0, seconds);
 }
 
+/** The account's country allow-list refuses the destination: a policy refusal (audited by the send API). */
+export class DestinationNotAllowed extends DomainError {
+  constructor(readonly country: string) {
+    super("unprocessable-entity", `Sending to ${country} is not enabled for this account`, {
+      errors: [{ field: "to", message: `destination country ${country} is not enabled` }],
+    });
+  }
+}
+
 /** A priced, sealed message ready to be written, and what the API answers for it. */
 export interface PreparedMessage {
   readonly message: StoredMessage;
@@ -106,11 +115,7 @@ export async function prepareMessage(
   const account = await deps.accounts.getAccount(input.accountId);
   if (!account) throw new DomainError("forbidden", "Account not found or disabled");
   if (!account.allowedCountries.includes(destination.country)) {
-    throw new DomainError(
-      "unprocessable-entity",
-      `Sending to ${destination.country} is not enabled for this account`,
-      { errors: [{ field: "to", message: `destination country ${destination.country} is not enabled` }] },
-    );
+    throw new DestinationNotAllowed(destination.country);
   }
   const now = deps.clock.now();
   const delaySeconds = delayOf(input.scheduleAt, now);

@@ -1,3 +1,4 @@
+import { auditInput, systemActor } from "../audit/context.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import type { DeliveryAttempt, PostOutcome, SigningSecret, WebhookDeps, WebhookEndpoint } from "./ports.ts";
@@ -182,13 +183,13 @@ async function disableEndpoint(
 ): Promise<void> {
   const at = deps.clock.now().toISOString();
   if (!(await deps.endpoints.disable(endpoint.accountId, endpoint.id, reason, at))) return;
-  await deps.audit.record({
-    accountId: endpoint.accountId,
-    action: "webhook.disabled",
-    actor: { type: "system", id: "webhook-sender" },
-    outcome: "success",
-    target: { type: "webhook", id: endpoint.id },
-    details: { reason },
-  });
+  await deps.audit.record(
+    auditInput(systemActor("webhook-sender"), undefined, {
+      accountId: endpoint.accountId,
+      action: "webhook.disabled",
+      target: { type: "webhook", id: endpoint.id },
+      details: { reason },
+    }),
+  );
   await deps.notify.endpointDisabled(endpoint, reason);
 }

@@ -127,7 +127,8 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     grants: {
       // accounts: the sender's account, the HMAC root and the live-session check; it never changes an account.
       // No ephemeral table: the Idempotency-Key binding lives with the message.
-      tables: { accounts: "read", messages: "readWrite" },
+      // audit: sends the account's policy refuses are audited (message.blocked, send-refusals.ts).
+      tables: { accounts: "read", messages: "readWrite", audit: "write" },
       queues: { "sms-otp": "send", "sms-transactional": "send", "sms-bulk": "send" },
       keys: { data: ["encrypt", "decrypt"] },
     },
