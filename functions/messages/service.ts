@@ -125,8 +125,17 @@ export async function prepareMessage(
   ]);
   const status = delaySeconds > 0 ? "scheduled" : "queued";
   const price = priceFor(destination.country, segments);
-  // Retention never ends before the message could still be sent, plus a day for its DLR.
-  const retentionEnd = epochSeconds(now) + account.retentionDays * DAY_SECONDS;
+  // Retention never ends before the message could still be sent, plus a day for its DLR; its body
+  // lives at least until it can no longer be sent, and never beyond the message item.
+  const { retention } = account;
+  const expiresAt = Math.max(
+    epochSeconds(now) + retention.messageMetadataDays * DAY_SECONDS,
+    epochSeconds(validUntil) + DAY_SECONDS,
+  );
+  const bodyExpiresAt = Math.min(
+    expiresAt,
+    Math.max(epochSeconds(now) + retention.messageBodyDays * DAY_SECONDS, epochSeconds(validUntil)),
+  );
   const message: StoredMessage = {
     id,
     accountId: input.accountId,
@@ -146,7 +155,9 @@ export async function prepareMessage(
     createdAt: now.toISOString(),
     ...(delaySeconds > 0 ? { scheduledAt: sendAt.toISOString() } : {}),
     validUntil: validUntil.toISOString(),
-    expiresAt: Math.max(retentionEnd, epochSeconds(validUntil) + DAY_SECONDS),
+    expiresAt,
+    bodyExpiresAt,
+    ...(retention.messageBodyDays === 0 ? { forgetBodyWhenSent: true } : {}),
   };
   return { message, accepted: { id, status, segments, encoding, price }, delaySeconds };
 }

@@ -32,10 +32,14 @@ export const PLATFORM_LIMITS: RetentionBounds = {
   verificationDays: { min: 1, max: 3650 },
 };
 
+/**
+ * Messages as before (30 days); verifications one day after their code expiry, the grace they had
+ * before per-field retention (GET shows approved/expired for that long).
+ */
 export const DEFAULT_RETENTION: RetentionSettings = {
   messageBodyDays: 30,
   messageMetadataDays: 30,
-  verificationDays: 30,
+  verificationDays: 1,
 };
 
 /** Bounds an account gets unless the operator says otherwise: a year of anything, bodies optional. */
@@ -75,8 +79,8 @@ export type BoundsPatch = z.infer<typeof boundsPatchSchema>;
 
 /**
  * Retention of a stored account item. Items from before per-field retention carry one
- * `retentionDays` (it governed whole messages): it becomes body and metadata days, and caps the
- * verification days at the default. Their bounds are the defaults widened to hold those values, so a
+ * `retentionDays` (it governed whole messages): it becomes body and metadata days; verifications
+ * keep the default (they had their own fixed grace then). Their bounds are the defaults widened to hold those values, so a
  * legacy account is never out of its own bounds.
  */
 export function retentionOfItem(item: Record<string, unknown>): {
@@ -91,7 +95,7 @@ export function retentionOfItem(item: Record<string, unknown>): {
       ? {
           messageBodyDays: legacyDays.data,
           messageMetadataDays: legacyDays.data,
-          verificationDays: Math.min(legacyDays.data, DEFAULT_RETENTION.verificationDays),
+          verificationDays: DEFAULT_RETENTION.verificationDays,
         }
       : DEFAULT_RETENTION;
   const bounds = retentionBoundsSchema.safeParse(item.retentionBounds);
