@@ -172,8 +172,8 @@ async function submit(
   input: DispatchInput,
   deps: DispatchDeps,
 ): Promise<DispatchOutcome> {
-  // The repository never hands out a body past its retention (and the purge removes it): such a
-  // message cannot be sent any more. Its body lives until validUntil, so this is a late resume.
+  // Bodies live until their message is sent (retention takes them only after), so a missing one
+  // means it was removed anyway: fail the message rather than submit an empty text.
   if (message.textCipher === undefined) {
     await fail(message, "body-expired", "the message body is past its retention", deps, lease.id);
     return "failed";

@@ -55,9 +55,9 @@ export interface StoredMessage {
   /** Epoch seconds: the account's metadata retention (DynamoDB TTL). */
   readonly expiresAt: number;
   /**
-   * Epoch seconds after which the body (textCipher) is never opened, and the purge removes it once
-   * the message is sent or final: the account's body retention, but never before validUntil (a body
-   * lives until it can be sent). Absent on messages from before per-field retention (expiresAt rules).
+   * Epoch seconds of the account's body retention: past it, once the message is sent or final, the
+   * body (textCipher) is never handed out (store.ts) and the purge removes it. Before that status it
+   * lives on: a body must live until it is sent. Absent on older messages (expiresAt rules).
    */
   readonly bodyExpiresAt?: number;
   /** The account keeps no bodies (messageBodyDays 0): dropped the moment it is sent or final. */

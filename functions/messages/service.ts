@@ -125,17 +125,15 @@ export async function prepareMessage(
   ]);
   const status = delaySeconds > 0 ? "scheduled" : "queued";
   const price = priceFor(destination.country, segments);
-  // Retention never ends before the message could still be sent, plus a day for its DLR; its body
-  // lives at least until it can no longer be sent, and never beyond the message item.
+  // Retention never ends before the message could still be sent, plus a day for its DLR. The body's
+  // own expiry counts only once the message is sent or final (the read filter and the purge check
+  // the status), so it always lives until it is sent.
   const { retention } = account;
   const expiresAt = Math.max(
     epochSeconds(now) + retention.messageMetadataDays * DAY_SECONDS,
     epochSeconds(validUntil) + DAY_SECONDS,
   );
-  const bodyExpiresAt = Math.min(
-    expiresAt,
-    Math.max(epochSeconds(now) + retention.messageBodyDays * DAY_SECONDS, epochSeconds(validUntil)),
-  );
+  const bodyExpiresAt = Math.min(expiresAt, epochSeconds(now) + retention.messageBodyDays * DAY_SECONDS);
   const message: StoredMessage = {
     id,
     accountId: input.accountId,

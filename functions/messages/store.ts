@@ -16,6 +16,7 @@ import type {
   StoredMessage,
 } from "./model.ts";
 import { sendMessageResponse } from "./schemas.ts";
+import { bodyNoLongerNeeded } from "./status.ts";
 
 /**
  * Messages table layout: one item per message, keyed by id alone, because every lookup is by id
@@ -116,11 +117,15 @@ export const isLive = (item: { expiresAt?: unknown } | undefined, now = new Date
 /**
  * A stored message as the use cases see it. The body read filter is here, where every reader
  * (dispatch, the SMPP connector, verify) gets its messages: a body past its bodyExpiresAt is never
- * handed out, even while the purge has not removed it yet.
+ * handed out once the message is sent or final, even while the purge has not removed it yet. Until
+ * then it is still to be sent, so it lives (dispatch expires it at validUntil).
  */
 export function toStoredMessage(item: Record<string, unknown>, now = new Date()): StoredMessage {
   const { pk: _pk, sk: _sk, carrierRef: _ref, ...message } = item;
-  const bodyExpired = typeof item.bodyExpiresAt === "number" && item.bodyExpiresAt <= epochSeconds(now);
+  const bodyExpired =
+    typeof item.bodyExpiresAt === "number" &&
+    item.bodyExpiresAt <= epochSeconds(now) &&
+    bodyNoLongerNeeded(item.status);
   if (bodyExpired) delete message.textCipher;
   return message as unknown as StoredMessage;
 }

@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import { TERMINAL } from "../messages/status.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { appliedUnlessConditionFails, queryAll } from "../shared/dynamo.ts";
@@ -33,8 +34,8 @@ const tableOf = (phase: (typeof purgePhases)[number]): string =>
 const keyOf = (phase: "messages" | "verifications", item: Record<string, unknown>) =>
   phase === "verifications" ? { pk: item.pk } : { pk: item.pk, sk: item.sk };
 
-/** Final statuses and "sent": the conditions under which a body may go (see messageAction). */
-const BODY_DONE_STATUSES = ["sent", "delivered", "undelivered", "failed", "expired", "cancelled"];
+/** Final statuses and "sent": when a body may go (bodyNoLongerNeeded, messageAction). */
+const BODY_DONE_STATUSES = ["sent", ...TERMINAL];
 
 export function dynamoPurgeStore(): PurgeStore {
   const policies = new Map<string, Promise<AccountPolicy | undefined>>();

@@ -1,4 +1,5 @@
 import type { AuditLog } from "../audit/port.ts";
+import { bodyNoLongerNeeded } from "../messages/status.ts";
 import { type Clock, epochSeconds } from "../shared/clock.ts";
 import { DAY_SECONDS, type RetentionSettings } from "./settings.ts";
 
@@ -79,9 +80,6 @@ export interface PurgeReport {
   phase: PurgePhase;
 }
 
-/** Sent or final: nobody needs the body to submit it any more. */
-const BODY_DONE = new Set(["sent", "delivered", "undelivered", "failed", "expired", "cancelled"]);
-
 export type ItemAction = "keep" | "delete" | "remove-body";
 
 const num = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined);
@@ -121,7 +119,7 @@ export function messageAction(
     validUntil + DAY_SECONDS,
   );
   if (metadataEnd <= nowSeconds) return "delete";
-  if (item.textCipher === undefined || !BODY_DONE.has(String(item.status))) return "keep";
+  if (item.textCipher === undefined || !bodyNoLongerNeeded(item.status)) return "keep";
   const bodyEnd = Math.min(
     created + policy.retention.messageBodyDays * DAY_SECONDS,
     num(item.bodyExpiresAt) ?? Number.POSITIVE_INFINITY,

@@ -102,7 +102,7 @@ async function submitParts(
   lease: SubmissionLease,
   deps: ConnectorDeps,
 ): Promise<ConnectorOutcome> {
-  // Never handed out past its retention (functions/messages/store.ts); it lives until validUntil.
+  // Bodies live until their message is sent (functions/messages/store.ts): a missing one was removed.
   if (message.textCipher === undefined) {
     return fail(message, "body-expired", "the message body is past its retention", deps, lease.id);
   }
