@@ -183,19 +183,30 @@ const clamp = (value: number, range: DayRange): number => Math.min(range.max, Ma
  * What an operator's create/update makes of an account's retention. `retentionDays` (the old single
  * value) sets body and metadata days. Values the operator names must lie in the resulting bounds;
  * values they leave alone are moved into narrowed bounds (the operator's bounds win, and the purge
- * then applies the shorter retention to existing data). Throws nothing: returns the field errors.
+ * then applies the shorter retention to existing data). Throws nothing: returns the field errors
+ * (bounds beyond the platform limits, values outside bounds the operator also named).
  */
 export function operatorRetention(
   current: { readonly retention: RetentionSettings; readonly retentionBounds: RetentionBounds },
   input: { retentionDays?: number; retention?: RetentionPatch; retentionBounds?: BoundsPatch },
 ): { retention: RetentionSettings; retentionBounds: RetentionBounds; errors: FieldError[] } {
-  const retentionBounds = applyBoundsPatch(current.retentionBounds, input.retentionBounds ?? {});
   const named: RetentionPatch = {
     ...(input.retentionDays !== undefined
       ? { messageBodyDays: input.retentionDays, messageMetadataDays: input.retentionDays }
       : {}),
     ...(input.retention ?? {}),
   };
+  // A value the operator names without naming that field's bounds widens them to hold it: the
+  // operator decides both, and the old single retentionDays (1..3650) keeps working as it did.
+  const widened: BoundsPatch = Object.fromEntries(
+    retentionFields.flatMap((field) => {
+      const value = named[field];
+      if (value === undefined || input.retentionBounds?.[field]) return [];
+      const range = current.retentionBounds[field];
+      return [[field, { min: Math.min(range.min, value), max: Math.max(range.max, value) }]];
+    }),
+  );
+  const retentionBounds = applyBoundsPatch(current.retentionBounds, { ...widened, ...input.retentionBounds });
   const kept = (field: RetentionField): number =>
     named[field] ?? clamp(current.retention[field], retentionBounds[field]);
   const metadataDays = kept("messageMetadataDays");
