@@ -13,7 +13,7 @@ import { retentionOfItem } from "./settings.ts";
  * sk=CURSOR): one small item the next run reads, in a table the purge writes anyway.
  *
  * Erasing a closed account deletes its users, API keys (and their hash lookups), invitations (and
- * their token lookups), sessions and e-mail claims; refresh-token and device items carry no account
+ * their token lookups), sessions, e-mail claims, webhook endpoints and signing secret; refresh-token and device items carry no account
  * key to find them by and end by their own TTL (their session is gone, so they are refused at once).
  * The ACCOUNT item stays as a tombstone with dataDeletedAt (the id is never reused; the operator sees
  * when), and the audit log keeps its persistent class: it holds no message content or PII by rule
@@ -151,6 +151,18 @@ export function dynamoPurgeStore(): PurgeStore {
           deletedItems += 1;
         }
         await remove(table, { pk: item.pk, sk: item.sk });
+        deletedItems += 1;
+      }
+      // Webhook endpoints and the callbackUrl signing secret (sealed secrets, customer URLs); their
+      // delivery history and payloads end by their own 30-day TTL.
+      const webhooks = tableName("webhooks");
+      const hooks = await queryAll({
+        TableName: webhooks,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `ACC#${accountId}` },
+      });
+      for (const item of hooks) {
+        await remove(webhooks, { pk: item.pk, sk: item.sk });
         deletedItems += 1;
       }
       await client.send(

@@ -14,8 +14,15 @@ export const retentionFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 300,
     grants: {
       // messages/verifications: scan, delete, REMOVE textCipher. accounts: settings, the resume
-      // cursor, a closed account's identity items. audit: account.data.deleted.
-      tables: { messages: "readWrite", verifications: "readWrite", accounts: "readWrite", audit: "write" },
+      // cursor, a closed account's identity items. webhooks: a closed account's endpoints and
+      // signing secret. audit: account.data.deleted.
+      tables: {
+        messages: "readWrite",
+        verifications: "readWrite",
+        accounts: "readWrite",
+        webhooks: "readWrite",
+        audit: "write",
+      },
     },
   },
 ];

@@ -1,6 +1,6 @@
 /**
  * Issue 11: closing an account schedules its data's deletion per retention; the purge deletes it
- * once deleteDataAfter has passed (messages, verifications, users, keys) and records
+ * once deleteDataAfter has passed (messages, verifications, users, keys, webhook secrets) and records
  * account.data.deleted. Another account's data stays.
  */
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
@@ -56,10 +56,28 @@ const apiKeyLookup = async (key: string) =>
     )
   ).Item;
 
+const signingSecret = async (accountId: string) =>
+  (
+    await dynamoClient().send(
+      new GetCommand({
+        TableName: tableName("webhooks"),
+        Key: { pk: `ACC#${accountId}`, sk: "SIGNING" },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+
 describe("a closed account's data", () => {
   it("is deleted by the purge after deleteDataAfter, with account.data.deleted recorded; others stay", async () => {
     const [closing, other] = await Promise.all([accountWithRetention(SHORT), accountWithRetention(SHORT)]);
-    const [messageId, otherMessageId] = await Promise.all([sendDelivered(closing), sendDelivered(other)]);
+    // A callbackUrl makes the webhook sender create the account's signing secret (webhooks table).
+    const [messageId, otherMessageId] = await Promise.all([
+      sendDelivered(closing, { callbackUrl: "http://127.0.0.1:9/retention-hook" }),
+      sendDelivered(other),
+    ]);
+    await expect
+      .poll(() => signingSecret(closing.accountId), { timeout: 20_000, interval: 200 })
+      .toBeDefined();
     const started = await call("POST", "/v1/verifications", {
       apiKey: closing.apiKey,
       json: { to: mobile(), channel: "sms" },
@@ -90,6 +108,7 @@ describe("a closed account's data", () => {
     expect(await rawMessage(messageId)).toBeUndefined();
     expect(await verification(verificationId)).toBeUndefined();
     expect(await apiKeyLookup(closing.apiKey)).toBeUndefined();
+    expect(await signingSecret(closing.accountId)).toBeUndefined();
     const left = await accountItems(closing.accountId);
     expect(left.map((item) => item.sk)).toEqual(["ACCOUNT"]);
     expect(left[0]).toMatchObject({ status: "closed", dataDeletedAt: expect.any(String) });
