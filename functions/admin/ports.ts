@@ -2,6 +2,7 @@ import type { AuditLog } from "../audit/port.ts";
 import type { UsagePlanKeys } from "../auth/usage-plan-keys.ts";
 import type { Account, AccountStatus } from "../identity/accounts.ts";
 import type { InvitationDeps } from "../identity/invitations-service.ts";
+import type { RetentionBounds, RetentionSettings } from "../retention/settings.ts";
 import type { Clock } from "../shared/clock.ts";
 
 /** Who did an operator action, from API Gateway's SigV4-verified identity, and why. */
@@ -22,7 +23,10 @@ export interface AccountPage {
 export interface AccountSettingsChange {
   readonly name?: string;
   readonly allowedCountries?: readonly string[];
+  /** Written together (retentionDays mirrors retention.messageMetadataDays). */
+  readonly retention?: RetentionSettings;
   readonly retentionDays?: number;
+  readonly retentionBounds?: RetentionBounds;
 }
 
 /** Account items as the operator plane reads and changes them. */

@@ -1,5 +1,11 @@
 import * as z from "zod";
 import { accountStatuses } from "../identity/accounts.ts";
+import {
+  boundsPatchSchema,
+  retentionBoundsSchema,
+  retentionPatchSchema,
+  retentionSettingsSchema,
+} from "../retention/settings.ts";
 import { idPattern } from "../shared/ids.ts";
 import { STATUS_COMPONENTS } from "../status/components.ts";
 import { incident, incidentImpacts, openIncidentStatuses } from "../status/incidents.ts";
@@ -7,7 +13,11 @@ import { incident, incidentImpacts, openIncidentStatuses } from "../status/incid
 /** Request and response schemas of the operator routes (/v1/admin/…). */
 const countryCode = z.string().regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 code, e.g. EE");
 const countries = z.array(countryCode).min(1).max(250);
-/** Message data is kept at least a day and at most ten years. */
+/**
+ * The old single retention: shorthand for message body and metadata days (1..3650). The per-field
+ * `retention` and the owner's choice range `retentionBounds` are checked by the service (422 naming
+ * the field), since they depend on each other and on the account's current values.
+ */
 const retentionDays = z.int().min(1).max(3650);
 const accountName = z.string().trim().min(1).max(120);
 /** Why the operator acts: kept in both audit logs. */
@@ -23,7 +33,9 @@ export const userParams = accountParams.extend({
 export const createAccountBody = z.strictObject({
   name: accountName,
   allowedCountries: countries,
-  retentionDays: retentionDays.default(30),
+  retentionDays: retentionDays.optional(),
+  retention: retentionPatchSchema.optional(),
+  retentionBounds: boundsPatchSchema.optional(),
   ownerEmail: z.email().max(254),
   reason: reason.optional(),
 });
@@ -33,11 +45,15 @@ export const updateAccountBody = z
     name: accountName.optional(),
     allowedCountries: countries.optional(),
     retentionDays: retentionDays.optional(),
+    retention: retentionPatchSchema.optional(),
+    retentionBounds: boundsPatchSchema.optional(),
     reason: reason.optional(),
   })
-  .refine((body) => body.name ?? body.allowedCountries ?? body.retentionDays, {
-    message: "change at least one of name, allowedCountries, retentionDays",
-  });
+  .refine(
+    (body) =>
+      body.name ?? body.allowedCountries ?? body.retentionDays ?? body.retention ?? body.retentionBounds,
+    { message: "change at least one of name, allowedCountries, retentionDays, retention, retentionBounds" },
+  );
 
 /** Suspend, reactivate, close, unlock: an optional reason (the body itself is optional). */
 export const actionBody = z.strictObject({ reason: reason.optional() });
@@ -53,7 +69,9 @@ export const accountView = z.object({
   accountId: z.string(),
   name: z.string(),
   allowedCountries: z.array(z.string()),
-  retentionDays: z.number(),
+  retentionDays: z.number().describe("retention.messageMetadataDays (its name before per-field retention)"),
+  retention: retentionSettingsSchema,
+  retentionBounds: retentionBoundsSchema,
   status: z.enum(accountStatuses),
   createdAt: z.string(),
   deleteDataAfter: z.string().optional(),

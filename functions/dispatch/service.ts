@@ -8,7 +8,7 @@ import {
 } from "../carriers/model.ts";
 import { chooseRoute } from "../carriers/router.ts";
 import type { MessagingMetrics } from "../messages/metrics.ts";
-import type { StoredMessage, SubmissionLease } from "../messages/model.ts";
+import { bodyDroppedWhenSent, type StoredMessage, type SubmissionLease } from "../messages/model.ts";
 import { openField } from "../messages/sealed.ts";
 import type { MessageStateStore } from "../messages/state-store.ts";
 import { type MessageStatus, TERMINAL } from "../messages/status.ts";
@@ -172,6 +172,12 @@ async function submit(
   input: DispatchInput,
   deps: DispatchDeps,
 ): Promise<DispatchOutcome> {
+  // Bodies live until their message is sent (retention takes them only after), so a missing one
+  // means it was removed anyway: fail the message rather than submit an empty text.
+  if (message.textCipher === undefined) {
+    await fail(message, "body-expired", "the message body is past its retention", deps, lease.id);
+    return "failed";
+  }
   // Decrypted here and nowhere else; the plaintext never leaves this function except to the carrier.
   const binding = (field: "to" | "text") => ({ accountId: message.accountId, messageId: message.id, field });
   const [to, text] = await Promise.all([
@@ -253,7 +259,10 @@ async function lastAttempt(
   return "failed";
 }
 
-/** The carrier has it: sent. An OTP's body (the code) is dropped now; nothing needs it any more. */
+/**
+ * The carrier has it: sent. An OTP's body (the code), or any body of an account that keeps none, is
+ * dropped now; nothing needs it any more.
+ */
 const markSent = (
   message: StoredMessage,
   lease: SubmissionLease,
@@ -265,7 +274,7 @@ const markSent = (
     lease,
     carrierMessageId,
     deps.clock.now().toISOString(),
-    message.priority === "otp",
+    bodyDroppedWhenSent(message),
   );
 
 /** Asks the carrier; anything that keeps it from answering is "unknown", never "not received". */

@@ -1,4 +1,11 @@
 import { requestMetaOf } from "../audit/context.ts";
+import {
+  accountSettingsPatch,
+  accountSettingsView,
+  changeAccountSettings,
+  dynamoAccountSettingsStore,
+  readAccountSettings,
+} from "../retention/account-settings.ts";
 import { httpHandler, noContent, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
 import { identityDeps } from "./deps.ts";
@@ -63,6 +70,28 @@ export const handler = httpHandler({
       const user = await getUser(principal.accountId, principal.principalId);
       if (!user) throw new DomainError("unauthorized");
       return { status: 200, body: { accountId: principal.accountId, ...toUserView(user) } };
+    },
+  }),
+  "GET /v1/account/settings": route({
+    responses: { 200: accountSettingsView },
+    run: async (request) => {
+      const principal = await requireLiveUser(request.principal, "settings:manage", identityDeps().clock);
+      const body = await readAccountSettings(principal.accountId, { settings: dynamoAccountSettingsStore });
+      return { status: 200, body };
+    },
+  }),
+  "PATCH /v1/account/settings": route({
+    body: accountSettingsPatch,
+    responses: { 200: accountSettingsView },
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "settings:manage", deps.clock);
+      const body = await changeAccountSettings(
+        request.body,
+        { accountId: principal.accountId, userId: principal.principalId, ...requestMetaOf(request) },
+        { settings: dynamoAccountSettingsStore, audit: deps.audit },
+      );
+      return { status: 200, body };
     },
   }),
   "GET /v1/account/users": route({

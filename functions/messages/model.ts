@@ -1,3 +1,4 @@
+import type { RetentionSettings } from "../retention/settings.ts";
 import type { Price } from "./pricing.ts";
 import type { Encoding } from "./segments.ts";
 import type { MessageStatus } from "./status.ts";
@@ -51,14 +52,27 @@ export interface StoredMessage {
   readonly carrierMessageId?: string;
   readonly submission?: SubmissionLease;
   readonly error?: MessageError;
-  /** Epoch seconds: the account's retention (DynamoDB TTL). */
+  /** Epoch seconds: the account's metadata retention (DynamoDB TTL). */
   readonly expiresAt: number;
+  /**
+   * Epoch seconds of the account's body retention: past it, once the message is sent or final, the
+   * body (textCipher) is never handed out (store.ts) and the purge removes it. Before that status it
+   * lives on: a body must live until it is sent. Absent on older messages (expiresAt rules).
+   */
+  readonly bodyExpiresAt?: number;
+  /** The account keeps no bodies (messageBodyDays 0): dropped the moment it is sent or final. */
+  readonly forgetBodyWhenSent?: boolean;
 }
+
+/** Whose body goes the moment it is sent or final: one-time codes, and accounts keeping no bodies. */
+export const bodyDroppedWhenSent = (
+  message: Pick<StoredMessage, "priority" | "forgetBodyWhenSent">,
+): boolean => message.priority === "otp" || message.forgetBodyWhenSent === true;
 
 export interface AccountSettings {
   readonly accountId: string;
   readonly allowedCountries: readonly string[];
-  readonly retentionDays: number;
+  readonly retention: RetentionSettings;
 }
 
 export interface AccountReader {

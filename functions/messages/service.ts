@@ -130,8 +130,15 @@ export async function prepareMessage(
   ]);
   const status = delaySeconds > 0 ? "scheduled" : "queued";
   const price = priceFor(destination.country, segments);
-  // Retention never ends before the message could still be sent, plus a day for its DLR.
-  const retentionEnd = epochSeconds(now) + account.retentionDays * DAY_SECONDS;
+  // Retention never ends before the message could still be sent, plus a day for its DLR. The body's
+  // own expiry counts only once the message is sent or final (the read filter and the purge check
+  // the status), so it always lives until it is sent.
+  const { retention } = account;
+  const expiresAt = Math.max(
+    epochSeconds(now) + retention.messageMetadataDays * DAY_SECONDS,
+    epochSeconds(validUntil) + DAY_SECONDS,
+  );
+  const bodyExpiresAt = Math.min(expiresAt, epochSeconds(now) + retention.messageBodyDays * DAY_SECONDS);
   const message: StoredMessage = {
     id,
     accountId: input.accountId,
@@ -151,7 +158,9 @@ export async function prepareMessage(
     createdAt: now.toISOString(),
     ...(delaySeconds > 0 ? { scheduledAt: sendAt.toISOString() } : {}),
     validUntil: validUntil.toISOString(),
-    expiresAt: Math.max(retentionEnd, epochSeconds(validUntil) + DAY_SECONDS),
+    expiresAt,
+    bodyExpiresAt,
+    ...(retention.messageBodyDays === 0 ? { forgetBodyWhenSent: true } : {}),
   };
   return { message, accepted: { id, status, segments, encoding, price }, delaySeconds };
 }

@@ -97,8 +97,8 @@ async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean>
 
 /**
  * A move to a final status (failed, expired, undelivered, delivered…). One-time codes must not
- * outlive their message, whichever way it ended: when the message is an OTP whose encrypted body is
- * still there (it never reached "sent", or a DLR overtook the dispatcher), the body is dropped now.
+ * outlive their message, whichever way it ended, nor bodies of an account that keeps none
+ * (messageBodyDays 0): when the message is one of those and its encrypted body is still there (it never reached "sent", or a DLR overtook the dispatcher), the body is dropped now.
  * The write's own new image tells, so other messages pay nothing extra.
  */
 async function finalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
@@ -110,12 +110,13 @@ async function finalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
         after = output.Attributes;
       }),
   );
-  if (applied && after?.priority === "otp" && after.textCipher !== undefined) {
+  const forget = after?.priority === "otp" || after?.forgetBodyWhenSent === true;
+  if (applied && forget && after?.textCipher !== undefined) {
     await conditionalUpdate(id, {
       update: "REMOVE textCipher",
-      condition: "#priority = :otp",
+      condition: "#priority = :otp OR forgetBodyWhenSent = :true",
       names: { "#priority": "priority" },
-      values: { ":otp": "otp" },
+      values: { ":otp": "otp", ":true": true },
     });
   }
   return applied;

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import { retentionOfItem } from "../retention/settings.ts";
 import { dynamoClient } from "../shared/aws.ts";
-import { epochSeconds } from "../shared/clock.ts";
+import { type Clock, epochSeconds, systemClock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { isTransactionCancelled } from "../shared/dynamo.ts";
 import { DomainError } from "../shared/problem.ts";
@@ -15,6 +16,7 @@ import type {
   StoredMessage,
 } from "./model.ts";
 import { sendMessageResponse } from "./schemas.ts";
+import { bodyNoLongerNeeded } from "./status.ts";
 
 /**
  * Messages table layout: one item per message, keyed by id alone, because every lookup is by id
@@ -112,12 +114,24 @@ async function createBound(message: StoredMessage, binding: KeyBinding): Promise
 export const isLive = (item: { expiresAt?: unknown } | undefined, now = new Date()): boolean =>
   !!item && (typeof item.expiresAt !== "number" || item.expiresAt > epochSeconds(now));
 
-export function toStoredMessage(item: Record<string, unknown>): StoredMessage {
+/**
+ * A stored message as the use cases see it. The body read filter is here, where every reader
+ * (dispatch, the SMPP connector, verify) gets its messages: a body past its bodyExpiresAt is never
+ * handed out once the message is sent or final, even while the purge has not removed it yet. Until
+ * then it is still to be sent, so it lives (dispatch expires it at validUntil).
+ */
+export function toStoredMessage(item: Record<string, unknown>, now = new Date()): StoredMessage {
   const { pk: _pk, sk: _sk, carrierRef: _ref, ...message } = item;
+  const bodyExpired =
+    typeof item.bodyExpiresAt === "number" &&
+    item.bodyExpiresAt <= epochSeconds(now) &&
+    bodyNoLongerNeeded(item.status);
+  if (bodyExpired) delete message.textCipher;
   return message as unknown as StoredMessage;
 }
 
-export function dynamoMessageRepository(): MessageRepository {
+/** The clock decides what has expired (tests move it forward; production reads the system's). */
+export function dynamoMessageRepository(clock: Clock = systemClock): MessageRepository {
   return {
     async create(message) {
       await dynamoClient().send(
@@ -133,7 +147,8 @@ export function dynamoMessageRepository(): MessageRepository {
       const { Item } = await dynamoClient().send(
         new GetCommand({ TableName: tableName("messages"), Key: messageKey(id), ConsistentRead: true }),
       );
-      return Item && isLive(Item) ? toStoredMessage(Item) : undefined;
+      const now = clock.now();
+      return Item && isLive(Item, now) ? toStoredMessage(Item, now) : undefined;
     },
     async discard(id) {
       await dynamoClient().send(
@@ -153,7 +168,8 @@ const ACCOUNT_CACHE_MS = 30_000;
 
 /**
  * Account settings (allowed countries, retention) from pk=ACC#<id> sk=ACCOUNT, cached briefly per
- * container: they change rarely and the send path should not pay a read for them every time.
+ * container: they change rarely and the send path should not pay a read for them every time. A
+ * retention change therefore reaches new messages within 30 s; the purge applies it to the rest.
  */
 export function dynamoAccountReader(): AccountReader {
   const cache = new Map<string, { at: number; value: AccountSettings | undefined }>();
@@ -171,7 +187,7 @@ export function dynamoAccountReader(): AccountReader {
               allowedCountries: Array.isArray(Item.allowedCountries)
                 ? (Item.allowedCountries as string[])
                 : [],
-              retentionDays: typeof Item.retentionDays === "number" ? Item.retentionDays : 30,
+              retention: retentionOfItem(Item).retention,
             }
           : undefined;
       if (value) cache.set(accountId, { at: Date.now(), value });

@@ -102,6 +102,7 @@ export async function openOrResend(
   const now = deps.clock.now();
   const nowSeconds = epochSeconds(now);
   const locale = resolveLocale(input.locale);
+  const keptAfterCode = await keepSecondsAfterCode(input.accountId, deps);
   for (let attempt = 0; attempt < 3; attempt++) {
     const { pointerId, record: current } = await deps.store.current(
       namespaceOf(input),
@@ -122,7 +123,7 @@ export async function openOrResend(
       const fields = {
         codeHash: await hashCode(deps.hasher, open.id, facts.e164, code),
         codeExpiresAt,
-        expiresAt: codeExpiresAt + deps.settings.graceSeconds,
+        expiresAt: codeExpiresAt + keptAfterCode,
         locale,
         updatedAt: now.toISOString(),
       };
@@ -163,7 +164,7 @@ export async function openOrResend(
       sendAttempts: 1,
       codeExpiresAt,
       expirySeconds: limits.expirySeconds,
-      expiresAt: codeExpiresAt + deps.settings.graceSeconds,
+      expiresAt: codeExpiresAt + keptAfterCode,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       messageIds: [],
@@ -175,4 +176,10 @@ export async function openOrResend(
     if (outcome === "ok") return { record, message: write.message };
   }
   throw new DomainError("conflict", "Another verification for this number is being started; retry");
+}
+
+/** How long a verification stays after its code expiry: the account's verification retention. */
+async function keepSecondsAfterCode(accountId: string, deps: VerifyDeps): Promise<number> {
+  const days = await deps.verificationDays?.(accountId);
+  return days === undefined ? deps.settings.graceSeconds : days * 24 * 3600;
 }

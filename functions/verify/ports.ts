@@ -198,6 +198,11 @@ export interface VerifyDeps {
   readonly fraudCounters: FraudCounters;
   readonly fraudPolicy: FraudPolicy;
   readonly allowedCountries: AllowedCountries;
+  /**
+   * The account's verification retention in days (Account.retention.verificationDays): a
+   * verification is kept that long after its code expires. Without it, settings.graceSeconds.
+   */
+  readonly verificationDays?: (accountId: string) => Promise<number | undefined>;
   readonly otpTexts: OtpTexts;
   readonly audit: AuditLog;
   readonly metrics: VerifyMetrics;

@@ -8,6 +8,7 @@ import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
+import { retentionFunctions, retentionRoutes, retentionSchedules } from "./retention.ts";
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
@@ -43,6 +44,7 @@ export const catalog: Catalog = {
     ...statusFunctions,
     ...webhookFunctions,
     ...adminFunctions,
+    ...retentionFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -53,8 +55,9 @@ export const catalog: Catalog = {
     ...statusRoutes,
     ...webhookRoutes,
     ...adminRoutes,
+    ...retentionRoutes,
   ],
-  schedules: [...statusSchedules, ...carrierSchedules],
+  schedules: [...statusSchedules, ...carrierSchedules, ...retentionSchedules],
 };
 
 function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {

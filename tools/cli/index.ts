@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { AdminClient } from "./client.ts";
 import { CliError, exitCodes } from "./errors.ts";
 import { keyValues, slowNotice, table } from "./output.ts";
+import { addRetentionOptions, retentionBody } from "./retention-options.ts";
 import { localTarget, stageTarget, type Target } from "./target.ts";
 
 interface GlobalOptions {
@@ -77,13 +78,14 @@ const accountPath = (accountId: string) => `/v1/admin/accounts/${encodeURICompon
 
 const accounts = program.command("accounts").description("Customer accounts");
 
-accounts
-  .command("create")
-  .description("Create an account and invite its owner (prints the owner's invitation token)")
-  .requiredOption("--name <name>", "account name")
-  .requiredOption("--countries <codes>", "countries it may send to, e.g. EE,LV", countryList)
-  .requiredOption("--owner-email <email>", "the owner's email (the invitation is sent there)")
-  .option("--retention-days <days>", "how long message data is kept", positiveInt, 30)
+addRetentionOptions(
+  accounts
+    .command("create")
+    .description("Create an account and invite its owner (prints the owner's invitation token)")
+    .requiredOption("--name <name>", "account name")
+    .requiredOption("--countries <codes>", "countries it may send to, e.g. EE,LV", countryList)
+    .requiredOption("--owner-email <email>", "the owner's email (the invitation is sent there)"),
+)
   .option("--reason <text>", "why (kept in the audit logs)")
   .action(async (options) => {
     const created = await (await client()).call<{ accountId: string; ownerInvitationToken: string }>(
@@ -92,7 +94,7 @@ accounts
       {
         name: options.name,
         allowedCountries: options.countries,
-        retentionDays: options.retentionDays,
+        ...retentionBody(options),
         ownerEmail: options.ownerEmail,
         ...(options.reason ? { reason: options.reason } : {}),
       },
@@ -147,18 +149,19 @@ accounts
     print(await (await client()).call("GET", accountPath(accountId)), keyValues);
   });
 
-accounts
-  .command("update <accountId>")
-  .description("Change an account's name, countries or retention")
-  .option("--name <name>")
-  .option("--countries <codes>", "e.g. EE,LV,LT", countryList)
-  .option("--retention-days <days>", "", positiveInt)
+addRetentionOptions(
+  accounts
+    .command("update <accountId>")
+    .description("Change an account's name, countries, retention or retention bounds")
+    .option("--name <name>")
+    .option("--countries <codes>", "e.g. EE,LV,LT", countryList),
+)
   .option("--reason <text>", "why (kept in the audit logs)")
   .action(async (accountId: string, options) => {
     const body = {
       ...(options.name ? { name: options.name } : {}),
       ...(options.countries ? { allowedCountries: options.countries } : {}),
-      ...(options.retentionDays ? { retentionDays: options.retentionDays } : {}),
+      ...retentionBody(options),
       ...(options.reason ? { reason: options.reason } : {}),
     };
     print(await (await client()).call("PATCH", accountPath(accountId), body), keyValues);

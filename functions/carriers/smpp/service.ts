@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { StoredMessage, SubmissionLease } from "../../messages/model.ts";
+import { bodyDroppedWhenSent, type StoredMessage, type SubmissionLease } from "../../messages/model.ts";
 import { openField } from "../../messages/sealed.ts";
 import type { MessageStateStore } from "../../messages/state-store.ts";
 import { TERMINAL } from "../../messages/status.ts";
@@ -102,6 +102,10 @@ async function submitParts(
   lease: SubmissionLease,
   deps: ConnectorDeps,
 ): Promise<ConnectorOutcome> {
+  // Bodies live until their message is sent (functions/messages/store.ts): a missing one was removed.
+  if (message.textCipher === undefined) {
+    return fail(message, "body-expired", "the message body is past its retention", deps, lease.id);
+  }
   const text = await open(message, "text", deps);
   const parts = encodeParts(text, carrier.concatenation, concatReference(message.id));
   const done = new Map((await deps.parts.accepted(message.id)).map((part) => [part.seq, part]));
@@ -134,7 +138,7 @@ async function submitParts(
     lease,
     carrierMessageId,
     deps.clock.now().toISOString(),
-    message.priority === "otp",
+    bodyDroppedWhenSent(message),
   );
   logger.info("message sent", {
     messageId: message.id,
