@@ -53,6 +53,8 @@ export interface StoredMessage {
   readonly error?: MessageError;
   /** Epoch seconds: the account's retention (DynamoDB TTL). */
   readonly expiresAt: number;
+  /** Webhook event types written by a status change and not yet published (functions/webhooks/outbox.ts). */
+  readonly pendingEvents?: readonly string[];
 }
 
 export interface AccountSettings {

@@ -6,6 +6,7 @@ import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { isTransactionCancelled } from "../shared/dynamo.ts";
 import { DomainError } from "../shared/problem.ts";
+import { pendingEventsOf } from "../webhooks/outbox.ts";
 import type {
   AccountReader,
   AccountSettings,
@@ -113,8 +114,20 @@ export const isLive = (item: { expiresAt?: unknown } | undefined, now = new Date
   !!item && (typeof item.expiresAt !== "number" || item.expiresAt > epochSeconds(now));
 
 export function toStoredMessage(item: Record<string, unknown>): StoredMessage {
-  const { pk: _pk, sk: _sk, carrierRef: _ref, ...message } = item;
-  return message as unknown as StoredMessage;
+  const {
+    pk: _pk,
+    sk: _sk,
+    carrierRef: _ref,
+    outboxShard: _shard,
+    outboxDueAt: _due,
+    pendingEvents: _pending,
+    ...message
+  } = item;
+  const pendingEvents = pendingEventsOf(item);
+  return {
+    ...(message as unknown as StoredMessage),
+    ...(pendingEvents.length > 0 ? { pendingEvents } : {}),
+  };
 }
 
 export function dynamoMessageRepository(): MessageRepository {

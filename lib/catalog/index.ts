@@ -11,7 +11,14 @@ import { platformFunctions, platformKeys, platformRoutes, platformTables } from 
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
-import { webhookFunctions, webhookQueues, webhookRoutes, webhookTables } from "./webhooks.ts";
+import {
+  webhookFunctions,
+  webhookOutboxFunctions,
+  webhookOutboxSchedules,
+  webhookQueues,
+  webhookRoutes,
+  webhookTables,
+} from "./webhooks.ts";
 
 export * from "./api.ts";
 export { AWS_SMS_EVENT_TYPES, AWS_SMS_EVENTS_FUNCTION, AWS_SMS_EVENTS_QUEUE } from "./carriers.ts";
@@ -42,6 +49,7 @@ export const catalog: Catalog = {
     ...auditFunctions,
     ...statusFunctions,
     ...webhookFunctions,
+    ...webhookOutboxFunctions,
     ...adminFunctions,
   ],
   routes: [
@@ -54,7 +62,7 @@ export const catalog: Catalog = {
     ...webhookRoutes,
     ...adminRoutes,
   ],
-  schedules: [...statusSchedules, ...carrierSchedules],
+  schedules: [...statusSchedules, ...carrierSchedules, ...webhookOutboxSchedules],
 };
 
 function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {

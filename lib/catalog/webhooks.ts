@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+import type { FunctionSpec, QueueSpec, RouteSpec, ScheduleSpec, TableSpec } from "./types.ts";
 
 /**
  * Customer webhooks (Standard Webhooks): endpoints and their history in one table, one queue that
@@ -68,6 +68,39 @@ export const webhookFunctions: readonly FunctionSpec[] = [
       keys: { data: ["encrypt", "decrypt"] },
       mail: "send",
     },
+  },
+];
+
+/**
+ * The transactional outbox of webhook events: status writes on messages and verifications record
+ * their event as pending on the item (sparse GSI "outbox", see functions/webhooks/outbox.ts); the
+ * sweeper publishes what the publisher did not, and marks expired verifications (verification.expired).
+ */
+export const OUTBOX_INDEX = { name: "outbox", partitionKey: "outboxShard", sortKey: "outboxDueAt" } as const;
+
+export const webhookOutboxFunctions: readonly FunctionSpec[] = [
+  {
+    id: "webhook-outbox",
+    purpose:
+      "Scheduled every minute: publishes webhook events still pending after a failed enqueue, and marks pending verifications past their expiry as expired (verification.expired)",
+    entry: "functions/webhooks/outbox-handler.ts",
+    memoryMb: 256,
+    // Well under the 1-minute rate.
+    timeoutSeconds: 50,
+    grants: {
+      // readUpdate: queries the outbox index, then conditional UpdateItem only (expire, clear).
+      tables: { messages: "readUpdate", verifications: "readUpdate" },
+      queues: { webhooks: "send" },
+    },
+  },
+];
+
+export const webhookOutboxSchedules: readonly ScheduleSpec[] = [
+  {
+    id: "webhook-outbox-every-minute",
+    purpose: "Re-publishes pending webhook events and expires overdue verifications",
+    function: "webhook-outbox",
+    rateMinutes: 1,
   },
 ];
 
