@@ -23,7 +23,7 @@ export const webhookQueues: readonly QueueSpec[] = [
   {
     id: "webhooks",
     purpose:
-      "Webhook events to fan out and per-endpoint delivery attempts; retries are re-enqueued with a delay (schedule over a day), so redrive to the DLQ only catches sender crashes",
+      "Webhook events to fan out and per-endpoint delivery attempts; retries are re-enqueued with a delay (schedule over a day). The DLQ holds dead events (the sender moves a delivery there after its last attempt; a redrive tries it once more) and records of a crashing sender",
     visibilityTimeoutSeconds: SENDER_TIMEOUT_SECONDS * 6,
     maxReceiveCount: 5,
     retentionDays: 4,
@@ -62,8 +62,8 @@ export const webhookFunctions: readonly FunctionSpec[] = [
     grants: {
       // accounts: the owners to email when an endpoint is disabled.
       tables: { webhooks: "readWrite", audit: "write", accounts: "read" },
-      // Consumes and re-enqueues retries with a delay on the same queue.
-      queues: { webhooks: "consumeAndSend" },
+      // Consumes and re-enqueues retries with a delay on the same queue; moves dead events to its DLQ.
+      queues: { webhooks: "consumeRetryAndDeadLetter" },
       // encrypt: the account signing secret for callbackUrl deliveries is created on first use.
       keys: { data: ["encrypt", "decrypt"] },
       mail: "send",
