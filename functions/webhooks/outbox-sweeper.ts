@@ -31,6 +31,20 @@ export interface SweepResult {
 
 type Tally = { expired: number; published: number; failed: number };
 
+/**
+ * Items per table and sweep, oldest due first per shard: while SQS is down every publish fails
+ * slowly (the SDK's retries), and a sweep must still end well within its timeout. The rest waits
+ * for the next minute.
+ */
+export const MAX_ITEMS_PER_SWEEP = 200;
+
+/**
+ * An item past its TTL is gone for every reader, even before DynamoDB deletes it: no event, and out
+ * of the index, so it cannot take the oldest slots of every sweep until it is deleted.
+ */
+const live = (item: Record<string, unknown>, nowSeconds: number): boolean =>
+  typeof item.expiresAt !== "number" || item.expiresAt > nowSeconds;
+
 async function publishAll(
   deps: SweepDeps,
   subject: { table: OutboxTable; key: Record<string, string>; accountId: string },
@@ -58,6 +72,10 @@ async function sweepVerification(
 ): Promise<void> {
   const nowSeconds = epochSeconds(now);
   let record = verificationRecordOf(item);
+  if (!live(item, nowSeconds)) {
+    await deps.outbox.abandon("verifications", { pk: record.id });
+    return;
+  }
   const pending = pendingEventsOf(item);
   if (record.status === "pending" && record.codeExpiresAt <= nowSeconds) {
     const at = now.toISOString();
@@ -90,6 +108,10 @@ async function sweepMessage(
 ): Promise<void> {
   const message = toStoredMessage(item);
   const key = messageKey(message.id);
+  if (!live(item, epochSeconds(now))) {
+    await deps.outbox.abandon("messages", key);
+    return;
+  }
   const pending = pendingEventsOf(item);
   if (pending.length === 0) {
     await deps.outbox.release("messages", key);
@@ -103,6 +125,11 @@ async function sweepMessage(
     message.callbackUrl,
   );
 }
+
+const oldestFirst = (items: Record<string, unknown>[]): Record<string, unknown>[] =>
+  items
+    .toSorted((a, b) => String(a.outboxDueAt).localeCompare(String(b.outboxDueAt)))
+    .slice(0, MAX_ITEMS_PER_SWEEP);
 
 export async function sweepOutbox(deps: SweepDeps): Promise<SweepResult> {
   const now = deps.clock.now();
@@ -121,7 +148,7 @@ export async function sweepOutbox(deps: SweepDeps): Promise<SweepResult> {
       logger.error("outbox sweep of one item failed", { table, pk: String(item.pk), error: error as Error });
     }
   };
-  for (const item of verifications) await settle("verifications", item, sweepVerification);
-  for (const item of messages) await settle("messages", item, sweepMessage);
+  for (const item of oldestFirst(verifications)) await settle("verifications", item, sweepVerification);
+  for (const item of oldestFirst(messages)) await settle("messages", item, sweepMessage);
   return tally;
 }

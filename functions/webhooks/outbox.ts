@@ -75,6 +75,8 @@ export interface Outbox {
   due(table: OutboxTable, nowIso: string): Promise<Record<string, unknown>[]>;
   /** Drops the GSI keys of an item with nothing pending and nothing to wait for any more. */
   release(table: OutboxTable, key: Record<string, string>): Promise<void>;
+  /** Takes an item past its retention (TTL) out of the outbox, pending events and all. */
+  abandon(table: OutboxTable, key: Record<string, string>): Promise<void>;
 }
 
 export function dynamoOutbox(): Outbox {
@@ -134,6 +136,18 @@ export function dynamoOutbox(): Outbox {
             Key: key,
             UpdateExpression: "REMOVE outboxShard, outboxDueAt",
             ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(pendingEvents)",
+          }),
+        ),
+      );
+    },
+    async abandon(table, key) {
+      await appliedUnlessConditionFails(
+        dynamoClient().send(
+          new UpdateCommand({
+            TableName: tableName(table),
+            Key: key,
+            UpdateExpression: "REMOVE pendingEvents, outboxShard, outboxDueAt",
+            ConditionExpression: "attribute_exists(pk)",
           }),
         ),
       );

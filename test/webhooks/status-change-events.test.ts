@@ -35,6 +35,7 @@ function harness(applied: boolean, storedStatus: StoredMessage["status"], pendin
     clear: async (_table, _key, type) => void cleared.push(type),
     due: async () => [],
     release: async () => {},
+    abandon: async () => {},
   };
   const publisher: WebhookEventPublisher = {
     publish: async (_account, payload) =>
@@ -91,6 +92,7 @@ describe("status changes publish webhook events", () => {
         clear: async (_t, _k, type) => void failing.cleared.push(type),
         due: async () => [],
         release: async () => {},
+        abandon: async () => {},
       },
     );
     // The status change stands (true) and nothing is cleared: the sweeper publishes it later.
