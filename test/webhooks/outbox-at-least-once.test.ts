@@ -1,7 +1,10 @@
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredMessage } from "../../functions/messages/model.ts";
 import { dynamoMessageStateStore } from "../../functions/messages/state-store.ts";
 import { dynamoMessageRepository } from "../../functions/messages/store.ts";
+import { sqsClient } from "../../functions/shared/aws.ts";
+import { queueUrl } from "../../functions/shared/config.ts";
 import { newId } from "../../functions/shared/ids.ts";
 import { dynamoVerificationStore } from "../../functions/verify/store.ts";
 import { dynamoOutbox } from "../../functions/webhooks/outbox.ts";
@@ -33,7 +36,7 @@ beforeAll(async () => {
   [account, hook] = await Promise.all([createWebhookAccount(), startReceiver()]);
   const reply = await client.call("POST", "/v1/account/webhooks", {
     token: account.token,
-    body: { url: hook.url, events: ["message.failed", "verification.expired"] },
+    body: { url: hook.url, events: ["message.failed", "message.expired", "verification.expired"] },
   });
   expect(reply.status).toBe(201);
   webhookId = reply.body.id;
@@ -60,8 +63,8 @@ function sweepAt(now: Date): Promise<SweepResult> {
   ) as Promise<SweepResult>;
 }
 
-/** A queued message of the test account, written directly: no dispatcher ever picks it up. */
-async function queuedMessage(): Promise<StoredMessage> {
+/** A queued message of the test account, written directly: no dispatcher picks it up unless enqueued. */
+async function queuedMessage(validForMs = 3600_000): Promise<StoredMessage> {
   const now = new Date();
   const message: StoredMessage = {
     id: newId("msg"),
@@ -77,7 +80,7 @@ async function queuedMessage(): Promise<StoredMessage> {
     price: { amount: "0.0500", currency: "EUR" },
     requireTls: false,
     createdAt: now.toISOString(),
-    validUntil: new Date(now.getTime() + 3600_000).toISOString(),
+    validUntil: new Date(now.getTime() + validForMs).toISOString(),
     expiresAt: Math.floor(now.getTime() / 1000) + 24 * 3600,
   };
   await dynamoMessageRepository().create(message);
@@ -136,6 +139,24 @@ describe("webhook outbox", () => {
     await expect.poll(() => hook.forEvent(`message.failed:${later.id}`).length, poll).toBe(1);
     await expect.poll(async () => (await deliveriesOf(eventId)).length, poll).toBe(1);
     expect(hook.forEvent(eventId)).toHaveLength(1);
+  });
+
+  it("a message whose validity passed before dispatch is published as message.expired", async () => {
+    const message = await queuedMessage(-1000);
+    // The running dispatcher picks it up and finds its validity over.
+    await sqsClient().send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl("sms-transactional"),
+        MessageBody: JSON.stringify({ v: 1, messageId: message.id }),
+      }),
+    );
+    const eventId = `message.expired:${message.id}`;
+    await expect.poll(() => hook.forEvent(eventId).length, poll).toBe(1);
+    expect(hook.forEvent(eventId)[0]?.json).toMatchObject({
+      type: "message.expired",
+      data: { id: message.id, status: "expired", error: { code: "validity-expired" } },
+    });
+    expect((await dynamoMessageRepository().get(message.id))?.pendingEvents).toBeUndefined();
   });
 
   it("a verification left pending past its expiry yields exactly one verification.expired", async () => {
