@@ -135,7 +135,12 @@ describe("webhook outbox", () => {
     // the sender's fan-out: a later event of the same receiver arrives, the duplicate never does.
     await sqsWebhookPublisher().publish(account.accountId, request?.json);
     const later = await queuedMessage();
-    await dynamoMessageStateStore().finish(later.id, "failed", { code: "test", reason: "later" }, "");
+    await dynamoMessageStateStore().finish(
+      later.id,
+      "failed",
+      { code: "test", reason: "later" },
+      new Date().toISOString(),
+    );
     await expect.poll(() => hook.forEvent(`message.failed:${later.id}`).length, poll).toBe(1);
     await expect.poll(async () => (await deliveriesOf(eventId)).length, poll).toBe(1);
     expect(hook.forEvent(eventId)).toHaveLength(1);
