@@ -7,8 +7,8 @@ import type { FunctionGrants } from "./catalog/index.ts";
 import {
   envNames,
   KMS_ACTIONS,
-  QUEUE_ACTIONS,
   QUEUE_KEY_ACTIONS,
+  queueGrantTargets,
   TABLE_ACTIONS,
   TABLE_KEY_ACTIONS,
 } from "./catalog/index.ts";
@@ -78,12 +78,13 @@ export function applyGrants(
   }
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
     // consumeDeadLetters: the DLQ only; its consumer has no business with the work queue.
-    const deadLetters = access === "consumeDeadLetters";
-    const queue = deadLetters ? targets.messaging.dlq(id) : targets.messaging.queue(id);
-    queue.grant(grantee, ...QUEUE_ACTIONS[access]);
-    const keyActions = QUEUE_KEY_ACTIONS[access];
-    if (keyActions.length > 0) queue.encryptionMasterKey?.grant(grantee, ...keyActions);
-    env[envNames.queueUrl(deadLetters ? `${id}-dlq` : id)] = queue.queueUrl;
+    // consumeRetryAndDeadLetter: the work queue, and sending to its DLQ.
+    for (const target of queueGrantTargets(access)) {
+      const queue = target.deadLetterQueue ? targets.messaging.dlq(id) : targets.messaging.queue(id);
+      queue.grant(grantee, ...target.actions);
+      if (target.keyActions.length > 0) queue.encryptionMasterKey?.grant(grantee, ...target.keyActions);
+      env[envNames.queueUrl(target.deadLetterQueue ? `${id}-dlq` : id)] = queue.queueUrl;
+    }
   }
   for (const [id, accesses] of Object.entries(grants.keys ?? {})) {
     const key = targets.data.key(id);

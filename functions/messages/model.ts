@@ -62,6 +62,8 @@ export interface StoredMessage {
   readonly bodyExpiresAt?: number;
   /** The account keeps no bodies (messageBodyDays 0): dropped the moment it is sent or final. */
   readonly forgetBodyWhenSent?: boolean;
+  /** Webhook event types written by a status change and not yet published (functions/webhooks/outbox.ts). */
+  readonly pendingEvents?: readonly string[];
 }
 
 /** Whose body goes the moment it is sent or final: one-time codes, and accounts keeping no bodies. */

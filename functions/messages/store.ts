@@ -7,6 +7,7 @@ import { type Clock, epochSeconds, systemClock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { isTransactionCancelled } from "../shared/dynamo.ts";
 import { DomainError } from "../shared/problem.ts";
+import { pendingEventsOf } from "../webhooks/outbox.ts";
 import type {
   AccountReader,
   AccountSettings,
@@ -121,13 +122,25 @@ export const isLive = (item: { expiresAt?: unknown } | undefined, now = new Date
  * then it is still to be sent, so it lives (dispatch expires it at validUntil).
  */
 export function toStoredMessage(item: Record<string, unknown>, now = new Date()): StoredMessage {
-  const { pk: _pk, sk: _sk, carrierRef: _ref, ...message } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    carrierRef: _ref,
+    outboxShard: _shard,
+    outboxDueAt: _due,
+    pendingEvents: _pending,
+    ...message
+  } = item;
   const bodyExpired =
     typeof item.bodyExpiresAt === "number" &&
     item.bodyExpiresAt <= epochSeconds(now) &&
     bodyNoLongerNeeded(item.status);
   if (bodyExpired) delete message.textCipher;
-  return message as unknown as StoredMessage;
+  const pendingEvents = pendingEventsOf(item);
+  return {
+    ...(message as unknown as StoredMessage),
+    ...(pendingEvents.length > 0 ? { pendingEvents } : {}),
+  };
 }
 
 /** The clock decides what has expired (tests move it forward; production reads the system's). */

@@ -57,13 +57,16 @@ const QUEUE_CONSUME = [
  * SQS actions on the queue; consumeDeadLetters applies them to the queue's DLQ only. The *Batch
  * calls are authorised by their single-message action (there is no sqs:SendMessageBatch action).
  */
+const QUEUE_SEND = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"] as const;
+// A consumer that re-enqueues its own work (webhook retries with a delay).
+const QUEUE_CONSUME_AND_SEND = unique(QUEUE_CONSUME, QUEUE_SEND);
+
 export const QUEUE_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>> = {
-  send: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+  send: QUEUE_SEND,
   consume: QUEUE_CONSUME,
-  // A consumer that re-enqueues its own work (webhook retries with a delay).
-  consumeAndSend: [
-    ...new Set([...QUEUE_CONSUME, "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]),
-  ],
+  consumeAndSend: QUEUE_CONSUME_AND_SEND,
+  // On the work queue; its DLQ gets QUEUE_ACTIONS.send (see queueGrantTargets).
+  consumeRetryAndDeadLetter: QUEUE_CONSUME_AND_SEND,
   // Depth only: no receive/delete, and no KMS (attributes are not encrypted).
   inspect: ["sqs:GetQueueAttributes"],
   consumeDeadLetters: QUEUE_CONSUME,
@@ -74,9 +77,34 @@ export const QUEUE_KEY_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>>
   send: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
   consume: ["kms:Decrypt"],
   consumeAndSend: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+  consumeRetryAndDeadLetter: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
   inspect: [],
   consumeDeadLetters: ["kms:Decrypt"],
 };
+
+/** One SQS resource a queue grant reaches: the work queue or its DLQ, with the actions on it. */
+export interface QueueGrantTarget {
+  readonly deadLetterQueue: boolean;
+  readonly actions: readonly string[];
+  /** On the key that encrypts the queue at rest. */
+  readonly keyActions: readonly string[];
+}
+
+/**
+ * What a queue grant reaches: consumeDeadLetters the DLQ only; consumeRetryAndDeadLetter the work
+ * queue and SendMessage on its DLQ; every other access the work queue only. CDK grants
+ * (lib/function-grants.ts), the local IAM policy and the env names all follow this.
+ */
+export function queueGrantTargets(access: QueueAccess): readonly QueueGrantTarget[] {
+  const on = (deadLetterQueue: boolean, kind: QueueAccess): QueueGrantTarget => ({
+    deadLetterQueue,
+    actions: QUEUE_ACTIONS[kind],
+    keyActions: QUEUE_KEY_ACTIONS[kind],
+  });
+  if (access === "consumeDeadLetters") return [on(true, access)];
+  if (access === "consumeRetryAndDeadLetter") return [on(false, access), on(true, "send")];
+  return [on(false, access)];
+}
 
 /**
  * The exact KMS actions behind each catalogue key grant, no wildcards. `encrypt` includes

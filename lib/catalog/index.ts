@@ -12,7 +12,14 @@ import { retentionFunctions, retentionRoutes, retentionSchedules } from "./reten
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
-import { webhookFunctions, webhookQueues, webhookRoutes, webhookTables } from "./webhooks.ts";
+import {
+  webhookFunctions,
+  webhookOutboxFunctions,
+  webhookOutboxSchedules,
+  webhookQueues,
+  webhookRoutes,
+  webhookTables,
+} from "./webhooks.ts";
 
 export * from "./api.ts";
 export { AWS_SMS_EVENT_TYPES, AWS_SMS_EVENTS_FUNCTION, AWS_SMS_EVENTS_QUEUE } from "./carriers.ts";
@@ -43,6 +50,7 @@ export const catalog: Catalog = {
     ...auditFunctions,
     ...statusFunctions,
     ...webhookFunctions,
+    ...webhookOutboxFunctions,
     ...adminFunctions,
     ...retentionFunctions,
   ],
@@ -57,7 +65,7 @@ export const catalog: Catalog = {
     ...adminRoutes,
     ...retentionRoutes,
   ],
-  schedules: [...statusSchedules, ...carrierSchedules, ...retentionSchedules],
+  schedules: [...statusSchedules, ...carrierSchedules, ...retentionSchedules, ...webhookOutboxSchedules],
 };
 
 function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {

@@ -1,4 +1,5 @@
 import type { FunctionGrants, FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+import { OUTBOX_INDEX } from "./webhooks.ts";
 
 /** Send pipeline: accept → queue by priority → dispatch to a carrier → delivery report. */
 export const messagingTables: readonly TableSpec[] = [
@@ -18,7 +19,8 @@ export const messagingTables: readonly TableSpec[] = [
     sortKey: "sk",
     ttlAttribute: "expiresAt",
     // carrierRef = <carrierId>#<carrierMessageId>, set once sent: for carriers whose DLRs lack our reference.
-    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }],
+    // outbox: webhook events a status change still owes (lib/catalog/webhooks.ts).
+    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }, OUTBOX_INDEX],
   },
 ];
 

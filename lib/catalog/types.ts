@@ -13,8 +13,16 @@ export type TableAccess = "read" | "write" | "readWrite" | "readUpdate";
  * inspect: GetQueueAttributes only (depth checks by the status prober); no message access.
  * consumeDeadLetters: consume the queue's DLQ (not the queue itself), for its deadLetterConsumer.
  * consumeAndSend: a consumer that also re-enqueues on its own queue (delayed retries).
+ * consumeRetryAndDeadLetter: consumeAndSend, plus SendMessage to the queue's DLQ, for a consumer
+ * that moves what it gives up on to the DLQ itself (dead webhook events: alarmed and redriven there).
  */
-export type QueueAccess = "send" | "consume" | "consumeAndSend" | "inspect" | "consumeDeadLetters";
+export type QueueAccess =
+  | "send"
+  | "consume"
+  | "consumeAndSend"
+  | "consumeRetryAndDeadLetter"
+  | "inspect"
+  | "consumeDeadLetters";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
 export type UsagePlanAccess = "manage";
 export type MailAccess = "send";

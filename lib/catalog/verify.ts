@@ -1,4 +1,5 @@
 import type { FunctionSpec, RouteSpec, TableSpec } from "./types.ts";
+import { OUTBOX_INDEX } from "./webhooks.ts";
 
 /** Verify API: OTP phone verification with a fraud guard. */
 export const verifyTables: readonly TableSpec[] = [
@@ -7,6 +8,8 @@ export const verifyTables: readonly TableSpec[] = [
     purpose: "Verifications (code stored only as a keyed HMAC); TTL = expiry + grace",
     partitionKey: "pk",
     ttlAttribute: "expiresAt",
+    // outbox: pending API verifications until their expiry, and outcome events still owed.
+    indexes: [OUTBOX_INDEX],
   },
 ];
 

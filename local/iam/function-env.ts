@@ -8,7 +8,7 @@
  * Known limit: a value a shared module caches at first use (e.g. a client built from env) is
  * shared by every function of the process, as one container would never be on AWS.
  */
-import { catalog, envNames, type FunctionSpec } from "../../lib/catalog/index.ts";
+import { catalog, envNames, type FunctionSpec, queueGrantTargets } from "../../lib/catalog/index.ts";
 
 export interface FunctionEnv {
   /** Catalogue-derived names this function may see (from its grants). */
@@ -22,7 +22,9 @@ function grantedNames(fn: FunctionSpec): Set<string> {
   const names = new Set<string>();
   for (const id of Object.keys(fn.grants.tables ?? {})) names.add(envNames.table(id));
   for (const [id, access] of Object.entries(fn.grants.queues ?? {})) {
-    names.add(envNames.queueUrl(access === "consumeDeadLetters" ? `${id}-dlq` : id));
+    for (const target of queueGrantTargets(access)) {
+      names.add(envNames.queueUrl(target.deadLetterQueue ? `${id}-dlq` : id));
+    }
   }
   for (const id of Object.keys(fn.grants.keys ?? {})) names.add(envNames.keyArn(id));
   if (fn.grants.usagePlan) names.add(envNames.usagePlanName);

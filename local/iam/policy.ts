@@ -8,7 +8,7 @@ import {
   type FunctionGrants,
   KMS_ACTIONS,
   physicalName,
-  QUEUE_ACTIONS,
+  queueGrantTargets,
   smsConfigurationSetName,
   TABLE_ACTIONS,
 } from "../../lib/catalog/index.ts";
@@ -49,8 +49,10 @@ export function policyStatements(grants: FunctionGrants, scope: PolicyScope): Po
   }
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
     const name = physicalName(scope.stage, id);
-    const target = access === "consumeDeadLetters" ? `${name}-dlq` : name;
-    statements.push({ actions: QUEUE_ACTIONS[access], resources: [queueArn(scope, target)] });
+    for (const target of queueGrantTargets(access)) {
+      const resource = queueArn(scope, target.deadLetterQueue ? `${name}-dlq` : name);
+      statements.push({ actions: target.actions, resources: [resource] });
+    }
   }
   for (const [id, accesses] of Object.entries(grants.keys ?? {})) {
     statements.push({

@@ -6,6 +6,7 @@ import {
   type FunctionSpec,
   metricsNamespace,
   physicalName,
+  queueGrantTargets,
 } from "../../lib/catalog/index.ts";
 import { functionsOffTheApi, PUBLIC_API_URL_ENV } from "../../lib/textgate-stack.ts";
 import { logicalId, nestedTemplate, type Synthesized, synthStack } from "./synth.ts";
@@ -26,8 +27,8 @@ function expectedEnvNames(spec: FunctionSpec): string[] {
     "POWERTOOLS_METRICS_NAMESPACE",
     ...Object.keys(spec.environment ?? {}),
     ...Object.keys(spec.grants.tables ?? {}).map(envNames.table),
-    ...Object.entries(spec.grants.queues ?? {}).map(([id, access]) =>
-      envNames.queueUrl(access === "consumeDeadLetters" ? `${id}-dlq` : id),
+    ...Object.entries(spec.grants.queues ?? {}).flatMap(([id, access]) =>
+      queueGrantTargets(access).map((target) => envNames.queueUrl(target.deadLetterQueue ? `${id}-dlq` : id)),
     ),
     ...Object.keys(spec.grants.keys ?? {}).map(envNames.keyArn),
     ...(spec.grants.usagePlan ? [envNames.usagePlanName] : []),

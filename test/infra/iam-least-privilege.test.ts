@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { catalog, type FunctionSpec, QUEUE_ACTIONS, TABLE_ACTIONS } from "../../lib/catalog/index.ts";
+import { catalog, type FunctionSpec, queueGrantTargets, TABLE_ACTIONS } from "../../lib/catalog/index.ts";
 import { KMS_ACTIONS } from "../../lib/function-grants.ts";
 import {
   asList,
@@ -61,8 +61,11 @@ function expectedLabels(spec: FunctionSpec): Set<string> {
   const expected = new Set<string>([`logs:${spec.id}`]);
   for (const id of Object.keys(grants.tables ?? {})) expected.add(`table:${id}`);
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
-    // consumeDeadLetters reaches the queue's DLQ, never the work queue itself.
-    expected.add(access === "consumeDeadLetters" ? `dlq:${id}` : `queue:${id}`);
+    // consumeDeadLetters reaches the queue's DLQ, never the work queue itself;
+    // consumeRetryAndDeadLetter both (SendMessage only on the DLQ).
+    for (const target of queueGrantTargets(access)) {
+      expected.add(target.deadLetterQueue ? `dlq:${id}` : `queue:${id}`);
+    }
   }
   for (const id of Object.keys(grants.keys ?? {})) expected.add(`key:${id}`);
   if (grants.usagePlan === "manage") expected.add("usage-plan");
@@ -147,11 +150,12 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
       expect(actionsOn(logicalId(synth.stack.data.table(tableId)))).toEqual(new Set(TABLE_ACTIONS[access]));
     }
     for (const [queueId, access] of Object.entries(spec.grants.queues ?? {})) {
-      const queue =
-        access === "consumeDeadLetters"
+      for (const target of queueGrantTargets(access)) {
+        const queue = target.deadLetterQueue
           ? synth.stack.messaging.dlq(queueId)
           : synth.stack.messaging.queue(queueId);
-      expect(actionsOn(logicalId(queue))).toEqual(new Set(QUEUE_ACTIONS[access]));
+        expect(actionsOn(logicalId(queue))).toEqual(new Set(target.actions));
+      }
     }
   });
 
@@ -225,11 +229,21 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
         expect(actions).not.toContain("sqs:ReceiveMessage");
       } else if (access === "inspect") {
         expect([...new Set(actions)]).toEqual(["sqs:GetQueueAttributes"]);
-      } else if (access === "consumeAndSend") {
+      } else if (access === "consumeAndSend" || access === "consumeRetryAndDeadLetter") {
         // A consumer that re-enqueues its own delayed retries (the webhook sender).
         expect(actions).toEqual(
           expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage"]),
         );
+        if (access === "consumeRetryAndDeadLetter") {
+          // ...and moves dead events to its DLQ: send only, never receive there.
+          const dlqActions = statements()
+            .filter((statement) =>
+              referencedIds(statement.Resource).has(logicalId(synth.stack.messaging.dlq(queueId))),
+            )
+            .flatMap((statement) => asList(statement.Action));
+          expect(dlqActions).toContain("sqs:SendMessage");
+          expect(dlqActions).not.toContain("sqs:ReceiveMessage");
+        }
       } else {
         expect(actions).toContain("sqs:ReceiveMessage");
         expect(actions).toContain("sqs:DeleteMessage");
