@@ -1,3 +1,4 @@
+import type { CreatedBy } from "../shared/principal.ts";
 import type { Price } from "./pricing.ts";
 import type { Encoding } from "./segments.ts";
 import type { MessageStatus } from "./status.ts";
@@ -39,6 +40,8 @@ export interface StoredMessage {
   readonly callbackUrl?: string;
   readonly tag?: string;
   readonly createdAt: string;
+  /** Who sent it (API key or user); absent on items written before it was recorded. */
+  readonly createdBy?: CreatedBy;
   readonly scheduledAt?: string;
   /** ISO time after which the message must not be submitted any more. */
   readonly validUntil: string;

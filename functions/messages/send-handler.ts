@@ -1,6 +1,7 @@
 import { requireLiveCaller } from "../identity/live-principal.ts";
 import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
+import { type CreatedBy, createdByOf } from "../shared/principal.ts";
 import { type SendMessageBody, sendMessageBody, sendMessageResponse } from "./schemas.ts";
 import { acceptMessageOnce } from "./send-once.ts";
 import {
@@ -16,8 +17,9 @@ const messagingDeps = (): MessagingDeps => {
   return deps;
 };
 
-const inputOf = (accountId: string, body: SendMessageBody): AcceptMessageInput => ({
+const inputOf = (accountId: string, createdBy: CreatedBy, body: SendMessageBody): AcceptMessageInput => ({
   accountId,
+  createdBy,
   to: body.to.e164,
   text: body.text,
   priority: body.priority,
@@ -34,7 +36,7 @@ export const handler = httpHandler({
     run: async ({ body, principal: fromAuthorizer, idempotencyKey }) => {
       // Spends money: a user token must still have a live session now, not 30 s ago.
       const principal = await requireLiveCaller(fromAuthorizer, "messages:send", systemClock);
-      const input = inputOf(principal.accountId, body);
+      const input = inputOf(principal.accountId, createdByOf(principal), body);
       if (!idempotencyKey) return { status: 202, body: await acceptMessage(input, messagingDeps()) };
       // The key is bound to the message in the same write as the message (send-once.ts).
       const { result, replayed } = await acceptMessageOnce(input, idempotencyKey, messagingDeps());
