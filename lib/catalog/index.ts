@@ -6,6 +6,7 @@ import { adminFunctions, adminRoutes } from "./admin.ts";
 import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
 import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
+import { incidentExposureFunctions, incidentExposureRoutes } from "./incident-exposure.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
@@ -43,6 +44,7 @@ export const catalog: Catalog = {
     ...statusFunctions,
     ...webhookFunctions,
     ...adminFunctions,
+    ...incidentExposureFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -53,6 +55,7 @@ export const catalog: Catalog = {
     ...statusRoutes,
     ...webhookRoutes,
     ...adminRoutes,
+    ...incidentExposureRoutes,
   ],
   schedules: [...statusSchedules, ...carrierSchedules],
 };
