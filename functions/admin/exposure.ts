@@ -23,8 +23,8 @@ import type {
   ExposureSample,
 } from "./exposure-schemas.ts";
 import type { ExposureStore, PrincipalFacts, ScanKey, WindowFilter } from "./exposure-store.ts";
+import { OPERATOR_LOG } from "./operator-log.ts";
 import type { OperatorCall } from "./ports.ts";
-import { OPERATOR_LOG } from "./service.ts";
 
 /**
  * The incident exposure query (issue 13): given a window and a scope, which accounts had which

@@ -6,6 +6,7 @@ import { inviteOwnerAsOperator } from "../identity/invitations-service.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { DomainError } from "../shared/problem.ts";
+import { OPERATOR_LOG } from "./operator-log.ts";
 import type { AccountPage, AccountSettingsChange, AdminDeps, OperatorCall } from "./ports.ts";
 
 /**
@@ -13,8 +14,7 @@ import type { AccountPage, AccountSettingsChange, AdminDeps, OperatorCall } from
  * account's log (its owners see what the operator did) and in the operator log.
  */
 
-/** The audit partition of the operator log (not a customer account: ids there are acc_…). */
-export const OPERATOR_LOG = "operator";
+export { OPERATOR_LOG } from "./operator-log.ts";
 
 export async function recordOperatorAction(
   event: Omit<AuditEventInput, "actor" | "sourceIp" | "requestId">,
