@@ -222,7 +222,7 @@ async function runPage(
   tally: Tally,
   scanned: ExposurePage["scanned"],
 ): Promise<{ start?: ScanKey; auditCursor?: string }> {
-  const start = position.start as ScanKey | undefined;
+  const start: ScanKey | undefined = position.start;
   if (phase === "audit") {
     const principal = plan.principal;
     if (!principal) return {};
