@@ -1,9 +1,7 @@
 import { listCarrierRoutes } from "../carriers/store.ts";
-import type { HttpRequest } from "../shared/http.ts";
 import { httpHandler, route } from "../shared/http.ts";
-import { DomainError } from "../shared/problem.ts";
 import { postIncident, resolveIncident, updateIncident } from "./incidents.ts";
-import type { OperatorCall } from "./ports.ts";
+import { operatorCall } from "./operator-call.ts";
 import {
   accountList,
   accountParams,
@@ -34,23 +32,6 @@ import {
 } from "./service.ts";
 import { resetSecondFactors, unlockUserAsOperator } from "./users.ts";
 import { adminDeps } from "./wiring.ts";
-
-/**
- * The operator API. API Gateway lets only SigV4-signed calls by principals holding the operator
- * policy reach this function (AWS_IAM); the caller's ARN comes from the verified identity.
- */
-function operatorCall(request: HttpRequest, reason?: string): OperatorCall {
-  // Defence in depth: a route deployed without AWS_IAM would have no verified caller.
-  if (!request.callerArn)
-    throw new DomainError("forbidden", "Operator routes need an AWS IAM signed request");
-  return {
-    arn: request.callerArn,
-    sourceIp: request.sourceIp,
-    requestId: request.requestId,
-    ...(request.userAgent ? { userAgent: request.userAgent } : {}),
-    ...(reason ? { reason } : {}),
-  };
-}
 
 export const handler = httpHandler({
   "POST /v1/admin/accounts": route({

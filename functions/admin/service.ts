@@ -17,6 +17,7 @@ import {
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { DomainError, type FieldError } from "../shared/problem.ts";
+import { OPERATOR_LOG } from "./operator-log.ts";
 import type { AccountPage, AccountSettingsChange, AdminDeps, OperatorCall } from "./ports.ts";
 
 /**
@@ -24,8 +25,7 @@ import type { AccountPage, AccountSettingsChange, AdminDeps, OperatorCall } from
  * account's log (its owners see what the operator did) and in the operator log.
  */
 
-/** The audit partition of the operator log (not a customer account: ids there are acc_…). */
-export const OPERATOR_LOG = "operator";
+export { OPERATOR_LOG } from "./operator-log.ts";
 
 export async function recordOperatorAction(
   event: AuditedAction,

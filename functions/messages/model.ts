@@ -1,4 +1,5 @@
 import type { RetentionSettings } from "../retention/settings.ts";
+import type { CreatedBy } from "../shared/principal.ts";
 import type { Price } from "./pricing.ts";
 import type { Encoding } from "./segments.ts";
 import type { MessageStatus } from "./status.ts";
@@ -40,6 +41,8 @@ export interface StoredMessage {
   readonly callbackUrl?: string;
   readonly tag?: string;
   readonly createdAt: string;
+  /** Who sent it (API key or user); absent on items written before it was recorded. */
+  readonly createdBy?: CreatedBy;
   readonly scheduledAt?: string;
   /** ISO time after which the message must not be submitted any more. */
   readonly validUntil: string;

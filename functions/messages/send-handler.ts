@@ -4,6 +4,7 @@ import { dynamoAuditLog } from "../audit/store.ts";
 import { requireLiveCaller } from "../identity/live-principal.ts";
 import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
+import { type CreatedBy, createdByOf } from "../shared/principal.ts";
 import { type SendMessageBody, sendMessageBody, sendMessageResponse } from "./schemas.ts";
 import { acceptMessageOnce } from "./send-once.ts";
 import { auditPolicyRefusal } from "./send-refusals.ts";
@@ -20,8 +21,9 @@ const messagingDeps = () => {
   return deps;
 };
 
-const inputOf = (accountId: string, body: SendMessageBody): AcceptMessageInput => ({
+const inputOf = (accountId: string, createdBy: CreatedBy, body: SendMessageBody): AcceptMessageInput => ({
   accountId,
+  createdBy,
   to: body.to.e164,
   text: body.text,
   priority: body.priority,
@@ -39,7 +41,7 @@ export const handler = httpHandler({
       const { body, idempotencyKey } = request;
       // Spends money: a user token must still have a live session now, not 30 s ago.
       const principal = await requireLiveCaller(request.principal, "messages:send", systemClock);
-      const input = inputOf(principal.accountId, body);
+      const input = inputOf(principal.accountId, createdByOf(principal), body);
       const caller = {
         accountId: principal.accountId,
         actor: principalActor(principal),

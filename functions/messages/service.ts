@@ -3,6 +3,7 @@ import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { maskPhone } from "../shared/mask.ts";
+import type { CreatedBy } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 import type {
@@ -51,6 +52,8 @@ export interface AcceptMessageInput {
   readonly tag?: string;
   /** Send later (at most 15 minutes ahead); a past or present time sends now. */
   readonly scheduleAt?: Date;
+  /** The API key or user asking; stored on the message for incident exposure queries. */
+  readonly createdBy?: CreatedBy;
 }
 
 export type { AcceptedMessage } from "./model.ts";
@@ -156,6 +159,7 @@ export async function prepareMessage(
     ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
     ...(input.tag ? { tag: input.tag } : {}),
     createdAt: now.toISOString(),
+    ...(input.createdBy ? { createdBy: { type: input.createdBy.type, id: input.createdBy.id } } : {}),
     ...(delaySeconds > 0 ? { scheduledAt: sendAt.toISOString() } : {}),
     validUntil: validUntil.toISOString(),
     expiresAt,

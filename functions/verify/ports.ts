@@ -2,6 +2,7 @@ import type { AuditLog } from "../audit/port.ts";
 import type { StoredMessage } from "../messages/model.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
+import type { CreatedBy } from "../shared/principal.ts";
 import type { Hasher } from "../shared/secrets.ts";
 import type { Outbox } from "../webhooks/outbox.ts";
 import type { WebhookEventPublisher } from "../webhooks/publish.ts";
@@ -42,6 +43,8 @@ export interface VerificationRecord {
   /** TTL (epoch seconds) = code expiry + grace; reads treat the item as gone from then. */
   readonly expiresAt: number;
   readonly createdAt: string;
+  /** The API key or user that started it; absent for sign-in codes and items from before. */
+  readonly createdBy?: CreatedBy;
   readonly updatedAt: string;
   readonly approvedAt?: string;
   /**
@@ -175,6 +178,7 @@ export interface OtpTexts {
     readonly validitySeconds: number;
     readonly requireTls: boolean;
     readonly tag: string;
+    readonly createdBy?: CreatedBy;
   }): Promise<StoredMessage>;
   /** Puts a stored OTP message on the otp queue. */
   enqueue(message: StoredMessage): Promise<void>;

@@ -6,6 +6,7 @@ import { adminFunctions, adminRoutes } from "./admin.ts";
 import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
 import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
+import { incidentExposureFunctions, incidentExposureRoutes } from "./incident-exposure.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
 import { retentionFunctions, retentionRoutes, retentionSchedules } from "./retention.ts";
@@ -53,6 +54,7 @@ export const catalog: Catalog = {
     ...webhookOutboxFunctions,
     ...adminFunctions,
     ...retentionFunctions,
+    ...incidentExposureFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -64,6 +66,7 @@ export const catalog: Catalog = {
     ...webhookRoutes,
     ...adminRoutes,
     ...retentionRoutes,
+    ...incidentExposureRoutes,
   ],
   schedules: [...statusSchedules, ...carrierSchedules, ...retentionSchedules, ...webhookOutboxSchedules],
 };

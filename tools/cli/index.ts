@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { AdminClient } from "./client.ts";
 import { CliError, exitCodes } from "./errors.ts";
+import { registerExposureCommand } from "./exposure.ts";
 import { keyValues, slowNotice, table } from "./output.ts";
 import { addRetentionOptions, retentionBody } from "./retention-options.ts";
 import { localTarget, stageTarget, type Target } from "./target.ts";
@@ -290,6 +291,8 @@ incidents
     );
     print(resolved, incidentLine);
   });
+
+registerExposureCommand(incidents, { client, json: () => globals().json === true });
 
 program
   .command("status")
