@@ -6,10 +6,11 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { messageKey } from "../messages/store.ts";
+import { messageItem } from "../messages/store.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { isConditionalCheckFailure, isTransactionCancelled } from "../shared/dynamo.ts";
+import { numberKeyOf } from "../shared/number-key.ts";
 import type { VerificationNamespace } from "./limits.ts";
 import type {
   StartWrite,
@@ -27,6 +28,8 @@ import { verificationView } from "./schemas.ts";
  *                                        a new start resends instead of opening a fresh one
  *   pk=cur2fa#<accountId>#<number index> the same for dashboard sign-in codes: a tenant's start to
  *                                        the same number never lands on (resends) a login code
+ * Verification items carry numberKey=<accountId>#<number index> (sparse GSI byNumber, for data-subject
+ * requests); the OTP message written with a binding names it (idempotencyBinding on the message).
  * Every access checks accountId in the item (another account's id reads as not found), and every
  * read ignores items past their TTL.
  */
@@ -52,7 +55,7 @@ function live<T extends Record<string, unknown>>(item: T | undefined, nowSeconds
 }
 
 function toRecord(item: Record<string, unknown>): VerificationRecord {
-  const { pk: _pk, namespace, messageIds, ...rest } = item;
+  const { pk: _pk, numberKey: _numberKey, namespace, messageIds, ...rest } = item;
   // Items written before namespaces existed were all API verifications; before message ids were
   // kept, none were recorded.
   const owned = {
@@ -93,12 +96,13 @@ async function startTransaction(
   nowSeconds: number,
 ): Promise<StartWriteOutcome> {
   const { message, binding } = write;
+  const bindingPk = binding ? bindingKey(binding.accountId, binding.idempotencyKey) : undefined;
   const items: TransactItem[] = [
     ...verificationItems,
     {
       Put: {
         TableName: tableName("messages"),
-        Item: { ...messageKey(message.id), ...message },
+        Item: messageItem(message, bindingPk ? { table: "verifications", pk: bindingPk } : undefined),
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
@@ -108,7 +112,7 @@ async function startTransaction(
       Put: {
         TableName: tableName("verifications"),
         Item: {
-          pk: bindingKey(binding.accountId, binding.idempotencyKey),
+          pk: bindingPk,
           verificationId: binding.verificationId,
           messageId: binding.messageId,
           requestHash: binding.requestHash,
@@ -160,7 +164,7 @@ export function dynamoVerificationStore(): VerificationStore {
       const verification = {
         Put: {
           TableName: table(),
-          Item: { pk: record.id, ...record },
+          Item: { pk: record.id, ...record, numberKey: numberKeyOf(record.accountId, record.toIndex) },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       };

@@ -8,6 +8,7 @@ import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
+import { privacyFunctions, privacyQueues, privacyRoutes, privacyTables } from "./privacy.ts";
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
@@ -19,6 +20,7 @@ export * from "./env.ts";
 export * from "./iam-actions.ts";
 export { SMPP_LEASE_SECONDS, smppConnectorGrants } from "./messaging.ts";
 export * from "./metrics.ts";
+export { NUMBER_INDEX } from "./privacy.ts";
 export type * from "./types.ts";
 
 export const catalog: Catalog = {
@@ -30,8 +32,9 @@ export const catalog: Catalog = {
     ...auditTables,
     ...statusTables,
     ...webhookTables,
+    ...privacyTables,
   ],
-  queues: [...messagingQueues, ...carrierQueues, ...webhookQueues],
+  queues: [...messagingQueues, ...carrierQueues, ...webhookQueues, ...privacyQueues],
   keys: [...platformKeys],
   functions: [
     ...platformFunctions,
@@ -43,6 +46,7 @@ export const catalog: Catalog = {
     ...statusFunctions,
     ...webhookFunctions,
     ...adminFunctions,
+    ...privacyFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -53,6 +57,7 @@ export const catalog: Catalog = {
     ...statusRoutes,
     ...webhookRoutes,
     ...adminRoutes,
+    ...privacyRoutes,
   ],
   schedules: [...statusSchedules, ...carrierSchedules],
 };

@@ -1,3 +1,4 @@
+import { NUMBER_INDEX } from "./privacy.ts";
 import type { FunctionGrants, FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
 
 /** Send pipeline: accept → queue by priority → dispatch to a carrier → delivery report. */
@@ -18,7 +19,8 @@ export const messagingTables: readonly TableSpec[] = [
     sortKey: "sk",
     ttlAttribute: "expiresAt",
     // carrierRef = <carrierId>#<carrierMessageId>, set once sent: for carriers whose DLRs lack our reference.
-    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }],
+    // numberKey = <accountId>#<blind index of the number>: a data subject's messages (privacy.ts).
+    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }, NUMBER_INDEX],
   },
 ];
 

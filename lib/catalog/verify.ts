@@ -1,3 +1,4 @@
+import { NUMBER_INDEX } from "./privacy.ts";
 import type { FunctionSpec, RouteSpec, TableSpec } from "./types.ts";
 
 /** Verify API: OTP phone verification with a fraud guard. */
@@ -7,6 +8,8 @@ export const verifyTables: readonly TableSpec[] = [
     purpose: "Verifications (code stored only as a keyed HMAC); TTL = expiry + grace",
     partitionKey: "pk",
     ttlAttribute: "expiresAt",
+    // numberKey = <accountId>#<blind index> on verification items (not pointers or bindings).
+    indexes: [NUMBER_INDEX],
   },
 ];
 

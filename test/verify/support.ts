@@ -134,6 +134,7 @@ function heldOtpTexts(
     },
     clock,
     cipher: fieldCipher(),
+    hasher: hasher(),
   });
   return {
     ...real,
