@@ -49,7 +49,7 @@ export const exportDocument = z
     /** Textgate keeps no opt-out list of its own (carriers keep theirs): always empty. */
     optOuts: z.array(z.object({ createdAt: isoTime })),
   })
-  .meta({ id: "DataSubjectExport" });
+  .meta({ description: "Everything held about one number in the account" });
 
 export const exportPending = z
   .object({
@@ -58,7 +58,7 @@ export const exportPending = z
     url: z.string().meta({ description: "GET it (same credentials) for the export document" }),
     expiresAt: isoTime,
   })
-  .meta({ id: "DataSubjectExportLink" });
+  .meta({ description: "A large export: fetch it from url within 24 h" });
 
 export const erasureCounts = z.object({
   messages: z.number().int(),
@@ -93,7 +93,7 @@ export const erasureReceipt = z
     }),
     signingKey: signingKeyJwk.optional(),
   })
-  .meta({ id: "ErasureReceipt" });
+  .meta({ description: "Erasure receipt; signed once completed" });
 
 /** One erasure job on the privacy-erasures queue: the blind index, never the number. */
 export const erasureJob = z.object({
