@@ -82,6 +82,12 @@ export async function getErasureReceipt(
 }
 
 /** The eraser's work for one job; safe to run again after a crash (nothing is counted twice). */
+const COUNT_OF = {
+  message: "messages",
+  smppPart: "smppParts",
+  smppReceiptRef: "smppReceiptRefs",
+} as const satisfies Record<string, keyof ErasureCounts>;
+
 export async function runErasure(job: ErasureJob, deps: EraserDeps): Promise<"completed" | "skipped"> {
   const started = await deps.erasures.start(job.erasureId, deps.clock.now().toISOString());
   if (!started || started.accountId !== job.accountId) return "skipped";
@@ -94,7 +100,7 @@ export async function runErasure(job: ErasureJob, deps: EraserDeps): Promise<"co
     // The binding first and the message last: a retry still finds the message, and through it the rest.
     if (message.binding) await erase(message.binding, "idempotencyRecords");
     for (const { ref, kind } of await deps.items.messageItems(message.id)) {
-      await erase(ref, kind === "message" ? "messages" : "smppParts");
+      await erase(ref, COUNT_OF[kind]);
     }
   }
   for (const verification of await deps.items.verifications(numberKey)) {

@@ -46,7 +46,9 @@ export interface NumberItems {
   messages(numberKey: string): Promise<MessageRow[]>;
   verifications(numberKey: string): Promise<VerificationRow[]>;
   /** Every item under a message's partition (the message and its SMPP parts) plus parts' receipt refs. */
-  messageItems(messageId: string): Promise<readonly { ref: ItemRef; kind: "message" | "smppPart" }[]>;
+  messageItems(
+    messageId: string,
+  ): Promise<readonly { ref: ItemRef; kind: "message" | "smppPart" | "smppReceiptRef" }[]>;
 }
 
 export type ErasureStatus = "pending" | "running" | "completed";

@@ -63,6 +63,8 @@ export const exportPending = z
 export const erasureCounts = z.object({
   messages: z.number().int(),
   smppParts: z.number().int(),
+  /** SMPP receipt references (SMPPID#…) that pointed at a deleted part. */
+  smppReceiptRefs: z.number().int(),
   idempotencyRecords: z.number().int(),
   verifications: z.number().int(),
   verificationPointers: z.number().int(),

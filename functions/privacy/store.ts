@@ -98,7 +98,7 @@ export function dynamoNumberItems(): NumberItems {
         ExpressionAttributeValues: { ":pk": messageKey(messageId).pk },
         ConsistentRead: true,
       });
-      const found: { ref: ItemRef; kind: "message" | "smppPart" }[] = [];
+      const found: { ref: ItemRef; kind: "message" | "smppPart" | "smppReceiptRef" }[] = [];
       for (const item of items) {
         const { pk, sk } = z.object({ pk: z.string(), sk: z.string() }).parse(item);
         if (sk === "MESSAGE") continue; // the message goes last: a retry must still find it
@@ -108,7 +108,7 @@ export function dynamoNumberItems(): NumberItems {
           for (const key of acceptedIdKeys(part.data.carrierMessageId)) {
             found.push({
               ref: { table: "messages", key: refKey(part.data.carrierId, key) },
-              kind: "smppPart",
+              kind: "smppReceiptRef",
             });
           }
         }

@@ -68,7 +68,14 @@ describe("data-subject erasure", () => {
       accountId: account.accountId,
       status: "completed",
       // plain + keyed + OTP text + queued; send key + verification key; the verification and its pointer.
-      counts: { messages: 4, idempotencyRecords: 2, verifications: 1, verificationPointers: 1, smppParts: 0 },
+      counts: {
+        messages: 4,
+        idempotencyRecords: 2,
+        verifications: 1,
+        verificationPointers: 1,
+        smppParts: 0,
+        smppReceiptRefs: 0,
+      },
     });
     expect(Date.parse(receipt.startedAt)).toBeLessThanOrEqual(Date.parse(receipt.completedAt));
     expect(receipt.completedAt < queuedDue, "the erasure must finish while the message still waits").toBe(
@@ -118,6 +125,7 @@ describe("data-subject erasure", () => {
     expect(receipt.counts).toEqual({
       messages: 0,
       smppParts: 0,
+      smppReceiptRefs: 0,
       idempotencyRecords: 0,
       verifications: 0,
       verificationPointers: 0,
