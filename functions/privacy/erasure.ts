@@ -7,7 +7,7 @@ import { DomainError } from "../shared/problem.ts";
 import type { RequestMeta } from "./export.ts";
 import type { EraserDeps, PrivacyDeps, StoredReceipt } from "./ports.ts";
 import { canonicalJson, signedFieldsOf } from "./receipt-signature.ts";
-import { ERASURE_COUNT_NAMES, type ErasureCounts, type ErasureJob } from "./schemas.ts";
+import { ERASURE_COUNT_NAMES, type ErasureCounts, type ErasureJob, erasureCounts } from "./schemas.ts";
 
 /**
  * Data-subject erasure (GDPR art. 17). The request stores a pending receipt and queues a job that
@@ -24,7 +24,7 @@ import { ERASURE_COUNT_NAMES, type ErasureCounts, type ErasureJob } from "./sche
  * them would let an erasure reset fraud limits), and items written while the erasure runs.
  */
 const zeroCounts = (): ErasureCounts =>
-  Object.fromEntries(ERASURE_COUNT_NAMES.map((name) => [name, 0])) as ErasureCounts;
+  erasureCounts.parse(Object.fromEntries(ERASURE_COUNT_NAMES.map((name) => [name, 0])));
 
 export async function requestErasure(
   e164: string,

@@ -12,10 +12,9 @@ import { refKey } from "../carriers/smpp/part-store.ts";
 import { acceptedIdKeys } from "../carriers/smpp/receipts.ts";
 import { messageKey } from "../messages/store.ts";
 import { dynamoClient, sqsClient } from "../shared/aws.ts";
-import { epochSeconds } from "../shared/clock.ts";
 import { queueUrl, tableName } from "../shared/config.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
-import { isTransactionCancelled, queryAll } from "../shared/dynamo.ts";
+import { isConditionalCheckFailure, isTransactionCancelled, queryAll } from "../shared/dynamo.ts";
 import type {
   ErasureQueue,
   ErasureStore,
@@ -26,7 +25,7 @@ import type {
   StoredReceipt,
   VerificationRow,
 } from "./ports.ts";
-import { ERASURE_COUNT_NAMES, type ErasureCounts, erasureStatus } from "./schemas.ts";
+import { ERASURE_COUNT_NAMES, type ErasureCounts, erasureCounts, erasureStatus } from "./schemas.ts";
 
 /**
  * The privacy table: pk=ERASURE#<id> sk=RECEIPT (no phone number: counts and times only) and
@@ -134,7 +133,7 @@ const storedReceipt = z.object({
 
 /** Every count present, zero where nothing of that class was deleted. */
 const allCounts = (counts: Readonly<Record<string, number>> | undefined): ErasureCounts =>
-  Object.fromEntries(ERASURE_COUNT_NAMES.map((name) => [name, counts?.[name] ?? 0])) as ErasureCounts;
+  erasureCounts.parse(Object.fromEntries(ERASURE_COUNT_NAMES.map((name) => [name, counts?.[name] ?? 0])));
 
 function toReceipt(item: Record<string, unknown>): StoredReceipt {
   const { counts, ...rest } = storedReceipt.parse(item);
@@ -182,7 +181,7 @@ export function dynamoErasureStore(): ErasureStore {
         );
         return Attributes ? toReceipt(Attributes) : undefined;
       } catch (error) {
-        if ((error as { name?: string }).name === "ConditionalCheckFailedException") return undefined;
+        if (isConditionalCheckFailure(error)) return undefined;
         throw error;
       }
     },
@@ -312,5 +311,3 @@ export function dynamoExportStore(cipher: FieldCipher): ExportStore {
     },
   };
 }
-
-export const exportExpiry = (now: Date, seconds: number): number => epochSeconds(now) + seconds;
