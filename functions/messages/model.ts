@@ -32,6 +32,12 @@ export interface StoredMessage {
   readonly toCipher: string;
   readonly textCipher: string;
   readonly toMasked: string;
+  /**
+   * HMAC blind index of the number (the one verifications use); with accountId it makes the byNumber
+   * key (numberKey) a data-subject export or erasure finds the message by. Absent on messages stored
+   * before it existed: those leave by their retention TTL.
+   */
+  readonly toIndex?: string;
   readonly country: string;
   readonly from?: string;
   readonly segments: number;

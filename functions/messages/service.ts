@@ -5,6 +5,7 @@ import { logger } from "../shared/logger.ts";
 import { maskPhone } from "../shared/mask.ts";
 import type { CreatedBy } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
+import { type Hasher, hasher } from "../shared/secrets.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 import type {
   AcceptedMessage,
@@ -33,6 +34,8 @@ export interface MessagingDeps {
   readonly queue: MessageQueue;
   readonly clock: Clock;
   readonly cipher: FieldCipher;
+  /** Blind index of the number (toIndex): data-subject requests find the message by it. */
+  readonly hasher: Hasher;
   readonly newMessageId?: () => string;
   readonly metrics?: MessagingMetrics;
 }
@@ -73,6 +76,7 @@ export function defaultMessagingDeps(): MessagingDeps {
     queue: sqsMessageQueue(),
     clock: systemClock,
     cipher: fieldCipher(),
+    hasher: hasher(),
     metrics: messagingMetrics(),
   };
 }
@@ -127,9 +131,10 @@ export async function prepareMessage(
   const validUntil = new Date(sendAt.getTime() + validity * 1000);
   const id = (deps.newMessageId ?? (() => newId("msg")))();
   const binding = (field: "to" | "text") => ({ accountId: input.accountId, messageId: id, field });
-  const [toCipher, textCipher] = await Promise.all([
+  const [toCipher, textCipher, toIndex] = await Promise.all([
     sealField(deps.cipher, binding("to"), destination.e164),
     sealField(deps.cipher, binding("text"), input.text),
+    deps.hasher.hmac("phone-index", destination.e164),
   ]);
   const status = delaySeconds > 0 ? "scheduled" : "queued";
   const price = priceFor(destination.country, segments);
@@ -150,6 +155,7 @@ export async function prepareMessage(
     toCipher,
     textCipher,
     toMasked: maskPhone(destination.e164),
+    toIndex,
     country: destination.country,
     ...(input.from ? { from: input.from } : {}),
     segments,

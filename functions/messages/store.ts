@@ -6,6 +6,7 @@ import { dynamoClient } from "../shared/aws.ts";
 import { type Clock, epochSeconds, systemClock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { isTransactionCancelled } from "../shared/dynamo.ts";
+import { numberKeyOf } from "../shared/number-key.ts";
 import { DomainError } from "../shared/problem.ts";
 import { pendingEventsOf } from "../webhooks/outbox.ts";
 import type {
@@ -29,6 +30,9 @@ import { bodyNoLongerNeeded } from "./status.ts";
  *                                  no accountId attribute, so per-account scans of messages skip it).
  *                                  The key is hashed: up to 255 client-chosen characters stay out of
  *                                  the table's keys.
+ * A message item also carries numberKey=<account id>#<blind index> (sparse GSI byNumber) and, when an
+ * Idempotency-Key binding was written with it, that binding's key (idempotencyBinding), so an
+ * erasure finds both without knowing the client's key.
  */
 export const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: "MESSAGE" }) as const;
 
@@ -37,6 +41,24 @@ export const keyBindingKey = (accountId: string, idempotencyKey: string) =>
     pk: `IDEM#${accountId}#${createHash("sha256").update(idempotencyKey).digest("base64url")}`,
     sk: "KEY",
   }) as const;
+
+/** Where the Idempotency-Key binding written with a message lives (messages or verifications table). */
+export type BindingRef =
+  | { readonly table: "messages"; readonly pk: string; readonly sk: string }
+  | { readonly table: "verifications"; readonly pk: string };
+
+/**
+ * The item a message is stored as: its key, its fields, the byNumber index key and the reference of
+ * the binding written in the same transaction. Every writer that creates a message item uses this.
+ */
+export function messageItem(message: StoredMessage, binding?: BindingRef): Record<string, unknown> {
+  return {
+    ...messageKey(message.id),
+    ...message,
+    ...(message.toIndex ? { numberKey: numberKeyOf(message.accountId, message.toIndex) } : {}),
+    ...(binding ? { idempotencyBinding: binding } : {}),
+  };
+}
 
 const storedBinding = z.object({
   messageId: z.string(),
@@ -65,6 +87,7 @@ const cancellationCodes = (error: unknown): readonly (string | undefined)[] =>
 
 async function createBound(message: StoredMessage, binding: KeyBinding): Promise<BoundCreate> {
   const table = tableName("messages");
+  const bindingKey = keyBindingKey(binding.accountId, binding.idempotencyKey);
   try {
     await dynamoClient().send(
       new TransactWriteCommand({
@@ -72,7 +95,7 @@ async function createBound(message: StoredMessage, binding: KeyBinding): Promise
           {
             Put: {
               TableName: table,
-              Item: { ...messageKey(message.id), ...message },
+              Item: messageItem(message, { table: "messages", ...bindingKey }),
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
@@ -80,7 +103,7 @@ async function createBound(message: StoredMessage, binding: KeyBinding): Promise
             Put: {
               TableName: table,
               Item: {
-                ...keyBindingKey(binding.accountId, binding.idempotencyKey),
+                ...bindingKey,
                 messageId: binding.messageId,
                 requestHash: binding.requestHash,
                 response: binding.response,
@@ -126,6 +149,8 @@ export function toStoredMessage(item: Record<string, unknown>, now = new Date())
     pk: _pk,
     sk: _sk,
     carrierRef: _ref,
+    numberKey: _numberKey,
+    idempotencyBinding: _binding,
     outboxShard: _shard,
     outboxDueAt: _due,
     pendingEvents: _pending,
@@ -150,7 +175,7 @@ export function dynamoMessageRepository(clock: Clock = systemClock): MessageRepo
       await dynamoClient().send(
         new PutCommand({
           TableName: tableName("messages"),
-          Item: { ...messageKey(message.id), ...message },
+          Item: messageItem(message),
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );

@@ -6,10 +6,11 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { messageKey } from "../messages/store.ts";
+import { messageItem } from "../messages/store.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { isConditionalCheckFailure, isTransactionCancelled } from "../shared/dynamo.ts";
+import { numberKeyOf } from "../shared/number-key.ts";
 import { outboxDueAfterGrace, outboxMark, outboxShardOf, withOutboxMark } from "../webhooks/outbox.ts";
 import type { VerificationNamespace } from "./limits.ts";
 import type {
@@ -28,6 +29,8 @@ import { verificationView } from "./schemas.ts";
  *                                        a new start resends instead of opening a fresh one
  *   pk=cur2fa#<accountId>#<number index> the same for dashboard sign-in codes: a tenant's start to
  *                                        the same number never lands on (resends) a login code
+ * Verification items carry numberKey=<accountId>#<number index> (sparse GSI byNumber, for data-subject
+ * requests); the OTP message written with a binding names it (idempotencyBinding on the message).
  * Every access checks accountId in the item (another account's id reads as not found), and every
  * read ignores items past their TTL.
  */
@@ -58,6 +61,7 @@ export function verificationRecordOf(item: Record<string, unknown>): Verificatio
     pk: _pk,
     namespace,
     messageIds,
+    numberKey: _numberKey,
     outboxShard: _shard,
     outboxDueAt: _due,
     pendingEvents: _pending,
@@ -103,12 +107,13 @@ async function startTransaction(
   nowSeconds: number,
 ): Promise<StartWriteOutcome> {
   const { message, binding } = write;
+  const bindingPk = binding ? bindingKey(binding.accountId, binding.idempotencyKey) : undefined;
   const items: TransactItem[] = [
     ...verificationItems,
     {
       Put: {
         TableName: tableName("messages"),
-        Item: { ...messageKey(message.id), ...message },
+        Item: messageItem(message, bindingPk ? { table: "verifications", pk: bindingPk } : undefined),
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
@@ -118,7 +123,7 @@ async function startTransaction(
       Put: {
         TableName: tableName("verifications"),
         Item: {
-          pk: bindingKey(binding.accountId, binding.idempotencyKey),
+          pk: bindingPk,
           verificationId: binding.verificationId,
           messageId: binding.messageId,
           requestHash: binding.requestHash,
@@ -170,7 +175,12 @@ export function dynamoVerificationStore(): VerificationStore {
       const verification = {
         Put: {
           TableName: table(),
-          Item: { pk: record.id, ...record, ...expiryWatch(record) },
+          Item: {
+            pk: record.id,
+            ...record,
+            numberKey: numberKeyOf(record.accountId, record.toIndex),
+            ...expiryWatch(record),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       };

@@ -9,6 +9,7 @@ import { identityFunctions, identityRoutes } from "./identity.ts";
 import { incidentExposureFunctions, incidentExposureRoutes } from "./incident-exposure.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
+import { privacyFunctions, privacyQueues, privacyRoutes, privacyTables } from "./privacy.ts";
 import { retentionFunctions, retentionRoutes, retentionSchedules } from "./retention.ts";
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
@@ -28,6 +29,7 @@ export * from "./env.ts";
 export * from "./iam-actions.ts";
 export { SMPP_LEASE_SECONDS, smppConnectorGrants } from "./messaging.ts";
 export * from "./metrics.ts";
+export { NUMBER_INDEX } from "./privacy.ts";
 export type * from "./types.ts";
 
 export const catalog: Catalog = {
@@ -39,8 +41,9 @@ export const catalog: Catalog = {
     ...auditTables,
     ...statusTables,
     ...webhookTables,
+    ...privacyTables,
   ],
-  queues: [...messagingQueues, ...carrierQueues, ...webhookQueues],
+  queues: [...messagingQueues, ...carrierQueues, ...webhookQueues, ...privacyQueues],
   keys: [...platformKeys],
   functions: [
     ...platformFunctions,
@@ -55,6 +58,7 @@ export const catalog: Catalog = {
     ...adminFunctions,
     ...retentionFunctions,
     ...incidentExposureFunctions,
+    ...privacyFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -67,6 +71,7 @@ export const catalog: Catalog = {
     ...adminRoutes,
     ...retentionRoutes,
     ...incidentExposureRoutes,
+    ...privacyRoutes,
   ],
   schedules: [...statusSchedules, ...carrierSchedules, ...retentionSchedules, ...webhookOutboxSchedules],
 };

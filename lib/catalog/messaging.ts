@@ -1,3 +1,4 @@
+import { NUMBER_INDEX } from "./privacy.ts";
 import type { FunctionGrants, FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
 import { OUTBOX_INDEX } from "./webhooks.ts";
 
@@ -20,7 +21,8 @@ export const messagingTables: readonly TableSpec[] = [
     ttlAttribute: "expiresAt",
     // carrierRef = <carrierId>#<carrierMessageId>, set once sent: for carriers whose DLRs lack our reference.
     // outbox: webhook events a status change still owes (lib/catalog/webhooks.ts).
-    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }, OUTBOX_INDEX],
+    // numberKey = <accountId>#<blind index of the number>: a data subject's messages (privacy.ts).
+    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }, OUTBOX_INDEX, NUMBER_INDEX],
   },
 ];
 

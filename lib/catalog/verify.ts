@@ -1,3 +1,4 @@
+import { NUMBER_INDEX } from "./privacy.ts";
 import type { FunctionSpec, RouteSpec, TableSpec } from "./types.ts";
 import { OUTBOX_INDEX } from "./webhooks.ts";
 
@@ -9,7 +10,8 @@ export const verifyTables: readonly TableSpec[] = [
     partitionKey: "pk",
     ttlAttribute: "expiresAt",
     // outbox: pending API verifications until their expiry, and outcome events still owed.
-    indexes: [OUTBOX_INDEX],
+    // numberKey = <accountId>#<blind index> on verification items (not pointers or bindings).
+    indexes: [OUTBOX_INDEX, NUMBER_INDEX],
   },
 ];
 

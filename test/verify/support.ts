@@ -140,6 +140,7 @@ function heldOtpTexts(
     },
     clock,
     cipher: fieldCipher(),
+    hasher: hasher(),
   });
   return {
     ...real,
