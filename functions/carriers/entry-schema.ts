@@ -76,7 +76,16 @@ const dlrSecret = z
 /** The operator API's entry (POST /v1/admin/carriers): the file's entry with inline HTTP secrets. */
 export const carrierApiEntry = z.discriminatedUnion("type", [
   z.strictObject(smppRouteFields),
-  z.strictObject({ ...httpRouteFields, apiToken, dlrSecret }),
+  z.strictObject({
+    ...httpRouteFields,
+    apiToken,
+    dlrSecret,
+    /**
+     * Where the carrier posts receipts: our public `/v1/carriers/{id}/dlr`. The CLI fills it in from
+     * the stage's API URL (functions behind the API cannot know it; the file's loader does the same).
+     */
+    dlrUrl: z.url({ protocol: /^https?$/ }).optional(),
+  }),
   awsSmsEntry,
 ]);
 export type CarrierApiEntry = z.infer<typeof carrierApiEntry>;
@@ -104,7 +113,11 @@ function commonInput(entry: z.infer<z.ZodObject<typeof routeFields>>) {
 /** A route entry (from either source, secrets resolved) as the store registers it. */
 export type RouteEntry =
   | z.infer<z.ZodObject<typeof smppRouteFields>>
-  | (z.infer<z.ZodObject<typeof httpRouteFields>> & { readonly apiToken: string; readonly dlrSecret: string })
+  | (z.infer<z.ZodObject<typeof httpRouteFields>> & {
+      readonly apiToken: string;
+      readonly dlrSecret: string;
+      readonly dlrUrl?: string;
+    })
   | z.infer<typeof awsSmsEntry>;
 
 /** `dlrUrl`: where an HTTP carrier posts receipts (unset: the dispatcher's public API URL). */
@@ -120,7 +133,7 @@ export function registrationOf(entry: RouteEntry, dlrUrl?: string): RegisterCarr
         baseUrl: `${entry.tls ? "https" : "http"}://${entry.host}:${entry.port}`,
         apiToken: entry.apiToken,
         dlrSecret: entry.dlrSecret,
-        ...(dlrUrl ? { dlrUrl } : {}),
+        ...((entry.dlrUrl ?? dlrUrl) ? { dlrUrl: entry.dlrUrl ?? dlrUrl } : {}),
       };
     case "aws-sms": {
       const { originationIdentity, configurationSetName, maxPricePerSegment, dryRun, endpoint } = entry;

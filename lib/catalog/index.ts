@@ -7,6 +7,7 @@ import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
 import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
+import { operatorCarrierFunctions, operatorCarrierRoutes } from "./operator-carriers.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
@@ -43,6 +44,7 @@ export const catalog: Catalog = {
     ...statusFunctions,
     ...webhookFunctions,
     ...adminFunctions,
+    ...operatorCarrierFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -53,6 +55,7 @@ export const catalog: Catalog = {
     ...statusRoutes,
     ...webhookRoutes,
     ...adminRoutes,
+    ...operatorCarrierRoutes,
   ],
   schedules: [...statusSchedules, ...carrierSchedules],
 };
