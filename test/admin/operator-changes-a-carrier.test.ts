@@ -97,6 +97,14 @@ describe("operator changes a carrier", () => {
     expect((await admin("PATCH", `/v1/admin/carriers/${carrierId}`, { reason: "nothing" })).status).toBe(400);
     expect((await admin("PATCH", "/v1/admin/carriers/no-such-carrier", { priority: 1 })).status).toBe(404);
     expect((await admin("POST", `/v1/admin/carriers/${carrierId}/disable`, {})).status).toBe(400);
+    // A test send to a number the carrier does not serve, or without a probe or an account.
+    const outside = await admin("POST", `/v1/admin/carriers/${carrierId}/test`, {
+      to: "+37250000001",
+      accountId: account,
+    });
+    expect(outside.status).toBe(422);
+    expect(outside.body.detail).toMatch(/does not serve \+\*+001/);
+    expect((await admin("POST", `/v1/admin/carriers/${carrierId}/test`, {})).status).toBe(422);
     await admin("POST", `/v1/admin/carriers/${carrierId}/disable`, { reason: "test finished" });
   });
 });

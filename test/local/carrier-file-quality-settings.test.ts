@@ -39,7 +39,7 @@ describe("carriers file quality settings", () => {
       { ...awsSms, agreedDeliveryRate: 1 },
     ]);
     expect(entry).toMatchObject({ agreedDeliveryRate: 0.97, qualityProbe: probe });
-    if (!entry || entry.type !== "smpp" || !aws || aws.type !== "aws-sms") throw new Error("types");
+    if (entry?.type !== "smpp" || aws?.type !== "aws-sms") throw new Error("types");
     expect(registrationOf(entry)).toMatchObject({
       carrierId: "ee-smsc",
       protocol: "smpp",

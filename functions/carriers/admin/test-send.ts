@@ -11,6 +11,7 @@ import { maskPhone } from "../../shared/mask.ts";
 import { DomainError } from "../../shared/problem.ts";
 import type { CarrierRoute } from "../model.ts";
 import { sendCarrierTestMessages, type TestSendDeps } from "../quality/test-sends.ts";
+import { matchedPrefix } from "../router.ts";
 import { recordCarrierAction } from "./service.ts";
 
 export interface OperatorTestSendDeps extends Omit<TestSendDeps, "routes"> {
@@ -32,6 +33,14 @@ export async function sendOperatorTestMessage(
     throw new DomainError(
       "unprocessable-entity",
       `Carrier ${carrierId} has no qualityProbe: give "to" and "accountId" (the account the test message belongs to)`,
+    );
+  }
+  // A number outside the carrier's prefixes would only end as a failed "no-route" message.
+  const unserved = testNumbers.filter((number) => matchedPrefix(route.prefixes, number) === undefined);
+  if (unserved.length > 0) {
+    throw new DomainError(
+      "unprocessable-entity",
+      `Carrier ${carrierId} does not serve ${unserved.map(maskPhone).join(", ")} (prefixes ${route.prefixes.join(",")})`,
     );
   }
   const pinned: CarrierRoute = { ...route, enabled: true, qualityProbe: { accountId, testNumbers } };
