@@ -1,4 +1,3 @@
-import { listCarrierRoutes } from "../carriers/store.ts";
 import { httpHandler, route } from "../shared/http.ts";
 import { postIncident, resolveIncident, updateIncident } from "./incidents.ts";
 import { operatorCall } from "./operator-call.ts";
@@ -8,7 +7,6 @@ import {
   accountView,
   actionBody,
   adminUserView,
-  carrierList,
   createAccountBody,
   createdAccount,
   incidentParams,
@@ -33,6 +31,7 @@ import {
 import { resetSecondFactors, unlockUserAsOperator } from "./users.ts";
 import { adminDeps } from "./wiring.ts";
 
+/** The operator API (accounts, users, incidents); carriers are functions/carriers/admin/handler.ts. */
 export const handler = httpHandler({
   "POST /v1/admin/accounts": route({
     body: createAccountBody,
@@ -105,14 +104,6 @@ export const handler = httpHandler({
       const call = operatorCall(request, request.body.reason);
       const user = await unlockUserAsOperator(request.params, call, adminDeps());
       return { status: 200, body: { accountId: request.params.accountId, ...user } };
-    },
-  }),
-  "GET /v1/admin/carriers": route({
-    responses: { 200: carrierList },
-    run: async (request) => {
-      operatorCall(request);
-      // The response schema keeps routing facts only (no secret ciphers, no update stamps).
-      return { status: 200, body: { carriers: await listCarrierRoutes() } };
     },
   }),
   "POST /v1/admin/accounts/{accountId}/users/{userId}/reset-mfa": route({

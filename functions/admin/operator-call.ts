@@ -3,8 +3,8 @@ import { DomainError } from "../shared/problem.ts";
 import type { OperatorCall } from "./ports.ts";
 
 /**
- * The operator API. API Gateway lets only SigV4-signed calls by principals holding the operator
- * policy reach the operator functions (AWS_IAM); the caller's ARN comes from the verified identity.
+ * Who calls an operator route. API Gateway lets only SigV4-signed calls by principals holding the
+ * operator policy reach these functions (AWS_IAM); the caller's ARN comes from the verified identity.
  */
 export function operatorCall(request: HttpRequest, reason?: string): OperatorCall {
   // Defence in depth: a route deployed without AWS_IAM would have no verified caller.

@@ -93,20 +93,6 @@ export const adminUserView = z.object({
   mfa: z.object({ totp: z.boolean(), sms: z.boolean(), recoveryCodesLeft: z.number() }),
 });
 
-/** A carrier route as operators see it: routing facts only, never its secrets or their ciphers. */
-export const carrierView = z.object({
-  carrierId: z.string(),
-  name: z.string(),
-  protocol: z.string(),
-  baseUrl: z.string(),
-  tls: z.boolean(),
-  prefixes: z.array(z.string()),
-  priority: z.number(),
-  weight: z.number(),
-  enabled: z.boolean(),
-});
-export const carrierList = z.object({ carriers: z.array(carrierView) });
-
 /** Status-page incidents: public text, so plain length-bounded strings (the page escapes them). */
 const incidentMessage = z.string().trim().min(3).max(2000);
 export const incidentParams = z.strictObject({

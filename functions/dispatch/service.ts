@@ -6,7 +6,7 @@ import {
   PermanentCarrierError,
   TransientCarrierError,
 } from "../carriers/model.ts";
-import { chooseRoute } from "../carriers/router.ts";
+import { chooseRoute, matchedPrefix } from "../carriers/router.ts";
 import type { MessagingMetrics } from "../messages/metrics.ts";
 import { bodyDroppedWhenSent, type StoredMessage, type SubmissionLease } from "../messages/model.ts";
 import { openField } from "../messages/sealed.ts";
@@ -83,18 +83,18 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
     throw new RetryLaterError("scheduled for later");
   }
   if (now.toISOString() > message.validUntil) return expire(message, deps);
-  const route = await pickRoute(message, deps);
-  if (!route) {
+  const routed = await pickRoute(message, deps);
+  if (!routed) {
     if (await pickRoute(message, { ...deps, carrierAvailable: undefined })) {
       // Every carrier for it has an open breaker: still queued, so nothing is lost by waiting.
       throw new RetryLaterError("every carrier for this destination has an open circuit breaker");
     }
     return failNoRoute(message, deps);
   }
-  if (route.protocol === "smpp") return handOffToSmpp(message, deps);
-  const lease = newLease(route, 1, deps);
+  if (routed.route.protocol === "smpp") return handOffToSmpp(message, deps);
+  const lease = newLease(routed, 1, deps);
   if (!(await deps.store.claim(message.id, lease))) return afterLostRace(message.id, deps);
-  return submit(message, lease, route, input, deps);
+  return submit(message, lease, routed.route, input, deps);
 }
 
 /** What step 3 learned about a "submitting" message whose lease ran out. */
@@ -156,13 +156,15 @@ async function resumeAttempt(
     return "expired";
   }
   // A carrier that refused the last attempt for now (throttled) hands it to the next ranked route.
-  const route =
-    (await pickRoute(message, deps, previous.notAccepted ? previous.carrierId : undefined)) ?? previousRoute;
-  const lease = newLease(route, previous.attempt + 1, deps);
+  const routed = (await pickRoute(message, deps, previous.notAccepted ? previous.carrierId : undefined)) ?? {
+    route: previousRoute,
+    routePrefix: previous.routePrefix,
+  };
+  const lease = newLease(routed, previous.attempt + 1, deps);
   if (!(await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs }))) {
     return afterLostRace(message.id, deps);
   }
-  return submit(message, lease, route, input, deps);
+  return submit(message, lease, routed.route, input, deps);
 }
 
 async function submit(
@@ -290,11 +292,17 @@ async function lookup(
   }
 }
 
+/** A chosen route and the prefix of it that matched the destination (for the quality figures). */
+interface Routed {
+  readonly route: CarrierRoute;
+  readonly routePrefix: string | undefined;
+}
+
 async function pickRoute(
   message: StoredMessage,
   deps: DispatchDeps,
   exceptCarrier?: string,
-): Promise<CarrierRoute | undefined> {
+): Promise<Routed | undefined> {
   // Routing needs the destination prefix; the plaintext number is decrypted only for this and submit.
   const to = await openField(
     deps.cipher,
@@ -304,15 +312,17 @@ async function pickRoute(
   const usable = (await deps.routes()).filter(
     (route) => route.carrierId !== exceptCarrier && (deps.carrierAvailable?.(route.carrierId) ?? true),
   );
-  return chooseRoute(usable, { to, requireTls: message.requireTls });
+  const route = chooseRoute(usable, { to, requireTls: message.requireTls });
+  return route ? { route, routePrefix: matchedPrefix(route.prefixes, to) } : undefined;
 }
 
-function newLease(route: CarrierRoute, attempt: number, deps: DispatchDeps): SubmissionLease {
+function newLease({ route, routePrefix }: Routed, attempt: number, deps: DispatchDeps): SubmissionLease {
   return {
     id: (deps.newSubmissionId ?? randomUUID)(),
     carrierId: route.carrierId,
     leaseUntil: deps.clock.now().getTime() + deps.leaseMs,
     attempt,
+    ...(routePrefix !== undefined ? { routePrefix } : {}),
   };
 }
 

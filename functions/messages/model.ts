@@ -14,6 +14,11 @@ export interface SubmissionLease {
   /** Epoch ms after which the attempt is considered dead (longer than the dispatch timeout). */
   readonly leaseUntil: number;
   readonly attempt: number;
+  /**
+   * The route prefix that matched the destination ("" = the carrier's catch-all): the carrier quality
+   * figures are counted per carrier and this prefix (carriers/quality/stats-store.ts).
+   */
+  readonly routePrefix?: string;
   /** The carrier answered this attempt with a refusal for now: it does not have the message. */
   readonly notAccepted?: boolean;
 }

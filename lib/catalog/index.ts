@@ -8,6 +8,7 @@ import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { incidentExposureFunctions, incidentExposureRoutes } from "./incident-exposure.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
+import { operatorCarrierFunctions, operatorCarrierRoutes } from "./operator-carriers.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
 import { privacyFunctions, privacyQueues, privacyRoutes, privacyTables } from "./privacy.ts";
 import { retentionFunctions, retentionRoutes, retentionSchedules } from "./retention.ts";
@@ -59,6 +60,7 @@ export const catalog: Catalog = {
     ...retentionFunctions,
     ...incidentExposureFunctions,
     ...privacyFunctions,
+    ...operatorCarrierFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -72,6 +74,7 @@ export const catalog: Catalog = {
     ...retentionRoutes,
     ...incidentExposureRoutes,
     ...privacyRoutes,
+    ...operatorCarrierRoutes,
   ],
   schedules: [...statusSchedules, ...carrierSchedules, ...retentionSchedules, ...webhookOutboxSchedules],
 };

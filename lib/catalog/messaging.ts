@@ -176,7 +176,9 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite", accounts: "read" },
+      // carrier-quality: a settlement (failed, or sent on the carrier's word) counts in the carrier's
+      // figures like the dispatcher's outcomes (ADD counters, UpdateItem only).
+      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
       queues: {
         "sms-otp": "consumeDeadLetters",
         "sms-transactional": "consumeDeadLetters",

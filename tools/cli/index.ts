@@ -4,6 +4,7 @@
  * Errors are one line on stderr; exit codes in ./errors.ts.
  */
 import { Command, CommanderError } from "commander";
+import { registerCarrierCommands } from "./carriers.ts";
 import { AdminClient } from "./client.ts";
 import { CliError, exitCodes } from "./errors.ts";
 import { registerExposureCommand } from "./exposure.ts";
@@ -20,7 +21,7 @@ interface GlobalOptions {
 
 const program = new Command("textgate")
   .description(
-    "Operate a Textgate deployment: accounts, users and status-page incidents (AWS IAM signed operator API)",
+    "Operate a Textgate deployment: accounts, users, carriers and status-page incidents (AWS IAM signed operator API)",
   )
   .option("--stage <name>", "a deployed stage (stack Textgate-<name>); default: the local platform")
   .option("--region <region>", "AWS region of the stage", process.env.AWS_REGION ?? "eu-central-1")
@@ -214,19 +215,11 @@ users
     );
   });
 
-const carriers = program.command("carriers").description("Carrier routes");
-const carrierColumns = ["carrierId", "name", "protocol", "prefixes", "priority", "weight", "enabled", "tls"];
-
-carriers
-  .command("list")
-  .description("List carrier routes (routing facts; secrets are never shown)")
-  .action(async () => {
-    const result = await (await client()).call<{ carriers: Record<string, unknown>[] }>(
-      "GET",
-      "/v1/admin/carriers",
-    );
-    print(result, (value: { carriers: Record<string, unknown>[] }) => table(value.carriers, carrierColumns));
-  });
+registerCarrierCommands(program, {
+  client,
+  apiUrl: async () => (await target()).apiUrl,
+  print,
+});
 
 const incidents = program.command("incidents").description("Incidents on the public status page");
 const incidentPath = (incidentId: string) => `/v1/admin/incidents/${encodeURIComponent(incidentId)}`;
