@@ -18,6 +18,8 @@ export interface AuditEventInput {
   readonly outcome: AuditOutcome;
   readonly target?: { readonly type: string; readonly id: string };
   readonly sourceIp?: string;
+  /** The caller's User-Agent header, truncated by the writer (never parsed, never trusted). */
+  readonly userAgent?: string;
   readonly requestId?: string;
   readonly details?: Readonly<Record<string, string | number | boolean>>;
   /** Defaults from the action (see auditClassFor). */
