@@ -3,7 +3,7 @@
  * add a table, queue, key, function or route here and both pick it up.
  */
 import { adminFunctions, adminRoutes } from "./admin.ts";
-import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
+import { auditFunctions, auditRoutes, auditSchedules, auditTables } from "./audit.ts";
 import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
@@ -54,7 +54,7 @@ export const catalog: Catalog = {
     ...webhookRoutes,
     ...adminRoutes,
   ],
-  schedules: [...statusSchedules, ...carrierSchedules],
+  schedules: [...statusSchedules, ...carrierSchedules, ...auditSchedules],
 };
 
 function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {
