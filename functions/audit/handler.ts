@@ -93,7 +93,11 @@ export const handler = httpHandler({
         actor: { type: principal.type, id: principal.principalId },
         outcome: "success",
         ...requestMeta(request),
-        details: { from: query.from ?? "", to: query.to ?? "", events: events.length },
+        details: {
+          ...(query.from ? { from: query.from } : {}),
+          ...(query.to ? { to: query.to } : {}),
+          events: events.length,
+        },
       });
       return {
         status: 200,
