@@ -52,17 +52,26 @@ export interface DigestDeps {
 export const previousUtcDay = (now: Date): string =>
   new Date(now.getTime() - 24 * 3600 * 1000).toISOString().slice(0, 10);
 
+/** The head of one chain, read consistently (undefined: the chain has no event yet). */
+export async function readChainHead(
+  accountId: string,
+  auditClass: AuditClass,
+): Promise<ChainHead | undefined> {
+  const out = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("audit"),
+      Key: { pk: accountPartition(accountId), sk: chainHeadKey(auditClass) },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item ? headSchema.parse(out.Item) : undefined;
+}
+
 export async function readChainHeads(accountId: string): Promise<Partial<Record<AuditClass, ChainHead>>> {
   const heads: Partial<Record<AuditClass, ChainHead>> = {};
   for (const auditClass of AUDIT_CLASSES) {
-    const out = await dynamoClient().send(
-      new GetCommand({
-        TableName: tableName("audit"),
-        Key: { pk: accountPartition(accountId), sk: chainHeadKey(auditClass) },
-        ConsistentRead: true,
-      }),
-    );
-    if (out.Item) heads[auditClass] = headSchema.parse(out.Item);
+    const head = await readChainHead(accountId, auditClass);
+    if (head) heads[auditClass] = head;
   }
   return heads;
 }

@@ -18,7 +18,7 @@ import {
   eventHash,
   GENESIS_HASH,
 } from "./chain.ts";
-import { digestSignatureValid, readChainHeads, readDigests } from "./digest.ts";
+import { digestSignatureValid, readChainHead, readChainHeads, readDigests } from "./digest.ts";
 import { type AuditClass, SHORT_RETENTION_SECONDS } from "./port.ts";
 import { type auditVerifyView, chainedEvent } from "./schemas.ts";
 import type { ChainHead } from "./store.ts";
@@ -35,6 +35,8 @@ interface ChainWalk {
   anchoredAt?: { seq: number; at: string };
   /** seq → the digested hash and the digest's date, from signature-checked digests. */
   readonly digested: Map<number, { hash: string; date: string }>;
+  /** Set once events newer than the head snapshot begin: the rest of the chain is not checked. */
+  snapshotDone?: boolean;
 }
 
 export interface VerifyDeps {
@@ -131,6 +133,19 @@ async function loadDigests(accountId: string, walks: Record<AuditClass, ChainWal
   return digests.length;
 }
 
+/**
+ * An event past the head read before the walk: written since (the head has moved on to it, and every
+ * later event of the chain is newer still), or the head was deleted or moved back to hide it.
+ */
+async function checkBeyondHead(accountId: string, walk: ChainWalk, event: z.infer<typeof chainedEvent>) {
+  if (walk.snapshotDone) return;
+  const head = await readChainHead(accountId, event.class);
+  if (!head || head.seq < event.seq) {
+    fail(event.id, event.at, `the event is beyond the ${event.class} chain head (removed or moved back)`);
+  }
+  walk.snapshotDone = true;
+}
+
 async function walkEvents(accountId: string, walks: Record<AuditClass, ChainWalk>, now: Date): Promise<void> {
   let start: Record<string, unknown> | undefined;
   let chainsStarted = false;
@@ -158,8 +173,11 @@ async function walkEvents(accountId: string, walks: Record<AuditClass, ChainWalk
       chainsStarted = true;
       const event = parsed.data;
       const walk = walks[event.class];
-      // Written after the walk began (the heads were read first), or expired and not yet deleted.
-      if (event.seq > walk.headSeq) continue;
+      if (event.seq > walk.headSeq) {
+        await checkBeyondHead(accountId, walk, event);
+        continue;
+      }
+      // Expired and not yet deleted by TTL (always the oldest ones: a chain's time only moves on).
       if (event.class === "short" && expired(event.at, now) && !walk.last) continue;
       checkLink(walk, event.class, event);
     }

@@ -4,6 +4,8 @@
  */
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { accountPartition, chainHeadKey, eventHash } from "../../functions/audit/chain.ts";
+import { chainedEvent } from "../../functions/audit/schemas.ts";
 import { dynamoAuditLog } from "../../functions/audit/store.ts";
 import { verifyAuditChains } from "../../functions/audit/verify.ts";
 import { fileSigner } from "../../functions/identity/signing.ts";
@@ -62,14 +64,10 @@ describe("GET /v1/audit/verify's chain walk", () => {
     const accountId = await accountWithEvents();
     const target = await storedEventWith(accountId, "short", 1);
     const next = await storedEventWith(accountId, "short", 2);
-    const { eventHash } = await import("../../functions/audit/chain.ts");
-    const { chainedEvent } = await import("../../functions/audit/schemas.ts");
-    const edited = {
+    const forged = {
       ...chainedEvent.parse(target),
-      outcome: "success" as const,
-      action: "auth.login.failed",
+      actor: { type: "user" as const, id: "usr_SOMEONE_ELSE" },
     };
-    const forged = { ...edited, actor: { type: "user" as const, id: "usr_SOMEONE_ELSE" } };
     await editStoredItem({ pk: target.pk, sk: target.sk }, { actor: forged.actor, hash: eventHash(forged) });
     const report = await verify(accountId);
     expect(report.firstBreak).toMatchObject({
@@ -98,5 +96,51 @@ describe("GET /v1/audit/verify's chain walk", () => {
     const report = await verify(accountId);
     expect(report.valid).toBe(false);
     expect(report.firstBreak?.reason).toBe("events after seq 2 are missing (the short head is at seq 3)");
+  });
+
+  it("the chain head deleted or moved back (to hide the newest events): the first hidden event is the break", async () => {
+    for (const tamper of ["delete", "move back"] as const) {
+      const accountId = await accountWithEvents();
+      const hidden = await storedEventWith(accountId, "persistent", tamper === "delete" ? 1 : 3);
+      const headKey = { pk: accountPartition(accountId), sk: chainHeadKey("persistent") };
+      if (tamper === "delete") {
+        await dynamoClient().send(new DeleteCommand({ TableName: tableName("audit"), Key: headKey }));
+      } else {
+        const previous = await storedEventWith(accountId, "persistent", 2);
+        await editStoredItem(headKey, { seq: 2, hash: previous.hash, at: previous.at });
+      }
+      const report = await verify(accountId);
+      expect(report.valid, tamper).toBe(false);
+      expect(report.firstBreak, tamper).toMatchObject({
+        id: hidden.id,
+        reason: "the event is beyond the persistent chain head (removed or moved back)",
+      });
+    }
+  });
+
+  it("an event appended between the heads read and the walk is left for the next verify, not reported", async () => {
+    const accountId = await accountWithEvents();
+    const log = dynamoAuditLog(systemClock);
+    // A concurrent writer appends just before verify's first page of events is read.
+    let appended = false;
+    const name = `append-during-verify-${accountId}`;
+    dynamoClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!appended && context.commandName === "QueryCommand") {
+          appended = true;
+          await log.record(eventInput(accountId, "user.role.changed", 8));
+        }
+        return next(args);
+      },
+      { step: "initialize", name },
+    );
+    try {
+      const report = await verify(accountId);
+      expect(appended).toBe(true);
+      expect(report).toMatchObject({ valid: true, chains: { persistent: { checked: 4, headSeq: 4 } } });
+    } finally {
+      dynamoClient().middlewareStack.remove(name);
+    }
+    expect((await verify(accountId)).chains.persistent).toMatchObject({ checked: 5, headSeq: 5 });
   });
 });
