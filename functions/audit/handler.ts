@@ -3,7 +3,7 @@ import { systemClock } from "../shared/clock.ts";
 import { type HttpRequest, httpHandler, type MediaResponse, route } from "../shared/http.ts";
 import type { Principal } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
-import { type AuditPage, queryAuditEvents } from "./query.ts";
+import { exportAuditEvents, queryAuditEvents } from "./query.ts";
 import { auditExportQuery, auditPageView, auditQuery, auditVerifyView } from "./schemas.ts";
 import { dynamoAuditLog } from "./store.ts";
 import { verifyAuditChains } from "./verify.ts";
@@ -30,27 +30,6 @@ const caller = (principal: Principal | undefined): Principal => {
   if (!principal) throw new DomainError("unauthorized");
   return principal;
 };
-
-async function exportPage(accountId: string, query: { from?: string; to?: string; cursor?: string }) {
-  const events: AuditPage["events"] = [];
-  let cursor = query.cursor;
-  do {
-    const page = await queryAuditEvents(
-      {
-        accountId,
-        ...(query.from ? { from: query.from } : {}),
-        ...(query.to ? { to: query.to } : {}),
-        ...(cursor ? { cursor } : {}),
-        limit: Math.min(100, EXPORT_PAGE_EVENTS - events.length),
-        order: "oldest",
-      },
-      systemClock,
-    ).catch(invalidCursor);
-    events.push(...page.events);
-    cursor = page.nextCursor;
-  } while (cursor && events.length < EXPORT_PAGE_EVENTS);
-  return { events, nextCursor: cursor };
-}
 
 const requestMeta = (request: HttpRequest<unknown, unknown, unknown>) => ({
   sourceIp: request.sourceIp,
@@ -85,7 +64,10 @@ export const handler = httpHandler({
     run: async (request) => {
       const { query } = request;
       const principal = caller(request.principal);
-      const { events, nextCursor } = await exportPage(principal.accountId, query);
+      const { events, nextCursor } = await exportAuditEvents(
+        { accountId: principal.accountId, ...query, maxEvents: EXPORT_PAGE_EVENTS },
+        systemClock,
+      ).catch(invalidCursor);
       // Recorded after the read: an export never contains its own record.
       await auditLog.record({
         accountId: principal.accountId,

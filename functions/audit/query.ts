@@ -64,6 +64,40 @@ export async function queryAuditEvents(query: AuditQuery, clock: Clock): Promise
   };
 }
 
+/**
+ * One export page: events oldest first (chain order per class) in the window, up to maxEvents,
+ * read 100 at a time; nextCursor continues where it stopped.
+ */
+export async function exportAuditEvents(
+  query: {
+    readonly accountId: string;
+    readonly from?: string;
+    readonly to?: string;
+    readonly cursor?: string;
+    readonly maxEvents: number;
+  },
+  clock: Clock,
+): Promise<AuditPage> {
+  const events: AuditEventView[] = [];
+  let cursor = query.cursor;
+  do {
+    const page = await queryAuditEvents(
+      {
+        accountId: query.accountId,
+        ...(query.from ? { from: query.from } : {}),
+        ...(query.to ? { to: query.to } : {}),
+        ...(cursor ? { cursor } : {}),
+        limit: Math.min(100, query.maxEvents - events.length),
+        order: "oldest",
+      },
+      clock,
+    );
+    events.push(...page.events);
+    cursor = page.nextCursor;
+  } while (cursor && events.length < query.maxEvents);
+  return { events, ...(cursor ? { nextCursor: cursor } : {}) };
+}
+
 const encodeCursor = (key: Record<string, unknown>): string =>
   Buffer.from(JSON.stringify(key)).toString("base64url");
 

@@ -5,13 +5,14 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { eventHash } from "../../functions/audit/chain.ts";
+import { exportAuditEvents } from "../../functions/audit/query.ts";
 import { chainedEvent } from "../../functions/audit/schemas.ts";
 import { dynamoAuditLog } from "../../functions/audit/store.ts";
 import { seedDemoAccount } from "../../functions/identity/seed.ts";
 import { systemClock } from "../../functions/shared/clock.ts";
 import { apiClient, signIn } from "../identity/client.ts";
 import { useLocalPlatformEnv } from "../support/env.ts";
-import { editStoredItem, eventInput, storedEvents } from "./support.ts";
+import { editStoredItem, eventInput, freshAccountId, storedEvents } from "./support.ts";
 
 useLocalPlatformEnv();
 const client = apiClient();
@@ -80,5 +81,30 @@ describe("audit export and verify over HTTP", () => {
     await editStoredItem({ pk: target.pk, sk: target.sk }, { outcome: "failure" });
     const after = await client.call("GET", "/v1/audit/verify", { token });
     expect(after.body).toMatchObject({ valid: false, firstBreak: { id: target.id, at: target.at } });
+  });
+
+  it("export pages: a page stops at its size with a cursor; following the cursors yields every event once, in order", async () => {
+    const other = freshAccountId();
+    const log = dynamoAuditLog(systemClock);
+    for (let n = 0; n < 5; n++)
+      await log.record(eventInput(other, n % 2 ? "auth.login.failed" : "webhook.created", n));
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await exportAuditEvents(
+        { accountId: other, maxEvents: 2, ...(cursor ? { cursor } : {}) },
+        systemClock,
+      );
+      pages.push(page.events.map((event) => event.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(pages.slice(0, 3).map((page) => page.length)).toEqual([2, 2, 1]);
+    const stored = (await storedEvents(other)).map((item) => String(item.id));
+    expect(pages.flat()).toEqual(stored);
+  });
+
+  it("export with a cursor that is not one: 400", async () => {
+    const reply = await client.call("GET", "/v1/audit/export?cursor=bogus", { token });
+    expect(reply.status).toBe(400);
   });
 });
