@@ -18,7 +18,13 @@ import {
   eventHash,
   GENESIS_HASH,
 } from "./chain.ts";
-import { digestSignatureValid, readChainHead, readChainHeads, readDigests } from "./digest.ts";
+import {
+  digestSignatureValid,
+  readChainHead,
+  readChainHeads,
+  readDigests,
+  type StoredDigest,
+} from "./digest.ts";
 import { type AuditClass, SHORT_RETENTION_SECONDS } from "./port.ts";
 import { type auditVerifyView, chainedEvent } from "./schemas.ts";
 import type { ChainHead } from "./store.ts";
@@ -112,8 +118,12 @@ function checkEnd(walk: ChainWalk, auditClass: AuditClass, now: Date): void {
   }
 }
 
-async function loadDigests(accountId: string, walks: Record<AuditClass, ChainWalk>, deps: VerifyDeps) {
-  const digests = await readDigests(accountId);
+async function checkDigests(
+  accountId: string,
+  digests: readonly (StoredDigest | null)[],
+  walks: Record<AuditClass, ChainWalk>,
+  deps: VerifyDeps,
+) {
   if (digests.length === 0) return 0;
   const publicKey = await deps.publicKey();
   for (const digest of digests) {
@@ -194,6 +204,9 @@ const startWalk = (head: ChainHead | undefined): ChainWalk => ({
 
 export async function verifyAuditChains(accountId: string, deps: VerifyDeps): Promise<VerifyReport> {
   const now = deps.clock.now();
+  // Digests before heads: every digested head is then at or before the head read (a digest signed
+  // during the walk is left for the next verify, like events appended during it).
+  const digests = await readDigests(accountId);
   const heads = await readChainHeads(accountId);
   const walks: Record<AuditClass, ChainWalk> = {
     persistent: startWalk(heads.persistent),
@@ -202,7 +215,7 @@ export async function verifyAuditChains(accountId: string, deps: VerifyDeps): Pr
   let digestsChecked = 0;
   let firstBreak: ChainBreak | undefined;
   try {
-    digestsChecked = await loadDigests(accountId, walks, deps);
+    digestsChecked = await checkDigests(accountId, digests, walks, deps);
     await walkEvents(accountId, walks, now);
     for (const auditClass of AUDIT_CLASSES) checkEnd(walks[auditClass], auditClass, now);
   } catch (error) {

@@ -121,12 +121,15 @@ describe("GET /v1/audit/verify's chain walk", () => {
   it("an event appended between the heads read and the walk is left for the next verify, not reported", async () => {
     const accountId = await accountWithEvents();
     const log = dynamoAuditLog(systemClock);
-    // A concurrent writer appends just before verify's first page of events is read.
+    // A concurrent writer appends after the heads were read, just before the first page of events.
     let appended = false;
     const name = `append-during-verify-${accountId}`;
     dynamoClient().middlewareStack.add(
       (next, context) => async (args) => {
-        if (!appended && context.commandName === "QueryCommand") {
+        const walkQuery = /BETWEEN/.test(
+          String((args.input as { KeyConditionExpression?: string }).KeyConditionExpression),
+        );
+        if (!appended && context.commandName === "QueryCommand" && walkQuery) {
           appended = true;
           await log.record(eventInput(accountId, "user.role.changed", 8));
         }
