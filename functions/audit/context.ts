@@ -73,6 +73,13 @@ export function auditInput(
 }
 
 /**
+ * The limits whose refusals are audited, as `ratelimit.<name>` (short class). One list, so the
+ * rules test (test/audit/audit-rules-cover-actions.test.ts) can tell these names from actions.
+ */
+export const auditedRateLimits = ["login", "mfa", "password.proof", "mfa.proof", "verify.send"] as const;
+export type AuditedRateLimit = (typeof auditedRateLimits)[number];
+
+/**
  * Runs a limit check; when it refuses the request (429 rate-limited), records one short-class
  * `ratelimit.<limit>` event in the account, then lets the refusal through unchanged. One event per
  * blocked request: the account's owners see who is being throttled, for 7 days.
@@ -82,8 +89,8 @@ export async function auditRateLimitBlock<T>(
   block: {
     readonly audit: AuditLog;
     readonly accountId: string;
-    /** Lower-case dotted name of the limit, e.g. "login", "verify.send". */
-    readonly limit: string;
+    /** Lower-case dotted name of the limit (auditedRateLimits). */
+    readonly limit: AuditedRateLimit;
     readonly actor: AuditActor;
     readonly meta: Partial<RequestMeta> | undefined;
     readonly target?: { readonly type: string; readonly id: string };

@@ -18,10 +18,11 @@ export interface AuditEventInput {
   readonly outcome: AuditOutcome;
   readonly target?: { readonly type: string; readonly id: string };
   readonly sourceIp?: string;
+  /** The caller's User-Agent header, truncated by the writer (never parsed, never trusted). */
   readonly userAgent?: string;
   readonly requestId?: string;
   readonly details?: Readonly<Record<string, string | number | boolean>>;
-  /** Defaults from the action (see auditClassFor). */
+  /** Defaults from the action's rule (functions/audit/rules.ts). */
   readonly class?: AuditClass;
 }
 
@@ -31,14 +32,19 @@ export interface AuditEvent extends AuditEventInput {
   readonly class: AuditClass;
 }
 
+/**
+ * A stored event: a link of its account's chain for its class (docs/audit.md, "Tamper evidence").
+ * `hash` is SHA-256 over the canonical form of every other field, `prevHash` included.
+ */
+export interface ChainedAuditEvent extends AuditEvent {
+  /** Position in the (account, class) chain, from 1. */
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
 export interface AuditLog {
   record(event: AuditEventInput): Promise<AuditEvent>;
 }
 
 export const SHORT_RETENTION_SECONDS = 7 * 24 * 3600;
-
-/** Security-relevant changes are persistent; high-volume operational events are short-lived. */
-export function auditClassFor(action: string): AuditClass {
-  const shortPrefixes = ["verify.", "message.", "auth.login.failed", "ratelimit."];
-  return shortPrefixes.some((prefix) => action.startsWith(prefix)) ? "short" : "persistent";
-}

@@ -1,4 +1,4 @@
-/** Request and response schemas of GET /v1/audit/events (the OpenAPI document reads them too). */
+/** Request and response schemas of the audit routes (the OpenAPI document reads them too). */
 import * as z from "zod";
 
 const isoDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
@@ -9,7 +9,7 @@ export const auditQuery = z
     to: isoDate.optional(),
     action: z
       .string()
-      .regex(/^[a-z.]{1,64}$/, "lower-case dotted action")
+      .regex(/^[a-z.-]{1,64}$/, "lower-case dotted action")
       .optional(),
     actor: z.string().max(64).optional(),
     cursor: z.string().max(1024).optional(),
@@ -34,9 +34,61 @@ export const auditEventView = z.object({
   requestId: z.string().optional(),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   class: z.enum(["persistent", "short"]).describe("persistent: kept for the account's life; short: 7 days"),
+  seq: z.number().int().positive().optional().describe("Position in the account's chain for this class"),
+  prevHash: z
+    .string()
+    .optional()
+    .describe("hash of the previous event of the chain (64 zeros for the first)"),
+  hash: z
+    .string()
+    .optional()
+    .describe("SHA-256 (hex) of the event's canonical JSON without hash (docs/audit.md)"),
+});
+
+/** A stored event that is a link of its chain (events written before chaining lack these fields). */
+export const chainedEvent = auditEventView.extend({
+  seq: z.number().int().positive(),
+  prevHash: z.string(),
+  hash: z.string(),
 });
 
 export const auditPageView = z.object({
   events: z.array(auditEventView).describe("Newest first"),
   nextCursor: z.string().optional().describe("Pass as `cursor` for the next page"),
+});
+
+export const auditExportQuery = z
+  .strictObject({
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    cursor: z.string().max(1024).optional(),
+  })
+  .refine((query) => !query.from || !query.to || query.from <= query.to, {
+    message: "from must not be after to",
+    path: ["from"],
+  });
+
+const chainBreak = z.object({
+  id: z.string().describe("The event (or digest-<date>) where the chain stops holding"),
+  at: z.string().describe("ISO-8601 UTC"),
+  reason: z.string(),
+});
+
+const chainReport = z.object({
+  checked: z.number().int().describe("Events of this chain re-hashed and linked"),
+  headSeq: z.number().int().describe("seq of the chain head when the walk began (0: no events yet)"),
+  anchoredAt: z
+    .object({ seq: z.number().int(), at: z.string() })
+    .optional()
+    .describe("Short chain only: its oldest retained event, where the walk started (older ones expired)"),
+});
+
+export const auditVerifyView = z.object({
+  valid: z.boolean(),
+  checked: z.number().int().describe("Events checked over both chains"),
+  firstBreak: chainBreak.optional(),
+  chains: z.object({ persistent: chainReport, short: chainReport }),
+  digests: z.object({
+    checked: z.number().int().describe("Signed daily digests whose signature and head matched"),
+  }),
 });

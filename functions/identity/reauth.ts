@@ -1,4 +1,10 @@
-import { auditInput, auditRateLimitBlock, type RequestMeta, userActor } from "../audit/context.ts";
+import {
+  type AuditedRateLimit,
+  auditInput,
+  auditRateLimitBlock,
+  type RequestMeta,
+  userActor,
+} from "../audit/context.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { DomainError } from "../shared/problem.ts";
 import { type AuthDeps, checkFactor } from "./auth-service.ts";
@@ -24,7 +30,7 @@ type ProofDeps = Pick<AuthDeps, "clock" | "limiter" | "failures" | "audit" | "ha
 /** The audit of a throttled proof: the signed-in user is both the actor and the throttled subject. */
 const proofThrottled = (
   user: UserRecord,
-  limit: string,
+  limit: AuditedRateLimit,
   meta: RequestMeta,
   deps: Pick<AuthDeps, "audit">,
 ) => ({

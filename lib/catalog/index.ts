@@ -3,7 +3,7 @@
  * add a table, queue, key, function or route here and both pick it up.
  */
 import { adminFunctions, adminRoutes } from "./admin.ts";
-import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
+import { auditFunctions, auditRoutes, auditSchedules, auditTables } from "./audit.ts";
 import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
 import { incidentExposureFunctions, incidentExposureRoutes } from "./incident-exposure.ts";
@@ -76,7 +76,13 @@ export const catalog: Catalog = {
     ...privacyRoutes,
     ...operatorCarrierRoutes,
   ],
-  schedules: [...statusSchedules, ...carrierSchedules, ...retentionSchedules, ...webhookOutboxSchedules],
+  schedules: [
+    ...statusSchedules,
+    ...carrierSchedules,
+    ...retentionSchedules,
+    ...webhookOutboxSchedules,
+    ...auditSchedules,
+  ],
 };
 
 function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {

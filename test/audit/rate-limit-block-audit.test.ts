@@ -28,7 +28,7 @@ const meta = { sourceIp: "192.0.2.7", requestId: "req-1", userAgent: "agent/1" }
 const block = (audit: AuditLog) => ({
   audit,
   accountId: "acc_1",
-  limit: "login",
+  limit: "login" as const,
   actor: anonymousActor(meta.sourceIp),
   meta,
   target: { type: "user", id: "usr_1" },

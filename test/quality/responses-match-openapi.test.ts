@@ -291,6 +291,18 @@ describe("responses match the OpenAPI document", () => {
     expect(api.violations).toEqual([]);
   });
 
+  it("audit: verify, export (JSON Lines), a bad export window (400)", async () => {
+    const verify = await api.call("GET", "/v1/audit/verify", { token: ownerToken });
+    expect(verify.status, verify.body).toBe(200);
+    expect(verify.json.valid).toBe(true);
+    const exported = await api.call("GET", "/v1/audit/export", { token: ownerToken });
+    expect(exported.status, exported.body).toBe(200);
+    const badWindow = "/v1/audit/export?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z";
+    expect((await api.call("GET", badWindow, { token: ownerToken })).status).toBe(400);
+    expect((await api.call("GET", "/v1/audit/verify", { token: platform().apiKey })).status).toBe(403);
+    expect(api.violations).toEqual([]);
+  });
+
   it("sign-in back-off: repeated wrong passwords get a documented 429 with Retry-After", async () => {
     // Its own source address: the per-IP back-off this provokes must not meet the other tests.
     const guesser = new ContractClient(platform().apiUrl, contract);
