@@ -7,8 +7,10 @@ import type { FunctionGrants } from "./catalog/index.ts";
 import {
   envNames,
   KMS_ACTIONS,
-  QUEUE_ACTIONS,
   QUEUE_KEY_ACTIONS,
+  queueGrantParts,
+  queuePartId,
+  queueSpec,
   TABLE_ACTIONS,
   TABLE_KEY_ACTIONS,
 } from "./catalog/index.ts";
@@ -77,13 +79,15 @@ export function applyGrants(
     env[envNames.table(id)] = table.tableName;
   }
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
-    // consumeDeadLetters: the DLQ only; its consumer has no business with the work queue.
-    const deadLetters = access === "consumeDeadLetters";
-    const queue = deadLetters ? targets.messaging.dlq(id) : targets.messaging.queue(id);
-    queue.grant(grantee, ...QUEUE_ACTIONS[access]);
-    const keyActions = QUEUE_KEY_ACTIONS[access];
-    if (keyActions.length > 0) queue.encryptionMasterKey?.grant(grantee, ...keyActions);
-    env[envNames.queueUrl(deadLetters ? `${id}-dlq` : id)] = queue.queueUrl;
+    // Each part the grant reaches (e.g. consumeDeadLetters: the DLQ only; its consumer has no
+    // business with the work queue), with exactly the catalogue's actions on it.
+    for (const { part, actions } of queueGrantParts(access, queueSpec(id))) {
+      const queue = targets.messaging.part(id, part);
+      queue.grant(grantee, ...actions);
+      const keyActions = QUEUE_KEY_ACTIONS[access];
+      if (keyActions.length > 0) queue.encryptionMasterKey?.grant(grantee, ...keyActions);
+      env[envNames.queueUrl(queuePartId(id, part))] = queue.queueUrl;
+    }
   }
   for (const [id, accesses] of Object.entries(grants.keys ?? {})) {
     const key = targets.data.key(id);

@@ -109,3 +109,47 @@ export const updateIncidentBody = z.strictObject({
 });
 export const resolveIncidentBody = z.strictObject({ message: incidentMessage });
 export const incidentView = incident;
+
+/** Dead letters: a catalogue queue id, where its records wait, and how many one call handles. */
+export const deadLetterParams = z.strictObject({
+  queue: z.string().regex(/^[a-z0-9-]{1,60}$/, "a queue id, e.g. sms-transactional"),
+});
+const deadLetterSource = z.enum(["dlq", "parked"]).default("dlq");
+export const peekDeadLettersQuery = z.strictObject({
+  source: deadLetterSource,
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+/** At most 200 records per call (the function has 10 s); the CLI calls again while `remaining` > 0. */
+const moveLimit = z.int().min(1).max(200).default(100);
+export const redriveBody = z.strictObject({
+  source: deadLetterSource,
+  limit: moveLimit,
+  reason: reason.optional(),
+});
+export const discardBody = z.strictObject({ source: deadLetterSource, limit: moveLimit, reason });
+
+const queueDepth = z.object({ waiting: z.number(), inFlight: z.number() });
+export const deadLetterCounts = z.object({
+  queues: z.array(z.object({ queue: z.string(), deadLetters: queueDepth, parked: queueDepth.optional() })),
+});
+/** Ids only (msg_…, acc_…): bodies may hold what operators must not see, so they never leave. */
+export const deadLetterPeek = z.object({
+  queue: z.string(),
+  source: z.enum(["dlq", "parked"]),
+  records: z.array(
+    z.object({
+      sqsMessageId: z.string(),
+      receiveCount: z.number(),
+      sentAt: z.string().optional(),
+      firstReceivedAt: z.string().optional(),
+      ids: z.record(z.string(), z.string()),
+    }),
+  ),
+});
+export const deadLetterMove = z.object({
+  queue: z.string(),
+  source: z.enum(["dlq", "parked"]),
+  count: z.number(),
+  failed: z.number(),
+  remaining: z.number(),
+});

@@ -1,4 +1,4 @@
-import type { KeyAccess, QueueAccess, TableAccess } from "./types.ts";
+import type { KeyAccess, QueueAccess, QueueSpec, TableAccess } from "./types.ts";
 
 /**
  * The exact IAM actions behind each catalogue access level. Plain data: lib/function-grants.ts
@@ -53,12 +53,15 @@ const QUEUE_CONSUME = [
   "sqs:GetQueueAttributes",
 ] as const;
 
+const QUEUE_SEND = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"] as const;
+
 /**
- * SQS actions on the queue; consumeDeadLetters applies them to the queue's DLQ only. The *Batch
- * calls are authorised by their single-message action (there is no sqs:SendMessageBatch action).
+ * SQS actions on the queue; consumeDeadLetters applies them to the queue's DLQ only,
+ * operateDeadLetters to its DLQ and parked queue (queueGrantParts says where each list applies).
+ * The *Batch calls are authorised by their single-message action (no sqs:SendMessageBatch action).
  */
 export const QUEUE_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>> = {
-  send: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+  send: QUEUE_SEND,
   consume: QUEUE_CONSUME,
   // A consumer that re-enqueues its own work (webhook retries with a delay).
   consumeAndSend: [
@@ -67,6 +70,7 @@ export const QUEUE_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>> = {
   // Depth only: no receive/delete, and no KMS (attributes are not encrypted).
   inspect: ["sqs:GetQueueAttributes"],
   consumeDeadLetters: QUEUE_CONSUME,
+  operateDeadLetters: QUEUE_CONSUME,
 };
 
 /** KMS actions on the key that encrypts a queue at rest (what CDK's grantXMessages adds). */
@@ -76,7 +80,44 @@ export const QUEUE_KEY_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>>
   consumeAndSend: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
   inspect: [],
   consumeDeadLetters: ["kms:Decrypt"],
+  // Receives dead letters (decrypt) and sends them back to the work queue (encrypt).
+  operateDeadLetters: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
 };
+
+/** The parts of one catalogue queue: the work queue, its DLQ and (with parkAfterReceives) its parked queue. */
+export type QueuePart = "queue" | "dlq" | "parked";
+
+/** The catalogue id of a queue part, the base of its physical name and env name: sms-otp, sms-otp-dlq, sms-otp-parked. */
+export const queuePartId = (queueId: string, part: QueuePart): string =>
+  part === "queue" ? queueId : `${queueId}-${part}`;
+
+export interface QueueGrantPart {
+  readonly part: QueuePart;
+  readonly actions: readonly string[];
+}
+
+/**
+ * Where a queue grant applies, and which SQS actions on each part: the one answer CDK grants
+ * (lib/function-grants.ts), the local IAM policy and the per-function env all follow.
+ * operateDeadLetters (the operator's redrive/discard) consumes the DLQ and the parked queue and may
+ * only SEND to the work queue: an operator tool never takes work from the live consumers.
+ */
+export function queueGrantParts(
+  access: QueueAccess,
+  spec: Pick<QueueSpec, "parkAfterReceives">,
+): readonly QueueGrantPart[] {
+  if (access === "consumeDeadLetters") return [{ part: "dlq", actions: QUEUE_ACTIONS[access] }];
+  if (access === "operateDeadLetters") {
+    return [
+      { part: "queue", actions: QUEUE_SEND },
+      { part: "dlq", actions: QUEUE_ACTIONS[access] },
+      ...(spec.parkAfterReceives !== undefined
+        ? [{ part: "parked" as const, actions: QUEUE_ACTIONS[access] }]
+        : []),
+    ];
+  }
+  return [{ part: "queue", actions: QUEUE_ACTIONS[access] }];
+}
 
 /**
  * The exact KMS actions behind each catalogue key grant, no wildcards. `encrypt` includes

@@ -12,9 +12,17 @@ export type TableAccess = "read" | "write" | "readWrite" | "readUpdate";
 /**
  * inspect: GetQueueAttributes only (depth checks by the status prober); no message access.
  * consumeDeadLetters: consume the queue's DLQ (not the queue itself), for its deadLetterConsumer.
+ * operateDeadLetters: an operator's redrive and discard: consume the queue's DLQ and parked queue,
+ * and send to the work queue (never receive from it).
  * consumeAndSend: a consumer that also re-enqueues on its own queue (delayed retries).
  */
-export type QueueAccess = "send" | "consume" | "consumeAndSend" | "inspect" | "consumeDeadLetters";
+export type QueueAccess =
+  | "send"
+  | "consume"
+  | "consumeAndSend"
+  | "inspect"
+  | "consumeDeadLetters"
+  | "operateDeadLetters";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
 export type UsagePlanAccess = "manage";
 export type MailAccess = "send";

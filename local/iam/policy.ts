@@ -8,7 +8,9 @@ import {
   type FunctionGrants,
   KMS_ACTIONS,
   physicalName,
-  QUEUE_ACTIONS,
+  queueGrantParts,
+  queuePartId,
+  queueSpec,
   smsConfigurationSetName,
   TABLE_ACTIONS,
 } from "../../lib/catalog/index.ts";
@@ -48,9 +50,10 @@ export function policyStatements(grants: FunctionGrants, scope: PolicyScope): Po
     });
   }
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
-    const name = physicalName(scope.stage, id);
-    const target = access === "consumeDeadLetters" ? `${name}-dlq` : name;
-    statements.push({ actions: QUEUE_ACTIONS[access], resources: [queueArn(scope, target)] });
+    for (const { part, actions } of queueGrantParts(access, queueSpec(id))) {
+      const name = physicalName(scope.stage, queuePartId(id, part));
+      statements.push({ actions, resources: [queueArn(scope, name)] });
+    }
   }
   for (const [id, accesses] of Object.entries(grants.keys ?? {})) {
     statements.push({

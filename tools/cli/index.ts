@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { AdminClient } from "./client.ts";
+import { registerDeadLetterCommands } from "./dlq.ts";
 import { CliError, exitCodes } from "./errors.ts";
 import { keyValues, slowNotice, table } from "./output.ts";
 import { localTarget, stageTarget, type Target } from "./target.ts";
@@ -18,7 +19,7 @@ interface GlobalOptions {
 
 const program = new Command("textgate")
   .description(
-    "Operate a Textgate deployment: accounts, users and status-page incidents (AWS IAM signed operator API)",
+    "Operate a Textgate deployment: accounts, users, dead letters and status-page incidents (AWS IAM signed operator API)",
   )
   .option("--stage <name>", "a deployed stage (stack Textgate-<name>); default: the local platform")
   .option("--region <region>", "AWS region of the stage", process.env.AWS_REGION ?? "eu-central-1")
@@ -287,6 +288,8 @@ incidents
     );
     print(resolved, incidentLine);
   });
+
+registerDeadLetterCommands(program, { client, print, positiveInt });
 
 program
   .command("status")
