@@ -1,6 +1,6 @@
 import type { AuditLog } from "../audit/port.ts";
 import type { UsagePlanKeys } from "../auth/usage-plan-keys.ts";
-import type { Account, AccountStatus } from "../identity/accounts.ts";
+import type { Account, AccountLimits, AccountStatus } from "../identity/accounts.ts";
 import type { InvitationDeps } from "../identity/invitations-service.ts";
 import type { Clock } from "../shared/clock.ts";
 
@@ -22,6 +22,8 @@ export interface AccountSettingsChange {
   readonly name?: string;
   readonly allowedCountries?: readonly string[];
   readonly retentionDays?: number;
+  /** Replaces the account's limits as a whole ({} removes them all). */
+  readonly limits?: AccountLimits;
 }
 
 /** Account items as the operator plane reads and changes them. */

@@ -12,6 +12,10 @@ const retentionDays = z.int().min(1).max(3650);
 const accountName = z.string().trim().min(1).max(120);
 /** Why the operator acts: kept in both audit logs. */
 const reason = z.string().trim().min(3).max(500);
+/** Operator-set limits; a PATCH replaces them as a whole ({} removes them). */
+const limits = z.strictObject({
+  messagesPerDay: z.int().min(1).max(10_000_000).optional(),
+});
 
 export const accountParams = z.strictObject({
   accountId: z.string().regex(idPattern("acc"), "not an account id"),
@@ -25,6 +29,7 @@ export const createAccountBody = z.strictObject({
   allowedCountries: countries,
   retentionDays: retentionDays.default(30),
   ownerEmail: z.email().max(254),
+  limits: limits.optional(),
   reason: reason.optional(),
 });
 
@@ -33,10 +38,11 @@ export const updateAccountBody = z
     name: accountName.optional(),
     allowedCountries: countries.optional(),
     retentionDays: retentionDays.optional(),
+    limits: limits.optional(),
     reason: reason.optional(),
   })
-  .refine((body) => body.name ?? body.allowedCountries ?? body.retentionDays, {
-    message: "change at least one of name, allowedCountries, retentionDays",
+  .refine((body) => body.name ?? body.allowedCountries ?? body.retentionDays ?? body.limits, {
+    message: "change at least one of name, allowedCountries, retentionDays, limits",
   });
 
 /** Suspend, reactivate, close, unlock: an optional reason (the body itself is optional). */
@@ -57,6 +63,7 @@ export const accountView = z.object({
   status: z.enum(accountStatuses),
   createdAt: z.string(),
   deleteDataAfter: z.string().optional(),
+  limits: z.object({ messagesPerDay: z.number().optional() }).optional(),
 });
 export const accountList = z.object({ accounts: z.array(accountView), nextCursor: z.string().optional() });
 export const createdAccount = z.object({

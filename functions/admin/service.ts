@@ -1,7 +1,7 @@
 import type { AuditEventInput } from "../audit/port.ts";
 import { usagePlanUnavailable } from "../auth/api-keys.ts";
 import { registerUsageIdentifier } from "../auth/usage-plan-keys.ts";
-import type { Account, AccountStatus } from "../identity/accounts.ts";
+import type { Account, AccountLimits, AccountStatus } from "../identity/accounts.ts";
 import { inviteOwnerAsOperator } from "../identity/invitations-service.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
@@ -39,6 +39,10 @@ export async function recordOperatorAction(
   ]);
 }
 
+/** Audit details of limits set or changed ("none": removed). */
+const limitDetails = (limits: AccountLimits | undefined): Record<string, string | number> =>
+  limits === undefined ? {} : { "limits.messagesPerDay": limits.messagesPerDay ?? "none" };
+
 export interface CreatedAccount {
   readonly accountId: string;
   readonly account: Account;
@@ -54,6 +58,7 @@ export async function createAccount(
     allowedCountries: readonly string[];
     retentionDays: number;
     ownerEmail: string;
+    limits?: AccountLimits;
   },
   call: OperatorCall,
   deps: AdminDeps,
@@ -65,6 +70,7 @@ export async function createAccount(
     retentionDays: input.retentionDays,
     createdAt: deps.clock.now().toISOString(),
     status: "active",
+    ...(input.limits ? { limits: { ...input.limits } } : {}),
   };
   await deps.accounts.create(account);
   try {
@@ -88,6 +94,7 @@ export async function createAccount(
         name: account.name,
         allowedCountries: account.allowedCountries.join(","),
         retentionDays: account.retentionDays,
+        ...limitDetails(input.limits),
       },
     },
     call,
@@ -130,6 +137,7 @@ export async function updateAccountSettings(
   if (changes.name !== undefined) details.name = changes.name;
   if (changes.allowedCountries !== undefined) details.allowedCountries = changes.allowedCountries.join(",");
   if (changes.retentionDays !== undefined) details.retentionDays = changes.retentionDays;
+  Object.assign(details, limitDetails(changes.limits));
   await recordOperatorAction(
     {
       accountId,

@@ -93,11 +93,16 @@ export const accountItem = z.object({
   createdAt: z.string(),
   status: z.enum(accountStatuses).default("active"),
   deleteDataAfter: z.string().optional(),
+  limits: z.object({ messagesPerDay: z.int().positive().optional() }).optional(),
 });
 
 export const parseAccount = (item: Record<string, unknown>): Account => {
-  const { deleteDataAfter, ...rest } = accountItem.parse(item);
-  return { ...rest, ...(deleteDataAfter ? { deleteDataAfter } : {}) };
+  const { deleteDataAfter, limits, ...rest } = accountItem.parse(item);
+  return {
+    ...rest,
+    ...(deleteDataAfter ? { deleteDataAfter } : {}),
+    ...(limits ? { limits: limits.messagesPerDay ? { messagesPerDay: limits.messagesPerDay } : {} } : {}),
+  };
 };
 
 export async function getAccount(accountId: string): Promise<Account | undefined> {

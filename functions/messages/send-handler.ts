@@ -1,6 +1,7 @@
 import { requireLiveCaller } from "../identity/live-principal.ts";
 import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
+import { dynamoDailyMessageQuota } from "./daily-limit.ts";
 import { type SendMessageBody, sendMessageBody, sendMessageResponse } from "./schemas.ts";
 import { acceptMessageOnce } from "./send-once.ts";
 import {
@@ -12,7 +13,8 @@ import {
 
 let deps: MessagingDeps | undefined;
 const messagingDeps = (): MessagingDeps => {
-  deps ??= defaultMessagingDeps();
+  // The operator-set messagesPerDay applies to the send API (reserved before each message is stored).
+  deps ??= { ...defaultMessagingDeps(), dailyQuota: dynamoDailyMessageQuota(systemClock) };
   return deps;
 };
 
@@ -31,6 +33,7 @@ export const handler = httpHandler({
   "POST /v1/messages": route({
     body: sendMessageBody,
     responses: { 202: sendMessageResponse },
+    problems: ["daily-limit-reached"],
     run: async ({ body, principal: fromAuthorizer, idempotencyKey }) => {
       // Spends money: a user token must still have a live session now, not 30 s ago.
       const principal = await requireLiveCaller(fromAuthorizer, "messages:send", systemClock);

@@ -4,6 +4,7 @@ import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { maskPhone } from "../shared/mask.ts";
 import { DomainError } from "../shared/problem.ts";
+import type { DailyMessageQuota, QuotaReservation } from "./daily-limit.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 import type {
   AcceptedMessage,
@@ -34,6 +35,11 @@ export interface MessagingDeps {
   readonly cipher: FieldCipher;
   readonly newMessageId?: () => string;
   readonly metrics?: MessagingMetrics;
+  /**
+   * The account's operator-set messagesPerDay, enforced where set: the send API wires it. Verify's
+   * OTP texts are bounded by their own per-number budgets (functions/verify/limits.ts) instead.
+   */
+  readonly dailyQuota?: DailyMessageQuota;
 }
 
 export interface AcceptMessageInput {
@@ -94,6 +100,8 @@ export interface PreparedMessage {
   readonly message: StoredMessage;
   readonly accepted: AcceptedMessage;
   readonly delaySeconds: number;
+  /** The account's daily limit when it has one. */
+  readonly messagesPerDay?: number;
 }
 
 /** Validates against the account, prices and seals the message; writes nothing. */
@@ -148,7 +156,32 @@ export async function prepareMessage(
     validUntil: validUntil.toISOString(),
     expiresAt: Math.max(retentionEnd, epochSeconds(validUntil) + DAY_SECONDS),
   };
-  return { message, accepted: { id, status, segments, encoding, price }, delaySeconds };
+  return {
+    message,
+    accepted: { id, status, segments, encoding, price },
+    delaySeconds,
+    ...(account.messagesPerDay !== undefined ? { messagesPerDay: account.messagesPerDay } : {}),
+  };
+}
+
+/**
+ * Takes one of the account's messages for today BEFORE the message is written (atomic reservation;
+ * 429 daily-limit-reached when none is left). Undefined when no limit applies.
+ */
+export async function reserveDailyMessage(
+  prepared: PreparedMessage,
+  deps: MessagingDeps,
+): Promise<QuotaReservation | undefined> {
+  if (!deps.dailyQuota || prepared.messagesPerDay === undefined) return undefined;
+  return deps.dailyQuota.reserve(prepared.message.accountId, prepared.messagesPerDay);
+}
+
+/** Gives a reservation back when its message was not accepted, keeping the original error. */
+export async function releaseAfterFailure(reservation: QuotaReservation | undefined): Promise<void> {
+  await reservation?.release().catch((error: unknown) => {
+    // The counter then holds one message too many until the day ends: safe side of the limit.
+    logger.error("daily quota reservation not given back", { error: error as Error });
+  });
 }
 
 /** Logs and counts a message that is stored and on its queue. */
@@ -174,7 +207,13 @@ export async function acceptMessage(
 ): Promise<AcceptedMessage> {
   const prepared = await prepareMessage(input, deps);
   const { message, delaySeconds } = prepared;
-  await deps.messages.create(message);
+  const reservation = await reserveDailyMessage(prepared, deps);
+  try {
+    await deps.messages.create(message);
+  } catch (error) {
+    await releaseAfterFailure(reservation);
+    throw error;
+  }
   try {
     await deps.queue.enqueue(queueFor(input.priority), message.id, delaySeconds);
   } catch (error) {
@@ -187,6 +226,7 @@ export async function acceptMessage(
         error: discardError as Error,
       });
     });
+    await releaseAfterFailure(reservation);
     throw new DomainError("service-unavailable", "The message could not be queued; retry later");
   }
   noteAccepted(prepared, deps);

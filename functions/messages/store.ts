@@ -129,6 +129,7 @@ export function dynamoMessageRepository(): MessageRepository {
       );
     },
     createBound,
+    findBinding,
     async get(id) {
       const { Item } = await dynamoClient().send(
         new GetCommand({ TableName: tableName("messages"), Key: messageKey(id), ConsistentRead: true }),
@@ -155,6 +156,15 @@ const ACCOUNT_CACHE_MS = 30_000;
  * Account settings (allowed countries, retention) from pk=ACC#<id> sk=ACCOUNT, cached briefly per
  * container: they change rarely and the send path should not pay a read for them every time.
  */
+/** The operator-set daily limit, if the account has one (limits.messagesPerDay). */
+const storedLimits = z.object({ messagesPerDay: z.int().positive().optional() });
+function messagesPerDayOf(limits: unknown): { messagesPerDay?: number } {
+  const parsed = storedLimits.safeParse(limits);
+  return parsed.success && parsed.data.messagesPerDay !== undefined
+    ? { messagesPerDay: parsed.data.messagesPerDay }
+    : {};
+}
+
 export function dynamoAccountReader(): AccountReader {
   const cache = new Map<string, { at: number; value: AccountSettings | undefined }>();
   return {
@@ -172,6 +182,7 @@ export function dynamoAccountReader(): AccountReader {
                 ? (Item.allowedCountries as string[])
                 : [],
               retentionDays: typeof Item.retentionDays === "number" ? Item.retentionDays : 30,
+              ...messagesPerDayOf(Item.limits),
             }
           : undefined;
       if (value) cache.set(accountId, { at: Date.now(), value });

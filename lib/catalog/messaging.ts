@@ -126,8 +126,9 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 10,
     grants: {
       // accounts: the sender's account, the HMAC root and the live-session check; it never changes an account.
-      // No ephemeral table: the Idempotency-Key binding lives with the message.
-      tables: { accounts: "read", messages: "readWrite" },
+      // ephemeral: only the per-account daily message counter (UpdateItem ADD); the Idempotency-Key
+      // binding lives with the message.
+      tables: { accounts: "read", messages: "readWrite", ephemeral: "readUpdate" },
       queues: { "sms-otp": "send", "sms-transactional": "send", "sms-bulk": "send" },
       keys: { data: ["encrypt", "decrypt"] },
     },

@@ -6,6 +6,9 @@ import {
   type FunctionSpec,
   metricsNamespace,
   physicalName,
+  queueGrantParts,
+  queuePartId,
+  queueSpec,
 } from "../../lib/catalog/index.ts";
 import { functionsOffTheApi, PUBLIC_API_URL_ENV } from "../../lib/textgate-stack.ts";
 import { logicalId, type Synthesized, synthStack } from "./synth.ts";
@@ -26,8 +29,8 @@ function expectedEnvNames(spec: FunctionSpec): string[] {
     "POWERTOOLS_METRICS_NAMESPACE",
     ...Object.keys(spec.environment ?? {}),
     ...Object.keys(spec.grants.tables ?? {}).map(envNames.table),
-    ...Object.entries(spec.grants.queues ?? {}).map(([id, access]) =>
-      envNames.queueUrl(access === "consumeDeadLetters" ? `${id}-dlq` : id),
+    ...Object.entries(spec.grants.queues ?? {}).flatMap(([id, access]) =>
+      queueGrantParts(access, queueSpec(id)).map(({ part }) => envNames.queueUrl(queuePartId(id, part))),
     ),
     ...Object.keys(spec.grants.keys ?? {}).map(envNames.keyArn),
     ...(spec.grants.usagePlan ? [envNames.usagePlanName] : []),

@@ -74,6 +74,9 @@ const positiveInt = (value: string): number => {
     throw new CliError(`not a positive whole number: ${value}`, exitCodes.usage);
   return parsed;
 };
+/** A daily limit, or "none" to remove it (update only): the account's limits object. */
+const dailyLimit = (value: string): { messagesPerDay?: number } =>
+  value === "none" ? {} : { messagesPerDay: positiveInt(value) };
 const accountPath = (accountId: string) => `/v1/admin/accounts/${encodeURIComponent(accountId)}`;
 
 const accounts = program.command("accounts").description("Customer accounts");
@@ -85,6 +88,11 @@ accounts
   .requiredOption("--countries <codes>", "countries it may send to, e.g. EE,LV", countryList)
   .requiredOption("--owner-email <email>", "the owner's email (the invitation is sent there)")
   .option("--retention-days <days>", "how long message data is kept", positiveInt, 30)
+  .option(
+    "--messages-per-day <n>",
+    "messages the send API accepts per UTC day (default: no limit)",
+    dailyLimit,
+  )
   .option("--reason <text>", "why (kept in the audit logs)")
   .action(async (options) => {
     const created = await (await client()).call<{ accountId: string; ownerInvitationToken: string }>(
@@ -95,6 +103,7 @@ accounts
         allowedCountries: options.countries,
         retentionDays: options.retentionDays,
         ownerEmail: options.ownerEmail,
+        ...(options.messagesPerDay ? { limits: options.messagesPerDay } : {}),
         ...(options.reason ? { reason: options.reason } : {}),
       },
     );
@@ -150,16 +159,18 @@ accounts
 
 accounts
   .command("update <accountId>")
-  .description("Change an account's name, countries or retention")
+  .description("Change an account's name, countries, retention or daily limit")
   .option("--name <name>")
   .option("--countries <codes>", "e.g. EE,LV,LT", countryList)
   .option("--retention-days <days>", "", positiveInt)
+  .option("--messages-per-day <n>", 'daily send limit (UTC day), or "none" to remove it', dailyLimit)
   .option("--reason <text>", "why (kept in the audit logs)")
   .action(async (accountId: string, options) => {
     const body = {
       ...(options.name ? { name: options.name } : {}),
       ...(options.countries ? { allowedCountries: options.countries } : {}),
       ...(options.retentionDays ? { retentionDays: options.retentionDays } : {}),
+      ...(options.messagesPerDay ? { limits: options.messagesPerDay } : {}),
       ...(options.reason ? { reason: options.reason } : {}),
     };
     print(await (await client()).call("PATCH", accountPath(accountId), body), keyValues);
