@@ -82,6 +82,12 @@ describe("the operator-set daily message limit", () => {
     expect(replayedAtLimit.headers.get("idempotent-replayed")).toBe("true");
   });
 
+  it("is documented in the served OpenAPI as a 429 type of POST /v1/messages", async () => {
+    const document = await call("GET", "/openapi.json");
+    const tooMany = document.body.paths["/v1/messages"].post.responses["429"];
+    expect(tooMany.description).toContain("https://textgate.dev/problems/daily-limit-reached");
+  });
+
   it("is set at creation, removed with none, and refused when not a positive whole number", async () => {
     const created = await textgateJson<{ account: AccountView }>(
       "accounts",
