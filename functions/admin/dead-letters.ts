@@ -2,6 +2,8 @@ import type { AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/problem.ts";
 import type { OperatorCall } from "./ports.ts";
+// A queue belongs to no one account: dead-letter actions go to the operator log only.
+import { OPERATOR_LOG } from "./service.ts";
 
 /**
  * Dead letters through the operator API: counts per queue, a peek at the ids they carry, redrive to
@@ -66,8 +68,6 @@ export interface DeadLetterDeps {
   readonly clock: Clock;
 }
 
-/** The audit partition of the operator log (same as service.ts OPERATOR_LOG; a queue affects no one account). */
-const OPERATOR_LOG = "operator";
 /** A redrive or discard call stops taking new batches after this, well inside the 10 s function timeout. */
 const CALL_BUDGET_MS = 5_000;
 /** Long enough to send and delete a batch; a record not deleted by then simply comes back. */
