@@ -61,8 +61,9 @@ export function sqsDeadLetterQueues(functionId = "admin"): DeadLetterQueues {
           QueueUrl: urlOf(queueId, source),
           MaxNumberOfMessages: 10,
           VisibilityTimeout: visibilitySeconds,
-          // Short poll: an empty answer ends the call; the caller reads `remaining` and asks again.
-          WaitTimeSeconds: 0,
+          // A 1 s long poll asks every SQS server (a short poll samples some and may answer empty
+          // while records wait); an empty answer ends the peek or move, so it costs 1 s once.
+          WaitTimeSeconds: 1,
           MessageSystemAttributeNames: [
             "ApproximateReceiveCount",
             "SentTimestamp",
