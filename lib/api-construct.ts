@@ -11,6 +11,7 @@ import { authorizerIdentity, physicalName, type RouteSpec, usagePlanName } from 
 import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
 import { apiGatewayArn } from "./function-grants.ts";
 import { addProblemResponses } from "./gateway-responses.ts";
+import { allowInvokeFromStage, StageInvokedLambdaIntegration } from "./stage-invoke-integration.ts";
 
 export interface Throttle {
   readonly rateLimit: number;
@@ -133,6 +134,9 @@ export class ApiConstruct extends Construct {
     });
 
     for (const route of deployed) this.addRoute(route, props, authorizer, validator);
+    for (const fnId of new Set(deployed.map((route) => route.function))) {
+      allowInvokeFromStage(this, `Invoke-${fnId}`, props.functionById(fnId), this.api, props.stage);
+    }
     this.operatorPolicy = this.createOperatorPolicy(
       props.stage,
       deployed.filter((route) => route.auth === "iam"),
@@ -238,10 +242,7 @@ export class ApiConstruct extends Construct {
     if (authorized) requestParameters["method.request.header.Authorization"] = true;
     const method = resource.addMethod(
       route.method,
-      new apigw.LambdaIntegration(props.functionById(route.function), {
-        proxy: true,
-        allowTestInvoke: false,
-      }),
+      new StageInvokedLambdaIntegration(props.functionById(route.function)),
       {
         operationName: route.summary,
         ...(authorized

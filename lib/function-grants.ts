@@ -7,7 +7,6 @@ import type { FunctionGrants } from "./catalog/index.ts";
 import {
   envNames,
   KMS_ACTIONS,
-  QUEUE_KEY_ACTIONS,
   queueGrantParts,
   queuePartId,
   queueSpec,
@@ -79,12 +78,12 @@ export function applyGrants(
     env[envNames.table(id)] = table.tableName;
   }
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
-    // Each part the grant reaches (e.g. consumeDeadLetters: the DLQ only; its consumer has no
-    // business with the work queue), with exactly the catalogue's actions on it.
-    for (const { part, actions } of queueGrantParts(access, queueSpec(id))) {
+    // Each part the grant reaches (consumeDeadLetters: the DLQ only; consumeRetryAndDeadLetter:
+    // the work queue and sending to its DLQ; operateDeadLetters: sending to the work queue and
+    // consuming its DLQ and parked queue), with exactly the catalogue's actions on it and its key.
+    for (const { part, actions, keyActions } of queueGrantParts(access, queueSpec(id))) {
       const queue = targets.messaging.part(id, part);
       queue.grant(grantee, ...actions);
-      const keyActions = QUEUE_KEY_ACTIONS[access];
       if (keyActions.length > 0) queue.encryptionMasterKey?.grant(grantee, ...keyActions);
       env[envNames.queueUrl(queuePartId(id, part))] = queue.queueUrl;
     }
@@ -140,7 +139,9 @@ export function applyGrants(
 export function grantsUseKeyWildcards(grants: FunctionGrants): boolean {
   const keyActions = [
     ...Object.values(grants.tables ?? {}).flatMap((access) => TABLE_KEY_ACTIONS[access]),
-    ...Object.values(grants.queues ?? {}).flatMap((access) => QUEUE_KEY_ACTIONS[access]),
+    ...Object.entries(grants.queues ?? {}).flatMap(([id, access]) =>
+      queueGrantParts(access, queueSpec(id)).flatMap((part) => part.keyActions),
+    ),
   ];
   return keyActions.some((action) => action.includes("*"));
 }

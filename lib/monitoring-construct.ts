@@ -1,4 +1,4 @@
-import { Aws, Duration } from "aws-cdk-lib";
+import { Aws, Duration, NestedStack } from "aws-cdk-lib";
 import type * as apigw from "aws-cdk-lib/aws-apigateway";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -47,13 +47,25 @@ export function deadLetterMaxAge(spec: QueueSpec): Duration {
   return Duration.seconds(workQueue + deadLetterTries + 600);
 }
 
-/** Alarms for what needs a person: dead letters, server errors, function errors and throttles. */
+/**
+ * Alarms for what needs a person: dead letters, server errors, function errors and throttles.
+ *
+ * The alarms live in a nested stack (`alarmStack`): two per function and one to three per queue
+ * would otherwise take a fifth of the parent stack's 500-resource limit. The topic and dashboard
+ * stay in the parent: both have fixed names (an email subscription hangs on the topic, operators
+ * bookmark the dashboard), and moving a named resource to another stack would create the new one
+ * and then delete it again with the old one.
+ */
 export class MonitoringConstruct extends Construct {
   readonly topic: sns.Topic;
+  readonly alarmStack: NestedStack;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringConstructProps) {
     super(scope, id);
+    this.alarmStack = new NestedStack(this, "Alarms", {
+      description: `Textgate ${props.stage}: CloudWatch alarms, publishing to the parent stack's alarm topic`,
+    });
     this.topic = new sns.Topic(this, "AlarmTopic", {
       topicName: physicalName(props.stage, "alarms"),
       masterKey: props.key,
@@ -258,7 +270,7 @@ export class MonitoringConstruct extends Construct {
   }
 
   private alarm(id: string, props: cloudwatch.AlarmProps): void {
-    const alarm = new cloudwatch.Alarm(this, id, {
+    const alarm = new cloudwatch.Alarm(this.alarmStack, id, {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       ...props,
     });

@@ -7,31 +7,22 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as z from "zod";
-import { CARRIER_ID } from "../functions/carriers/store.ts";
-
-const prefix = z.string().regex(/^\+[0-9]{1,15}$/, 'must be "+" followed by 1-15 digits');
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "must be an environment variable name");
-const host = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:]+\]$/, "must be a host name or address");
-
-/** Where a connection-oriented carrier is and how it is secured (smpp, http). */
-const link = {
-  id: z.string().regex(CARRIER_ID, "must be 2-32 of a-z, 0-9 and -"),
-  prefixes: z.array(prefix).min(1),
+import {
+  awsSmsEntry,
+  entryProblem,
   host,
-  port: z.number().int().min(1).max(65535),
-  /** TLS by default; plaintext only with allowPlaintext. */
-  tls: z.boolean().default(true),
-  allowPlaintext: z.boolean().default(false),
-  priority: z.number().int().min(0).max(1000).optional(),
-};
+  httpRouteFields,
+  port,
+  smppRouteFields,
+} from "../functions/carriers/entry-schema.ts";
+
+/** The route part of every entry is functions/carriers/entry-schema.ts (shared with the operator API). */
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "must be an environment variable name");
 
 const smppEntry = z.strictObject({
-  ...link,
-  type: z.literal("smpp"),
+  ...smppRouteFields,
+  host,
+  port,
   /** PEM file of the CA that signed the SMSC's certificate (relative to the carriers file). */
   caFile: z.string().min(1).optional(),
   systemId: z.string().min(1).max(15),
@@ -42,28 +33,11 @@ const smppEntry = z.strictObject({
 });
 
 const httpEntry = z.strictObject({
-  ...link,
-  type: z.literal("http"),
+  ...httpRouteFields,
   /** The carrier API token. */
   passwordEnv: envName,
   /** The Standard Webhooks secret ("whsec_…") the carrier signs delivery reports with. */
   dlrSecretEnv: envName,
-});
-
-const awsSmsEntry = z.strictObject({
-  id: link.id,
-  type: z.literal("aws-sms"),
-  prefixes: link.prefixes,
-  priority: link.priority,
-  originationIdentity: z.string().min(1).max(256).optional(),
-  configurationSetName: z.string().min(1).max(64).optional(),
-  maxPricePerSegment: z
-    .string()
-    .regex(/^[0-9]{1,2}(\.[0-9]{1,5})?$/, "must be a price like 0.05")
-    .optional(),
-  /** Endpoint override (an emulator); unset = the SDK's regional endpoint over TLS. */
-  endpoint: z.url({ protocol: /^https?$/ }).optional(),
-  dryRun: z.boolean().optional(),
 });
 
 const carriersFile = z.strictObject({
@@ -133,9 +107,8 @@ export function parseCarriers(
     if (seen.has(entry.id)) fail("id is used twice");
     seen.add(entry.id);
     if (entry.type === "aws-sms") return entry;
-    if (!entry.tls && !entry.allowPlaintext) {
-      fail('plaintext (tls: false) is refused unless the entry says "allowPlaintext": true');
-    }
+    const problem = entryProblem(entry);
+    if (problem) fail(problem);
     if (entry.type === "smpp" && entry.caFile !== undefined) {
       if (!entry.tls) fail("caFile needs tls");
       if (!existsSync(resolve(options.baseDir, entry.caFile))) fail(`caFile ${entry.caFile} does not exist`);

@@ -88,35 +88,24 @@ export async function registerConfiguredCarriers(
   entries: readonly CarrierEntry[],
   apiUrl: string,
 ): Promise<{ readonly smpp: readonly SmppCarrierEntry[] }> {
-  const { registerCarrier, removeCarriersExcept } = await import("../functions/carriers/store.ts");
+  const [{ registerCarrier, removeCarriersExcept }, { registrationOf }] = await Promise.all([
+    import("../functions/carriers/store.ts"),
+    import("../functions/carriers/entry-schema.ts"),
+  ]);
   await removeCarriersExcept(entries.map((entry) => entry.id));
   const smpp: SmppCarrierEntry[] = [];
   for (const entry of entries) {
-    const common = {
-      carrierId: entry.id,
-      prefixes: entry.prefixes,
-      ...(entry.priority !== undefined ? { priority: entry.priority } : {}),
-    };
     if (entry.type === "smpp") {
       // The dispatcher hands these to the sms-smpp queue; the connector (local/smpp.ts) binds.
-      await registerCarrier({ ...common, protocol: "smpp", tls: entry.tls });
+      await registerCarrier(registrationOf(entry));
       smpp.push(entry);
     } else if (entry.type === "http") {
-      await registerCarrier({
-        ...common,
-        baseUrl: `${entry.tls ? "https" : "http"}://${entry.host}:${entry.port}`,
-        apiToken: entry.password,
-        dlrSecret: entry.dlrSecret,
-        dlrUrl: `${apiUrl}/v1/carriers/${entry.id}/dlr`,
-      });
+      const secrets = { apiToken: entry.password, dlrSecret: entry.dlrSecret };
+      await registerCarrier(
+        registrationOf({ ...entry, ...secrets }, `${apiUrl}/v1/carriers/${entry.id}/dlr`),
+      );
     } else {
-      const { id: _id, type: _type, prefixes: _prefixes, priority: _priority, endpoint, ...awsSms } = entry;
-      await registerCarrier({
-        ...common,
-        protocol: "aws-sms",
-        ...(endpoint ? { baseUrl: endpoint } : {}),
-        awsSms,
-      });
+      await registerCarrier(registrationOf(entry));
     }
   }
   return { smpp };

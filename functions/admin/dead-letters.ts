@@ -1,9 +1,10 @@
+import { auditInput, operatorActor } from "../audit/context.ts";
 import type { AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/problem.ts";
-import type { OperatorCall } from "./ports.ts";
 // A queue belongs to no one account: dead-letter actions go to the operator log only.
-import { OPERATOR_LOG } from "./service.ts";
+import { OPERATOR_LOG } from "./operator-log.ts";
+import type { OperatorCall } from "./ports.ts";
 
 /**
  * Dead letters through the operator API: counts per queue, a peek at the ids they carry, redrive to
@@ -215,22 +216,21 @@ async function recordInOperatorLog(
   call: OperatorCall,
   deps: DeadLetterDeps,
 ): Promise<void> {
-  await deps.audit.record({
-    accountId: OPERATOR_LOG,
-    action,
-    actor: { type: "operator", id: call.arn },
-    outcome: result.failed > 0 ? "failure" : "success",
-    target: { type: "queue", id: result.queue },
-    sourceIp: call.sourceIp,
-    requestId: call.requestId,
-    details: {
-      source: result.source,
-      count: result.count,
-      failed: result.failed,
-      remaining: result.remaining,
-      ...(call.reason ? { reason: call.reason } : {}),
-    },
-  });
+  await deps.audit.record(
+    auditInput(operatorActor(call.arn), call, {
+      accountId: OPERATOR_LOG,
+      action,
+      outcome: result.failed > 0 ? "failure" : "success",
+      target: { type: "queue", id: result.queue },
+      details: {
+        source: result.source,
+        count: result.count,
+        failed: result.failed,
+        remaining: result.remaining,
+        ...(call.reason ? { reason: call.reason } : {}),
+      },
+    }),
+  );
 }
 
 /** Moves dead letters back to the work queue (its consumer processes them again). */

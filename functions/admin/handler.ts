@@ -1,17 +1,13 @@
-import { listCarrierRoutes } from "../carriers/store.ts";
-import type { HttpRequest } from "../shared/http.ts";
 import { httpHandler, route } from "../shared/http.ts";
-import { DomainError } from "../shared/problem.ts";
 import { countDeadLetters, discardDeadLetters, peekDeadLetters, redriveDeadLetters } from "./dead-letters.ts";
 import { postIncident, resolveIncident, updateIncident } from "./incidents.ts";
-import type { OperatorCall } from "./ports.ts";
+import { operatorCall } from "./operator-call.ts";
 import {
   accountList,
   accountParams,
   accountView,
   actionBody,
   adminUserView,
-  carrierList,
   createAccountBody,
   createdAccount,
   deadLetterCounts,
@@ -43,22 +39,7 @@ import {
 import { resetSecondFactors, unlockUserAsOperator } from "./users.ts";
 import { adminDeps } from "./wiring.ts";
 
-/**
- * The operator API. API Gateway lets only SigV4-signed calls by principals holding the operator
- * policy reach this function (AWS_IAM); the caller's ARN comes from the verified identity.
- */
-function operatorCall(request: HttpRequest, reason?: string): OperatorCall {
-  // Defence in depth: a route deployed without AWS_IAM would have no verified caller.
-  if (!request.callerArn)
-    throw new DomainError("forbidden", "Operator routes need an AWS IAM signed request");
-  return {
-    arn: request.callerArn,
-    sourceIp: request.sourceIp,
-    requestId: request.requestId,
-    ...(reason ? { reason } : {}),
-  };
-}
-
+/** The operator API (accounts, users, incidents, dead letters); carriers are functions/carriers/admin/handler.ts. */
 export const handler = httpHandler({
   "POST /v1/admin/accounts": route({
     body: createAccountBody,
@@ -131,14 +112,6 @@ export const handler = httpHandler({
       const call = operatorCall(request, request.body.reason);
       const user = await unlockUserAsOperator(request.params, call, adminDeps());
       return { status: 200, body: { accountId: request.params.accountId, ...user } };
-    },
-  }),
-  "GET /v1/admin/carriers": route({
-    responses: { 200: carrierList },
-    run: async (request) => {
-      operatorCall(request);
-      // The response schema keeps routing facts only (no secret ciphers, no update stamps).
-      return { status: 200, body: { carriers: await listCarrierRoutes() } };
     },
   }),
   "POST /v1/admin/accounts/{accountId}/users/{userId}/reset-mfa": route({

@@ -1,4 +1,5 @@
 /** Status-page incidents for the operator plane: post, update, resolve; each one in the operator log. */
+import { auditInput, operatorActor } from "../audit/context.ts";
 import { newId } from "../shared/ids.ts";
 import {
   addIncidentUpdate,
@@ -17,16 +18,14 @@ async function recordIncidentAction(
   deps: Pick<AdminDeps, "audit">,
 ): Promise<void> {
   // Incidents belong to no customer account: only the operator log records them.
-  await deps.audit.record({
-    accountId: OPERATOR_LOG,
-    action,
-    actor: { type: "operator", id: call.arn },
-    outcome: "success",
-    target: { type: "incident", id: incident.incidentId },
-    sourceIp: call.sourceIp,
-    requestId: call.requestId,
-    details: { status: incident.status, impact: incident.impact },
-  });
+  await deps.audit.record(
+    auditInput(operatorActor(call.arn), call, {
+      accountId: OPERATOR_LOG,
+      action,
+      target: { type: "incident", id: incident.incidentId },
+      details: { status: incident.status, impact: incident.impact },
+    }),
+  );
 }
 
 export async function postIncident(

@@ -2,6 +2,7 @@ import type { AuditLog } from "../audit/port.ts";
 import type { UsagePlanKeys } from "../auth/usage-plan-keys.ts";
 import type { Account, AccountLimits, AccountStatus } from "../identity/accounts.ts";
 import type { InvitationDeps } from "../identity/invitations-service.ts";
+import type { RetentionBounds, RetentionSettings } from "../retention/settings.ts";
 import type { Clock } from "../shared/clock.ts";
 
 /** Who did an operator action, from API Gateway's SigV4-verified identity, and why. */
@@ -10,6 +11,7 @@ export interface OperatorCall {
   readonly arn: string;
   readonly sourceIp: string;
   readonly requestId: string;
+  readonly userAgent?: string;
   readonly reason?: string;
 }
 
@@ -21,7 +23,10 @@ export interface AccountPage {
 export interface AccountSettingsChange {
   readonly name?: string;
   readonly allowedCountries?: readonly string[];
+  /** Written together (retentionDays mirrors retention.messageMetadataDays). */
+  readonly retention?: RetentionSettings;
   readonly retentionDays?: number;
+  readonly retentionBounds?: RetentionBounds;
   /** Replaces the account's limits as a whole ({} removes them all). */
   readonly limits?: AccountLimits;
 }

@@ -1,5 +1,11 @@
 import * as z from "zod";
 import { accountStatuses } from "../identity/accounts.ts";
+import {
+  boundsPatchSchema,
+  retentionBoundsSchema,
+  retentionPatchSchema,
+  retentionSettingsSchema,
+} from "../retention/settings.ts";
 import { idPattern } from "../shared/ids.ts";
 import { STATUS_COMPONENTS } from "../status/components.ts";
 import { incident, incidentImpacts, openIncidentStatuses } from "../status/incidents.ts";
@@ -7,7 +13,11 @@ import { incident, incidentImpacts, openIncidentStatuses } from "../status/incid
 /** Request and response schemas of the operator routes (/v1/admin/…). */
 const countryCode = z.string().regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 code, e.g. EE");
 const countries = z.array(countryCode).min(1).max(250);
-/** Message data is kept at least a day and at most ten years. */
+/**
+ * The old single retention: shorthand for message body and metadata days (1..3650). The per-field
+ * `retention` and the owner's choice range `retentionBounds` are checked by the service (422 naming
+ * the field), since they depend on each other and on the account's current values.
+ */
 const retentionDays = z.int().min(1).max(3650);
 const accountName = z.string().trim().min(1).max(120);
 /** Why the operator acts: kept in both audit logs. */
@@ -27,7 +37,9 @@ export const userParams = accountParams.extend({
 export const createAccountBody = z.strictObject({
   name: accountName,
   allowedCountries: countries,
-  retentionDays: retentionDays.default(30),
+  retentionDays: retentionDays.optional(),
+  retention: retentionPatchSchema.optional(),
+  retentionBounds: boundsPatchSchema.optional(),
   ownerEmail: z.email().max(254),
   limits: limits.optional(),
   reason: reason.optional(),
@@ -38,12 +50,24 @@ export const updateAccountBody = z
     name: accountName.optional(),
     allowedCountries: countries.optional(),
     retentionDays: retentionDays.optional(),
+    retention: retentionPatchSchema.optional(),
+    retentionBounds: boundsPatchSchema.optional(),
     limits: limits.optional(),
     reason: reason.optional(),
   })
-  .refine((body) => body.name ?? body.allowedCountries ?? body.retentionDays ?? body.limits, {
-    message: "change at least one of name, allowedCountries, retentionDays, limits",
-  });
+  .refine(
+    (body) =>
+      body.name ??
+      body.allowedCountries ??
+      body.retentionDays ??
+      body.retention ??
+      body.retentionBounds ??
+      body.limits,
+    {
+      message:
+        "change at least one of name, allowedCountries, retentionDays, retention, retentionBounds, limits",
+    },
+  );
 
 /** Suspend, reactivate, close, unlock: an optional reason (the body itself is optional). */
 export const actionBody = z.strictObject({ reason: reason.optional() });
@@ -59,7 +83,9 @@ export const accountView = z.object({
   accountId: z.string(),
   name: z.string(),
   allowedCountries: z.array(z.string()),
-  retentionDays: z.number(),
+  retentionDays: z.number().describe("retention.messageMetadataDays (its name before per-field retention)"),
+  retention: retentionSettingsSchema,
+  retentionBounds: retentionBoundsSchema,
   status: z.enum(accountStatuses),
   createdAt: z.string(),
   deleteDataAfter: z.string().optional(),
@@ -81,20 +107,6 @@ export const adminUserView = z.object({
   status: z.string(),
   mfa: z.object({ totp: z.boolean(), sms: z.boolean(), recoveryCodesLeft: z.number() }),
 });
-
-/** A carrier route as operators see it: routing facts only, never its secrets or their ciphers. */
-export const carrierView = z.object({
-  carrierId: z.string(),
-  name: z.string(),
-  protocol: z.string(),
-  baseUrl: z.string(),
-  tls: z.boolean(),
-  prefixes: z.array(z.string()),
-  priority: z.number(),
-  weight: z.number(),
-  enabled: z.boolean(),
-});
-export const carrierList = z.object({ carriers: z.array(carrierView) });
 
 /** Status-page incidents: public text, so plain length-bounded strings (the page escapes them). */
 const incidentMessage = z.string().trim().min(3).max(2000);

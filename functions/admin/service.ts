@@ -1,11 +1,23 @@
+import { type AuditedAction, auditInput, operatorActor } from "../audit/context.ts";
 import type { AuditEventInput } from "../audit/port.ts";
 import { usagePlanUnavailable } from "../auth/api-keys.ts";
 import { registerUsageIdentifier } from "../auth/usage-plan-keys.ts";
 import type { Account, AccountLimits, AccountStatus } from "../identity/accounts.ts";
 import { inviteOwnerAsOperator } from "../identity/invitations-service.ts";
+import {
+  type BoundsPatch,
+  DEFAULT_BOUNDS,
+  DEFAULT_RETENTION,
+  longestRetentionDays,
+  operatorRetention,
+  type RetentionPatch,
+  retentionChangeDetails,
+  sameRetention,
+} from "../retention/settings.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
-import { DomainError } from "../shared/problem.ts";
+import { DomainError, type FieldError } from "../shared/problem.ts";
+import { OPERATOR_LOG } from "./operator-log.ts";
 import type { AccountPage, AccountSettingsChange, AdminDeps, OperatorCall } from "./ports.ts";
 
 /**
@@ -13,29 +25,24 @@ import type { AccountPage, AccountSettingsChange, AdminDeps, OperatorCall } from
  * account's log (its owners see what the operator did) and in the operator log.
  */
 
-/** The audit partition of the operator log (not a customer account: ids there are acc_…). */
-export const OPERATOR_LOG = "operator";
+export { OPERATOR_LOG } from "./operator-log.ts";
 
 export async function recordOperatorAction(
-  event: Omit<AuditEventInput, "actor" | "sourceIp" | "requestId">,
+  event: AuditedAction,
   call: OperatorCall,
   deps: Pick<AdminDeps, "audit">,
 ): Promise<void> {
   const details = { ...(event.details ?? {}), ...(call.reason ? { reason: call.reason } : {}) };
-  const common = {
-    ...event,
-    actor: { type: "operator" as const, id: call.arn },
-    sourceIp: call.sourceIp,
-    requestId: call.requestId,
-    details,
-  };
+  const actor = operatorActor(call.arn);
   await Promise.all([
-    deps.audit.record(common),
-    deps.audit.record({
-      ...common,
-      accountId: OPERATOR_LOG,
-      details: { ...details, accountId: event.accountId },
-    }),
+    deps.audit.record(auditInput(actor, call, { ...event, details })),
+    deps.audit.record(
+      auditInput(actor, call, {
+        ...event,
+        accountId: OPERATOR_LOG,
+        details: { ...details, accountId: event.accountId },
+      }),
+    ),
   ]);
 }
 
@@ -56,18 +63,25 @@ export async function createAccount(
   input: {
     name: string;
     allowedCountries: readonly string[];
-    retentionDays: number;
+    retentionDays?: number;
+    retention?: RetentionPatch;
+    retentionBounds?: BoundsPatch;
     ownerEmail: string;
     limits?: AccountLimits;
   },
   call: OperatorCall,
   deps: AdminDeps,
 ): Promise<CreatedAccount> {
+  const { retention, retentionBounds } = checkedRetention(
+    operatorRetention({ retention: DEFAULT_RETENTION, retentionBounds: DEFAULT_BOUNDS }, input),
+  );
   const account: Account = {
     accountId: newId("acc"),
     name: input.name,
     allowedCountries: [...input.allowedCountries],
-    retentionDays: input.retentionDays,
+    retention,
+    retentionBounds,
+    retentionDays: retention.messageMetadataDays,
     createdAt: deps.clock.now().toISOString(),
     status: "active",
     ...(input.limits ? { limits: { ...input.limits } } : {}),
@@ -93,7 +107,7 @@ export async function createAccount(
       details: {
         name: account.name,
         allowedCountries: account.allowedCountries.join(","),
-        retentionDays: account.retentionDays,
+        ...retentionAuditFields(account),
         ...limitDetails(input.limits),
       },
     },
@@ -103,7 +117,7 @@ export async function createAccount(
   const invitation = await inviteOwnerAsOperator(
     { accountId: account.accountId, email: input.ownerEmail },
     { arn: call.arn },
-    { sourceIp: call.sourceIp, requestId: call.requestId },
+    call,
     deps,
   );
   return {
@@ -126,18 +140,71 @@ export async function showAccount(accountId: string, deps: Pick<AdminDeps, "acco
   return account;
 }
 
+/** 422 naming each offending field (the bounds or the settings). */
+function checkedRetention<T extends { errors: FieldError[] }>(result: T): Omit<T, "errors"> {
+  const { errors, ...rest } = result;
+  if (errors.length > 0) {
+    throw new DomainError("unprocessable-entity", errors.map((e) => `${e.field}: ${e.message}`).join("; "), {
+      errors,
+    });
+  }
+  return rest;
+}
+
+const retentionAuditFields = (account: Pick<Account, "retention" | "retentionBounds">) => ({
+  "retention.messageBodyDays": account.retention.messageBodyDays,
+  "retention.messageMetadataDays": account.retention.messageMetadataDays,
+  "retention.verificationDays": account.retention.verificationDays,
+  "retentionBounds.messageBodyDays": `${account.retentionBounds.messageBodyDays.min}..${account.retentionBounds.messageBodyDays.max}`,
+  "retentionBounds.messageMetadataDays": `${account.retentionBounds.messageMetadataDays.min}..${account.retentionBounds.messageMetadataDays.max}`,
+  "retentionBounds.verificationDays": `${account.retentionBounds.verificationDays.min}..${account.retentionBounds.verificationDays.max}`,
+});
+
 export async function updateAccountSettings(
   accountId: string,
-  changes: AccountSettingsChange,
+  input: Omit<AccountSettingsChange, "retention" | "retentionBounds"> & {
+    retention?: RetentionPatch;
+    retentionBounds?: BoundsPatch;
+  },
   call: OperatorCall,
   deps: AdminDeps,
 ): Promise<Account> {
+  const touchesRetention =
+    input.retentionDays !== undefined || input.retention !== undefined || input.retentionBounds !== undefined;
+  const current = touchesRetention ? await showAccount(accountId, deps) : undefined;
+  const resolved = current ? checkedRetention(operatorRetention(current, input)) : undefined;
+  const changes: AccountSettingsChange = {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.allowedCountries !== undefined ? { allowedCountries: input.allowedCountries } : {}),
+    ...(input.limits !== undefined ? { limits: input.limits } : {}),
+    ...(resolved
+      ? {
+          retention: resolved.retention,
+          retentionDays: resolved.retention.messageMetadataDays,
+          retentionBounds: resolved.retentionBounds,
+        }
+      : {}),
+  };
   const account = await deps.accounts.update(accountId, changes);
   const details: Record<string, string | number> = {};
   if (changes.name !== undefined) details.name = changes.name;
   if (changes.allowedCountries !== undefined) details.allowedCountries = changes.allowedCountries.join(",");
-  if (changes.retentionDays !== undefined) details.retentionDays = changes.retentionDays;
+  if (resolved) Object.assign(details, retentionAuditFields(account));
   Object.assign(details, limitDetails(changes.limits));
+  if (current && !sameRetention(current.retention, account.retention)) {
+    // The owner's log shows the retention change like an owner's own PATCH does.
+    await recordOperatorAction(
+      {
+        accountId,
+        action: "settings.retention.changed",
+        outcome: "success",
+        target: { type: "account", id: accountId },
+        details: retentionChangeDetails(current.retention, account.retention),
+      },
+      call,
+      deps,
+    );
+  }
   await recordOperatorAction(
     {
       accountId,
@@ -210,11 +277,17 @@ export const reactivateAccount = (accountId: string, call: OperatorCall, deps: A
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** Closing refuses everything like a suspension, for good; data may be deleted after retention. */
+/**
+ * Closing refuses everything like a suspension, for good. Its data is deleted by the retention purge
+ * once the longest of its retention periods has run from now (what it kept may still be asked for
+ * until then, e.g. in a dispute over a bill).
+ */
 export async function closeAccount(accountId: string, call: OperatorCall, deps: AdminDeps): Promise<Account> {
   const current = await showAccount(accountId, deps);
   const now = deps.clock.now();
-  const deleteDataAfter = new Date(now.getTime() + current.retentionDays * DAY_MS).toISOString();
+  const deleteDataAfter = new Date(
+    now.getTime() + longestRetentionDays(current.retention) * DAY_MS,
+  ).toISOString();
   return moveAccountStatus(
     accountId,
     {

@@ -1,3 +1,4 @@
+import { auditInput, operatorActor } from "../audit/context.ts";
 import { revokeUserSessions } from "../identity/sessions-store.ts";
 import { unlockUser } from "../identity/unlock.ts";
 import { getUser, toUserView, type UserView, updateUser } from "../identity/users-store.ts";
@@ -13,22 +14,15 @@ export async function unlockUserAsOperator(
   deps: AdminDeps,
 ): Promise<UserView> {
   // unlockUser writes the account's audit event (actor operator); the operator log gets its copy here.
-  const user = await unlockUser(
-    target,
-    { type: "operator", id: call.arn },
-    { sourceIp: call.sourceIp, requestId: call.requestId },
-    deps,
+  const user = await unlockUser(target, operatorActor(call.arn), call, deps);
+  await deps.audit.record(
+    auditInput(operatorActor(call.arn), call, {
+      accountId: OPERATOR_LOG,
+      action: "user.unlocked",
+      target: { type: "user", id: user.userId },
+      details: { accountId: target.accountId, ...(call.reason ? { reason: call.reason } : {}) },
+    }),
   );
-  await deps.audit.record({
-    accountId: OPERATOR_LOG,
-    action: "user.unlocked",
-    actor: { type: "operator", id: call.arn },
-    outcome: "success",
-    target: { type: "user", id: user.userId },
-    sourceIp: call.sourceIp,
-    requestId: call.requestId,
-    details: { accountId: target.accountId, ...(call.reason ? { reason: call.reason } : {}) },
-  });
   return toUserView(user);
 }
 

@@ -18,6 +18,7 @@ export interface AuditEventInput {
   readonly outcome: AuditOutcome;
   readonly target?: { readonly type: string; readonly id: string };
   readonly sourceIp?: string;
+  readonly userAgent?: string;
   readonly requestId?: string;
   readonly details?: Readonly<Record<string, string | number | boolean>>;
   /** Defaults from the action (see auditClassFor). */

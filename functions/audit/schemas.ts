@@ -30,6 +30,7 @@ export const auditEventView = z.object({
   outcome: z.enum(["success", "failure", "blocked"]),
   target: z.object({ type: z.string(), id: z.string() }).optional(),
   sourceIp: z.string().optional(),
+  userAgent: z.string().optional().describe("The caller's User-Agent header (at most 256 characters)"),
   requestId: z.string().optional(),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   class: z.enum(["persistent", "short"]).describe("persistent: kept for the account's life; short: 7 days"),

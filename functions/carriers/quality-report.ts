@@ -2,7 +2,8 @@ import { LATENCY_BUCKETS_SECONDS, type QualityBucket, readQualityBuckets } from 
 
 /**
  * The quality report per carrier (issue 10 §5): delivery rate, time-to-DLR percentiles, error codes
- * and TLS share over the last 24 h and 7 d, from the hourly counters of quality/stats-store.ts.
+ * and TLS share over the last 24 h and 7 d, in total, per destination country and per matched route
+ * prefix, from the hourly counters of quality/stats-store.ts.
  * Rates are null when nothing was measured (no traffic is not 0 % delivered).
  */
 export interface QualityFigures {
@@ -20,8 +21,12 @@ export interface QualityFigures {
   /** Share of accepted submissions that went over TLS. */
   readonly tlsShare: number | null;
   /** The same figures per destination country. */
-  readonly byCountry?: Readonly<Record<string, Omit<QualityFigures, "byCountry">>>;
+  readonly byCountry?: Readonly<Record<string, PlainFigures>>;
+  /** The same figures per matched route prefix ("+49176"; "*" = catch-all or not recorded). */
+  readonly byPrefix?: Readonly<Record<string, PlainFigures>>;
 }
+
+export type PlainFigures = Omit<QualityFigures, "byCountry" | "byPrefix">;
 
 export interface CarrierQualityReport {
   readonly carrierId: string;
@@ -54,7 +59,7 @@ export function percentileSeconds(histogram: readonly number[], fraction: number
   return null;
 }
 
-export function summarise(buckets: readonly QualityBucket[]): Omit<QualityFigures, "byCountry"> {
+export function summarise(buckets: readonly QualityBucket[]): PlainFigures {
   const sum = (name: string) => buckets.reduce((total, bucket) => total + (bucket.counters[name] ?? 0), 0);
   const histogram = LATENCY_BUCKETS_SECONDS.map((_, index) => sum(`lat${index}`));
   const errorCodes: Record<string, number> = {};
@@ -80,16 +85,21 @@ export function summarise(buckets: readonly QualityBucket[]): Omit<QualityFigure
   };
 }
 
+function groupedBy(
+  buckets: readonly QualityBucket[],
+  keyOf: (bucket: QualityBucket) => string,
+): Record<string, PlainFigures> {
+  const keys = [...new Set(buckets.map(keyOf))].sort();
+  return Object.fromEntries(
+    keys.map((key) => [key, summarise(buckets.filter((bucket) => keyOf(bucket) === key))]),
+  );
+}
+
 function figures(buckets: readonly QualityBucket[]): QualityFigures {
-  const countries = [...new Set(buckets.map((bucket) => bucket.country))].sort();
   return {
     ...summarise(buckets),
-    byCountry: Object.fromEntries(
-      countries.map((country) => [
-        country,
-        summarise(buckets.filter((bucket) => bucket.country === country)),
-      ]),
-    ),
+    byCountry: groupedBy(buckets, (bucket) => bucket.country),
+    byPrefix: groupedBy(buckets, (bucket) => bucket.prefix),
   };
 }
 

@@ -11,12 +11,17 @@ export interface RouteRequest {
   readonly requireTls: boolean;
 }
 
-function longestPrefix(route: CarrierRoute, to: string): number {
-  let best = -1;
-  for (const prefix of route.prefixes) {
-    if (to.startsWith(prefix) && prefix.length > best) best = prefix.length;
+/** The longest of `prefixes` that `to` starts with ("" serves everything); undefined if none. */
+export function matchedPrefix(prefixes: readonly string[], to: string): string | undefined {
+  let best: string | undefined;
+  for (const prefix of prefixes) {
+    if (to.startsWith(prefix) && prefix.length > (best?.length ?? -1)) best = prefix;
   }
   return best;
+}
+
+function longestPrefix(route: CarrierRoute, to: string): number {
+  return matchedPrefix(route.prefixes, to)?.length ?? -1;
 }
 
 /** Candidates in preference order (the head is the choice; ties keep catalogue order). */

@@ -1,8 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
-import { queryAll } from "../shared/dynamo.ts";
+import { isConditionalCheckFailure, queryAll } from "../shared/dynamo.ts";
 import type {
   AwsSmsSettings,
   CarrierProtocol,
@@ -82,10 +82,19 @@ const secretsCache = new Map<string, { at: number; secrets: CarrierSecrets }>();
 /** Rotated secrets (re-registered carriers) reach every container within this long. */
 const SECRETS_CACHE_MS = 5 * 60_000;
 
-/** Creates or replaces a carrier (the local platform registers its simulator with this). */
+/** Thrown by registerCarrier with onlyIfNew when the id is taken. */
+export class CarrierExistsError extends Error {
+  override name = "CarrierExistsError";
+}
+
+/**
+ * Creates or replaces a carrier (the local platform registers its simulator with this). With
+ * `onlyIfNew` (the operator API's add) an existing record is left alone: CarrierExistsError.
+ */
 export async function registerCarrier(
   input: RegisterCarrierInput,
   cipher: FieldCipher = fieldCipher(),
+  options: { readonly onlyIfNew?: boolean } = {},
 ): Promise<CarrierRoute> {
   if (!CARRIER_ID.test(input.carrierId)) throw new Error("carrierId must match [a-z0-9-]{2,32}");
   const protocol: CarrierProtocol = input.protocol ?? "http";
@@ -141,9 +150,19 @@ export async function registerCarrier(
         }),
     updatedAt: new Date().toISOString(),
   };
-  await dynamoClient().send(
-    new PutCommand({ TableName: tableName("accounts"), Item: { pk: PK, sk: input.carrierId, ...item } }),
-  );
+  try {
+    await dynamoClient().send(
+      new PutCommand({
+        TableName: tableName("accounts"),
+        Item: { pk: PK, sk: input.carrierId, ...item },
+        ...(options.onlyIfNew ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+      }),
+    );
+  } catch (error) {
+    if (isConditionalCheckFailure(error))
+      throw new CarrierExistsError(`carrier ${input.carrierId} exists`, { cause: error });
+    throw error;
+  }
   routesCache = undefined;
   secretsCache.delete(input.carrierId);
   return route;
@@ -165,6 +184,12 @@ export async function listCarrierRoutes(): Promise<CarrierRoute[]> {
   const live = items.filter((item) => typeof item.expiresAt !== "number" || item.expiresAt > now);
   routesCache = { at: Date.now(), routes: live.map(toRoute) };
   return routesCache.routes;
+}
+
+/** Every route read now, past this container's cache (the operator plane shows what is stored). */
+export async function readCarrierRoutes(): Promise<CarrierRoute[]> {
+  routesCache = undefined;
+  return listCarrierRoutes();
 }
 
 export async function getCarrierRoute(carrierId: string): Promise<CarrierRoute | undefined> {
@@ -218,4 +243,69 @@ export async function removeCarriersExcept(keep: readonly string[]): Promise<str
   }
   routesCache = undefined;
   return stale.map((route) => route.carrierId);
+}
+
+/** What an operator may change on a registered route; null removes an optional setting. */
+export interface CarrierRouteChange {
+  readonly name?: string;
+  readonly prefixes?: readonly string[];
+  readonly priority?: number;
+  readonly weight?: number;
+  readonly enabled?: boolean;
+  readonly agreedDeliveryRate?: number | null;
+  readonly qualityProbe?: QualityProbeSettings | null;
+  /** New secrets of an http carrier (rotation): sealed here, never stored or logged in clear. */
+  readonly secrets?: CarrierSecrets;
+}
+
+/**
+ * Changes the named fields of an existing route in one conditional UpdateItem (the secrets' ciphers
+ * are kept unless new secrets are given). Undefined when no such carrier exists.
+ */
+export async function changeCarrierRoute(
+  carrierId: string,
+  change: CarrierRouteChange,
+  cipher: FieldCipher = fieldCipher(),
+): Promise<CarrierRoute | undefined> {
+  const sets: Record<string, unknown> = { updatedAt: new Date().toISOString() };
+  const removes: string[] = [];
+  for (const field of ["name", "prefixes", "priority", "weight", "enabled"] as const) {
+    if (change[field] !== undefined) sets[field] = change[field];
+  }
+  for (const field of ["agreedDeliveryRate", "qualityProbe"] as const) {
+    if (change[field] === null) removes.push(field);
+    else if (change[field] !== undefined) sets[field] = change[field];
+  }
+  if (change.secrets) {
+    const context = (field: string) => ({ carrierId, field });
+    sets.apiTokenCipher = await cipher.encrypt(change.secrets.apiToken, context("apiToken"));
+    sets.dlrSecretCipher = await cipher.encrypt(change.secrets.dlrSecret, context("dlrSecret"));
+  }
+  const names = Object.fromEntries([...Object.keys(sets), ...removes].map((field) => [`#${field}`, field]));
+  const setClause = `SET ${Object.keys(sets)
+    .map((field) => `#${field} = :${field}`)
+    .join(", ")}`;
+  const removeClause = removes.length > 0 ? ` REMOVE ${removes.map((field) => `#${field}`).join(", ")}` : "";
+  try {
+    const { Attributes } = await dynamoClient().send(
+      new UpdateCommand({
+        TableName: tableName("accounts"),
+        Key: { pk: PK, sk: carrierId },
+        UpdateExpression: `${setClause}${removeClause}`,
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: Object.fromEntries(
+          Object.entries(sets).map(([field, value]) => [`:${field}`, value]),
+        ),
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return Attributes ? toRoute(Attributes) : undefined;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return undefined;
+    throw error;
+  } finally {
+    routesCache = undefined;
+    secretsCache.delete(carrierId);
+  }
 }

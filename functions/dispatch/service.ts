@@ -6,9 +6,9 @@ import {
   PermanentCarrierError,
   TransientCarrierError,
 } from "../carriers/model.ts";
-import { chooseRoute } from "../carriers/router.ts";
+import { chooseRoute, matchedPrefix } from "../carriers/router.ts";
 import type { MessagingMetrics } from "../messages/metrics.ts";
-import type { StoredMessage, SubmissionLease } from "../messages/model.ts";
+import { bodyDroppedWhenSent, type StoredMessage, type SubmissionLease } from "../messages/model.ts";
 import { openField } from "../messages/sealed.ts";
 import type { MessageStateStore } from "../messages/state-store.ts";
 import { type MessageStatus, TERMINAL } from "../messages/status.ts";
@@ -83,18 +83,18 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
     throw new RetryLaterError("scheduled for later");
   }
   if (now.toISOString() > message.validUntil) return expire(message, deps);
-  const route = await pickRoute(message, deps);
-  if (!route) {
+  const routed = await pickRoute(message, deps);
+  if (!routed) {
     if (await pickRoute(message, { ...deps, carrierAvailable: undefined })) {
       // Every carrier for it has an open breaker: still queued, so nothing is lost by waiting.
       throw new RetryLaterError("every carrier for this destination has an open circuit breaker");
     }
     return failNoRoute(message, deps);
   }
-  if (route.protocol === "smpp") return handOffToSmpp(message, deps);
-  const lease = newLease(route, 1, deps);
+  if (routed.route.protocol === "smpp") return handOffToSmpp(message, deps);
+  const lease = newLease(routed, 1, deps);
   if (!(await deps.store.claim(message.id, lease))) return afterLostRace(message.id, deps);
-  return submit(message, lease, route, input, deps);
+  return submit(message, lease, routed.route, input, deps);
 }
 
 /** What step 3 learned about a "submitting" message whose lease ran out. */
@@ -156,13 +156,15 @@ async function resumeAttempt(
     return "expired";
   }
   // A carrier that refused the last attempt for now (throttled) hands it to the next ranked route.
-  const route =
-    (await pickRoute(message, deps, previous.notAccepted ? previous.carrierId : undefined)) ?? previousRoute;
-  const lease = newLease(route, previous.attempt + 1, deps);
+  const routed = (await pickRoute(message, deps, previous.notAccepted ? previous.carrierId : undefined)) ?? {
+    route: previousRoute,
+    routePrefix: previous.routePrefix,
+  };
+  const lease = newLease(routed, previous.attempt + 1, deps);
   if (!(await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs }))) {
     return afterLostRace(message.id, deps);
   }
-  return submit(message, lease, route, input, deps);
+  return submit(message, lease, routed.route, input, deps);
 }
 
 async function submit(
@@ -172,6 +174,12 @@ async function submit(
   input: DispatchInput,
   deps: DispatchDeps,
 ): Promise<DispatchOutcome> {
+  // Bodies live until their message is sent (retention takes them only after), so a missing one
+  // means it was removed anyway: fail the message rather than submit an empty text.
+  if (message.textCipher === undefined) {
+    await fail(message, "body-expired", "the message body is past its retention", deps, lease.id);
+    return "failed";
+  }
   // Decrypted here and nowhere else; the plaintext never leaves this function except to the carrier.
   const binding = (field: "to" | "text") => ({ accountId: message.accountId, messageId: message.id, field });
   const [to, text] = await Promise.all([
@@ -253,7 +261,10 @@ async function lastAttempt(
   return "failed";
 }
 
-/** The carrier has it: sent. An OTP's body (the code) is dropped now; nothing needs it any more. */
+/**
+ * The carrier has it: sent. An OTP's body (the code), or any body of an account that keeps none, is
+ * dropped now; nothing needs it any more.
+ */
 const markSent = (
   message: StoredMessage,
   lease: SubmissionLease,
@@ -265,7 +276,7 @@ const markSent = (
     lease,
     carrierMessageId,
     deps.clock.now().toISOString(),
-    message.priority === "otp",
+    bodyDroppedWhenSent(message),
   );
 
 /** Asks the carrier; anything that keeps it from answering is "unknown", never "not received". */
@@ -281,11 +292,17 @@ async function lookup(
   }
 }
 
+/** A chosen route and the prefix of it that matched the destination (for the quality figures). */
+interface Routed {
+  readonly route: CarrierRoute;
+  readonly routePrefix: string | undefined;
+}
+
 async function pickRoute(
   message: StoredMessage,
   deps: DispatchDeps,
   exceptCarrier?: string,
-): Promise<CarrierRoute | undefined> {
+): Promise<Routed | undefined> {
   // Routing needs the destination prefix; the plaintext number is decrypted only for this and submit.
   const to = await openField(
     deps.cipher,
@@ -295,15 +312,17 @@ async function pickRoute(
   const usable = (await deps.routes()).filter(
     (route) => route.carrierId !== exceptCarrier && (deps.carrierAvailable?.(route.carrierId) ?? true),
   );
-  return chooseRoute(usable, { to, requireTls: message.requireTls });
+  const route = chooseRoute(usable, { to, requireTls: message.requireTls });
+  return route ? { route, routePrefix: matchedPrefix(route.prefixes, to) } : undefined;
 }
 
-function newLease(route: CarrierRoute, attempt: number, deps: DispatchDeps): SubmissionLease {
+function newLease({ route, routePrefix }: Routed, attempt: number, deps: DispatchDeps): SubmissionLease {
   return {
     id: (deps.newSubmissionId ?? randomUUID)(),
     carrierId: route.carrierId,
     leaseUntil: deps.clock.now().getTime() + deps.leaseMs,
     attempt,
+    ...(routePrefix !== undefined ? { routePrefix } : {}),
   };
 }
 

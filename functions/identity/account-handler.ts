@@ -1,3 +1,11 @@
+import { requestMetaOf } from "../audit/context.ts";
+import {
+  accountSettingsPatch,
+  accountSettingsView,
+  changeAccountSettings,
+  dynamoAccountSettingsStore,
+  readAccountSettings,
+} from "../retention/account-settings.ts";
 import { httpHandler, noContent, route } from "../shared/http.ts";
 import { DomainError } from "../shared/problem.ts";
 import { identityDeps } from "./deps.ts";
@@ -53,10 +61,6 @@ import { changeUser, listAccountUsers } from "./users-service.ts";
 import { getUser, toUserView } from "./users-store.ts";
 
 /** Account administration (users, invitations, API keys) and the signed-in user's own factors. */
-const meta = (request: { sourceIp: string; requestId: string }) => ({
-  sourceIp: request.sourceIp,
-  requestId: request.requestId,
-});
 
 export const handler = httpHandler({
   "GET /v1/account/me": route({
@@ -66,6 +70,28 @@ export const handler = httpHandler({
       const user = await getUser(principal.accountId, principal.principalId);
       if (!user) throw new DomainError("unauthorized");
       return { status: 200, body: { accountId: principal.accountId, ...toUserView(user) } };
+    },
+  }),
+  "GET /v1/account/settings": route({
+    responses: { 200: accountSettingsView },
+    run: async (request) => {
+      const principal = await requireLiveUser(request.principal, "settings:manage", identityDeps().clock);
+      const body = await readAccountSettings(principal.accountId, { settings: dynamoAccountSettingsStore });
+      return { status: 200, body };
+    },
+  }),
+  "PATCH /v1/account/settings": route({
+    body: accountSettingsPatch,
+    responses: { 200: accountSettingsView },
+    run: async (request) => {
+      const deps = identityDeps();
+      const principal = await requireLiveUser(request.principal, "settings:manage", deps.clock);
+      const body = await changeAccountSettings(
+        request.body,
+        { accountId: principal.accountId, userId: principal.principalId, ...requestMetaOf(request) },
+        { settings: dynamoAccountSettingsStore, audit: deps.audit },
+      );
+      return { status: 200, body };
     },
   }),
   "GET /v1/account/users": route({
@@ -82,7 +108,12 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
-      const body = await changeUser({ ...request.params, ...request.body }, principal, meta(request), deps);
+      const body = await changeUser(
+        { ...request.params, ...request.body },
+        principal,
+        requestMetaOf(request),
+        deps,
+      );
       return { status: 200, body };
     },
   }),
@@ -92,7 +123,7 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
-      return { status: 201, body: await inviteUser(request.body, principal, meta(request), deps) };
+      return { status: 201, body: await inviteUser(request.body, principal, requestMetaOf(request), deps) };
     },
   }),
   "GET /v1/account/invitations": route({
@@ -109,7 +140,7 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "users:manage", deps.clock);
-      await revokeInvitation(request.params.invitationId, principal, meta(request), deps);
+      await revokeInvitation(request.params.invitationId, principal, requestMetaOf(request), deps);
       return { status: 204 };
     },
   }),
@@ -120,7 +151,7 @@ export const handler = httpHandler({
     responses: { 201: acceptedInvitation },
     run: async (request) => ({
       status: 201,
-      body: await acceptInvitation(request.body, meta(request), identityDeps()),
+      body: await acceptInvitation(request.body, requestMetaOf(request), identityDeps()),
     }),
   }),
   "GET /v1/account/api-keys": route({
@@ -136,7 +167,7 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
-      return { status: 201, body: await createKey(request.body, principal, meta(request), deps) };
+      return { status: 201, body: await createKey(request.body, principal, requestMetaOf(request), deps) };
     },
   }),
   "POST /v1/account/api-keys/{keyId}/rotate": route({
@@ -145,7 +176,10 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
-      return { status: 201, body: await rotateKey(request.params.keyId, principal, meta(request), deps) };
+      return {
+        status: 201,
+        body: await rotateKey(request.params.keyId, principal, requestMetaOf(request), deps),
+      };
     },
   }),
   "DELETE /v1/account/api-keys/{keyId}": route({
@@ -154,7 +188,7 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "keys:manage", deps.clock);
-      await revokeKey(request.params.keyId, principal, meta(request), deps);
+      await revokeKey(request.params.keyId, principal, requestMetaOf(request), deps);
       return { status: 204 };
     },
   }),
@@ -172,7 +206,10 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
-      return { status: 200, body: await confirmTotpEnrolment(request.body, principal, meta(request), deps) };
+      return {
+        status: 200,
+        body: await confirmTotpEnrolment(request.body, principal, requestMetaOf(request), deps),
+      };
     },
   }),
   "POST /v1/account/mfa/sms": route({
@@ -181,7 +218,10 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
-      return { status: 202, body: await startSmsEnrolment(request.body, principal, meta(request), deps) };
+      return {
+        status: 202,
+        body: await startSmsEnrolment(request.body, principal, requestMetaOf(request), deps),
+      };
     },
   }),
   "POST /v1/account/mfa/sms/confirm": route({
@@ -190,7 +230,10 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
-      return { status: 200, body: await confirmSmsEnrolment(request.body, principal, meta(request), deps) };
+      return {
+        status: 200,
+        body: await confirmSmsEnrolment(request.body, principal, requestMetaOf(request), deps),
+      };
     },
   }),
   "POST /v1/account/password": route({
@@ -199,7 +242,10 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
-      return { status: 200, body: await changePassword(request.body, principal, meta(request), deps) };
+      return {
+        status: 200,
+        body: await changePassword(request.body, principal, requestMetaOf(request), deps),
+      };
     },
   }),
   "DELETE /v1/account/mfa/{method}": route({
@@ -210,7 +256,7 @@ export const handler = httpHandler({
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
       return {
         status: 200,
-        body: await removeSecondFactor(request.params.method, principal, meta(request), deps),
+        body: await removeSecondFactor(request.params.method, principal, requestMetaOf(request), deps),
       };
     },
   }),
@@ -220,7 +266,10 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
-      return { status: 200, body: await reauthenticate(request.body, principal, meta(request), deps) };
+      return {
+        status: 200,
+        body: await reauthenticate(request.body, principal, requestMetaOf(request), deps),
+      };
     },
   }),
   "POST /v1/account/mfa/recovery-codes": route({
@@ -228,7 +277,7 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "profile:manage", deps.clock);
-      return { status: 201, body: await regenerateRecoveryCodes(principal, meta(request), deps) };
+      return { status: 201, body: await regenerateRecoveryCodes(principal, requestMetaOf(request), deps) };
     },
   }),
 });

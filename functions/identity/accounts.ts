@@ -1,6 +1,12 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { usagePlanUnavailable } from "../auth/api-keys.ts";
 import { envUsagePlanKeys, registerUsageIdentifier, type UsagePlanKeys } from "../auth/usage-plan-keys.ts";
+import {
+  DEFAULT_BOUNDS,
+  DEFAULT_RETENTION,
+  type RetentionBounds,
+  type RetentionSettings,
+} from "../retention/settings.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import type { Clock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
@@ -34,11 +40,19 @@ export interface Account {
   readonly name: string;
   /** ISO 3166 alpha-2 codes the account may send to by default (fraud guard allow-list). */
   readonly allowedCountries: readonly string[];
-  /** How long message data is kept, per customer (minimal processing). */
+  /** How long message bodies, message metadata and verifications are kept (functions/retention/). */
+  readonly retention: RetentionSettings;
+  /** What the owner may choose, set by the operator. */
+  readonly retentionBounds: RetentionBounds;
+  /**
+   * retention.messageMetadataDays under its old name: written on the item too, so functions deployed
+   * before per-field retention still compute a sane TTL during a rollout. Never read back from the
+   * item (parseAccount derives it).
+   */
   readonly retentionDays: number;
   readonly createdAt: string;
   readonly status: AccountStatus;
-  /** ISO time after which a closed account's data may be deleted (closedAt + retentionDays). */
+  /** ISO time after which a closed account's data is deleted by the purge (closedAt + longest retention). */
   readonly deleteDataAfter?: string;
   /** Operator-set limits; absent: none. */
   readonly limits?: AccountLimits;
@@ -66,7 +80,12 @@ export const normalizeEmail = (email: string): string => email.trim().toLowerCas
  * on AWS. If registration fails, the three items are deleted again and a 503 is thrown.
  */
 export async function createAccountWithOwner(
-  input: { name: string; allowedCountries: readonly string[]; retentionDays?: number; owner: NewUser },
+  input: {
+    name: string;
+    allowedCountries: readonly string[];
+    retention?: RetentionSettings;
+    owner: NewUser;
+  },
   clock: Clock,
   usagePlan: UsagePlanKeys = envUsagePlanKeys,
 ): Promise<{ account: Account; userId: string }> {
@@ -75,7 +94,9 @@ export async function createAccountWithOwner(
     accountId: newId("acc"),
     name: input.name,
     allowedCountries: [...input.allowedCountries],
-    retentionDays: input.retentionDays ?? 30,
+    retention: input.retention ?? DEFAULT_RETENTION,
+    retentionBounds: DEFAULT_BOUNDS,
+    retentionDays: (input.retention ?? DEFAULT_RETENTION).messageMetadataDays,
     createdAt: now,
     status: "active",
   };

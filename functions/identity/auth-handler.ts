@@ -1,3 +1,4 @@
+import { requestMetaOf } from "../audit/context.ts";
 import { httpHandler, noContent, route } from "../shared/http.ts";
 import { completeMfa, login, logout, refresh, sendMfaSms } from "./auth-service.ts";
 import { identityDeps } from "./deps.ts";
@@ -13,10 +14,6 @@ import {
 } from "./schemas.ts";
 
 /** Sign-in: password, second factor, refresh, logout. */
-const meta = (request: { sourceIp: string; requestId: string }) => ({
-  sourceIp: request.sourceIp,
-  requestId: request.requestId,
-});
 
 /** Public routes that still answer 401: wrong password, factor, challenge or refresh token. */
 const SIGN_IN_PROBLEMS = ["unauthorized"] as const;
@@ -28,7 +25,10 @@ export const handler = httpHandler({
     problems: SESSION_START_PROBLEMS,
     body: loginBody,
     responses: { 200: tokenPairResponse.or(mfaRequiredResponse) },
-    run: async (request) => ({ status: 200, body: await login(request.body, meta(request), identityDeps()) }),
+    run: async (request) => ({
+      status: 200,
+      body: await login(request.body, requestMetaOf(request), identityDeps()),
+    }),
   }),
   "POST /v1/auth/mfa": route({
     problems: SESSION_START_PROBLEMS,
@@ -36,7 +36,7 @@ export const handler = httpHandler({
     responses: { 200: tokenPairResponse },
     run: async (request) => ({
       status: 200,
-      body: await completeMfa(request.body, meta(request), identityDeps()),
+      body: await completeMfa(request.body, requestMetaOf(request), identityDeps()),
     }),
   }),
   "POST /v1/auth/mfa/sms": route({
@@ -45,7 +45,7 @@ export const handler = httpHandler({
     responses: { 202: mfaSmsSent },
     run: async (request) => ({
       status: 202,
-      body: await sendMfaSms(request.body, meta(request), identityDeps()),
+      body: await sendMfaSms(request.body, requestMetaOf(request), identityDeps()),
     }),
   }),
   "POST /v1/auth/refresh": route({
@@ -54,7 +54,7 @@ export const handler = httpHandler({
     responses: { 200: tokenPairResponse },
     run: async (request) => ({
       status: 200,
-      body: await refresh(request.body, meta(request), identityDeps()),
+      body: await refresh(request.body, requestMetaOf(request), identityDeps()),
     }),
   }),
   "POST /v1/auth/logout": route({
@@ -62,7 +62,7 @@ export const handler = httpHandler({
     run: async (request) => {
       const deps = identityDeps();
       const principal = await requireLiveUser(request.principal, "session:manage", deps.clock);
-      await logout(principal, meta(request), deps);
+      await logout(principal, requestMetaOf(request), deps);
       return { status: 204 };
     },
   }),

@@ -1,4 +1,12 @@
 import { randomBytes } from "node:crypto";
+import {
+  anonymousActor,
+  auditInput,
+  auditRateLimitBlock,
+  type RequestMeta,
+  systemActor,
+  userActor,
+} from "../audit/context.ts";
 import type { AuditEventInput, AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
@@ -54,11 +62,6 @@ export interface AuthDeps {
   readonly sms: SmsOtp;
 }
 
-export interface RequestMeta {
-  readonly sourceIp: string;
-  readonly requestId: string;
-}
-
 /** A signed-in user's tokens, plus the device token to present at the next login (when new). */
 export type SignedIn = TokenPair & { readonly deviceToken?: string };
 
@@ -83,23 +86,28 @@ const dummyPasswordHash = (): Promise<string> => {
   return dummyHash;
 };
 
-const userActor = (user: UserRecord) => ({ type: "user" as const, id: user.userId });
-
+/**
+ * A failed sign-in of a known user (the target). Before the password is proven the caller is only
+ * an address (anonymous); at the second factor, or when the account refuses the session, it has
+ * proven the user's password.
+ */
 async function auditLoginFailure(
   user: UserRecord,
+  stage: "password" | "mfa" | "session",
   details: AuditEventInput["details"],
   meta: RequestMeta,
   deps: Pick<AuthDeps, "audit">,
 ): Promise<void> {
-  await deps.audit.record({
-    accountId: user.accountId,
-    action: "auth.login.failed",
-    actor: userActor(user),
-    outcome: "failure",
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details,
-  });
+  const actor = stage === "password" ? anonymousActor(meta.sourceIp) : userActor(user.userId);
+  await deps.audit.record(
+    auditInput(actor, meta, {
+      accountId: user.accountId,
+      action: "auth.login.failed",
+      outcome: "failure",
+      target: { type: "user", id: user.userId },
+      details: { stage, ...details },
+    }),
+  );
 }
 
 function methodsOf(user: UserRecord): MfaMethod[] {
@@ -132,14 +140,30 @@ export async function login(
   const accountCounter: readonly [BackoffRule, string] = trusted
     ? [backoffRules.loginDevice, device.hash]
     : [backoffRules.loginEmail, email];
-  await reserveAttempt(deps.failures, [[backoffRules.loginIp, meta.sourceIp], accountCounter]);
+  const reserve = () =>
+    reserveAttempt(deps.failures, [[backoffRules.loginIp, meta.sourceIp], accountCounter]);
+  // A throttled attempt on a known user is shown to that account; unknown emails have no account.
+  // Known emails pay one more write than unknown ones here, as for auth.login.failed below (a
+  // timing difference of one PutItem; the responses themselves stay identical).
+  await (user
+    ? auditRateLimitBlock(reserve, {
+        audit: deps.audit,
+        accountId: user.accountId,
+        limit: "login",
+        actor: anonymousActor(meta.sourceIp),
+        meta,
+        target: { type: "user", id: user.userId },
+      })
+    : reserve());
 
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
-  if (user?.status === "locked") throw lockedOut();
   if (!user || !passwordOk || user.status !== "active") {
     logger.info("login failed", { knownUser: user !== undefined, trustedDevice: trusted === true });
-    if (user)
-      await auditLoginFailure(user, { stage: "password", trustedDevice: trusted === true }, meta, deps);
+    if (user) {
+      const reason = passwordOk ? `user-${user.status}` : "credentials";
+      await auditLoginFailure(user, "password", { reason, trustedDevice: trusted === true }, meta, deps);
+    }
+    if (user?.status === "locked") throw lockedOut();
     throw invalidCredentials();
   }
   await Promise.all([
@@ -177,18 +201,18 @@ async function signIn(
 ): Promise<SignedIn> {
   // Checked after the password (and factor) proved who is asking: only they learn the account state.
   if (!(await accountIsActive(user.accountId))) {
+    await auditLoginFailure(user, "session", { reason: "account-inactive", method }, meta, deps);
     throw new DomainError("forbidden", "This account is suspended or closed; contact your Textgate provider");
   }
   const pair = await startSession(user, deps);
-  await deps.audit.record({
-    accountId: user.accountId,
-    action: "auth.login",
-    actor: userActor(user),
-    outcome: "success",
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { method, sessionId: pair.sessionId },
-  });
+  await deps.audit.record(
+    auditInput(userActor(user.userId), meta, {
+      accountId: user.accountId,
+      action: "auth.login",
+      target: { type: "session", id: pair.sessionId },
+      details: { method },
+    }),
+  );
   const { sessionId: _sessionId, ...tokens } = pair;
   if (fromKnownDevice) return tokens;
   return { ...tokens, deviceToken: await issueDeviceToken(user, deps.clock.now(), deps.hasher) };
@@ -220,6 +244,7 @@ export async function sendMfaSms(
     accountId: user.accountId,
     userId: user.userId,
     sourceIp: meta.sourceIp,
+    userAgent: meta.userAgent,
     phone,
     requestId: meta.requestId,
   });
@@ -276,7 +301,17 @@ export async function completeMfa(
   const userCounter: readonly [BackoffRule, string] = challenge.deviceHash
     ? [backoffRules.mfaDevice, challenge.deviceHash]
     : [backoffRules.mfaUser, challenge.userId];
-  await reserveAttempt(deps.failures, [[backoffRules.mfaIp, meta.sourceIp], userCounter]);
+  await auditRateLimitBlock(
+    () => reserveAttempt(deps.failures, [[backoffRules.mfaIp, meta.sourceIp], userCounter]),
+    {
+      audit: deps.audit,
+      accountId: challenge.accountId,
+      limit: "mfa",
+      actor: userActor(challenge.userId),
+      meta,
+      target: { type: "user", id: challenge.userId },
+    },
+  );
   if (!(await reserveChallengeAttempt(input.challengeId, deps.clock.now()))) throw invalidChallenge();
   const user = await getUser(challenge.accountId, challenge.userId);
   if (user?.status !== "active") throw invalidChallenge();
@@ -284,7 +319,7 @@ export async function completeMfa(
     input.method ?? (looksLikeRecoveryCode(input.code) ? "recovery" : user.totpEnabled ? "totp" : "sms");
   const ok = await checkFactor(user, method, input.code, challenge.verificationId, meta, deps);
   if (!ok) {
-    await auditLoginFailure(user, { stage: "mfa", method }, meta, deps);
+    await auditLoginFailure(user, "mfa", { method }, meta, deps);
     throw new DomainError("unauthorized", "The code is not valid");
   }
   // The challenge is single use: a racing duplicate request loses here and gets no tokens.
@@ -310,16 +345,16 @@ export async function refresh(
   }
   if (result.kind === "reused") {
     forgetSession(result.sessionId);
-    await deps.audit.record({
-      accountId: result.accountId,
-      action: "auth.session.revoked",
-      actor: { type: "system", id: "refresh-reuse-detector" },
-      outcome: "blocked",
-      target: { type: "session", id: result.sessionId },
-      sourceIp: meta.sourceIp,
-      requestId: meta.requestId,
-      details: { reason: "refresh-token-reuse", userId: result.userId },
-    });
+    // The presenter may be the thief or the user: the detector acts, the session is ended.
+    await deps.audit.record(
+      auditInput(systemActor("refresh-reuse-detector"), meta, {
+        accountId: result.accountId,
+        action: "auth.refresh.reused",
+        outcome: "blocked",
+        target: { type: "session", id: result.sessionId },
+        details: { sessionRevoked: true, userId: result.userId },
+      }),
+    );
   }
   throw new DomainError("unauthorized", "The refresh token is invalid, expired or already used");
 }
@@ -332,13 +367,11 @@ export async function logout(
   if (!principal.sessionId) throw new DomainError("forbidden", "Only a signed-in user session can log out");
   await revokeSession(principal.accountId, principal.sessionId, "logout");
   forgetSession(principal.sessionId);
-  await deps.audit.record({
-    accountId: principal.accountId,
-    action: "auth.logout",
-    actor: { type: "user", id: principal.principalId },
-    outcome: "success",
-    target: { type: "session", id: principal.sessionId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-  });
+  await deps.audit.record(
+    auditInput(userActor(principal.principalId), meta, {
+      accountId: principal.accountId,
+      action: "auth.logout",
+      target: { type: "session", id: principal.sessionId },
+    }),
+  );
 }

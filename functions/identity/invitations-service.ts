@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { envNames } from "../../lib/catalog/env.ts";
+import { anonymousActor, auditInput, operatorActor, type RequestMeta, userActor } from "../audit/context.ts";
 import type { AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import { epochSeconds } from "../shared/clock.ts";
@@ -53,11 +54,6 @@ export interface InvitationDeps {
   readonly mail: Mailer;
 }
 
-export interface RequestMeta {
-  readonly sourceIp: string;
-  readonly requestId: string;
-}
-
 export interface InvitationView {
   readonly invitationId: string;
   readonly email: string;
@@ -75,8 +71,6 @@ const toView = (invitation: Invitation): InvitationView => ({
   createdAt: invitation.createdAt,
   expiresAt: new Date(invitation.expiresAt * 1000).toISOString(),
 });
-
-const actorOf = (principal: UserPrincipal) => ({ type: "user" as const, id: principal.principalId });
 
 const INVITATION_TOKEN = /^tgi_[A-Za-z0-9_-]{43}$/;
 
@@ -179,16 +173,14 @@ export async function inviteOwnerAsOperator(
     },
     deps,
   );
-  await deps.audit.record({
-    accountId: input.accountId,
-    action: "invitation.sent",
-    actor: { type: "operator", id: operator.arn },
-    outcome: "success",
-    target: { type: "invitation", id: invitation.invitationId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { email, role: "owner" },
-  });
+  await deps.audit.record(
+    auditInput(operatorActor(operator.arn), meta, {
+      accountId: input.accountId,
+      action: "invitation.sent",
+      target: { type: "invitation", id: invitation.invitationId },
+      details: { email, role: "owner" },
+    }),
+  );
   return { invitationId: invitation.invitationId, token, expiresAt: toView(invitation).expiresAt };
 }
 
@@ -204,16 +196,14 @@ export async function inviteUser(
     { accountId: principal.accountId, email, role: input.role, invitedBy: principal.principalId },
     deps,
   );
-  await deps.audit.record({
-    accountId: principal.accountId,
-    action: "invitation.sent",
-    actor: actorOf(principal),
-    outcome: "success",
-    target: { type: "invitation", id: invitation.invitationId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { email, role: input.role, ...(previous ? { replaces: previous.invitationId } : {}) },
-  });
+  await deps.audit.record(
+    auditInput(userActor(principal.principalId), meta, {
+      accountId: principal.accountId,
+      action: "invitation.sent",
+      target: { type: "invitation", id: invitation.invitationId },
+      details: { email, role: input.role, ...(previous ? { replaces: previous.invitationId } : {}) },
+    }),
+  );
   const { invitationId, expiresAt } = toView(invitation);
   return { invitationId, email, role: input.role, expiresAt };
 }
@@ -239,16 +229,14 @@ export async function revokeInvitation(
   if ((await deleteInvitation(invitation)) === "gone") {
     throw new DomainError("not-found", "No such pending invitation in this account");
   }
-  await deps.audit.record({
-    accountId: principal.accountId,
-    action: "invitation.revoked",
-    actor: actorOf(principal),
-    outcome: "success",
-    target: { type: "invitation", id: invitation.invitationId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { email: invitation.email, role: invitation.role },
-  });
+  await deps.audit.record(
+    auditInput(userActor(principal.principalId), meta, {
+      accountId: principal.accountId,
+      action: "invitation.revoked",
+      target: { type: "invitation", id: invitation.invitationId },
+      details: { email: invitation.email, role: invitation.role },
+    }),
+  );
 }
 
 /**
@@ -271,16 +259,15 @@ const invalidInvitation = () => new DomainError("unauthorized", "The invitation 
 
 async function refuseForInviter(invitation: Invitation, meta: RequestMeta, deps: InvitationDeps) {
   await deleteInvitation(invitation);
-  await deps.audit.record({
-    accountId: invitation.accountId,
-    action: "invitation.refused",
-    actor: { type: "anonymous", id: meta.sourceIp },
-    outcome: "blocked",
-    target: { type: "invitation", id: invitation.invitationId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { email: invitation.email, reason: "inviter-no-longer-entitled" },
-  });
+  await deps.audit.record(
+    auditInput(anonymousActor(meta.sourceIp), meta, {
+      accountId: invitation.accountId,
+      action: "invitation.refused",
+      outcome: "blocked",
+      target: { type: "invitation", id: invitation.invitationId },
+      details: { email: invitation.email, reason: "inviter-no-longer-entitled" },
+    }),
+  );
   return invalidInvitation();
 }
 
@@ -323,15 +310,13 @@ export async function acceptInvitation(
     );
   }
   if (outcome === "gone") throw invalidInvitation();
-  await deps.audit.record({
-    accountId: invitation.accountId,
-    action: "invitation.accepted",
-    actor: { type: "user", id: userId },
-    outcome: "success",
-    target: { type: "invitation", id: invitation.invitationId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { email: invitation.email, role: invitation.role },
-  });
+  await deps.audit.record(
+    auditInput(userActor(userId), meta, {
+      accountId: invitation.accountId,
+      action: "invitation.accepted",
+      target: { type: "invitation", id: invitation.invitationId },
+      details: { email: invitation.email, role: invitation.role },
+    }),
+  );
   return { userId, accountId: invitation.accountId, email: invitation.email, role: invitation.role };
 }

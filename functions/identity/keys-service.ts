@@ -1,3 +1,4 @@
+import { auditInput, type RequestMeta, userActor } from "../audit/context.ts";
 import type { AuditEventInput, AuditLog } from "../audit/port.ts";
 import {
   type ApiKeyMode,
@@ -21,11 +22,6 @@ export interface KeysDeps {
   readonly usagePlanKeys?: UsagePlanKeys;
 }
 
-export interface RequestMeta {
-  readonly sourceIp: string;
-  readonly requestId: string;
-}
-
 async function auditKey(
   action: "apikey.created" | "apikey.revoked" | "apikey.rotated",
   keyId: string,
@@ -34,16 +30,14 @@ async function auditKey(
   deps: Pick<KeysDeps, "audit">,
   details?: AuditEventInput["details"],
 ): Promise<void> {
-  await deps.audit.record({
-    accountId: principal.accountId,
-    action,
-    actor: { type: "user", id: principal.principalId },
-    outcome: "success",
-    target: { type: "apiKey", id: keyId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    ...(details ? { details } : {}),
-  });
+  await deps.audit.record(
+    auditInput(userActor(principal.principalId), meta, {
+      accountId: principal.accountId,
+      action,
+      target: { type: "apiKey", id: keyId },
+      ...(details ? { details } : {}),
+    }),
+  );
 }
 
 export const toKeyView = ({ accountId: _accountId, ...record }: ApiKeyRecord) => record;
@@ -53,7 +47,8 @@ export async function listKeys(principal: UserPrincipal) {
   return { apiKeys: keys.map(toKeyView) };
 }
 
-export async function createKey(
+/** Creates the key record (and its usage-plan registration); audited by the caller. */
+async function mintKey(
   input: {
     name: string;
     scopes: ApiKeyScope[];
@@ -61,7 +56,6 @@ export async function createKey(
     mode?: ApiKeyMode | undefined;
   },
   principal: UserPrincipal,
-  meta: RequestMeta,
   deps: KeysDeps,
 ) {
   const { key, record } = await createApiKey(
@@ -76,32 +70,57 @@ export async function createKey(
     // createApiKey registers the key id before returning; on failure it deletes the key and throws 503.
     deps.usagePlanKeys,
   );
-  await auditKey("apikey.created", record.keyId, principal, meta, deps, {
-    prefix: record.prefix,
-    scopes: record.scopes.join(" "),
-  });
   return { ...toKeyView(record), key };
 }
 
-export async function revokeKey(keyId: string, principal: UserPrincipal, meta: RequestMeta, deps: KeysDeps) {
+export async function createKey(
+  input: {
+    name: string;
+    scopes: ApiKeyScope[];
+    ipAllowList?: string[] | undefined;
+    mode?: ApiKeyMode | undefined;
+  },
+  principal: UserPrincipal,
+  meta: RequestMeta,
+  deps: KeysDeps,
+) {
+  const created = await mintKey(input, principal, deps);
+  await auditKey("apikey.created", created.keyId, principal, meta, deps, {
+    prefix: created.prefix,
+    scopes: created.scopes.join(" "),
+  });
+  return created;
+}
+
+async function revokeOrNotFound(keyId: string, principal: UserPrincipal, deps: KeysDeps): Promise<void> {
   if (!(await revokeApiKey(principal.accountId, keyId, deps.clock, deps.usagePlanKeys))) {
     throw new DomainError("not-found", "No active API key with this id in this account");
   }
+}
+
+export async function revokeKey(keyId: string, principal: UserPrincipal, meta: RequestMeta, deps: KeysDeps) {
+  await revokeOrNotFound(keyId, principal, deps);
   await auditKey("apikey.revoked", keyId, principal, meta, deps);
 }
 
-/** A new secret with the same name, scopes and allow-list; the old one is revoked immediately. */
+/**
+ * A new secret with the same name, scopes and allow-list; the old one is revoked immediately.
+ * One action, one event: `apikey.rotated` on the old key names its replacement (not a created,
+ * a revoked and a rotated event for the same click).
+ */
 export async function rotateKey(keyId: string, principal: UserPrincipal, meta: RequestMeta, deps: KeysDeps) {
   const old = await getApiKey(principal.accountId, keyId);
   if (old?.status !== "active") throw new DomainError("not-found", "No active API key with this id");
   const mode: ApiKeyMode = old.prefix.startsWith("tg_test_") ? "test" : "live";
-  const created = await createKey(
+  const created = await mintKey(
     { name: old.name, scopes: [...old.scopes], ipAllowList: [...old.ipAllowList], mode },
     principal,
-    meta,
     deps,
   );
-  await revokeKey(keyId, principal, meta, deps);
-  await auditKey("apikey.rotated", keyId, principal, meta, deps, { replacedBy: created.keyId });
+  await revokeOrNotFound(keyId, principal, deps);
+  await auditKey("apikey.rotated", keyId, principal, meta, deps, {
+    replacedBy: created.keyId,
+    prefix: created.prefix,
+  });
   return created;
 }

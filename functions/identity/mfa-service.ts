@@ -1,3 +1,4 @@
+import { auditInput, type RequestMeta, userActor } from "../audit/context.ts";
 import type { AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
@@ -22,11 +23,6 @@ export interface MfaDeps {
   readonly sms: SmsOtp;
 }
 
-export interface RequestMeta {
-  readonly sourceIp: string;
-  readonly requestId: string;
-}
-
 const fieldContext = (user: UserRecord, field: string) => ({
   accountId: user.accountId,
   userId: user.userId,
@@ -40,16 +36,14 @@ async function currentUser(principal: UserPrincipal): Promise<UserRecord> {
 }
 
 const audit = (deps: MfaDeps, principal: UserPrincipal, meta: RequestMeta, action: string, method: string) =>
-  deps.audit.record({
-    accountId: principal.accountId,
-    action,
-    actor: { type: "user", id: principal.principalId },
-    outcome: "success",
-    target: { type: "user", id: principal.principalId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { method },
-  });
+  deps.audit.record(
+    auditInput(userActor(principal.principalId), meta, {
+      accountId: principal.accountId,
+      action,
+      target: { type: "user", id: principal.principalId },
+      details: { method },
+    }),
+  );
 
 /** Step 1: a fresh secret, kept pending (encrypted) until one valid code proves the app has it. */
 export async function startTotpEnrolment(principal: UserPrincipal, deps: MfaDeps) {
@@ -123,6 +117,7 @@ export async function startSmsEnrolment(
     accountId: user.accountId,
     userId: user.userId,
     sourceIp: meta.sourceIp,
+    userAgent: meta.userAgent,
     phone: input.phone,
     requestId: meta.requestId,
   });

@@ -1,3 +1,4 @@
+import { auditInput, type RequestMeta, userActor } from "../audit/context.ts";
 import type { AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import { DomainError } from "../shared/problem.ts";
@@ -29,7 +30,7 @@ export interface PasswordDeps {
 export async function changePassword(
   input: { currentPassword: string; newPassword: string },
   principal: UserPrincipal,
-  meta: { sourceIp: string; requestId: string },
+  meta: RequestMeta,
   deps: PasswordDeps,
 ): Promise<{ changed: true; sessionsEnded: number }> {
   const user = await getUser(principal.accountId, principal.principalId);
@@ -52,15 +53,13 @@ export async function changePassword(
     principal.sessionId,
   );
   for (const sessionId of ended) forgetSession(sessionId);
-  await deps.audit.record({
-    accountId: user.accountId,
-    action: "user.password.changed",
-    actor: { type: "user", id: user.userId },
-    outcome: "success",
-    target: { type: "user", id: user.userId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { otherSessionsEnded: ended.length },
-  });
+  await deps.audit.record(
+    auditInput(userActor(user.userId), meta, {
+      accountId: user.accountId,
+      action: "user.password.changed",
+      target: { type: "user", id: user.userId },
+      details: { otherSessionsEnded: ended.length },
+    }),
+  );
   return { changed: true, sessionsEnded: ended.length };
 }

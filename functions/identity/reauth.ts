@@ -1,6 +1,7 @@
+import { auditInput, auditRateLimitBlock, type RequestMeta, userActor } from "../audit/context.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { DomainError } from "../shared/problem.ts";
-import { type AuthDeps, checkFactor, type RequestMeta } from "./auth-service.ts";
+import { type AuthDeps, checkFactor } from "./auth-service.ts";
 import { assertIpRate, backoffRules, ipRateRules, reserveAttempt } from "./brute-force.ts";
 import type { MfaMethod } from "./challenges.ts";
 import type { UserPrincipal } from "./live-principal.ts";
@@ -20,18 +21,38 @@ export const REAUTH_PATH = "/v1/account/reauth";
 
 type ProofDeps = Pick<AuthDeps, "clock" | "limiter" | "failures" | "audit" | "hasher" | "cipher" | "sms">;
 
+/** The audit of a throttled proof: the signed-in user is both the actor and the throttled subject. */
+const proofThrottled = (
+  user: UserRecord,
+  limit: string,
+  meta: RequestMeta,
+  deps: Pick<AuthDeps, "audit">,
+) => ({
+  audit: deps.audit,
+  accountId: user.accountId,
+  limit,
+  actor: userActor(user.userId),
+  meta,
+  target: { type: "user", id: user.userId },
+});
+
 /** The current password, checked like a sign-in: per-user and per-IP back-off, reserved first. */
 export async function provePassword(
   user: UserRecord,
   password: string,
   meta: RequestMeta,
-  deps: Pick<AuthDeps, "limiter" | "failures">,
+  deps: Pick<AuthDeps, "limiter" | "failures" | "audit">,
 ): Promise<boolean> {
-  await assertIpRate(deps.limiter, ipRateRules.passwordProof, meta.sourceIp);
-  await reserveAttempt(deps.failures, [
-    [backoffRules.passwordProofIp, meta.sourceIp],
-    [backoffRules.passwordProofUser, user.userId],
-  ]);
+  await auditRateLimitBlock(
+    async () => {
+      await assertIpRate(deps.limiter, ipRateRules.passwordProof, meta.sourceIp);
+      await reserveAttempt(deps.failures, [
+        [backoffRules.passwordProofIp, meta.sourceIp],
+        [backoffRules.passwordProofUser, user.userId],
+      ]);
+    },
+    proofThrottled(user, "password.proof", meta, deps),
+  );
   if (!(await verifyPassword(password, user.passwordHash))) return false;
   await Promise.all([
     deps.failures.reset(backoffRules.passwordProofUser, user.userId),
@@ -48,11 +69,16 @@ async function proveSecondFactor(
   meta: RequestMeta,
   deps: ProofDeps,
 ): Promise<boolean> {
-  await assertIpRate(deps.limiter, ipRateRules.mfa, meta.sourceIp);
-  await reserveAttempt(deps.failures, [
-    [backoffRules.mfaIp, meta.sourceIp],
-    [backoffRules.mfaUser, user.userId],
-  ]);
+  await auditRateLimitBlock(
+    async () => {
+      await assertIpRate(deps.limiter, ipRateRules.mfa, meta.sourceIp);
+      await reserveAttempt(deps.failures, [
+        [backoffRules.mfaIp, meta.sourceIp],
+        [backoffRules.mfaUser, user.userId],
+      ]);
+    },
+    proofThrottled(user, "mfa.proof", meta, deps),
+  );
   if (!(await checkFactor(user, method, code, undefined, meta, deps))) return false;
   await Promise.all([
     deps.failures.reset(backoffRules.mfaUser, user.userId),
@@ -85,16 +111,15 @@ export async function reauthenticate(
     ok = await proveSecondFactor(user, proof.code, method, meta, deps);
   }
   const at = deps.clock.now();
-  await deps.audit.record({
-    accountId: user.accountId,
-    action: "auth.reauthenticated",
-    actor: { type: "user", id: user.userId },
-    outcome: ok ? "success" : "failure",
-    target: { type: "session", id: principal.sessionId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    details: { method },
-  });
+  await deps.audit.record(
+    auditInput(userActor(user.userId), meta, {
+      accountId: user.accountId,
+      action: "auth.reauthenticated",
+      outcome: ok ? "success" : "failure",
+      target: { type: "session", id: principal.sessionId },
+      details: { method },
+    }),
+  );
   if (!ok) throw new DomainError("forbidden", "The password or code is not correct");
   await markSessionReauthenticated(user.accountId, principal.sessionId, at);
   return {

@@ -1,4 +1,5 @@
-import type { AuditEventInput, AuditLog } from "../audit/port.ts";
+import { type AuditActor, auditInput, type RequestMeta } from "../audit/context.ts";
+import type { AuditLog } from "../audit/port.ts";
 import { DomainError } from "../shared/problem.ts";
 import { backoffRules, type FailureTracker } from "./brute-force.ts";
 import { getUser, type UserRecord, updateUser } from "./users-store.ts";
@@ -16,8 +17,8 @@ export interface UnlockDeps {
 
 export async function unlockUser(
   target: { accountId: string; userId: string },
-  actor: AuditEventInput["actor"],
-  meta: { sourceIp?: string; requestId?: string },
+  actor: AuditActor,
+  meta: Partial<RequestMeta>,
   deps: UnlockDeps,
 ): Promise<UserRecord> {
   const user = await getUser(target.accountId, target.userId);
@@ -41,15 +42,13 @@ export async function unlockUser(
       },
     );
   }
-  await deps.audit.record({
-    accountId: user.accountId,
-    action: "user.unlocked",
-    actor,
-    outcome: "success",
-    target: { type: "user", id: user.userId },
-    ...(meta.sourceIp ? { sourceIp: meta.sourceIp } : {}),
-    ...(meta.requestId ? { requestId: meta.requestId } : {}),
-    details: { wasLocked },
-  });
+  await deps.audit.record(
+    auditInput(actor, meta, {
+      accountId: user.accountId,
+      action: "user.unlocked",
+      target: { type: "user", id: user.userId },
+      details: { wasLocked },
+    }),
+  );
   return wasLocked ? { ...user, status: "active" } : user;
 }

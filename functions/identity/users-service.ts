@@ -1,3 +1,4 @@
+import { auditInput, type RequestMeta, userActor } from "../audit/context.ts";
 import type { AuditLog } from "../audit/port.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { Role } from "../shared/principal.ts";
@@ -19,13 +20,6 @@ export interface UsersDeps {
   readonly limiter: RateLimiter;
   readonly failures: FailureTracker;
 }
-
-export interface RequestMeta {
-  readonly sourceIp: string;
-  readonly requestId: string;
-}
-
-const actorOf = (principal: UserPrincipal) => ({ type: "user" as const, id: principal.principalId });
 
 /** Only an owner may create, change or remove owners (or invite one, or revoke such an invitation). */
 export function assertMayAssign(actor: UserPrincipal, role: Role): void {
@@ -75,16 +69,14 @@ export async function changeUser(
     throw new DomainError("conflict", "An account needs at least one active owner");
   }
   const audit = (action: string, details: Record<string, string>) =>
-    deps.audit.record({
-      accountId: principal.accountId,
-      action,
-      actor: actorOf(principal),
-      outcome: "success",
-      target: { type: "user", id: target.userId },
-      sourceIp: meta.sourceIp,
-      requestId: meta.requestId,
-      details,
-    });
+    deps.audit.record(
+      auditInput(userActor(principal.principalId), meta, {
+        accountId: principal.accountId,
+        action,
+        target: { type: "user", id: target.userId },
+        details,
+      }),
+    );
   if (input.role && input.role !== target.role) {
     await updateUser(target.accountId, target.userId, { role: input.role });
     await audit("user.role.changed", { from: target.role, to: input.role });
@@ -98,7 +90,7 @@ export async function changeUser(
       await audit("user.disabled", { sessionsRevoked: String(revoked.length) });
     } else if (target.status === "locked") {
       // The admin reset of a user locked by an earlier version (and of every guessing back-off).
-      await unlockUser(target, actorOf(principal), meta, deps);
+      await unlockUser(target, userActor(principal.principalId), meta, deps);
     } else {
       await updateUser(target.accountId, target.userId, { status: "active" });
       await audit("user.enabled", { from: target.status });

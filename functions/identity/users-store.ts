@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import { retentionOfItem } from "../retention/settings.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { appliedUnlessConditionFails, queryAll } from "../shared/dynamo.ts";
@@ -84,12 +85,14 @@ export async function getUserByEmail(email: string): Promise<UserRecord | undefi
   return getUser(Item.accountId, Item.userId);
 }
 
-/** Stored account items are parsed, never cast; items from before statuses existed are active. */
+/**
+ * Stored account items are parsed, never cast; items from before statuses existed are active, and
+ * items from before per-field retention are mapped from their single retentionDays (retentionOfItem).
+ */
 export const accountItem = z.object({
   accountId: z.string(),
   name: z.string(),
   allowedCountries: z.array(z.string()).readonly(),
-  retentionDays: z.number(),
   createdAt: z.string(),
   status: z.enum(accountStatuses).default("active"),
   deleteDataAfter: z.string().optional(),
@@ -98,8 +101,12 @@ export const accountItem = z.object({
 
 export const parseAccount = (item: Record<string, unknown>): Account => {
   const { deleteDataAfter, limits, ...rest } = accountItem.parse(item);
+  const { retention, retentionBounds } = retentionOfItem(item);
   return {
     ...rest,
+    retention,
+    retentionBounds,
+    retentionDays: retention.messageMetadataDays,
     ...(deleteDataAfter ? { deleteDataAfter } : {}),
     ...(limits ? { limits: limits.messagesPerDay ? { messagesPerDay: limits.messagesPerDay } : {} } : {}),
   };

@@ -1,3 +1,5 @@
+import type { RetentionSettings } from "../retention/settings.ts";
+import type { CreatedBy } from "../shared/principal.ts";
 import type { Price } from "./pricing.ts";
 import type { Encoding } from "./segments.ts";
 import type { MessageStatus } from "./status.ts";
@@ -12,6 +14,11 @@ export interface SubmissionLease {
   /** Epoch ms after which the attempt is considered dead (longer than the dispatch timeout). */
   readonly leaseUntil: number;
   readonly attempt: number;
+  /**
+   * The route prefix that matched the destination ("" = the carrier's catch-all): the carrier quality
+   * figures are counted per carrier and this prefix (carriers/quality/stats-store.ts).
+   */
+  readonly routePrefix?: string;
   /** The carrier answered this attempt with a refusal for now: it does not have the message. */
   readonly notAccepted?: boolean;
 }
@@ -30,6 +37,12 @@ export interface StoredMessage {
   readonly toCipher: string;
   readonly textCipher: string;
   readonly toMasked: string;
+  /**
+   * HMAC blind index of the number (the one verifications use); with accountId it makes the byNumber
+   * key (numberKey) a data-subject export or erasure finds the message by. Absent on messages stored
+   * before it existed: those leave by their retention TTL.
+   */
+  readonly toIndex?: string;
   readonly country: string;
   readonly from?: string;
   readonly segments: number;
@@ -39,6 +52,8 @@ export interface StoredMessage {
   readonly callbackUrl?: string;
   readonly tag?: string;
   readonly createdAt: string;
+  /** Who sent it (API key or user); absent on items written before it was recorded. */
+  readonly createdBy?: CreatedBy;
   readonly scheduledAt?: string;
   /** ISO time after which the message must not be submitted any more. */
   readonly validUntil: string;
@@ -51,14 +66,29 @@ export interface StoredMessage {
   readonly carrierMessageId?: string;
   readonly submission?: SubmissionLease;
   readonly error?: MessageError;
-  /** Epoch seconds: the account's retention (DynamoDB TTL). */
+  /** Epoch seconds: the account's metadata retention (DynamoDB TTL). */
   readonly expiresAt: number;
+  /**
+   * Epoch seconds of the account's body retention: past it, once the message is sent or final, the
+   * body (textCipher) is never handed out (store.ts) and the purge removes it. Before that status it
+   * lives on: a body must live until it is sent. Absent on older messages (expiresAt rules).
+   */
+  readonly bodyExpiresAt?: number;
+  /** The account keeps no bodies (messageBodyDays 0): dropped the moment it is sent or final. */
+  readonly forgetBodyWhenSent?: boolean;
+  /** Webhook event types written by a status change and not yet published (functions/webhooks/outbox.ts). */
+  readonly pendingEvents?: readonly string[];
 }
+
+/** Whose body goes the moment it is sent or final: one-time codes, and accounts keeping no bodies. */
+export const bodyDroppedWhenSent = (
+  message: Pick<StoredMessage, "priority" | "forgetBodyWhenSent">,
+): boolean => message.priority === "otp" || message.forgetBodyWhenSent === true;
 
 export interface AccountSettings {
   readonly accountId: string;
   readonly allowedCountries: readonly string[];
-  readonly retentionDays: number;
+  readonly retention: RetentionSettings;
   /** Operator-set limit of messages accepted per UTC day through the send API (none: unlimited). */
   readonly messagesPerDay?: number;
 }

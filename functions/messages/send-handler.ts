@@ -1,9 +1,14 @@
+import { principalActor, requestMetaOf } from "../audit/context.ts";
+import type { AuditLog } from "../audit/port.ts";
+import { dynamoAuditLog } from "../audit/store.ts";
 import { requireLiveCaller } from "../identity/live-principal.ts";
 import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
+import { type CreatedBy, createdByOf } from "../shared/principal.ts";
 import { dynamoDailyMessageQuota } from "./daily-limit.ts";
 import { type SendMessageBody, sendMessageBody, sendMessageResponse } from "./schemas.ts";
 import { acceptMessageOnce } from "./send-once.ts";
+import { auditPolicyRefusal } from "./send-refusals.ts";
 import {
   type AcceptMessageInput,
   acceptMessage,
@@ -11,15 +16,20 @@ import {
   type MessagingDeps,
 } from "./service.ts";
 
-let deps: MessagingDeps | undefined;
-const messagingDeps = (): MessagingDeps => {
+let deps: (MessagingDeps & { readonly audit: AuditLog }) | undefined;
+const messagingDeps = () => {
   // The operator-set messagesPerDay applies to the send API (reserved before each message is stored).
-  deps ??= { ...defaultMessagingDeps(), dailyQuota: dynamoDailyMessageQuota(systemClock) };
+  deps ??= {
+    ...defaultMessagingDeps(),
+    dailyQuota: dynamoDailyMessageQuota(systemClock),
+    audit: dynamoAuditLog(systemClock),
+  };
   return deps;
 };
 
-const inputOf = (accountId: string, body: SendMessageBody): AcceptMessageInput => ({
+const inputOf = (accountId: string, createdBy: CreatedBy, body: SendMessageBody): AcceptMessageInput => ({
   accountId,
+  createdBy,
   to: body.to.e164,
   text: body.text,
   priority: body.priority,
@@ -34,15 +44,27 @@ export const handler = httpHandler({
     body: sendMessageBody,
     responses: { 202: sendMessageResponse },
     problems: ["daily-limit-reached"],
-    run: async ({ body, principal: fromAuthorizer, idempotencyKey }) => {
+    run: async (request) => {
+      const { body, idempotencyKey } = request;
       // Spends money: a user token must still have a live session now, not 30 s ago.
-      const principal = await requireLiveCaller(fromAuthorizer, "messages:send", systemClock);
-      const input = inputOf(principal.accountId, body);
-      if (!idempotencyKey) return { status: 202, body: await acceptMessage(input, messagingDeps()) };
-      // The key is bound to the message in the same write as the message (send-once.ts).
-      const { result, replayed } = await acceptMessageOnce(input, idempotencyKey, messagingDeps());
-      const headers: Record<string, string> = replayed ? { "Idempotent-Replayed": "true" } : {};
-      return { status: 202, body: result, headers };
+      const principal = await requireLiveCaller(request.principal, "messages:send", systemClock);
+      const input = inputOf(principal.accountId, createdByOf(principal), body);
+      const caller = {
+        accountId: principal.accountId,
+        actor: principalActor(principal),
+        meta: requestMetaOf(request),
+      };
+      return auditPolicyRefusal(
+        async () => {
+          if (!idempotencyKey) return { status: 202, body: await acceptMessage(input, messagingDeps()) };
+          // The key is bound to the message in the same write as the message (send-once.ts).
+          const { result, replayed } = await acceptMessageOnce(input, idempotencyKey, messagingDeps());
+          const headers: Record<string, string> = replayed ? { "Idempotent-Replayed": "true" } : {};
+          return { status: 202, body: result, headers };
+        },
+        caller,
+        messagingDeps().audit,
+      );
     },
   }),
 });

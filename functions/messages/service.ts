@@ -3,7 +3,9 @@ import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { maskPhone } from "../shared/mask.ts";
+import type { CreatedBy } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
+import { type Hasher, hasher } from "../shared/secrets.ts";
 import type { DailyMessageQuota, QuotaReservation } from "./daily-limit.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 import type {
@@ -33,6 +35,8 @@ export interface MessagingDeps {
   readonly queue: MessageQueue;
   readonly clock: Clock;
   readonly cipher: FieldCipher;
+  /** Blind index of the number (toIndex): data-subject requests find the message by it. */
+  readonly hasher: Hasher;
   readonly newMessageId?: () => string;
   readonly metrics?: MessagingMetrics;
   /**
@@ -57,6 +61,8 @@ export interface AcceptMessageInput {
   readonly tag?: string;
   /** Send later (at most 15 minutes ahead); a past or present time sends now. */
   readonly scheduleAt?: Date;
+  /** The API key or user asking; stored on the message for incident exposure queries. */
+  readonly createdBy?: CreatedBy;
 }
 
 export type { AcceptedMessage } from "./model.ts";
@@ -76,6 +82,7 @@ export function defaultMessagingDeps(): MessagingDeps {
     queue: sqsMessageQueue(),
     clock: systemClock,
     cipher: fieldCipher(),
+    hasher: hasher(),
     metrics: messagingMetrics(),
   };
 }
@@ -93,6 +100,15 @@ function delayOf(scheduleAt: Date | undefined, now: Date): number {
     );
   }
   return Math.max(0, seconds);
+}
+
+/** The account's country allow-list refuses the destination: a policy refusal (audited by the send API). */
+export class DestinationNotAllowed extends DomainError {
+  constructor(readonly country: string) {
+    super("unprocessable-entity", `Sending to ${country} is not enabled for this account`, {
+      errors: [{ field: "to", message: `destination country ${country} is not enabled` }],
+    });
+  }
 }
 
 /** A priced, sealed message ready to be written, and what the API answers for it. */
@@ -114,11 +130,7 @@ export async function prepareMessage(
   const account = await deps.accounts.getAccount(input.accountId);
   if (!account) throw new DomainError("forbidden", "Account not found or disabled");
   if (!account.allowedCountries.includes(destination.country)) {
-    throw new DomainError(
-      "unprocessable-entity",
-      `Sending to ${destination.country} is not enabled for this account`,
-      { errors: [{ field: "to", message: `destination country ${destination.country} is not enabled` }] },
-    );
+    throw new DestinationNotAllowed(destination.country);
   }
   const now = deps.clock.now();
   const delaySeconds = delayOf(input.scheduleAt, now);
@@ -127,14 +139,22 @@ export async function prepareMessage(
   const validUntil = new Date(sendAt.getTime() + validity * 1000);
   const id = (deps.newMessageId ?? (() => newId("msg")))();
   const binding = (field: "to" | "text") => ({ accountId: input.accountId, messageId: id, field });
-  const [toCipher, textCipher] = await Promise.all([
+  const [toCipher, textCipher, toIndex] = await Promise.all([
     sealField(deps.cipher, binding("to"), destination.e164),
     sealField(deps.cipher, binding("text"), input.text),
+    deps.hasher.hmac("phone-index", destination.e164),
   ]);
   const status = delaySeconds > 0 ? "scheduled" : "queued";
   const price = priceFor(destination.country, segments);
-  // Retention never ends before the message could still be sent, plus a day for its DLR.
-  const retentionEnd = epochSeconds(now) + account.retentionDays * DAY_SECONDS;
+  // Retention never ends before the message could still be sent, plus a day for its DLR. The body's
+  // own expiry counts only once the message is sent or final (the read filter and the purge check
+  // the status), so it always lives until it is sent.
+  const { retention } = account;
+  const expiresAt = Math.max(
+    epochSeconds(now) + retention.messageMetadataDays * DAY_SECONDS,
+    epochSeconds(validUntil) + DAY_SECONDS,
+  );
+  const bodyExpiresAt = Math.min(expiresAt, epochSeconds(now) + retention.messageBodyDays * DAY_SECONDS);
   const message: StoredMessage = {
     id,
     accountId: input.accountId,
@@ -143,6 +163,7 @@ export async function prepareMessage(
     toCipher,
     textCipher,
     toMasked: maskPhone(destination.e164),
+    toIndex,
     country: destination.country,
     ...(input.from ? { from: input.from } : {}),
     segments,
@@ -152,9 +173,12 @@ export async function prepareMessage(
     ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
     ...(input.tag ? { tag: input.tag } : {}),
     createdAt: now.toISOString(),
+    ...(input.createdBy ? { createdBy: { type: input.createdBy.type, id: input.createdBy.id } } : {}),
     ...(delaySeconds > 0 ? { scheduledAt: sendAt.toISOString() } : {}),
     validUntil: validUntil.toISOString(),
-    expiresAt: Math.max(retentionEnd, epochSeconds(validUntil) + DAY_SECONDS),
+    expiresAt,
+    bodyExpiresAt,
+    ...(retention.messageBodyDays === 0 ? { forgetBodyWhenSent: true } : {}),
   };
   return {
     message,

@@ -3,6 +3,8 @@ import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { appliedUnlessConditionFails } from "../shared/dynamo.ts";
+import { type OutboxMark, outboxDueAfterGrace, outboxMark, withOutboxMark } from "../webhooks/outbox.ts";
+import { messageEventTypeOf, type WebhookEventPublisher } from "../webhooks/publish.ts";
 import type { MessageError, MessageRepository, StoredMessage, SubmissionLease } from "./model.ts";
 import { type MessageStatus, sourcesOf } from "./status.ts";
 import { withStatusEvents } from "./status-events.ts";
@@ -76,18 +78,30 @@ type UpdateSpec = {
   condition: string;
   names: Record<string, string>;
   values: Record<string, unknown>;
+  /** The webhook event this status change owes, recorded in the same write (transactional outbox). */
+  outbox?: OutboxMark;
+};
+
+/** A status with a webhook event records it as pending in the very write that moves to it. */
+const eventMark = (id: string, to: MessageStatus): OutboxMark | undefined => {
+  const type = messageEventTypeOf(to);
+  return type ? outboxMark(id, type, outboxDueAfterGrace(new Date())) : undefined;
 };
 
 const updateCommand = (id: string, spec: UpdateSpec, returnNew = false) =>
   new UpdateCommand({
     TableName: tableName("messages"),
     Key: messageKey(id),
-    UpdateExpression: spec.update,
+    UpdateExpression: withOutboxMark(spec.update, spec.outbox),
     // An item past its retention is gone, even while DynamoDB has not deleted it yet.
     ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSeconds) AND (${spec.condition})`,
     // DynamoDB refuses an empty names map.
     ...(Object.keys(spec.names).length > 0 ? { ExpressionAttributeNames: spec.names } : {}),
-    ExpressionAttributeValues: { ...spec.values, ":nowSeconds": epochSeconds(new Date()) },
+    ExpressionAttributeValues: {
+      ...spec.values,
+      ...spec.outbox?.values,
+      ":nowSeconds": epochSeconds(new Date()),
+    },
     ...(returnNew ? { ReturnValues: "ALL_NEW" as const } : {}),
   });
 
@@ -97,8 +111,8 @@ async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean>
 
 /**
  * A move to a final status (failed, expired, undelivered, delivered…). One-time codes must not
- * outlive their message, whichever way it ended: when the message is an OTP whose encrypted body is
- * still there (it never reached "sent", or a DLR overtook the dispatcher), the body is dropped now.
+ * outlive their message, whichever way it ended, nor bodies of an account that keeps none
+ * (messageBodyDays 0): when the message is one of those and its encrypted body is still there (it never reached "sent", or a DLR overtook the dispatcher), the body is dropped now.
  * The write's own new image tells, so other messages pay nothing extra.
  */
 async function finalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
@@ -110,12 +124,13 @@ async function finalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
         after = output.Attributes;
       }),
   );
-  if (applied && after?.priority === "otp" && after.textCipher !== undefined) {
+  const forget = after?.priority === "otp" || after?.forgetBodyWhenSent === true;
+  if (applied && forget && after?.textCipher !== undefined) {
     await conditionalUpdate(id, {
       update: "REMOVE textCipher",
-      condition: "#priority = :otp",
+      condition: "#priority = :otp OR forgetBodyWhenSent = :true",
       names: { "#priority": "priority" },
-      values: { ":otp": "otp" },
+      values: { ":otp": "otp", ":true": true },
     });
   }
   return applied;
@@ -132,11 +147,15 @@ function fromStatuses(
   return { expression: `#status IN (${Object.keys(values).join(", ")})`, values };
 }
 
-/** The state store every status writer uses: conditional transitions that publish webhook events. */
+/**
+ * The state store every status writer uses: conditional transitions that record their webhook
+ * event in the same write and publish it right after (`publisher`: tests inject a failing one).
+ */
 export function dynamoMessageStateStore(
   repository: MessageRepository = dynamoMessageRepository(),
+  publisher?: WebhookEventPublisher,
 ): MessageStateStore {
-  return withStatusEvents(conditionalStateStore(repository));
+  return withStatusEvents(conditionalStateStore(repository), publisher);
 }
 
 function conditionalStateStore(repository: MessageRepository): MessageStateStore {
@@ -170,6 +189,7 @@ function conditionalStateStore(repository: MessageRepository): MessageStateStore
         update: `SET #status = :sent, sentAt = :at, carrierMessageId = :cm, carrierRef = :ref REMOVE lastError${forget}`,
         condition: "#status = :submitting AND submission.id = :sid",
         names: { "#status": "status" },
+        outbox: eventMark(id, "sent"),
         values: {
           ":sent": "sent",
           ":submitting": "submitting",
@@ -194,6 +214,7 @@ function conditionalStateStore(repository: MessageRepository): MessageStateStore
       const from = fromStatuses(to, onlyFrom);
       return finalUpdate(id, {
         update: `SET #status = :to, failedAt = :at, #error = :error`,
+        outbox: eventMark(id, to),
         condition: submissionId ? `${from.expression} AND submission.id = :sid` : from.expression,
         names: { "#status": "status", "#error": "error" },
         values: {
@@ -230,6 +251,7 @@ function conditionalStateStore(repository: MessageRepository): MessageStateStore
           report.error ? ", #error = :error" : ""
         }`,
         condition: `${from.expression} AND carrierId = :carrier AND (attribute_not_exists(carrierMessageId) OR carrierMessageId = :cm)`,
+        outbox: eventMark(id, report.status),
         names: { "#status": "status", ...(report.error ? { "#error": "error" } : {}) },
         values: {
           ...from.values,

@@ -1,34 +1,49 @@
 import { logger } from "../shared/logger.ts";
-import { messageEvent, sqsWebhookPublisher, type WebhookEventPublisher } from "../webhooks/publish.ts";
+import { dynamoOutbox, type Outbox, publishPending } from "../webhooks/outbox.ts";
+import {
+  messageEventOf,
+  messageEventTypeOf,
+  sqsWebhookPublisher,
+  type WebhookEventPublisher,
+} from "../webhooks/publish.ts";
 import type { MessageStateStore } from "./state-store.ts";
 import type { MessageStatus } from "./status.ts";
+import { messageKey } from "./store.ts";
 
 /**
- * Publishes a webhook event after every status change that has one (sent, delivered, failed,
- * undelivered, expired), at the one place status changes are written. The event is published after
- * the conditional write succeeded and from the stored item (re-read), so it tells what is stored;
- * a transition that lost its race publishes nothing.
+ * Publishes the webhook event of every status change that has one (sent, delivered, failed,
+ * undelivered, expired), at the one place status changes are written. The write itself recorded
+ * the event as pending (transactional outbox, functions/webhooks/outbox.ts); this enqueues it from
+ * the stored item (re-read) and clears it. A transition that lost its race recorded nothing and
+ * publishes nothing.
  *
- * Guarantee: at most once per transition, with the SDK's retries on the enqueue; an enqueue that
- * still fails is logged as an error ("webhook event not published", ids only) and does not undo or
- * fail the status change. A duplicate publish is harmless: the event id is stable per status.
+ * Guarantee: at least once. An enqueue that fails leaves the event pending and does not undo or
+ * fail the status change; the outbox sweeper publishes it a minute later. A repeated publish is
+ * harmless: the event id is stable per status and the sender's fan-out drops the duplicate.
  */
 export function withStatusEvents(
   store: MessageStateStore,
   publisher: WebhookEventPublisher = sqsWebhookPublisher(),
   now: () => Date = () => new Date(),
+  outbox: Outbox = dynamoOutbox(),
 ): MessageStateStore {
-  // Publishes only when the stored status is the one this write moved to: markSent also "succeeds"
-  // when a DLR overtook the dispatcher (it fills in sentAt only), and that is no new status.
+  // Publishes only what the write recorded as pending: markSent also "succeeds" when a DLR
+  // overtook the dispatcher (it fills in sentAt only), and that is no new status and no event.
   const published = async (id: string, moved: boolean, to: MessageStatus): Promise<boolean> => {
-    if (!moved) return moved;
+    const type = messageEventTypeOf(to);
+    if (!moved || !type) return moved;
     const message = await store.get(id);
     if (!message) {
       logger.warn("status changed but message not found for its webhook event", { messageId: id });
       return moved;
     }
-    const event = message.status === to ? messageEvent(message, now()) : undefined;
-    if (event) await publisher.publish(message.accountId, event, message.callbackUrl);
+    if (!message.pendingEvents?.includes(type)) return moved;
+    await publishPending(
+      { publisher, outbox },
+      { table: "messages", key: messageKey(id), accountId: message.accountId },
+      messageEventOf(type, message, now()),
+      message.callbackUrl,
+    );
     return moved;
   };
   return {

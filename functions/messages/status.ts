@@ -33,6 +33,10 @@ export const TERMINAL: ReadonlySet<MessageStatus> = new Set([
   "cancelled",
 ]);
 
+/** Sent or final: no submission needs the body any more, so retention may take it. */
+export const bodyNoLongerNeeded = (status: unknown): boolean =>
+  status === "sent" || TERMINAL.has(status as MessageStatus);
+
 const NEXT: Readonly<Record<MessageStatus, readonly MessageStatus[]>> = {
   scheduled: ["submitting", "failed", "expired", "cancelled"],
   queued: ["submitting", "failed", "expired", "cancelled"],

@@ -1,11 +1,14 @@
 import { createHash } from "node:crypto";
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import { retentionOfItem } from "../retention/settings.ts";
 import { dynamoClient } from "../shared/aws.ts";
-import { epochSeconds } from "../shared/clock.ts";
+import { type Clock, epochSeconds, systemClock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { isTransactionCancelled } from "../shared/dynamo.ts";
+import { numberKeyOf } from "../shared/number-key.ts";
 import { DomainError } from "../shared/problem.ts";
+import { pendingEventsOf } from "../webhooks/outbox.ts";
 import type {
   AccountReader,
   AccountSettings,
@@ -15,6 +18,7 @@ import type {
   StoredMessage,
 } from "./model.ts";
 import { sendMessageResponse } from "./schemas.ts";
+import { bodyNoLongerNeeded } from "./status.ts";
 
 /**
  * Messages table layout: one item per message, keyed by id alone, because every lookup is by id
@@ -26,6 +30,9 @@ import { sendMessageResponse } from "./schemas.ts";
  *                                  no accountId attribute, so per-account scans of messages skip it).
  *                                  The key is hashed: up to 255 client-chosen characters stay out of
  *                                  the table's keys.
+ * A message item also carries numberKey=<account id>#<blind index> (sparse GSI byNumber) and, when an
+ * Idempotency-Key binding was written with it, that binding's key (idempotencyBinding), so an
+ * erasure finds both without knowing the client's key.
  */
 export const messageKey = (id: string) => ({ pk: `MSG#${id}`, sk: "MESSAGE" }) as const;
 
@@ -34,6 +41,24 @@ export const keyBindingKey = (accountId: string, idempotencyKey: string) =>
     pk: `IDEM#${accountId}#${createHash("sha256").update(idempotencyKey).digest("base64url")}`,
     sk: "KEY",
   }) as const;
+
+/** Where the Idempotency-Key binding written with a message lives (messages or verifications table). */
+export type BindingRef =
+  | { readonly table: "messages"; readonly pk: string; readonly sk: string }
+  | { readonly table: "verifications"; readonly pk: string };
+
+/**
+ * The item a message is stored as: its key, its fields, the byNumber index key and the reference of
+ * the binding written in the same transaction. Every writer that creates a message item uses this.
+ */
+export function messageItem(message: StoredMessage, binding?: BindingRef): Record<string, unknown> {
+  return {
+    ...messageKey(message.id),
+    ...message,
+    ...(message.toIndex ? { numberKey: numberKeyOf(message.accountId, message.toIndex) } : {}),
+    ...(binding ? { idempotencyBinding: binding } : {}),
+  };
+}
 
 const storedBinding = z.object({
   messageId: z.string(),
@@ -62,6 +87,7 @@ const cancellationCodes = (error: unknown): readonly (string | undefined)[] =>
 
 async function createBound(message: StoredMessage, binding: KeyBinding): Promise<BoundCreate> {
   const table = tableName("messages");
+  const bindingKey = keyBindingKey(binding.accountId, binding.idempotencyKey);
   try {
     await dynamoClient().send(
       new TransactWriteCommand({
@@ -69,7 +95,7 @@ async function createBound(message: StoredMessage, binding: KeyBinding): Promise
           {
             Put: {
               TableName: table,
-              Item: { ...messageKey(message.id), ...message },
+              Item: messageItem(message, { table: "messages", ...bindingKey }),
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
@@ -77,7 +103,7 @@ async function createBound(message: StoredMessage, binding: KeyBinding): Promise
             Put: {
               TableName: table,
               Item: {
-                ...keyBindingKey(binding.accountId, binding.idempotencyKey),
+                ...bindingKey,
                 messageId: binding.messageId,
                 requestHash: binding.requestHash,
                 response: binding.response,
@@ -112,18 +138,44 @@ async function createBound(message: StoredMessage, binding: KeyBinding): Promise
 export const isLive = (item: { expiresAt?: unknown } | undefined, now = new Date()): boolean =>
   !!item && (typeof item.expiresAt !== "number" || item.expiresAt > epochSeconds(now));
 
-export function toStoredMessage(item: Record<string, unknown>): StoredMessage {
-  const { pk: _pk, sk: _sk, carrierRef: _ref, ...message } = item;
-  return message as unknown as StoredMessage;
+/**
+ * A stored message as the use cases see it. The body read filter is here, where every reader
+ * (dispatch, the SMPP connector, verify) gets its messages: a body past its bodyExpiresAt is never
+ * handed out once the message is sent or final, even while the purge has not removed it yet. Until
+ * then it is still to be sent, so it lives (dispatch expires it at validUntil).
+ */
+export function toStoredMessage(item: Record<string, unknown>, now = new Date()): StoredMessage {
+  const {
+    pk: _pk,
+    sk: _sk,
+    carrierRef: _ref,
+    numberKey: _numberKey,
+    idempotencyBinding: _binding,
+    outboxShard: _shard,
+    outboxDueAt: _due,
+    pendingEvents: _pending,
+    ...message
+  } = item;
+  const bodyExpired =
+    typeof item.bodyExpiresAt === "number" &&
+    item.bodyExpiresAt <= epochSeconds(now) &&
+    bodyNoLongerNeeded(item.status);
+  if (bodyExpired) delete message.textCipher;
+  const pendingEvents = pendingEventsOf(item);
+  return {
+    ...(message as unknown as StoredMessage),
+    ...(pendingEvents.length > 0 ? { pendingEvents } : {}),
+  };
 }
 
-export function dynamoMessageRepository(): MessageRepository {
+/** The clock decides what has expired (tests move it forward; production reads the system's). */
+export function dynamoMessageRepository(clock: Clock = systemClock): MessageRepository {
   return {
     async create(message) {
       await dynamoClient().send(
         new PutCommand({
           TableName: tableName("messages"),
-          Item: { ...messageKey(message.id), ...message },
+          Item: messageItem(message),
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -134,7 +186,8 @@ export function dynamoMessageRepository(): MessageRepository {
       const { Item } = await dynamoClient().send(
         new GetCommand({ TableName: tableName("messages"), Key: messageKey(id), ConsistentRead: true }),
       );
-      return Item && isLive(Item) ? toStoredMessage(Item) : undefined;
+      const now = clock.now();
+      return Item && isLive(Item, now) ? toStoredMessage(Item, now) : undefined;
     },
     async discard(id) {
       await dynamoClient().send(
@@ -152,10 +205,6 @@ export function dynamoMessageRepository(): MessageRepository {
 
 const ACCOUNT_CACHE_MS = 30_000;
 
-/**
- * Account settings (allowed countries, retention) from pk=ACC#<id> sk=ACCOUNT, cached briefly per
- * container: they change rarely and the send path should not pay a read for them every time.
- */
 /** The operator-set daily limit, if the account has one (limits.messagesPerDay). */
 const storedLimits = z.object({ messagesPerDay: z.int().positive().optional() });
 function messagesPerDayOf(limits: unknown): { messagesPerDay?: number } {
@@ -165,6 +214,11 @@ function messagesPerDayOf(limits: unknown): { messagesPerDay?: number } {
     : {};
 }
 
+/**
+ * Account settings (allowed countries, retention, daily limit) from pk=ACC#<id> sk=ACCOUNT, cached briefly per
+ * container: they change rarely and the send path should not pay a read for them every time. A
+ * retention change therefore reaches new messages within 30 s; the purge applies it to the rest.
+ */
 export function dynamoAccountReader(): AccountReader {
   const cache = new Map<string, { at: number; value: AccountSettings | undefined }>();
   return {
@@ -181,7 +235,7 @@ export function dynamoAccountReader(): AccountReader {
               allowedCountries: Array.isArray(Item.allowedCountries)
                 ? (Item.allowedCountries as string[])
                 : [],
-              retentionDays: typeof Item.retentionDays === "number" ? Item.retentionDays : 30,
+              retention: retentionOfItem(Item).retention,
               ...messagesPerDayOf(Item.limits),
             }
           : undefined;

@@ -22,6 +22,8 @@ export interface HttpRequest<B = unknown, P = unknown, Q = unknown> {
   readonly callerArn: string | undefined;
   readonly requestId: string;
   readonly sourceIp: string;
+  /** The caller's User-Agent as API Gateway saw it (for the audit trail's "where"). */
+  readonly userAgent: string | undefined;
   readonly idempotencyKey: string | undefined;
   /** The body exactly as received (decoded from base64 if needed), for signature checks. */
   readonly bodyText: string;
@@ -149,6 +151,7 @@ function toRequest(event: APIGatewayProxyEvent, handler: RouteHandler): HttpRequ
     callerArn: event.requestContext?.identity?.userArn ?? undefined,
     requestId: event.requestContext?.requestId ?? "unknown",
     sourceIp: event.requestContext?.identity?.sourceIp ?? "unknown",
+    userAgent: event.requestContext?.identity?.userAgent ?? undefined,
     idempotencyKey,
     bodyText,
   };

@@ -16,6 +16,10 @@ export const permissions = {
   "users:manage": { roles: ["owner", "admin"], scopes: [] },
   "keys:manage": { roles: ["owner", "admin"], scopes: [] },
   "webhooks:manage": { roles: ["owner", "admin"], scopes: [] },
+  /** Account settings such as retention: the owner's decision (issue 13), within operator bounds. */
+  "settings:manage": { roles: ["owner"], scopes: [] },
+  /** Data-subject exports and erasures: personal data of people outside the account (users only). */
+  "privacy:manage": { roles: ["owner", "admin"], scopes: [] },
   /** The signed-in user's own second factors and recovery codes (users only, never API keys). */
   "profile:manage": { roles: ["owner", "admin", "developer", "billing", "viewer"], scopes: [] },
 } as const satisfies Record<string, { roles: readonly Role[]; scopes: readonly ApiKeyScope[] }>;

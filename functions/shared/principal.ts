@@ -17,6 +17,22 @@ export interface Principal {
   readonly sessionId?: string;
 }
 
+/**
+ * The principal that created a stored item (message, verification), written in the same write that
+ * creates it, so an incident exposure query can name what one API key or user created. Items from
+ * before this field existed have none: "unknown principal".
+ */
+export interface CreatedBy {
+  readonly type: "apiKey" | "user";
+  /** API key id (key_…) or user id (usr_…). */
+  readonly id: string;
+}
+
+export const createdByOf = (principal: Pick<Principal, "type" | "principalId">): CreatedBy => ({
+  type: principal.type,
+  id: principal.principalId,
+});
+
 const authorizerContext = z.object({
   accountId: z.string().min(1),
   principalId: z.string().min(1),

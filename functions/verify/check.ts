@@ -2,7 +2,9 @@ import { epochSeconds } from "../shared/clock.ts";
 import { idPattern } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import { DomainError } from "../shared/problem.ts";
+import { dynamoOutbox, publishPending } from "../webhooks/outbox.ts";
 import { verificationEvent } from "../webhooks/publish.ts";
+import type { WebhookEventPayload } from "../webhooks/schemas.ts";
 import { codeMatches } from "./code.ts";
 import type { VerificationNamespace } from "./limits.ts";
 import { numberContext } from "./open.ts";
@@ -73,6 +75,23 @@ async function loadPending(
   return { record, now, nowSeconds };
 }
 
+/**
+ * Enqueues the outcome event the closing write recorded as pending, then clears it; a failed
+ * enqueue stays pending for the outbox sweeper (at-least-once) and does not fail the check.
+ */
+async function publishOutcome(
+  deps: VerifyDeps,
+  record: VerificationRecord,
+  payload: WebhookEventPayload,
+): Promise<void> {
+  if (!deps.events) return;
+  await publishPending(
+    { publisher: deps.events, outbox: deps.outbox ?? dynamoOutbox() },
+    { table: "verifications", key: { pk: record.id }, accountId: record.accountId },
+    payload,
+  );
+}
+
 const raced = (): DomainError =>
   new DomainError("conflict", "The verification changed while this check ran; check again");
 
@@ -101,7 +120,8 @@ export async function checkVerification(
   const at = now.toISOString();
 
   if (matches) {
-    if ((await deps.store.approve(record.id, seen, at)) === "conflict") throw raced();
+    if ((await deps.store.approve(record.id, seen, at, deps.events !== undefined)) === "conflict")
+      throw raced();
     await forgetQueuedTexts(deps, record.messageIds, at);
     const approved: VerificationRecord = { ...record, status: "approved", approvedAt: at, updatedAt: at };
     await deps.fraudCounters.recordApproval(
@@ -116,13 +136,14 @@ export async function checkVerification(
     deps.metrics.approved(record.country);
     logger.info("verification approved", { verificationId: record.id, to: record.toMasked });
     const view = toView(approved, nowSeconds, deps.settings.maxCheckAttempts);
-    await deps.events?.publish(record.accountId, verificationEvent(view, "verification.approved", now));
+    await publishOutcome(deps, record, verificationEvent(view, "verification.approved", now));
     return view;
   }
 
   const attempts = record.checkAttempts + 1;
   const failed = attempts >= deps.settings.maxCheckAttempts;
-  if ((await deps.store.recordWrongCode(record.id, seen, failed, at)) === "conflict") throw raced();
+  const recorded = await deps.store.recordWrongCode(record.id, seen, failed, at, deps.events !== undefined);
+  if (recorded === "conflict") throw raced();
   if (failed) await forgetQueuedTexts(deps, record.messageIds, at);
   const after: VerificationRecord = {
     ...record,
@@ -133,7 +154,7 @@ export async function checkVerification(
   logger.info("verification code incorrect", { verificationId: record.id, attempts, failed });
   if (failed) {
     const view = toView(after, nowSeconds, deps.settings.maxCheckAttempts);
-    await deps.events?.publish(record.accountId, verificationEvent(view, "verification.failed", now));
+    await publishOutcome(deps, record, verificationEvent(view, "verification.failed", now));
   }
   throw new DomainError(
     "verify-code-incorrect",

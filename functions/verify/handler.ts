@@ -47,7 +47,7 @@ const startInput = (
   accountId: string,
   request: StartVerificationBody,
   requester: Requester,
-  extra: { sourceIp?: string; requestId?: string },
+  extra: { sourceIp?: string; userAgent?: string | undefined; requestId?: string },
 ): StartVerificationInput => ({
   accountId,
   to: request.to.e164,
@@ -57,16 +57,22 @@ const startInput = (
   ...(request.template ? { template: request.template } : {}),
   ...(request.appName ? { appName: request.appName } : {}),
   ...(request.expirySeconds ? { expirySeconds: request.expirySeconds } : {}),
-  ...extra,
+  ...(extra.sourceIp ? { sourceIp: extra.sourceIp } : {}),
+  ...(extra.userAgent ? { userAgent: extra.userAgent } : {}),
+  ...(extra.requestId ? { requestId: extra.requestId } : {}),
 });
 
 export const handler = httpHandler({
   "POST /v1/verifications": route({
     body: startVerificationBody,
     responses: { 201: verificationView },
-    run: async ({ body, principal, idempotencyKey, sourceIp, requestId }) => {
+    run: async ({ body, principal, idempotencyKey, sourceIp, userAgent, requestId }) => {
       const caller = await liveWriter(principal);
-      const input = startInput(caller.accountId, body, requesterOf(caller), { sourceIp, requestId });
+      const input = startInput(caller.accountId, body, requesterOf(caller), {
+        sourceIp,
+        userAgent,
+        requestId,
+      });
       if (!idempotencyKey) return { status: 201, body: await startVerification(input, verifyDeps()) };
       const { result, replayed } = await startVerificationOnce(input, idempotencyKey, verifyDeps());
       const headers: Record<string, string> = replayed ? { "Idempotent-Replayed": "true" } : {};

@@ -2,13 +2,14 @@ import type { StoredMessage } from "../messages/model.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { newId } from "../shared/ids.ts";
 import { maskPhone } from "../shared/mask.ts";
+import type { CreatedBy } from "../shared/principal.ts";
 import { DomainError, rateLimited } from "../shared/problem.ts";
 import { generateCode, hashCode } from "./code.ts";
 import type { VerificationNamespace } from "./limits.ts";
 import type { NumberFacts } from "./number.ts";
 import { forgetQueuedTexts } from "./otp-texts.ts";
 import type { StartWrite, VerificationRecord, VerifyDeps } from "./ports.ts";
-import type { StartVerificationInput } from "./start.ts";
+import type { Requester, StartVerificationInput } from "./start.ts";
 import { renderOtpText, resolveLocale } from "./templates.ts";
 import { toView } from "./view.ts";
 
@@ -26,6 +27,12 @@ export const numberContext = (accountId: string, verificationId: string): Record
   field: "verification.to",
   verificationId,
 });
+
+/** The creating principal stored on the verification and its texts: API keys and users only. */
+export const createdByOfRequester = (requester: Requester): CreatedBy | undefined =>
+  requester.type === "apiKey" || requester.type === "user"
+    ? { type: requester.type, id: requester.id }
+    : undefined;
 
 /** An Idempotency-Key to bind in the start's transaction, with the hash of its request. */
 export interface StartKey {
@@ -55,6 +62,7 @@ async function composeWrite(
   key: StartKey | undefined,
   nowSeconds: number,
 ): Promise<StartWrite> {
+  const createdBy = createdByOfRequester(input.requester);
   const text = renderOtpText({
     code,
     expiryMinutes: Math.ceil(record.expirySeconds / 60),
@@ -69,6 +77,8 @@ async function composeWrite(
     validitySeconds: record.expirySeconds,
     requireTls: deps.settings.requireTls,
     tag: `verify:${record.id}`,
+    // A resend's text names who resent it; the verification keeps who started it.
+    ...(createdBy ? { createdBy } : {}),
   });
   if (!key) return { message };
   return {
@@ -102,6 +112,7 @@ export async function openOrResend(
   const now = deps.clock.now();
   const nowSeconds = epochSeconds(now);
   const locale = resolveLocale(input.locale);
+  const keptAfterCode = await keepSecondsAfterCode(input.accountId, deps);
   for (let attempt = 0; attempt < 3; attempt++) {
     const { pointerId, record: current } = await deps.store.current(
       namespaceOf(input),
@@ -122,7 +133,7 @@ export async function openOrResend(
       const fields = {
         codeHash: await hashCode(deps.hasher, open.id, facts.e164, code),
         codeExpiresAt,
-        expiresAt: codeExpiresAt + deps.settings.graceSeconds,
+        expiresAt: codeExpiresAt + keptAfterCode,
         locale,
         updatedAt: now.toISOString(),
       };
@@ -143,6 +154,7 @@ export async function openOrResend(
       continue;
     }
     const id = newId("ver");
+    const createdBy = createdByOfRequester(input.requester);
     const code = generateCode(limits.codeLength);
     const codeExpiresAt = nowSeconds + limits.expirySeconds;
     const fresh: VerificationRecord = {
@@ -163,8 +175,9 @@ export async function openOrResend(
       sendAttempts: 1,
       codeExpiresAt,
       expirySeconds: limits.expirySeconds,
-      expiresAt: codeExpiresAt + deps.settings.graceSeconds,
+      expiresAt: codeExpiresAt + keptAfterCode,
       createdAt: now.toISOString(),
+      ...(createdBy ? { createdBy } : {}),
       updatedAt: now.toISOString(),
       messageIds: [],
     };
@@ -175,4 +188,10 @@ export async function openOrResend(
     if (outcome === "ok") return { record, message: write.message };
   }
   throw new DomainError("conflict", "Another verification for this number is being started; retry");
+}
+
+/** How long a verification stays after its code expiry: the account's verification retention. */
+async function keepSecondsAfterCode(accountId: string, deps: VerifyDeps): Promise<number> {
+  const days = await deps.verificationDays?.(accountId);
+  return days === undefined ? deps.settings.graceSeconds : days * 24 * 3600;
 }

@@ -2,13 +2,16 @@ import type { AuditLog } from "../audit/port.ts";
 import type { StoredMessage } from "../messages/model.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
+import type { CreatedBy } from "../shared/principal.ts";
 import type { Hasher } from "../shared/secrets.ts";
+import type { Outbox } from "../webhooks/outbox.ts";
 import type { WebhookEventPublisher } from "../webhooks/publish.ts";
 import type { FraudCounters, FraudPolicy } from "./fraud-guard.ts";
 import type { SlidingLimiter, VerificationNamespace } from "./limits.ts";
 import type { VerificationView } from "./view.ts";
 
-export type StoredStatus = "pending" | "approved" | "failed" | "cancelled";
+/** "expired" is written by the outbox sweeper (verification.expired); until then expiry is read-time. */
+export type StoredStatus = "pending" | "approved" | "failed" | "cancelled" | "expired";
 /** What clients see: a pending verification past its code expiry reads as "expired". */
 export type VerificationStatus = StoredStatus | "expired";
 
@@ -40,6 +43,8 @@ export interface VerificationRecord {
   /** TTL (epoch seconds) = code expiry + grace; reads treat the item as gone from then. */
   readonly expiresAt: number;
   readonly createdAt: string;
+  /** The API key or user that started it; absent for sign-in codes and items from before. */
+  readonly createdBy?: CreatedBy;
   readonly updatedAt: string;
   readonly approvedAt?: string;
   /**
@@ -139,11 +144,25 @@ export interface VerificationStore {
     idempotencyKey: string,
     nowSeconds: number,
   ): Promise<StartKeyBinding | undefined>;
-  /** The one conditional write of a wrong check: attempts + 1, and `failed` at the limit. */
-  recordWrongCode(id: string, seen: SeenState, failed: boolean, updatedAt: string): Promise<WriteOutcome>;
-  /** The one conditional write of a right check: pending → approved. */
-  approve(id: string, seen: SeenState, updatedAt: string): Promise<WriteOutcome>;
+  /**
+   * The one conditional write of a wrong check: attempts + 1, and `failed` at the limit. With
+   * `withEvent` a move to failed records verification.failed as pending (webhook outbox).
+   */
+  recordWrongCode(
+    id: string,
+    seen: SeenState,
+    failed: boolean,
+    updatedAt: string,
+    withEvent?: boolean,
+  ): Promise<WriteOutcome>;
+  /** The one conditional write of a right check: pending → approved (+ verification.approved pending). */
+  approve(id: string, seen: SeenState, updatedAt: string, withEvent?: boolean): Promise<WriteOutcome>;
   cancel(id: string, accountId: string, nowSeconds: number, updatedAt: string): Promise<WriteOutcome>;
+  /**
+   * pending past its code expiry → expired, recording verification.expired as pending in the same
+   * write. "conflict" when it is no longer pending or not expired yet (a resend moved the expiry).
+   */
+  expire(id: string, nowSeconds: number, updatedAt: string): Promise<WriteOutcome>;
 }
 
 /**
@@ -159,6 +178,7 @@ export interface OtpTexts {
     readonly validitySeconds: number;
     readonly requireTls: boolean;
     readonly tag: string;
+    readonly createdBy?: CreatedBy;
   }): Promise<StoredMessage>;
   /** Puts a stored OTP message on the otp queue. */
   enqueue(message: StoredMessage): Promise<void>;
@@ -198,6 +218,11 @@ export interface VerifyDeps {
   readonly fraudCounters: FraudCounters;
   readonly fraudPolicy: FraudPolicy;
   readonly allowedCountries: AllowedCountries;
+  /**
+   * The account's verification retention in days (Account.retention.verificationDays): a
+   * verification is kept that long after its code expires. Without it, settings.graceSeconds.
+   */
+  readonly verificationDays?: (accountId: string) => Promise<number | undefined>;
   readonly otpTexts: OtpTexts;
   readonly audit: AuditLog;
   readonly metrics: VerifyMetrics;
@@ -207,4 +232,6 @@ export interface VerifyDeps {
    * platform's own sign-in codes (identity) are not the customer's verifications.
    */
   readonly events?: WebhookEventPublisher;
+  /** Where published events are cleared (default: the DynamoDB outbox on the verification item). */
+  readonly outbox?: Outbox;
 }

@@ -94,6 +94,8 @@ export function defaultVerifyDeps(): VerifyDeps {
     fraudPolicy: defaultFraudPolicy,
     allowedCountries: async (accountId) =>
       (await messaging.accounts.getAccount(accountId))?.allowedCountries ?? [],
+    verificationDays: async (accountId) =>
+      (await messaging.accounts.getAccount(accountId))?.retention.verificationDays,
     otpTexts: messagingOtpTexts(messaging),
     audit: dynamoAuditLog(clock),
     metrics: metricsEnabled() ? powertoolsVerifyMetrics() : noVerifyMetrics,

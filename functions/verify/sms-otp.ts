@@ -14,6 +14,7 @@ export interface SmsOtpAdapter {
     requestId: string;
     userId?: string;
     sourceIp?: string;
+    userAgent?: string | undefined;
     locale?: string;
   }): Promise<{ verificationId: string }>;
   /** True only for the right code on a live verification; every refusal is false. */
@@ -48,6 +49,7 @@ export function verifySmsOtp(deps: () => VerifyDeps = lazyDefaultDeps()): SmsOtp
           appName: "Textgate",
           requestId: input.requestId,
           ...(input.sourceIp ? { sourceIp: input.sourceIp } : {}),
+          ...(input.userAgent ? { userAgent: input.userAgent } : {}),
           ...(input.locale ? { locale: input.locale } : {}),
         },
         deps(),

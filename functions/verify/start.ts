@@ -1,4 +1,4 @@
-import type { AuditEventInput } from "../audit/port.ts";
+import { auditInput, auditRateLimitBlock } from "../audit/context.ts";
 import type { StoredMessage } from "../messages/model.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { logger } from "../shared/logger.ts";
@@ -50,6 +50,7 @@ export interface StartVerificationInput {
   /** Overrides the account's allow-list (e.g. Textgate's own dashboard 2FA). */
   readonly allowedCountries?: readonly string[];
   readonly sourceIp?: string;
+  readonly userAgent?: string;
   readonly requestId?: string;
 }
 
@@ -81,17 +82,15 @@ async function refuse(
   reason: "country-not-allowed" | "fraud-prefix" | "fraud-country",
   details: Record<string, string | number>,
 ): Promise<void> {
-  const event: AuditEventInput = {
-    accountId: input.accountId,
-    action: "verify.blocked",
-    actor: input.requester,
-    outcome: "blocked",
-    class: "short",
-    details: { reason, ...details },
-    ...(input.sourceIp ? { sourceIp: input.sourceIp } : {}),
-    ...(input.requestId ? { requestId: input.requestId } : {}),
-  };
-  await deps.audit.record(event);
+  await deps.audit.record(
+    auditInput(input.requester, input, {
+      accountId: input.accountId,
+      action: "verify.blocked",
+      outcome: "blocked",
+      class: "short",
+      details: { reason, ...details },
+    }),
+  );
   deps.metrics.blocked(String(details.country), reason);
   logger.info("verification blocked", { reason, ...details });
 }
@@ -211,12 +210,22 @@ export async function startBound(
   await guard(input, deps, subject, now);
 
   const toIndex = await deps.hasher.hmac("phone-index", facts.e164);
-  await enforceSendLimits(deps.limiter, {
-    namespace,
-    accountId: input.accountId,
-    requester: `${input.requester.type}:${input.requester.id}`,
-    numberIndex: toIndex,
-  });
+  await auditRateLimitBlock(
+    () =>
+      enforceSendLimits(deps.limiter, {
+        namespace,
+        accountId: input.accountId,
+        requester: `${input.requester.type}:${input.requester.id}`,
+        numberIndex: toIndex,
+      }),
+    {
+      audit: deps.audit,
+      accountId: input.accountId,
+      limit: "verify.send",
+      actor: input.requester,
+      meta: input,
+    },
+  );
 
   const snapshot = await reserveSend(input, deps, subject, now);
   const release = () =>

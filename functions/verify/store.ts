@@ -6,10 +6,12 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { messageKey } from "../messages/store.ts";
+import { messageItem } from "../messages/store.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { isConditionalCheckFailure, isTransactionCancelled } from "../shared/dynamo.ts";
+import { numberKeyOf } from "../shared/number-key.ts";
+import { outboxDueAfterGrace, outboxMark, outboxShardOf, withOutboxMark } from "../webhooks/outbox.ts";
 import type { VerificationNamespace } from "./limits.ts";
 import type {
   StartWrite,
@@ -27,6 +29,8 @@ import { verificationView } from "./schemas.ts";
  *                                        a new start resends instead of opening a fresh one
  *   pk=cur2fa#<accountId>#<number index> the same for dashboard sign-in codes: a tenant's start to
  *                                        the same number never lands on (resends) a login code
+ * Verification items carry numberKey=<accountId>#<number index> (sparse GSI byNumber, for data-subject
+ * requests); the OTP message written with a binding names it (idempotencyBinding on the message).
  * Every access checks accountId in the item (another account's id reads as not found), and every
  * read ignores items past their TTL.
  */
@@ -51,8 +55,18 @@ function live<T extends Record<string, unknown>>(item: T | undefined, nowSeconds
   return Number(item.expiresAt ?? 0) > nowSeconds ? item : undefined;
 }
 
-function toRecord(item: Record<string, unknown>): VerificationRecord {
-  const { pk: _pk, namespace, messageIds, ...rest } = item;
+/** A stored verification item as a record (also read by the webhook outbox sweeper). */
+export function verificationRecordOf(item: Record<string, unknown>): VerificationRecord {
+  const {
+    pk: _pk,
+    namespace,
+    messageIds,
+    numberKey: _numberKey,
+    outboxShard: _shard,
+    outboxDueAt: _due,
+    pendingEvents: _pending,
+    ...rest
+  } = item;
   // Items written before namespaces existed were all API verifications; before message ids were
   // kept, none were recorded.
   const owned = {
@@ -93,12 +107,13 @@ async function startTransaction(
   nowSeconds: number,
 ): Promise<StartWriteOutcome> {
   const { message, binding } = write;
+  const bindingPk = binding ? bindingKey(binding.accountId, binding.idempotencyKey) : undefined;
   const items: TransactItem[] = [
     ...verificationItems,
     {
       Put: {
         TableName: tableName("messages"),
-        Item: { ...messageKey(message.id), ...message },
+        Item: messageItem(message, bindingPk ? { table: "verifications", pk: bindingPk } : undefined),
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
@@ -108,7 +123,7 @@ async function startTransaction(
       Put: {
         TableName: tableName("verifications"),
         Item: {
-          pk: bindingKey(binding.accountId, binding.idempotencyKey),
+          pk: bindingPk,
           verificationId: binding.verificationId,
           messageId: binding.messageId,
           requestHash: binding.requestHash,
@@ -143,7 +158,7 @@ export function dynamoVerificationStore(): VerificationStore {
   const store: VerificationStore = {
     async get(id, nowSeconds) {
       const item = live(await read(id), nowSeconds);
-      return item ? toRecord(item) : undefined;
+      return item ? verificationRecordOf(item) : undefined;
     },
 
     async current(namespace, accountId, toIndex, nowSeconds) {
@@ -160,7 +175,12 @@ export function dynamoVerificationStore(): VerificationStore {
       const verification = {
         Put: {
           TableName: table(),
-          Item: { pk: record.id, ...record },
+          Item: {
+            pk: record.id,
+            ...record,
+            numberKey: numberKeyOf(record.accountId, record.toIndex),
+            ...expiryWatch(record),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       };
@@ -193,13 +213,15 @@ export function dynamoVerificationStore(): VerificationStore {
           TableName: table(),
           Key: { pk: record.id },
           UpdateExpression:
-            "SET codeHash = :hash, codeExpiresAt = :codeExp, expiresAt = :exp, locale = :locale, updatedAt = :at, messageIds = list_append(if_not_exists(messageIds, :none), :message) ADD sendAttempts :one",
+            // outboxDueAt follows the new expiry (items outside the outbox index stay outside: no shard).
+            "SET codeHash = :hash, codeExpiresAt = :codeExp, outboxDueAt = :codeExpIso, expiresAt = :exp, locale = :locale, updatedAt = :at, messageIds = list_append(if_not_exists(messageIds, :none), :message) ADD sendAttempts :one",
           ConditionExpression:
             "accountId = :acc AND #status = :pending AND codeExpiresAt > :now AND sendAttempts = :seenSends",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":hash": change.codeHash,
             ":codeExp": change.codeExpiresAt,
+            ":codeExpIso": isoOfEpoch(change.codeExpiresAt),
             ":exp": change.expiresAt,
             ":locale": change.locale,
             ":at": change.updatedAt,
@@ -230,17 +252,20 @@ export function dynamoVerificationStore(): VerificationStore {
       return { accountId, idempotencyKey, ...storedBinding.parse(item) };
     },
 
-    recordWrongCode(id, seen, failed, updatedAt) {
+    recordWrongCode(id, seen, failed, updatedAt, withEvent = false) {
+      const update = "SET checkAttempts = :next, #status = :status, updatedAt = :at";
+      const close = failed ? closing(id, "verification.failed", withEvent) : undefined;
       return conditional(() =>
         dynamoClient().send(
           new UpdateCommand({
             TableName: table(),
             Key: { pk: id },
-            UpdateExpression: "SET checkAttempts = :next, #status = :status, updatedAt = :at",
+            UpdateExpression: close ? close.expression(update) : update,
             ConditionExpression: seenCondition,
             ExpressionAttributeNames: { "#status": "status" },
             ExpressionAttributeValues: {
               ...seenValues(seen),
+              ...close?.values,
               ":next": seen.checkAttempts + 1,
               ":status": failed ? "failed" : "pending",
               ":at": updatedAt,
@@ -250,16 +275,22 @@ export function dynamoVerificationStore(): VerificationStore {
       );
     },
 
-    approve(id, seen, updatedAt) {
+    approve(id, seen, updatedAt, withEvent = false) {
+      const close = closing(id, "verification.approved", withEvent);
       return conditional(() =>
         dynamoClient().send(
           new UpdateCommand({
             TableName: table(),
             Key: { pk: id },
-            UpdateExpression: "SET #status = :approved, approvedAt = :at, updatedAt = :at",
+            UpdateExpression: close.expression("SET #status = :approved, approvedAt = :at, updatedAt = :at"),
             ConditionExpression: seenCondition,
             ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ...seenValues(seen), ":approved": "approved", ":at": updatedAt },
+            ExpressionAttributeValues: {
+              ...seenValues(seen),
+              ...close.values,
+              ":approved": "approved",
+              ":at": updatedAt,
+            },
           }),
         ),
       );
@@ -271,7 +302,8 @@ export function dynamoVerificationStore(): VerificationStore {
           new UpdateCommand({
             TableName: table(),
             Key: { pk: id },
-            UpdateExpression: "SET #status = :cancelled, updatedAt = :at",
+            // No event for a cancel; the expiry watch ends with it.
+            UpdateExpression: "SET #status = :cancelled, updatedAt = :at REMOVE outboxShard, outboxDueAt",
             ConditionExpression: "accountId = :acc AND #status = :pending AND codeExpiresAt > :now",
             ExpressionAttributeNames: { "#status": "status" },
             ExpressionAttributeValues: {
@@ -285,8 +317,56 @@ export function dynamoVerificationStore(): VerificationStore {
         ),
       );
     },
+
+    expire(id, nowSeconds, updatedAt) {
+      const mark = outboxMark(id, "verification.expired", outboxDueAfterGrace(new Date(updatedAt)));
+      return conditional(() =>
+        dynamoClient().send(
+          new UpdateCommand({
+            TableName: table(),
+            Key: { pk: id },
+            UpdateExpression: withOutboxMark("SET #status = :expired, updatedAt = :at", mark),
+            ConditionExpression: "#status = :pending AND codeExpiresAt <= :now",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ...mark.values,
+              ":expired": "expired",
+              ":pending": "pending",
+              ":now": nowSeconds,
+              ":at": updatedAt,
+            },
+          }),
+        ),
+      );
+    },
   };
   return store;
+}
+
+const isoOfEpoch = (seconds: number): string => new Date(seconds * 1000).toISOString();
+
+/**
+ * A pending API verification sits in the outbox index until its code expiry (outboxDueAt), so the
+ * sweeper finds it to mark it expired. Dashboard sign-in codes publish no events: not indexed.
+ */
+const expiryWatch = (record: VerificationRecord): Record<string, string> =>
+  record.namespace === "api"
+    ? { outboxShard: outboxShardOf(record.id), outboxDueAt: isoOfEpoch(record.codeExpiresAt) }
+    : {};
+
+/**
+ * A check that closes the verification: with its event recorded as pending (due for the sweeper
+ * after the publisher's grace), or, when the caller publishes none, out of the outbox index.
+ */
+function closing(id: string, type: "verification.approved" | "verification.failed", withEvent: boolean) {
+  if (!withEvent) {
+    return {
+      expression: (update: string) => `${update} REMOVE outboxShard, outboxDueAt`,
+      values: {} as Record<string, unknown>,
+    };
+  }
+  const mark = outboxMark(id, type, outboxDueAfterGrace(new Date()));
+  return { expression: (update: string) => withOutboxMark(update, mark), values: mark.values };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { auditInput, systemActor } from "../audit/context.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
 import type { DeliveryAttempt, PostOutcome, SigningSecret, WebhookDeps, WebhookEndpoint } from "./ports.ts";
@@ -11,7 +12,8 @@ import { activeSecrets, signedHeaders } from "./signing.ts";
 
 /**
  * Waits after failed attempt n (1-based): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — a little over a
- * day in all, then the event is dead (recorded as such in the delivery history).
+ * day in all, then the event is dead: recorded as such in the delivery history and moved to the
+ * webhooks queue's DLQ (alarmed). A redrive from there gives it one more attempt (attempt n + 1).
  */
 export const RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000, 36_000] as const;
 export const MAX_ATTEMPTS = RETRY_SCHEDULE_SECONDS.length + 1;
@@ -168,7 +170,11 @@ async function settle(
     }
   }
   const wait = RETRY_SCHEDULE_SECONDS[record.attempt - 1];
-  if (wait === undefined) return "dead";
+  if (wait === undefined) {
+    const { notBefore: _due, ...dead } = record;
+    await deps.deadLetters.deadLetter({ ...dead, attempt: record.attempt + 1 });
+    return "dead";
+  }
   const notBefore = now.getTime() + jittered(wait, deps.random) * 1000;
   await delayUntil({ ...record, attempt: record.attempt + 1 }, notBefore, deps);
   return "retrying";
@@ -182,13 +188,13 @@ async function disableEndpoint(
 ): Promise<void> {
   const at = deps.clock.now().toISOString();
   if (!(await deps.endpoints.disable(endpoint.accountId, endpoint.id, reason, at))) return;
-  await deps.audit.record({
-    accountId: endpoint.accountId,
-    action: "webhook.disabled",
-    actor: { type: "system", id: "webhook-sender" },
-    outcome: "success",
-    target: { type: "webhook", id: endpoint.id },
-    details: { reason },
-  });
+  await deps.audit.record(
+    auditInput(systemActor("webhook-sender"), undefined, {
+      accountId: endpoint.accountId,
+      action: "webhook.disabled",
+      target: { type: "webhook", id: endpoint.id },
+      details: { reason },
+    }),
+  );
   await deps.notify.endpointDisabled(endpoint, reason);
 }

@@ -1,3 +1,4 @@
+import { requestMetaOf } from "../audit/context.ts";
 import { requireLiveUser } from "../identity/live-principal.ts";
 import { httpHandler, noContent, route } from "../shared/http.ts";
 import {
@@ -27,10 +28,6 @@ import {
 import { webhookDeps } from "./wiring.ts";
 
 /** Webhook endpoints of the signed-in user's account: owners and admins (live role check). */
-const meta = (request: { sourceIp: string; requestId: string }) => ({
-  sourceIp: request.sourceIp,
-  requestId: request.requestId,
-});
 const manager = (principal: Parameters<typeof requireLiveUser>[0]) =>
   requireLiveUser(principal, "webhooks:manage", webhookDeps().clock);
 
@@ -42,7 +39,7 @@ export const handler = httpHandler({
       const principal = await manager(request.principal);
       return {
         status: 201,
-        body: await createWebhook(request.body, principal, meta(request), webhookDeps()),
+        body: await createWebhook(request.body, principal, requestMetaOf(request), webhookDeps()),
       };
     },
   }),
@@ -57,7 +54,10 @@ export const handler = httpHandler({
     responses: { 201: accountSigningSecret },
     run: async (request) => {
       const principal = await manager(request.principal);
-      return { status: 201, body: await rotateAccountSigningSecret(principal, meta(request), webhookDeps()) };
+      return {
+        status: 201,
+        body: await rotateAccountSigningSecret(principal, requestMetaOf(request), webhookDeps()),
+      };
     },
   }),
   "GET /v1/account/webhooks/{webhookId}": route({
@@ -78,7 +78,7 @@ export const handler = httpHandler({
         request.params.webhookId,
         request.body,
         principal,
-        meta(request),
+        requestMetaOf(request),
         webhookDeps(),
       );
       return { status: 200, body };
@@ -89,7 +89,7 @@ export const handler = httpHandler({
     responses: { 204: noContent },
     run: async (request) => {
       const principal = await manager(request.principal);
-      await deleteWebhook(request.params.webhookId, principal, meta(request), webhookDeps());
+      await deleteWebhook(request.params.webhookId, principal, requestMetaOf(request), webhookDeps());
       return { status: 204 };
     },
   }),
@@ -101,7 +101,7 @@ export const handler = httpHandler({
       const body = await rotateWebhookSecret(
         request.params.webhookId,
         principal,
-        meta(request),
+        requestMetaOf(request),
         webhookDeps(),
       );
       return { status: 201, body };
@@ -129,7 +129,7 @@ export const handler = httpHandler({
       const principal = await manager(request.principal);
       return {
         status: 202,
-        body: await replayDelivery(request.params, principal, meta(request), webhookDeps()),
+        body: await replayDelivery(request.params, principal, requestMetaOf(request), webhookDeps()),
       };
     },
   }),

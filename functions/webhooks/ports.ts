@@ -93,6 +93,14 @@ export interface DeliveryQueue {
   enqueue(record: DeliveryRecord, delaySeconds: number): Promise<void>;
 }
 
+/**
+ * The webhooks queue's DLQ: a delivery whose retries are exhausted goes there (the DLQ alarm sees
+ * it; an operator's redrive puts it back on the queue, where it gets one more attempt).
+ */
+export interface DeadLetters {
+  deadLetter(record: DeliveryRecord): Promise<void>;
+}
+
 export type PostOutcome =
   | { readonly kind: "response"; readonly status: number; readonly latencyMs: number }
   | { readonly kind: "error"; readonly error: string; readonly latencyMs: number };
@@ -117,6 +125,7 @@ export interface WebhookDeps {
   readonly payloads: EventPayloadStore;
   readonly slots: SlotPool;
   readonly queue: DeliveryQueue;
+  readonly deadLetters: DeadLetters;
   readonly audit: AuditLog;
   readonly notify: OwnerNotifier;
   readonly ssrf: SsrfPolicy;

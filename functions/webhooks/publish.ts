@@ -3,7 +3,6 @@ import type { StoredMessage } from "../messages/model.ts";
 import { toView as messageView } from "../messages/read.ts";
 import { sqsClient } from "../shared/aws.ts";
 import { queueUrl } from "../shared/config.ts";
-import { logger } from "../shared/logger.ts";
 import type { VerificationView } from "../verify/view.ts";
 import type { EventRecord, WebhookEventPayload } from "./schemas.ts";
 
@@ -31,24 +30,15 @@ export function sqsWebhookPublisher(): WebhookEventPublisher {
         payload,
         ...(callbackUrl ? { callbackUrl } : {}),
       };
-      try {
-        await sqsClient().send(
-          new SendMessageCommand({ QueueUrl: queueUrl("webhooks"), MessageBody: JSON.stringify(record) }),
-        );
-      } catch (error) {
-        // The status change is already stored and must stand; the SDK has retried (maxAttempts 4).
-        // This error line (no PII: ids and type only) is the signal that one event was not published.
-        logger.error("webhook event not published", {
-          eventId: record.eventId,
-          accountId,
-          error: error as Error,
-        });
-      }
+      // Errors propagate (after the SDK's retries): the caller leaves the event in the outbox.
+      await sqsClient().send(
+        new SendMessageCommand({ QueueUrl: queueUrl("webhooks"), MessageBody: JSON.stringify(record) }),
+      );
     },
   };
 }
 
-type MessageEventType = Extract<WebhookEventPayload["type"], `message.${string}`>;
+export type MessageEventType = Extract<WebhookEventPayload["type"], `message.${string}`>;
 const messageEventTypes: Readonly<Record<string, MessageEventType>> = {
   sent: "message.sent",
   delivered: "message.delivered",
@@ -57,15 +47,28 @@ const messageEventTypes: Readonly<Record<string, MessageEventType>> = {
   expired: "message.expired",
 };
 
+/** The event type a message status has, or undefined for statuses without one. */
+export const messageEventTypeOf = (status: string): MessageEventType | undefined => messageEventTypes[status];
+
 /** The event a message's current status stands for, or undefined for statuses without one. */
 export function messageEvent(message: StoredMessage, at: Date): WebhookEventPayload | undefined {
   const type = messageEventTypes[message.status];
-  return type ? { type, timestamp: at.toISOString(), data: messageView(message) } : undefined;
+  return type ? messageEventOf(type, message, at) : undefined;
 }
+
+/**
+ * An event of `type` about the message as stored now. The outbox may publish an event after the
+ * message moved on (message.sent once delivered): data then shows the later status.
+ */
+export const messageEventOf = (
+  type: MessageEventType,
+  message: StoredMessage,
+  at: Date,
+): WebhookEventPayload => ({ type, timestamp: at.toISOString(), data: messageView(message) });
 
 export function verificationEvent(
   view: VerificationView,
-  type: "verification.approved" | "verification.failed",
+  type: "verification.approved" | "verification.failed" | "verification.expired",
   at: Date,
 ): WebhookEventPayload {
   const { attemptsRemaining: _remaining, ...data } = view;

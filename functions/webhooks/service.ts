@@ -1,3 +1,4 @@
+import { auditInput, type RequestMeta, userActor } from "../audit/context.ts";
 import type { AuditEventInput } from "../audit/port.ts";
 import type { UserPrincipal } from "../identity/live-principal.ts";
 import { newId } from "../shared/ids.ts";
@@ -18,11 +19,6 @@ export type ManageDeps = Pick<
   WebhookDeps,
   "clock" | "endpoints" | "accountSecrets" | "deliveries" | "payloads" | "queue" | "audit" | "ssrf"
 >;
-
-export interface RequestMeta {
-  readonly sourceIp: string;
-  readonly requestId: string;
-}
 
 /** At most this many endpoints per account: each event fans out to every one of them. */
 export const MAX_ENDPOINTS = 20;
@@ -60,16 +56,14 @@ function audit(
   webhookId: string,
   details?: AuditEventInput["details"],
 ) {
-  return deps.audit.record({
-    accountId: principal.accountId,
-    action,
-    actor: { type: "user", id: principal.principalId },
-    outcome: "success",
-    target: { type: "webhook", id: webhookId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    ...(details ? { details } : {}),
-  });
+  return deps.audit.record(
+    auditInput(userActor(principal.principalId), meta, {
+      accountId: principal.accountId,
+      action,
+      target: { type: "webhook", id: webhookId },
+      ...(details ? { details } : {}),
+    }),
+  );
 }
 
 async function owned(principal: UserPrincipal, id: string, deps: ManageDeps): Promise<WebhookEndpoint> {
@@ -185,16 +179,14 @@ export async function rotateAccountSigningSecret(
 ): Promise<AccountSigningSecretView> {
   const rotated = await deps.accountSecrets.rotate(principal.accountId);
   if (!rotated) throw new DomainError("conflict", "The signing secret changed meanwhile; try again");
-  await deps.audit.record({
-    accountId: principal.accountId,
-    action: "webhook.account.secret.rotated",
-    actor: { type: "user", id: principal.principalId },
-    outcome: "success",
-    target: { type: "account", id: principal.accountId },
-    sourceIp: meta.sourceIp,
-    requestId: meta.requestId,
-    ...(rotated.previousValidUntil ? { details: { previousValidUntil: rotated.previousValidUntil } } : {}),
-  });
+  await deps.audit.record(
+    auditInput(userActor(principal.principalId), meta, {
+      accountId: principal.accountId,
+      action: "webhook.account.secret.rotated",
+      target: { type: "account", id: principal.accountId },
+      ...(rotated.previousValidUntil ? { details: { previousValidUntil: rotated.previousValidUntil } } : {}),
+    }),
+  );
   return rotated;
 }
 

@@ -11,7 +11,7 @@ import { dynamoAccountSecrets } from "./dynamo-account-secret.ts";
 import { dynamoEndpointStore } from "./dynamo-endpoints.ts";
 import { dynamoDeliveryLog, dynamoEventPayloads, dynamoSlotPool } from "./dynamo-history.ts";
 import { mailOwnerNotifier } from "./notify.ts";
-import type { DeliveryQueue, WebhookDeps } from "./ports.ts";
+import type { DeadLetters, DeliveryQueue, WebhookDeps } from "./ports.ts";
 import { pinnedPoster } from "./post.ts";
 import type { SsrfPolicy } from "./ssrf.ts";
 
@@ -37,6 +37,16 @@ export function sqsDeliveryQueue(): DeliveryQueue {
   };
 }
 
+export function sqsDeadLetters(): DeadLetters {
+  return {
+    async deadLetter(record) {
+      await sqsClient().send(
+        new SendMessageCommand({ QueueUrl: queueUrl("webhooks-dlq"), MessageBody: JSON.stringify(record) }),
+      );
+    },
+  };
+}
+
 let shared: WebhookDeps | undefined;
 
 /** Production wiring, built on first use (cold start does no I/O). */
@@ -51,6 +61,7 @@ export function webhookDeps(): WebhookDeps {
       payloads: dynamoEventPayloads(),
       slots: dynamoSlotPool(SLOTS_PER_ENDPOINT),
       queue: sqsDeliveryQueue(),
+      deadLetters: sqsDeadLetters(),
       audit: dynamoAuditLog(systemClock),
       notify: mailOwnerNotifier(mailerFromEnv()),
       ssrf,

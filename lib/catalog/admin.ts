@@ -20,7 +20,7 @@ export const adminFunctions: readonly FunctionSpec[] = [
   {
     id: "admin",
     purpose:
-      "Operator administration: accounts (create, settings, suspend, close), user unlocks, carrier routes, status-page incidents, dead letters (list, redrive, discard)",
+      "Operator administration: accounts (create, settings, suspend, close), user unlocks, status-page incidents, dead letters (list, redrive, discard)",
     entry: "functions/admin/handler.ts",
     memoryMb: 512,
     timeoutSeconds: 10,
@@ -59,7 +59,6 @@ export const adminRoutes: readonly RouteSpec[] = [
   adminRoute("POST", "/accounts/{accountId}/close", "Close an account (data deleted per retention)"),
   adminRoute("POST", "/accounts/{accountId}/users/{userId}/unlock", "Unlock a user"),
   adminRoute("POST", "/accounts/{accountId}/users/{userId}/reset-mfa", "Reset a user's second factors"),
-  adminRoute("GET", "/carriers", "List carrier routes (no secrets)"),
   adminRoute("POST", "/incidents", "Post an incident on the status page"),
   adminRoute("PATCH", "/incidents/{incidentId}", "Add an update to an open incident"),
   adminRoute("POST", "/incidents/{incidentId}/resolve", "Resolve an incident"),

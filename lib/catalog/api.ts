@@ -31,6 +31,7 @@ export const apiResources = {
   Account: "The signed-in user, users, invitations, API keys and second factors",
   Audit: "The account's audit trail",
   Webhooks: "Delivery-status callbacks to your endpoints",
+  Privacy: "Data-subject requests: export or erase what is held about a phone number",
   Status: "Service health, the public status page and this reference",
   Admin: "Operator administration (AWS IAM signed; not in the customer reference)",
 } as const;

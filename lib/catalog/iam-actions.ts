@@ -54,19 +54,20 @@ const QUEUE_CONSUME = [
 ] as const;
 
 const QUEUE_SEND = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"] as const;
+// A consumer that re-enqueues its own work (webhook retries with a delay).
+const QUEUE_CONSUME_AND_SEND = unique(QUEUE_CONSUME, QUEUE_SEND);
 
 /**
- * SQS actions on the queue; consumeDeadLetters applies them to the queue's DLQ only,
- * operateDeadLetters to its DLQ and parked queue (queueGrantParts says where each list applies).
- * The *Batch calls are authorised by their single-message action (no sqs:SendMessageBatch action).
+ * SQS actions of each access on its main part (queueGrantParts says which parts a grant reaches and
+ * which list applies on each). The *Batch calls are authorised by their single-message action (no
+ * sqs:SendMessageBatch action).
  */
 export const QUEUE_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>> = {
   send: QUEUE_SEND,
   consume: QUEUE_CONSUME,
-  // A consumer that re-enqueues its own work (webhook retries with a delay).
-  consumeAndSend: [
-    ...new Set([...QUEUE_CONSUME, "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]),
-  ],
+  consumeAndSend: QUEUE_CONSUME_AND_SEND,
+  // On the work queue; its DLQ gets QUEUE_ACTIONS.send (see queueGrantParts).
+  consumeRetryAndDeadLetter: QUEUE_CONSUME_AND_SEND,
   // Depth only: no receive/delete, and no KMS (attributes are not encrypted).
   inspect: ["sqs:GetQueueAttributes"],
   consumeDeadLetters: QUEUE_CONSUME,
@@ -78,6 +79,7 @@ export const QUEUE_KEY_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>>
   send: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
   consume: ["kms:Decrypt"],
   consumeAndSend: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+  consumeRetryAndDeadLetter: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
   inspect: [],
   consumeDeadLetters: ["kms:Decrypt"],
   // Receives dead letters (decrypt) and sends them back to the work queue (encrypt).
@@ -91,32 +93,46 @@ export type QueuePart = "queue" | "dlq" | "parked";
 export const queuePartId = (queueId: string, part: QueuePart): string =>
   part === "queue" ? queueId : `${queueId}-${part}`;
 
+/** One SQS resource a queue grant reaches, with the actions on it and on the key that encrypts it. */
 export interface QueueGrantPart {
   readonly part: QueuePart;
   readonly actions: readonly string[];
+  readonly keyActions: readonly string[];
 }
 
 /**
- * Where a queue grant applies, and which SQS actions on each part: the one answer CDK grants
- * (lib/function-grants.ts), the local IAM policy and the per-function env all follow.
- * operateDeadLetters (the operator's redrive/discard) consumes the DLQ and the parked queue and may
- * only SEND to the work queue: an operator tool never takes work from the live consumers.
+ * Where a queue grant applies, and which SQS and KMS actions on each part: the one answer CDK
+ * grants (lib/function-grants.ts), the local IAM policy and the per-function env all follow.
+ * - consumeDeadLetters: the DLQ only (its consumer has no business with the work queue);
+ * - consumeRetryAndDeadLetter: the work queue, and SendMessage on its DLQ (a consumer that moves
+ *   what it gives up on to the DLQ itself);
+ * - operateDeadLetters (the operator's redrive/discard): consumes the DLQ and the parked queue and
+ *   may only SEND to the work queue: an operator tool never takes work from the live consumers;
+ * - every other access: the work queue only.
  */
 export function queueGrantParts(
   access: QueueAccess,
   spec: Pick<QueueSpec, "parkAfterReceives">,
 ): readonly QueueGrantPart[] {
-  if (access === "consumeDeadLetters") return [{ part: "dlq", actions: QUEUE_ACTIONS[access] }];
-  if (access === "operateDeadLetters") {
-    return [
-      { part: "queue", actions: QUEUE_SEND },
-      { part: "dlq", actions: QUEUE_ACTIONS[access] },
-      ...(spec.parkAfterReceives !== undefined
-        ? [{ part: "parked" as const, actions: QUEUE_ACTIONS[access] }]
-        : []),
-    ];
+  const on = (part: QueuePart, kind: QueueAccess): QueueGrantPart => ({
+    part,
+    actions: QUEUE_ACTIONS[kind],
+    keyActions: QUEUE_KEY_ACTIONS[kind],
+  });
+  switch (access) {
+    case "consumeDeadLetters":
+      return [on("dlq", access)];
+    case "consumeRetryAndDeadLetter":
+      return [on("queue", access), on("dlq", "send")];
+    case "operateDeadLetters":
+      return [
+        on("queue", "send"),
+        on("dlq", access),
+        ...(spec.parkAfterReceives !== undefined ? [on("parked", access)] : []),
+      ];
+    default:
+      return [on("queue", access)];
   }
-  return [{ part: "queue", actions: QUEUE_ACTIONS[access] }];
 }
 
 /**

@@ -6,12 +6,23 @@ import { adminFunctions, adminRoutes } from "./admin.ts";
 import { auditFunctions, auditRoutes, auditTables } from "./audit.ts";
 import { carrierFunctions, carrierQueues, carrierSchedules, carrierTables } from "./carriers.ts";
 import { identityFunctions, identityRoutes } from "./identity.ts";
+import { incidentExposureFunctions, incidentExposureRoutes } from "./incident-exposure.ts";
 import { messagingFunctions, messagingQueues, messagingRoutes, messagingTables } from "./messaging.ts";
+import { operatorCarrierFunctions, operatorCarrierRoutes } from "./operator-carriers.ts";
 import { platformFunctions, platformKeys, platformRoutes, platformTables } from "./platform.ts";
+import { privacyFunctions, privacyQueues, privacyRoutes, privacyTables } from "./privacy.ts";
+import { retentionFunctions, retentionRoutes, retentionSchedules } from "./retention.ts";
 import { statusFunctions, statusRoutes, statusSchedules, statusTables } from "./status.ts";
 import type { Catalog, FunctionSpec, QueueSpec, TableSpec } from "./types.ts";
 import { verifyFunctions, verifyRoutes, verifyTables } from "./verify.ts";
-import { webhookFunctions, webhookQueues, webhookRoutes, webhookTables } from "./webhooks.ts";
+import {
+  webhookFunctions,
+  webhookOutboxFunctions,
+  webhookOutboxSchedules,
+  webhookQueues,
+  webhookRoutes,
+  webhookTables,
+} from "./webhooks.ts";
 
 export * from "./api.ts";
 export { AWS_SMS_EVENT_TYPES, AWS_SMS_EVENTS_FUNCTION, AWS_SMS_EVENTS_QUEUE } from "./carriers.ts";
@@ -19,6 +30,7 @@ export * from "./env.ts";
 export * from "./iam-actions.ts";
 export { SMPP_LEASE_SECONDS, smppConnectorGrants } from "./messaging.ts";
 export * from "./metrics.ts";
+export { NUMBER_INDEX } from "./privacy.ts";
 export type * from "./types.ts";
 
 export const catalog: Catalog = {
@@ -30,8 +42,9 @@ export const catalog: Catalog = {
     ...auditTables,
     ...statusTables,
     ...webhookTables,
+    ...privacyTables,
   ],
-  queues: [...messagingQueues, ...carrierQueues, ...webhookQueues],
+  queues: [...messagingQueues, ...carrierQueues, ...webhookQueues, ...privacyQueues],
   keys: [...platformKeys],
   functions: [
     ...platformFunctions,
@@ -42,7 +55,12 @@ export const catalog: Catalog = {
     ...auditFunctions,
     ...statusFunctions,
     ...webhookFunctions,
+    ...webhookOutboxFunctions,
     ...adminFunctions,
+    ...retentionFunctions,
+    ...incidentExposureFunctions,
+    ...privacyFunctions,
+    ...operatorCarrierFunctions,
   ],
   routes: [
     ...platformRoutes,
@@ -53,8 +71,12 @@ export const catalog: Catalog = {
     ...statusRoutes,
     ...webhookRoutes,
     ...adminRoutes,
+    ...retentionRoutes,
+    ...incidentExposureRoutes,
+    ...privacyRoutes,
+    ...operatorCarrierRoutes,
   ],
-  schedules: [...statusSchedules, ...carrierSchedules],
+  schedules: [...statusSchedules, ...carrierSchedules, ...retentionSchedules, ...webhookOutboxSchedules],
 };
 
 function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {

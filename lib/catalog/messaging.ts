@@ -1,4 +1,6 @@
+import { NUMBER_INDEX } from "./privacy.ts";
 import type { FunctionGrants, FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+import { OUTBOX_INDEX } from "./webhooks.ts";
 
 /** Send pipeline: accept → queue by priority → dispatch to a carrier → delivery report. */
 export const messagingTables: readonly TableSpec[] = [
@@ -18,7 +20,9 @@ export const messagingTables: readonly TableSpec[] = [
     sortKey: "sk",
     ttlAttribute: "expiresAt",
     // carrierRef = <carrierId>#<carrierMessageId>, set once sent: for carriers whose DLRs lack our reference.
-    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }],
+    // outbox: webhook events a status change still owes (lib/catalog/webhooks.ts).
+    // numberKey = <accountId>#<blind index of the number>: a data subject's messages (privacy.ts).
+    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }, OUTBOX_INDEX, NUMBER_INDEX],
   },
 ];
 
@@ -128,7 +132,8 @@ export const messagingFunctions: readonly FunctionSpec[] = [
       // accounts: the sender's account, the HMAC root and the live-session check; it never changes an account.
       // ephemeral: only the per-account daily message counter (UpdateItem ADD); the Idempotency-Key
       // binding lives with the message.
-      tables: { accounts: "read", messages: "readWrite", ephemeral: "readUpdate" },
+      // audit: sends the account's policy refuses are audited (message.blocked, send-refusals.ts).
+      tables: { accounts: "read", messages: "readWrite", ephemeral: "readUpdate", audit: "write" },
       queues: { "sms-otp": "send", "sms-transactional": "send", "sms-bulk": "send" },
       keys: { data: ["encrypt", "decrypt"] },
     },
@@ -172,7 +177,9 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite", accounts: "read" },
+      // carrier-quality: a settlement (failed, or sent on the carrier's word) counts in the carrier's
+      // figures like the dispatcher's outcomes (ADD counters, UpdateItem only).
+      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
       queues: {
         "sms-otp": "consumeDeadLetters",
         "sms-transactional": "consumeDeadLetters",

@@ -15,11 +15,14 @@ export type TableAccess = "read" | "write" | "readWrite" | "readUpdate";
  * operateDeadLetters: an operator's redrive and discard: consume the queue's DLQ and parked queue,
  * and send to the work queue (never receive from it).
  * consumeAndSend: a consumer that also re-enqueues on its own queue (delayed retries).
+ * consumeRetryAndDeadLetter: consumeAndSend, plus SendMessage to the queue's DLQ, for a consumer
+ * that moves what it gives up on to the DLQ itself (dead webhook events: alarmed and redriven there).
  */
 export type QueueAccess =
   | "send"
   | "consume"
   | "consumeAndSend"
+  | "consumeRetryAndDeadLetter"
   | "inspect"
   | "consumeDeadLetters"
   | "operateDeadLetters";

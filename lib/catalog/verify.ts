@@ -1,4 +1,6 @@
+import { NUMBER_INDEX } from "./privacy.ts";
 import type { FunctionSpec, RouteSpec, TableSpec } from "./types.ts";
+import { OUTBOX_INDEX } from "./webhooks.ts";
 
 /** Verify API: OTP phone verification with a fraud guard. */
 export const verifyTables: readonly TableSpec[] = [
@@ -7,6 +9,9 @@ export const verifyTables: readonly TableSpec[] = [
     purpose: "Verifications (code stored only as a keyed HMAC); TTL = expiry + grace",
     partitionKey: "pk",
     ttlAttribute: "expiresAt",
+    // outbox: pending API verifications until their expiry, and outcome events still owed.
+    // numberKey = <accountId>#<blind index> on verification items (not pointers or bindings).
+    indexes: [OUTBOX_INDEX, NUMBER_INDEX],
   },
 ];
 

@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+import type { FunctionSpec, QueueSpec, RouteSpec, ScheduleSpec, TableSpec } from "./types.ts";
 
 /**
  * Customer webhooks (Standard Webhooks): endpoints and their history in one table, one queue that
@@ -23,7 +23,7 @@ export const webhookQueues: readonly QueueSpec[] = [
   {
     id: "webhooks",
     purpose:
-      "Webhook events to fan out and per-endpoint delivery attempts; retries are re-enqueued with a delay (schedule over a day), so redrive to the DLQ only catches sender crashes",
+      "Webhook events to fan out and per-endpoint delivery attempts; retries are re-enqueued with a delay (schedule over a day). The DLQ holds dead events (the sender moves a delivery there after its last attempt; a redrive tries it once more) and records of a crashing sender",
     visibilityTimeoutSeconds: SENDER_TIMEOUT_SECONDS * 6,
     maxReceiveCount: 5,
     retentionDays: 4,
@@ -62,12 +62,45 @@ export const webhookFunctions: readonly FunctionSpec[] = [
     grants: {
       // accounts: the owners to email when an endpoint is disabled.
       tables: { webhooks: "readWrite", audit: "write", accounts: "read" },
-      // Consumes and re-enqueues retries with a delay on the same queue.
-      queues: { webhooks: "consumeAndSend" },
+      // Consumes and re-enqueues retries with a delay on the same queue; moves dead events to its DLQ.
+      queues: { webhooks: "consumeRetryAndDeadLetter" },
       // encrypt: the account signing secret for callbackUrl deliveries is created on first use.
       keys: { data: ["encrypt", "decrypt"] },
       mail: "send",
     },
+  },
+];
+
+/**
+ * The transactional outbox of webhook events: status writes on messages and verifications record
+ * their event as pending on the item (sparse GSI "outbox", see functions/webhooks/outbox.ts); the
+ * sweeper publishes what the publisher did not, and marks expired verifications (verification.expired).
+ */
+export const OUTBOX_INDEX = { name: "outbox", partitionKey: "outboxShard", sortKey: "outboxDueAt" } as const;
+
+export const webhookOutboxFunctions: readonly FunctionSpec[] = [
+  {
+    id: "webhook-outbox",
+    purpose:
+      "Scheduled every minute: publishes webhook events still pending after a failed enqueue, and marks pending verifications past their expiry as expired (verification.expired)",
+    entry: "functions/webhooks/outbox-handler.ts",
+    memoryMb: 256,
+    // Well under the 1-minute rate.
+    timeoutSeconds: 50,
+    grants: {
+      // readUpdate: queries the outbox index, then conditional UpdateItem only (expire, clear).
+      tables: { messages: "readUpdate", verifications: "readUpdate" },
+      queues: { webhooks: "send" },
+    },
+  },
+];
+
+export const webhookOutboxSchedules: readonly ScheduleSpec[] = [
+  {
+    id: "webhook-outbox-every-minute",
+    purpose: "Re-publishes pending webhook events and expires overdue verifications",
+    function: "webhook-outbox",
+    rateMinutes: 1,
   },
 ];
 

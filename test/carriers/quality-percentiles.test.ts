@@ -31,11 +31,13 @@ describe("time-to-DLR percentiles", () => {
     const figures = summarise([
       {
         country: "EE",
+        prefix: "+372",
         hour: "2026-12-01T00",
         counters: { submitted: 3, submittedTls: 3, delivered: 2, lat0: 2 },
       },
       {
         country: "LV",
+        prefix: "+371",
         hour: "2026-12-01T01",
         counters: {
           submitted: 1,

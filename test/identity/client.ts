@@ -18,7 +18,11 @@ export interface Reply {
 
 export interface ApiClient {
   readonly sourceIp: string;
-  call(method: string, path: string, options?: { body?: unknown; token?: string }): Promise<Reply>;
+  call(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string; userAgent?: string },
+  ): Promise<Reply>;
 }
 
 export const randomLoopback = (): string =>
@@ -44,6 +48,7 @@ export function apiClient(
             headers: {
               ...(payload !== undefined ? { "content-type": "application/json" } : {}),
               ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+              ...(options.userAgent ? { "user-agent": options.userAgent } : {}),
             },
           },
           (res) => {

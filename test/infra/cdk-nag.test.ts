@@ -1,4 +1,5 @@
 import { Validations } from "aws-cdk-lib";
+import * as sns from "aws-cdk-lib/aws-sns";
 import { NagPack } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,6 +57,17 @@ describe("cdk-nag (AwsSolutions + Serverless)", () => {
         (v) => v.ruleName,
       ),
     ).toEqual([]);
+  });
+
+  it("also checks what sits in nested stacks (the alarm stack)", () => {
+    const probed = synthStack();
+    new sns.Topic(probed.stack.monitoring.alarmStack, "UnencryptedProbe");
+    const paths = nagViolations(probed.stack, "error").flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+    );
+    expect(paths).toContain(
+      `AwsSolutions-SNS3 at ${probed.stack.monitoring.alarmStack.node.path}/UnencryptedProbe/Resource`,
+    );
   });
 
   it("reports no unacknowledged warnings either", () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog, deadLetterRedriveCount } from "../../lib/catalog/index.ts";
 import { deadLetterMaxAge } from "../../lib/monitoring-construct.ts";
-import { logicalId, referencedIds, type Synthesized, synthStack } from "./synth.ts";
+import { logicalId, nestedTemplate, referencedIds, type Synthesized, synthStack } from "./synth.ts";
 
 /**
  * A consumed DLQ keeps its records in flight, so a visible-depth alarm on it never fires. Alarms must
@@ -15,7 +15,10 @@ beforeAll(() => {
 
 type Resource = { Properties: Record<string, unknown> };
 const resourcesOf = (type: string) => synth.template.findResources(type) as Record<string, Resource>;
-const alarms = () => Object.values(resourcesOf("AWS::CloudWatch::Alarm")).map((a) => a.Properties);
+const alarms = () =>
+  Object.values(
+    nestedTemplate(synth, synth.stack.monitoring.alarmStack).findResources("AWS::CloudWatch::Alarm"),
+  ).map((a) => (a as Resource).Properties);
 const onQueue = (queueLogicalId: string, metric: string) =>
   alarms().filter(
     (a) =>

@@ -2,7 +2,7 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ReplicaKeyStack } from "../../lib/replica-key-stack.ts";
-import { type Synthesized, synthStack } from "./synth.ts";
+import { logicalId, type Synthesized, synthStack } from "./synth.ts";
 
 /**
  * Resources with fixed names must not survive the rollback of a failed first deploy, or every retry
@@ -76,13 +76,20 @@ describe("deletion protection comes last", () => {
         true,
       );
     }
-    // The chain's first link waits for the rest of the stack: the API stage, the functions, the alarms.
+    // The chain's first link waits for the rest of the stack: the API stage, the functions, the alarms
+    // (in the parent, or the nested stacks holding them, e.g. the alarm stack).
     const all = Object.keys(synth.template.toJSON().Resources);
     const mustWaitFor = all.filter((id) =>
-      ["AWS::ApiGateway::Stage", "AWS::Lambda::Function", "AWS::CloudWatch::Alarm"].includes(
-        synth.template.toJSON().Resources[id].Type,
-      ),
+      [
+        "AWS::ApiGateway::Stage",
+        "AWS::Lambda::Function",
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudFormation::Stack",
+      ].includes(synth.template.toJSON().Resources[id].Type),
     );
+    const alarmStack = synth.stack.monitoring.alarmStack.nestedStackResource;
+    if (!alarmStack) throw new Error("the alarm stack has no resource in the parent");
+    expect(mustWaitFor).toContain(logicalId(alarmStack));
     const waited = new Set<string>();
     const byId = new Map(found);
     const visit = (id: string) => {

@@ -236,11 +236,21 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
         expect(actions).not.toContain("sqs:ReceiveMessage");
       } else if (access === "inspect") {
         expect([...new Set(actions)]).toEqual(["sqs:GetQueueAttributes"]);
-      } else if (access === "consumeAndSend") {
+      } else if (access === "consumeAndSend" || access === "consumeRetryAndDeadLetter") {
         // A consumer that re-enqueues its own delayed retries (the webhook sender).
         expect(actions).toEqual(
           expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage"]),
         );
+        if (access === "consumeRetryAndDeadLetter") {
+          // ...and moves dead events to its DLQ: send only, never receive there.
+          const dlqActions = statements()
+            .filter((statement) =>
+              referencedIds(statement.Resource).has(logicalId(synth.stack.messaging.dlq(queueId))),
+            )
+            .flatMap((statement) => asList(statement.Action));
+          expect(dlqActions).toContain("sqs:SendMessage");
+          expect(dlqActions).not.toContain("sqs:ReceiveMessage");
+        }
       } else {
         expect(actions).toContain("sqs:ReceiveMessage");
         expect(actions).toContain("sqs:DeleteMessage");

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { App, type CfnElement, type PolicyViolation, Stack } from "aws-cdk-lib";
+import { App, type CfnElement, type NestedStack, type PolicyViolation, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { nagPacks } from "../../lib/nag.ts";
@@ -31,6 +31,29 @@ export function synthStack(context: Record<string, string> = {}): Synthesized {
     projectRoot,
   });
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/**
+ * A nested stack's template as its parent deploys it: every `{"Ref": <parameter>}` is replaced by
+ * the value the parent passes in, so a reference to a parent resource reads as it would in the
+ * parent (`{"Ref": <function logical id>}`, `{"Fn::GetAtt": [<queue logical id>, "QueueName"]}`).
+ */
+export function nestedTemplate(synth: Synthesized, nested: NestedStack): Template {
+  const resource = nested.nestedStackResource;
+  if (!resource) throw new Error(`${nested.node.path} is not a nested stack`);
+  const passedIn = (synth.template.toJSON().Resources[logicalId(resource)]?.Properties?.Parameters ??
+    {}) as Record<string, unknown>;
+  const substitute = (fragment: unknown): unknown => {
+    if (Array.isArray(fragment)) return fragment.map(substitute);
+    if (fragment === null || typeof fragment !== "object") return fragment;
+    const entries = Object.entries(fragment);
+    const [only] = entries;
+    if (entries.length === 1 && only?.[0] === "Ref" && typeof only[1] === "string" && only[1] in passedIn) {
+      return passedIn[only[1]];
+    }
+    return Object.fromEntries(entries.map(([key, value]) => [key, substitute(value)]));
+  };
+  return Template.fromJSON(substitute(Template.fromStack(nested).toJSON()) as Record<string, unknown>);
 }
 
 /** Unacknowledged cdk-nag findings (AwsSolutions + Serverless) of one severity. */

@@ -274,6 +274,23 @@ describe("responses match the OpenAPI document", () => {
     expect(api.violations).toEqual([]);
   });
 
+  it("privacy: export (200), erasure (202) and its receipt, unknown export (404), bad number (400)", async () => {
+    const phone = estonianMobile();
+    const exported = await api.call("POST", "/v1/privacy/exports", { token: ownerToken, json: { phone } });
+    expect(exported.status, exported.body).toBe(200);
+    const erasure = await api.call("POST", "/v1/privacy/erasures", { token: ownerToken, json: { phone } });
+    expect(erasure.status, erasure.body).toBe(202);
+    const receipt = await api.call("GET", `/v1/privacy/erasures/${erasure.json.id}`, { token: ownerToken });
+    expect(receipt.status, receipt.body).toBe(200);
+    const unknown = await api.call("GET", "/v1/privacy/exports/dsx_01JAAAAAAAAAAAAAAAAAAAAAAA", {
+      token: ownerToken,
+    });
+    expect(unknown.status).toBe(404);
+    const bad = await api.call("POST", "/v1/privacy/erasures", { token: ownerToken, json: { phone: "12" } });
+    expect(bad.status).toBe(400);
+    expect(api.violations).toEqual([]);
+  });
+
   it("sign-in back-off: repeated wrong passwords get a documented 429 with Retry-After", async () => {
     // Its own source address: the per-IP back-off this provokes must not meet the other tests.
     const guesser = new ContractClient(platform().apiUrl, contract);

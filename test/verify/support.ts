@@ -3,9 +3,11 @@
  * use-case deps wired to the real emulators with an injected clock. OTP messages are really stored,
  * but their queue only holds ids (no dispatch); the text is captured so a test can read its code.
  */
+
 import { randomBytes, randomInt } from "node:crypto";
 import { dynamoAuditLog } from "../../functions/audit/store.ts";
 import { dynamoMessageRepository } from "../../functions/messages/store.ts";
+import { DEFAULT_RETENTION } from "../../functions/retention/settings.ts";
 import { fieldCipher } from "../../functions/shared/crypto.ts";
 import { hasher } from "../../functions/shared/secrets.ts";
 import { defaultFraudPolicy, type FraudPolicy } from "../../functions/verify/fraud-guard.ts";
@@ -125,7 +127,11 @@ function heldOtpTexts(
   const real = messagingOtpTexts({
     messages: dynamoMessageRepository(),
     accounts: {
-      getAccount: async (accountId) => ({ accountId, allowedCountries: [...countries], retentionDays: 30 }),
+      getAccount: async (accountId) => ({
+        accountId,
+        allowedCountries: [...countries],
+        retention: DEFAULT_RETENTION,
+      }),
     },
     queue: {
       enqueue: async (_queue, messageId) => {
@@ -134,6 +140,7 @@ function heldOtpTexts(
     },
     clock,
     cipher: fieldCipher(),
+    hasher: hasher(),
   });
   return {
     ...real,

@@ -49,6 +49,7 @@ function harness(options: { status?: number; freeSlots?: number; failingSince?: 
     updatedAt: now.toISOString(),
   };
   const enqueued: { record: DeliveryRecord; delaySeconds: number }[] = [];
+  const deadLettered: DeliveryRecord[] = [];
   const recorded: DeliveryAttempt[] = [];
   const audited: AuditEventInput[] = [];
   const posts: string[] = [];
@@ -97,6 +98,7 @@ function harness(options: { status?: number; freeSlots?: number; failingSince?: 
       },
     },
     queue: { enqueue: async (record, delaySeconds) => void enqueued.push({ record, delaySeconds }) },
+    deadLetters: { deadLetter: async (record) => void deadLettered.push(record) },
     audit: {
       record: async (event) => {
         audited.push(event);
@@ -124,6 +126,7 @@ function harness(options: { status?: number; freeSlots?: number; failingSince?: 
     deps,
     record,
     enqueued,
+    deadLettered,
     recorded,
     audited,
     notified,
@@ -153,9 +156,21 @@ describe("webhook retry schedule", () => {
         expect(result).toBe("dead");
         expect(h.enqueued).toEqual([]);
         expect(h.recorded.map((r) => r.outcome)).toEqual(["dead"]);
+        // The dead event goes to the DLQ, as the attempt a redrive would make next.
+        expect(h.deadLettered).toEqual([h.record(MAX_ATTEMPTS + 1)]);
       }
     }
     expect(waits).toEqual([...RETRY_SCHEDULE_SECONDS]);
+  });
+
+  it("a redriven dead event gets one more attempt: delivered, or dead-lettered again", async () => {
+    const ok = harness({ status: 204 });
+    expect(await deliver(ok.record(MAX_ATTEMPTS + 1), ok.deps)).toBe("delivered");
+    expect(ok.deadLettered).toEqual([]);
+    const failing = harness({ status: 503 });
+    expect(await deliver(failing.record(MAX_ATTEMPTS + 1), failing.deps)).toBe("dead");
+    expect(failing.deadLettered).toEqual([failing.record(MAX_ATTEMPTS + 2)]);
+    expect(failing.enqueued).toEqual([]);
   });
 
   it("a record that arrives before its notBefore is re-delayed without sending", async () => {

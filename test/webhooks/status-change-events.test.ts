@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StoredMessage } from "../../functions/messages/model.ts";
 import type { MessageStateStore } from "../../functions/messages/state-store.ts";
 import { withStatusEvents } from "../../functions/messages/status-events.ts";
+import type { Outbox } from "../../functions/webhooks/outbox.ts";
 import type { WebhookEventPublisher } from "../../functions/webhooks/publish.ts";
 
 /** Which writes publish a webhook event: only applied ones, only for the status they moved to. */
@@ -21,16 +22,30 @@ const message = (status: StoredMessage["status"]): StoredMessage => ({
   createdAt: "2026-01-01T00:00:00.000Z",
   validUntil: "2026-01-02T00:00:00.000Z",
   expiresAt: 2_000_000_000,
+  // The status write records its event as pending (outbox); the publisher publishes only that.
+  ...(status === "sent" || status === "delivered" || status === "failed" || status === "expired"
+    ? { pendingEvents: [`message.${status}`] }
+    : {}),
 });
 
-function harness(applied: boolean, storedStatus: StoredMessage["status"]) {
+function harness(applied: boolean, storedStatus: StoredMessage["status"], pending = true) {
   const published: string[] = [];
+  const cleared: string[] = [];
+  const outbox: Outbox = {
+    clear: async (_table, _key, type) => void cleared.push(type),
+    due: async () => [],
+    release: async () => {},
+    abandon: async () => {},
+  };
   const publisher: WebhookEventPublisher = {
     publish: async (_account, payload) =>
       void published.push(`${payload.type} ${JSON.stringify(payload.data)}`),
   };
   const inner: MessageStateStore = {
-    get: async () => message(storedStatus),
+    get: async () => {
+      const { pendingEvents: _pending, ...unmarked } = message(storedStatus);
+      return pending ? message(storedStatus) : unmarked;
+    },
     claim: async () => applied,
     markSent: async () => applied,
     finish: async () => applied,
@@ -38,7 +53,7 @@ function harness(applied: boolean, storedStatus: StoredMessage["status"]) {
     applyReport: async () => applied,
     cancelQueued: async () => applied,
   };
-  return { store: withStatusEvents(inner, publisher), published };
+  return { store: withStatusEvents(inner, publisher, () => new Date(), outbox), published, cleared };
 }
 
 const lease = { id: "sub_1", carrierId: "sim", leaseUntil: 0, attempt: 1 };
@@ -57,6 +72,38 @@ describe("status changes publish webhook events", () => {
     expect(published[0]).toMatch(/^message\.delivered /);
     expect(published[0]).toContain("+********123");
     expect(published[0]).not.toContain("sealed");
+  });
+
+  it("a published event is cleared from the outbox; a failed enqueue leaves it pending", async () => {
+    const ok = harness(true, "delivered");
+    await ok.store.applyReport("msg_1", report);
+    expect(ok.cleared).toEqual(["message.delivered"]);
+
+    const failing = harness(true, "delivered");
+    const store = withStatusEvents(
+      { ...failing.store, applyReport: async () => true, get: async () => message("delivered") },
+      {
+        publish: async () => {
+          throw new Error("SQS unavailable");
+        },
+      },
+      () => new Date(),
+      {
+        clear: async (_t, _k, type) => void failing.cleared.push(type),
+        due: async () => [],
+        release: async () => {},
+        abandon: async () => {},
+      },
+    );
+    // The status change stands (true) and nothing is cleared: the sweeper publishes it later.
+    expect(await store.applyReport("msg_1", report)).toBe(true);
+    expect(failing.cleared).toEqual([]);
+  });
+
+  it("an event the write did not record as pending is not published", async () => {
+    const { store, published } = harness(true, "delivered", false);
+    expect(await store.applyReport("msg_1", report)).toBe(true);
+    expect(published).toEqual([]);
   });
 
   it("a write that lost its race publishes nothing", async () => {

@@ -4,10 +4,13 @@
  * Errors are one line on stderr; exit codes in ./errors.ts.
  */
 import { Command, CommanderError } from "commander";
+import { registerCarrierCommands } from "./carriers.ts";
 import { AdminClient } from "./client.ts";
 import { registerDeadLetterCommands } from "./dlq.ts";
 import { CliError, exitCodes } from "./errors.ts";
+import { registerExposureCommand } from "./exposure.ts";
 import { keyValues, slowNotice, table } from "./output.ts";
+import { addRetentionOptions, retentionBody } from "./retention-options.ts";
 import { localTarget, stageTarget, type Target } from "./target.ts";
 
 interface GlobalOptions {
@@ -19,7 +22,7 @@ interface GlobalOptions {
 
 const program = new Command("textgate")
   .description(
-    "Operate a Textgate deployment: accounts, users, dead letters and status-page incidents (AWS IAM signed operator API)",
+    "Operate a Textgate deployment: accounts, users, carriers, dead letters and status-page incidents (AWS IAM signed operator API)",
   )
   .option("--stage <name>", "a deployed stage (stack Textgate-<name>); default: the local platform")
   .option("--region <region>", "AWS region of the stage", process.env.AWS_REGION ?? "eu-central-1")
@@ -81,13 +84,14 @@ const accountPath = (accountId: string) => `/v1/admin/accounts/${encodeURICompon
 
 const accounts = program.command("accounts").description("Customer accounts");
 
-accounts
-  .command("create")
-  .description("Create an account and invite its owner (prints the owner's invitation token)")
-  .requiredOption("--name <name>", "account name")
-  .requiredOption("--countries <codes>", "countries it may send to, e.g. EE,LV", countryList)
-  .requiredOption("--owner-email <email>", "the owner's email (the invitation is sent there)")
-  .option("--retention-days <days>", "how long message data is kept", positiveInt, 30)
+addRetentionOptions(
+  accounts
+    .command("create")
+    .description("Create an account and invite its owner (prints the owner's invitation token)")
+    .requiredOption("--name <name>", "account name")
+    .requiredOption("--countries <codes>", "countries it may send to, e.g. EE,LV", countryList)
+    .requiredOption("--owner-email <email>", "the owner's email (the invitation is sent there)"),
+)
   .option(
     "--messages-per-day <n>",
     "messages the send API accepts per UTC day (default: no limit)",
@@ -101,7 +105,7 @@ accounts
       {
         name: options.name,
         allowedCountries: options.countries,
-        retentionDays: options.retentionDays,
+        ...retentionBody(options),
         ownerEmail: options.ownerEmail,
         ...(options.messagesPerDay ? { limits: options.messagesPerDay } : {}),
         ...(options.reason ? { reason: options.reason } : {}),
@@ -157,19 +161,20 @@ accounts
     print(await (await client()).call("GET", accountPath(accountId)), keyValues);
   });
 
-accounts
-  .command("update <accountId>")
-  .description("Change an account's name, countries, retention or daily limit")
-  .option("--name <name>")
-  .option("--countries <codes>", "e.g. EE,LV,LT", countryList)
-  .option("--retention-days <days>", "", positiveInt)
+addRetentionOptions(
+  accounts
+    .command("update <accountId>")
+    .description("Change an account's name, countries, retention, retention bounds or daily limit")
+    .option("--name <name>")
+    .option("--countries <codes>", "e.g. EE,LV,LT", countryList),
+)
   .option("--messages-per-day <n>", 'daily send limit (UTC day), or "none" to remove it', dailyLimit)
   .option("--reason <text>", "why (kept in the audit logs)")
   .action(async (accountId: string, options) => {
     const body = {
       ...(options.name ? { name: options.name } : {}),
       ...(options.countries ? { allowedCountries: options.countries } : {}),
-      ...(options.retentionDays ? { retentionDays: options.retentionDays } : {}),
+      ...retentionBody(options),
       ...(options.messagesPerDay ? { limits: options.messagesPerDay } : {}),
       ...(options.reason ? { reason: options.reason } : {}),
     };
@@ -222,19 +227,11 @@ users
     );
   });
 
-const carriers = program.command("carriers").description("Carrier routes");
-const carrierColumns = ["carrierId", "name", "protocol", "prefixes", "priority", "weight", "enabled", "tls"];
-
-carriers
-  .command("list")
-  .description("List carrier routes (routing facts; secrets are never shown)")
-  .action(async () => {
-    const result = await (await client()).call<{ carriers: Record<string, unknown>[] }>(
-      "GET",
-      "/v1/admin/carriers",
-    );
-    print(result, (value: { carriers: Record<string, unknown>[] }) => table(value.carriers, carrierColumns));
-  });
+registerCarrierCommands(program, {
+  client,
+  apiUrl: async () => (await target()).apiUrl,
+  print,
+});
 
 const incidents = program.command("incidents").description("Incidents on the public status page");
 const incidentPath = (incidentId: string) => `/v1/admin/incidents/${encodeURIComponent(incidentId)}`;
@@ -299,6 +296,8 @@ incidents
     );
     print(resolved, incidentLine);
   });
+
+registerExposureCommand(incidents, { client, json: () => globals().json === true });
 
 registerDeadLetterCommands(program, { client, print, positiveInt });
 

@@ -20,7 +20,7 @@ export interface RecordingOptions {
 }
 
 export function recordingQuality(store: MessageStateStore, options: RecordingOptions): MessageStateStore {
-  /** One read of the message gives its country, carrier and sentAt (time to DLR). */
+  /** One read of the message gives its country, route prefix, carrier and sentAt (time to DLR). */
   const record = async (
     id: string,
     carrierId: string | undefined,
@@ -32,7 +32,14 @@ export function recordingQuality(store: MessageStateStore, options: RecordingOpt
       const carrier = carrierId ?? message?.carrierId;
       if (!message || !carrier) return;
       await options.stats.record(
-        { carrierId: carrier, country: message.country, at: new Date(at) },
+        {
+          carrierId: carrier,
+          country: message.country,
+          ...(message.submission?.routePrefix !== undefined
+            ? { prefix: message.submission.routePrefix }
+            : {}),
+          at: new Date(at),
+        },
         eventOf(message),
       );
     } catch (error) {

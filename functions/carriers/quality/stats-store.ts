@@ -4,8 +4,11 @@ import { dynamoClient } from "../../shared/aws.ts";
 import { tableName } from "../../shared/config.ts";
 
 /**
- * Carrier quality figures (issue 10 §4): one item per carrier, destination country and hour,
- * pk=CARRIER#<carrierId>, sk=<YYYY-MM-DDTHH>#<country>. Every figure is an atomic ADD counter, so
+ * Carrier quality figures (issue 10 §4): one item per carrier, hour, destination country and route
+ * prefix, pk=CARRIER#<carrierId>, sk=<YYYY-MM-DDTHH>#<country>#<prefix>. The prefix is the carrier
+ * route's prefix that matched the destination (the lease's routePrefix, set at dispatch), "*" for a
+ * catch-all route or a message dispatched before prefixes were recorded. Items written before that
+ * (sk without a prefix) read as prefix "*". Every figure is an atomic ADD counter, so
  * concurrent dispatchers, DLR consumers and the SMPP connector never overwrite each other. Time to
  * DLR is a fixed-bucket histogram (lat<i> counts reports within LATENCY_BUCKETS_SECONDS[i]), which
  * sums across hours and gives p50/p95 to bucket precision. Items expire after 8 days (TTL).
@@ -25,8 +28,13 @@ export interface QualityKey {
   readonly carrierId: string;
   /** ISO 3166 country of the destination (the destination prefix the figures are grouped by). */
   readonly country: string;
+  /** The matched route prefix ("+49176"); "" or unset is counted as "*". */
+  readonly prefix?: string;
   readonly at: Date;
 }
+
+/** The figures' name of a route prefix: "*" for the catch-all or an unknown one. */
+export const prefixLabel = (prefix: string | undefined): string => (prefix ? prefix : "*");
 
 export interface QualityStatsWriter {
   record(key: QualityKey, event: QualityEvent): Promise<void>;
@@ -67,20 +75,23 @@ export function dynamoQualityStats(): QualityStatsWriter {
     record: async (key, event) => {
       const adds = Object.entries(counters(event));
       const hourStart = Math.floor(Date.parse(`${hourOf(key.at)}:00:00Z`) / 1000);
+      const prefix = prefixLabel(key.prefix);
       await dynamoClient().send(
         new UpdateCommand({
           TableName: tableName(QUALITY_TABLE),
-          Key: { pk: `CARRIER#${key.carrierId}`, sk: `${hourOf(key.at)}#${key.country}` },
-          UpdateExpression: `ADD ${adds.map((_, i) => `#c${i} :v${i}`).join(", ")} SET #country = :country, #hour = :hour, #exp = if_not_exists(#exp, :exp)`,
+          Key: { pk: `CARRIER#${key.carrierId}`, sk: `${hourOf(key.at)}#${key.country}#${prefix}` },
+          UpdateExpression: `ADD ${adds.map((_, i) => `#c${i} :v${i}`).join(", ")} SET #country = :country, #prefix = :prefix, #hour = :hour, #exp = if_not_exists(#exp, :exp)`,
           ExpressionAttributeNames: {
             ...Object.fromEntries(adds.map(([name], i) => [`#c${i}`, name])),
             "#country": "country",
+            "#prefix": "prefix",
             "#hour": "hour",
             "#exp": "expiresAt",
           },
           ExpressionAttributeValues: {
             ...Object.fromEntries(adds.map(([, value], i) => [`:v${i}`, value])),
             ":country": key.country,
+            ":prefix": prefix,
             ":hour": hourOf(key.at),
             ":exp": hourStart + RETENTION_SECONDS,
           },
@@ -93,6 +104,7 @@ export function dynamoQualityStats(): QualityStatsWriter {
 const countersItem = z
   .object({
     country: z.string(),
+    prefix: z.string().optional(),
     hour: z.string(),
     expiresAt: z.number().optional(),
   })
@@ -100,6 +112,7 @@ const countersItem = z
 
 export interface QualityBucket {
   readonly country: string;
+  readonly prefix: string;
   readonly hour: string;
   /** Every numeric counter of the hour: submitted, submittedTls, submitFailed, delivered, notDelivered, lat<i>, err_<code>. */
   readonly counters: Readonly<Record<string, number>>;
@@ -130,7 +143,12 @@ export async function readQualityBuckets(
       for (const [name, value] of Object.entries(item)) {
         if (name !== "expiresAt" && typeof value === "number") numeric[name] = value;
       }
-      buckets.push({ country: item.country, hour: item.hour, counters: numeric });
+      buckets.push({
+        country: item.country,
+        prefix: prefixLabel(item.prefix),
+        hour: item.hour,
+        counters: numeric,
+      });
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

@@ -19,6 +19,8 @@ export interface TestSendDeps {
 
 export interface TestSendResult {
   readonly carrierId: string;
+  /** The test number (E.164; mask it before it leaves the function). */
+  readonly to: string;
   readonly messageId?: string;
   readonly outcome: string;
 }
@@ -41,7 +43,7 @@ export async function sendCarrierTestMessages(deps: TestSendDeps): Promise<TestS
           tag: `${TEST_SEND_TAG}:${route.carrierId}`,
         });
         const outcome = await deps.dispatchThrough(messageId, route);
-        results.push({ carrierId: route.carrierId, messageId, outcome });
+        results.push({ carrierId: route.carrierId, to, messageId, outcome });
       } catch (error) {
         // One carrier's (or number's) trouble must not stop the others' test sends.
         logger.warn("carrier test send failed", {
@@ -49,7 +51,12 @@ export async function sendCarrierTestMessages(deps: TestSendDeps): Promise<TestS
           messageId,
           error: String(error),
         });
-        results.push({ carrierId: route.carrierId, ...(messageId ? { messageId } : {}), outcome: "error" });
+        results.push({
+          carrierId: route.carrierId,
+          to,
+          ...(messageId ? { messageId } : {}),
+          outcome: "error",
+        });
       }
     }
   }

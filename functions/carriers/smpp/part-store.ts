@@ -56,7 +56,7 @@ const partKey = (messageId: string, seq: number) => ({
   pk: `MSG#${messageId}`,
   sk: `${PART_PREFIX}${String(seq).padStart(2, "0")}`,
 });
-const refKey = (carrierId: string, key: string) => ({ pk: `SMPPID#${carrierId}#${key}`, sk: "REF" });
+export const refKey = (carrierId: string, key: string) => ({ pk: `SMPPID#${carrierId}#${key}`, sk: "REF" });
 
 export function dynamoSmppPartStore(): SmppPartStore {
   const table = () => tableName("messages");

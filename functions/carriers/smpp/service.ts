@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { StoredMessage, SubmissionLease } from "../../messages/model.ts";
+import { bodyDroppedWhenSent, type StoredMessage, type SubmissionLease } from "../../messages/model.ts";
 import { openField } from "../../messages/sealed.ts";
 import type { MessageStateStore } from "../../messages/state-store.ts";
 import { TERMINAL } from "../../messages/status.ts";
 import type { Clock } from "../../shared/clock.ts";
 import type { FieldCipher } from "../../shared/crypto.ts";
 import { logger } from "../../shared/logger.ts";
+import { matchedPrefix } from "../router.ts";
 import type { SubmitAddress, SubmitResult } from "./bind.ts";
 import { encodeParts, type SubmitPart } from "./encoding.ts";
 import type { SmppCarrierEntry } from "./entry.ts";
@@ -73,7 +74,7 @@ export async function submitOverSmpp(messageId: string, deps: ConnectorDeps): Pr
         previous.id,
       );
     if (now.toISOString() > message.validUntil) return expire(message, deps, previous.id);
-    lease = newLease(carrier, previous.attempt + 1, deps);
+    lease = newLease(carrier, to, previous.attempt + 1, deps);
     const claimed = await deps.store.claim(message.id, lease, {
       submissionId: previous.id,
       nowMs: now.getTime(),
@@ -89,7 +90,7 @@ export async function submitOverSmpp(messageId: string, deps: ConnectorDeps): Pr
       otp: message.priority === "otp",
     });
     if (!carrier) return fail(message, "no-route", "no SMPP carrier serves this destination", deps);
-    lease = newLease(carrier, 1, deps);
+    lease = newLease(carrier, to, 1, deps);
     if (!(await deps.store.claim(message.id, lease))) return "retry-later";
   }
   return submitParts(message, to, carrier, lease, deps);
@@ -102,6 +103,10 @@ async function submitParts(
   lease: SubmissionLease,
   deps: ConnectorDeps,
 ): Promise<ConnectorOutcome> {
+  // Bodies live until their message is sent (functions/messages/store.ts): a missing one was removed.
+  if (message.textCipher === undefined) {
+    return fail(message, "body-expired", "the message body is past its retention", deps, lease.id);
+  }
   const text = await open(message, "text", deps);
   const parts = encodeParts(text, carrier.concatenation, concatReference(message.id));
   const done = new Map((await deps.parts.accepted(message.id)).map((part) => [part.seq, part]));
@@ -134,7 +139,7 @@ async function submitParts(
     lease,
     carrierMessageId,
     deps.clock.now().toISOString(),
-    message.priority === "otp",
+    bodyDroppedWhenSent(message),
   );
   logger.info("message sent", {
     messageId: message.id,
@@ -200,12 +205,20 @@ const open = (message: StoredMessage, field: "to" | "text", deps: ConnectorDeps)
     message[`${field}Cipher`],
   );
 
-function newLease(carrier: SmppCarrierEntry, attempt: number, deps: ConnectorDeps): SubmissionLease {
+function newLease(
+  carrier: SmppCarrierEntry,
+  to: string,
+  attempt: number,
+  deps: ConnectorDeps,
+): SubmissionLease {
+  const routePrefix = matchedPrefix(carrier.prefixes, to);
   return {
     id: (deps.newSubmissionId ?? randomUUID)(),
     carrierId: carrier.id,
     leaseUntil: deps.clock.now().getTime() + deps.leaseMs,
     attempt,
+    // The quality figures count per carrier and matched prefix, like the dispatcher's routes.
+    ...(routePrefix !== undefined ? { routePrefix } : {}),
   };
 }
 
