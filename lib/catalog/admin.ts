@@ -1,5 +1,6 @@
 import { carrierQueues } from "./carriers.ts";
 import { messagingQueues } from "./messaging.ts";
+import { privacyQueues } from "./privacy.ts";
 import type { FunctionSpec, QueueAccess, RouteSpec } from "./types.ts";
 import { webhookQueues } from "./webhooks.ts";
 
@@ -8,7 +9,10 @@ import { webhookQueues } from "./webhooks.ts";
  * and discards them; it may send to a work queue but never receive from one.
  */
 const deadLetterGrants: Readonly<Record<string, QueueAccess>> = Object.fromEntries(
-  [...messagingQueues, ...carrierQueues, ...webhookQueues].map((queue) => [queue.id, "operateDeadLetters"]),
+  [...messagingQueues, ...carrierQueues, ...webhookQueues, ...privacyQueues].map((queue) => [
+    queue.id,
+    "operateDeadLetters",
+  ]),
 );
 
 /**
