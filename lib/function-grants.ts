@@ -7,8 +7,9 @@ import type { FunctionGrants } from "./catalog/index.ts";
 import {
   envNames,
   KMS_ACTIONS,
-  QUEUE_KEY_ACTIONS,
-  queueGrantTargets,
+  queueGrantParts,
+  queuePartId,
+  queueSpec,
   TABLE_ACTIONS,
   TABLE_KEY_ACTIONS,
 } from "./catalog/index.ts";
@@ -77,13 +78,14 @@ export function applyGrants(
     env[envNames.table(id)] = table.tableName;
   }
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
-    // consumeDeadLetters: the DLQ only; its consumer has no business with the work queue.
-    // consumeRetryAndDeadLetter: the work queue, and sending to its DLQ.
-    for (const target of queueGrantTargets(access)) {
-      const queue = target.deadLetterQueue ? targets.messaging.dlq(id) : targets.messaging.queue(id);
-      queue.grant(grantee, ...target.actions);
-      if (target.keyActions.length > 0) queue.encryptionMasterKey?.grant(grantee, ...target.keyActions);
-      env[envNames.queueUrl(target.deadLetterQueue ? `${id}-dlq` : id)] = queue.queueUrl;
+    // Each part the grant reaches (consumeDeadLetters: the DLQ only; consumeRetryAndDeadLetter:
+    // the work queue and sending to its DLQ; operateDeadLetters: sending to the work queue and
+    // consuming its DLQ and parked queue), with exactly the catalogue's actions on it and its key.
+    for (const { part, actions, keyActions } of queueGrantParts(access, queueSpec(id))) {
+      const queue = targets.messaging.part(id, part);
+      queue.grant(grantee, ...actions);
+      if (keyActions.length > 0) queue.encryptionMasterKey?.grant(grantee, ...keyActions);
+      env[envNames.queueUrl(queuePartId(id, part))] = queue.queueUrl;
     }
   }
   for (const [id, accesses] of Object.entries(grants.keys ?? {})) {
@@ -137,7 +139,9 @@ export function applyGrants(
 export function grantsUseKeyWildcards(grants: FunctionGrants): boolean {
   const keyActions = [
     ...Object.values(grants.tables ?? {}).flatMap((access) => TABLE_KEY_ACTIONS[access]),
-    ...Object.values(grants.queues ?? {}).flatMap((access) => QUEUE_KEY_ACTIONS[access]),
+    ...Object.entries(grants.queues ?? {}).flatMap(([id, access]) =>
+      queueGrantParts(access, queueSpec(id)).flatMap((part) => part.keyActions),
+    ),
   ];
   return keyActions.some((action) => action.includes("*"));
 }

@@ -9,6 +9,7 @@ import {
   deadLetterRedriveCount,
   physicalName,
   type QueueConsumerSpec,
+  type QueuePart,
   type QueueSpec,
 } from "./catalog/index.ts";
 
@@ -121,6 +122,15 @@ export class MessagingConstruct extends Construct {
     const pair = this.queues.get(id);
     if (!pair) throw new Error(`messaging: unknown queue "${id}"`);
     return pair.dlq;
+  }
+
+  /** One part of a catalogue queue (the parked queue exists only with parkAfterReceives). */
+  part(id: string, part: QueuePart): sqs.Queue {
+    const pair = this.queues.get(id);
+    if (!pair) throw new Error(`messaging: unknown queue "${id}"`);
+    const queue = part === "queue" ? pair.queue : part === "dlq" ? pair.dlq : pair.parked;
+    if (!queue) throw new Error(`messaging: queue "${id}" has no ${part} queue`);
+    return queue;
   }
 
   /** Event-source mappings from each queue (and each consumed DLQ) to the consumer named in the catalogue. */

@@ -212,6 +212,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     let iamCaller: IamCaller | undefined;
     if (route.auth === "iam") {
       const decision = await verifyIamRequest(facts, body, options.operators ?? []);
+      // As API Gateway: MISSING_AUTHENTICATION_TOKEN, mapped like an unknown path (iam-auth.ts).
+      if (decision.kind === "missing") return sendProblem(res, facts.requestId, "not-found");
       if (decision.kind === "unsigned") return sendProblem(res, facts.requestId, "unauthorized");
       if (decision.kind === "refused") return sendProblem(res, facts.requestId, "forbidden");
       iamCaller = {

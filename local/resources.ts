@@ -201,7 +201,7 @@ export async function createResources(options: CreateResourcesOptions): Promise<
     for (const [id, queue] of Object.entries(queues)) {
       env[envNames.queueUrl(id)] = queue.url;
       env[envNames.queueUrl(`${id}-dlq`)] = queue.dlqUrl;
-      // For operator tools and tests only: no function is granted the parked queue.
+      // Only functions granted operateDeadLetters on the queue see it (local/iam/function-env.ts).
       if (queue.parkedUrl) env[envNames.queueUrl(`${id}-parked`)] = queue.parkedUrl;
     }
     if (options.applyEnv) Object.assign(process.env, env);

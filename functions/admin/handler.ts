@@ -1,4 +1,5 @@
 import { httpHandler, route } from "../shared/http.ts";
+import { countDeadLetters, discardDeadLetters, peekDeadLetters, redriveDeadLetters } from "./dead-letters.ts";
 import { postIncident, resolveIncident, updateIncident } from "./incidents.ts";
 import { operatorCall } from "./operator-call.ts";
 import {
@@ -9,10 +10,17 @@ import {
   adminUserView,
   createAccountBody,
   createdAccount,
+  deadLetterCounts,
+  deadLetterMove,
+  deadLetterParams,
+  deadLetterPeek,
+  discardBody,
   incidentParams,
   incidentView,
   listQuery,
+  peekDeadLettersQuery,
   postIncidentBody,
+  redriveBody,
   resetMfaBody,
   resolveIncidentBody,
   updateAccountBody,
@@ -31,7 +39,7 @@ import {
 import { resetSecondFactors, unlockUserAsOperator } from "./users.ts";
 import { adminDeps } from "./wiring.ts";
 
-/** The operator API (accounts, users, incidents); carriers are functions/carriers/admin/handler.ts. */
+/** The operator API (accounts, users, incidents, dead letters); carriers are functions/carriers/admin/handler.ts. */
 export const handler = httpHandler({
   "POST /v1/admin/accounts": route({
     body: createAccountBody,
@@ -146,6 +154,46 @@ export const handler = httpHandler({
       return {
         status: 200,
         body: await resolveIncident(incidentId, request.body.message, call, adminDeps()),
+      };
+    },
+  }),
+  "GET /v1/admin/dead-letters": route({
+    responses: { 200: deadLetterCounts },
+    run: async (request) => {
+      operatorCall(request);
+      return { status: 200, body: { queues: await countDeadLetters(adminDeps()) } };
+    },
+  }),
+  "GET /v1/admin/dead-letters/{queue}": route({
+    params: deadLetterParams,
+    query: peekDeadLettersQuery,
+    responses: { 200: deadLetterPeek },
+    run: async (request) => {
+      operatorCall(request);
+      const { queue } = request.params;
+      const records = await peekDeadLetters(queue, request.query, adminDeps());
+      return { status: 200, body: { queue, source: request.query.source, records } };
+    },
+  }),
+  "POST /v1/admin/dead-letters/{queue}/redrive": route({
+    params: deadLetterParams,
+    body: redriveBody,
+    responses: { 200: deadLetterMove },
+    run: async (request) => {
+      const { reason, ...move } = request.body;
+      const call = operatorCall(request, reason);
+      return { status: 200, body: await redriveDeadLetters(request.params.queue, move, call, adminDeps()) };
+    },
+  }),
+  "POST /v1/admin/dead-letters/{queue}/discard": route({
+    params: deadLetterParams,
+    body: discardBody,
+    responses: { 200: deadLetterMove },
+    run: async (request) => {
+      const call = operatorCall(request, request.body.reason);
+      return {
+        status: 200,
+        body: await discardDeadLetters(request.params.queue, request.body, call, adminDeps()),
       };
     },
   }),

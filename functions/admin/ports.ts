@@ -1,6 +1,6 @@
 import type { AuditLog } from "../audit/port.ts";
 import type { UsagePlanKeys } from "../auth/usage-plan-keys.ts";
-import type { Account, AccountStatus } from "../identity/accounts.ts";
+import type { Account, AccountLimits, AccountStatus } from "../identity/accounts.ts";
 import type { InvitationDeps } from "../identity/invitations-service.ts";
 import type { RetentionBounds, RetentionSettings } from "../retention/settings.ts";
 import type { Clock } from "../shared/clock.ts";
@@ -27,6 +27,8 @@ export interface AccountSettingsChange {
   readonly retention?: RetentionSettings;
   readonly retentionDays?: number;
   readonly retentionBounds?: RetentionBounds;
+  /** Replaces the account's limits as a whole ({} removes them all). */
+  readonly limits?: AccountLimits;
 }
 
 /** Account items as the operator plane reads and changes them. */

@@ -22,6 +22,10 @@ const retentionDays = z.int().min(1).max(3650);
 const accountName = z.string().trim().min(1).max(120);
 /** Why the operator acts: kept in both audit logs. */
 const reason = z.string().trim().min(3).max(500);
+/** Operator-set limits; a PATCH replaces them as a whole ({} removes them). */
+const limits = z.strictObject({
+  messagesPerDay: z.int().min(1).max(10_000_000).optional(),
+});
 
 export const accountParams = z.strictObject({
   accountId: z.string().regex(idPattern("acc"), "not an account id"),
@@ -37,6 +41,7 @@ export const createAccountBody = z.strictObject({
   retention: retentionPatchSchema.optional(),
   retentionBounds: boundsPatchSchema.optional(),
   ownerEmail: z.email().max(254),
+  limits: limits.optional(),
   reason: reason.optional(),
 });
 
@@ -47,12 +52,21 @@ export const updateAccountBody = z
     retentionDays: retentionDays.optional(),
     retention: retentionPatchSchema.optional(),
     retentionBounds: boundsPatchSchema.optional(),
+    limits: limits.optional(),
     reason: reason.optional(),
   })
   .refine(
     (body) =>
-      body.name ?? body.allowedCountries ?? body.retentionDays ?? body.retention ?? body.retentionBounds,
-    { message: "change at least one of name, allowedCountries, retentionDays, retention, retentionBounds" },
+      body.name ??
+      body.allowedCountries ??
+      body.retentionDays ??
+      body.retention ??
+      body.retentionBounds ??
+      body.limits,
+    {
+      message:
+        "change at least one of name, allowedCountries, retentionDays, retention, retentionBounds, limits",
+    },
   );
 
 /** Suspend, reactivate, close, unlock: an optional reason (the body itself is optional). */
@@ -75,6 +89,7 @@ export const accountView = z.object({
   status: z.enum(accountStatuses),
   createdAt: z.string(),
   deleteDataAfter: z.string().optional(),
+  limits: z.object({ messagesPerDay: z.number().optional() }).optional(),
 });
 export const accountList = z.object({ accounts: z.array(accountView), nextCursor: z.string().optional() });
 export const createdAccount = z.object({
@@ -113,3 +128,47 @@ export const updateIncidentBody = z.strictObject({
 });
 export const resolveIncidentBody = z.strictObject({ message: incidentMessage });
 export const incidentView = incident;
+
+/** Dead letters: a catalogue queue id, where its records wait, and how many one call handles. */
+export const deadLetterParams = z.strictObject({
+  queue: z.string().regex(/^[a-z0-9-]{1,60}$/, "a queue id, e.g. sms-transactional"),
+});
+const deadLetterSource = z.enum(["dlq", "parked"]).default("dlq");
+export const peekDeadLettersQuery = z.strictObject({
+  source: deadLetterSource,
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+/** At most 200 records per call (the function has 10 s); the CLI calls again while `remaining` > 0. */
+const moveLimit = z.int().min(1).max(200).default(100);
+export const redriveBody = z.strictObject({
+  source: deadLetterSource,
+  limit: moveLimit,
+  reason: reason.optional(),
+});
+export const discardBody = z.strictObject({ source: deadLetterSource, limit: moveLimit, reason });
+
+const queueDepth = z.object({ waiting: z.number(), inFlight: z.number() });
+export const deadLetterCounts = z.object({
+  queues: z.array(z.object({ queue: z.string(), deadLetters: queueDepth, parked: queueDepth.optional() })),
+});
+/** Ids only (msg_…, acc_…): bodies may hold what operators must not see, so they never leave. */
+export const deadLetterPeek = z.object({
+  queue: z.string(),
+  source: z.enum(["dlq", "parked"]),
+  records: z.array(
+    z.object({
+      sqsMessageId: z.string(),
+      receiveCount: z.number(),
+      sentAt: z.string().optional(),
+      firstReceivedAt: z.string().optional(),
+      ids: z.record(z.string(), z.string()),
+    }),
+  ),
+});
+export const deadLetterMove = z.object({
+  queue: z.string(),
+  source: z.enum(["dlq", "parked"]),
+  count: z.number(),
+  failed: z.number(),
+  remaining: z.number(),
+});

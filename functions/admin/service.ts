@@ -2,7 +2,7 @@ import { type AuditedAction, auditInput, operatorActor } from "../audit/context.
 import type { AuditEventInput } from "../audit/port.ts";
 import { usagePlanUnavailable } from "../auth/api-keys.ts";
 import { registerUsageIdentifier } from "../auth/usage-plan-keys.ts";
-import type { Account, AccountStatus } from "../identity/accounts.ts";
+import type { Account, AccountLimits, AccountStatus } from "../identity/accounts.ts";
 import { inviteOwnerAsOperator } from "../identity/invitations-service.ts";
 import {
   type BoundsPatch,
@@ -46,6 +46,10 @@ export async function recordOperatorAction(
   ]);
 }
 
+/** Audit details of limits set or changed ("none": removed). */
+const limitDetails = (limits: AccountLimits | undefined): Record<string, string | number> =>
+  limits === undefined ? {} : { "limits.messagesPerDay": limits.messagesPerDay ?? "none" };
+
 export interface CreatedAccount {
   readonly accountId: string;
   readonly account: Account;
@@ -63,6 +67,7 @@ export async function createAccount(
     retention?: RetentionPatch;
     retentionBounds?: BoundsPatch;
     ownerEmail: string;
+    limits?: AccountLimits;
   },
   call: OperatorCall,
   deps: AdminDeps,
@@ -79,6 +84,7 @@ export async function createAccount(
     retentionDays: retention.messageMetadataDays,
     createdAt: deps.clock.now().toISOString(),
     status: "active",
+    ...(input.limits ? { limits: { ...input.limits } } : {}),
   };
   await deps.accounts.create(account);
   try {
@@ -102,6 +108,7 @@ export async function createAccount(
         name: account.name,
         allowedCountries: account.allowedCountries.join(","),
         ...retentionAuditFields(account),
+        ...limitDetails(input.limits),
       },
     },
     call,
@@ -169,6 +176,7 @@ export async function updateAccountSettings(
   const changes: AccountSettingsChange = {
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.allowedCountries !== undefined ? { allowedCountries: input.allowedCountries } : {}),
+    ...(input.limits !== undefined ? { limits: input.limits } : {}),
     ...(resolved
       ? {
           retention: resolved.retention,
@@ -182,6 +190,7 @@ export async function updateAccountSettings(
   if (changes.name !== undefined) details.name = changes.name;
   if (changes.allowedCountries !== undefined) details.allowedCountries = changes.allowedCountries.join(",");
   if (resolved) Object.assign(details, retentionAuditFields(account));
+  Object.assign(details, limitDetails(changes.limits));
   if (current && !sameRetention(current.retention, account.retention)) {
     // The owner's log shows the retention change like an owner's own PATCH does.
     await recordOperatorAction(

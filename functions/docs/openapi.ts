@@ -106,6 +106,20 @@ function problemStatuses(route: RouteSpec, handler: RouteHandler | undefined): n
 const statusTitle = (status: number): string =>
   Object.values(problemTypes).find((p) => p.status === status)?.title ?? "Error";
 
+/**
+ * The status's title, plus the problem types the route declares with that status (e.g. 429
+ * daily-limit-reached on POST /v1/messages), so a client can tell them apart by `type`.
+ */
+function statusDescription(status: number, handler: RouteHandler | undefined): string {
+  const declared = (handler?.problems ?? []).filter(
+    (slug) => problemTypes[slug].status === status && problemTypes[slug].title !== statusTitle(status),
+  );
+  return [
+    statusTitle(status),
+    ...declared.map((slug) => `type ${PROBLEM_BASE}${slug}: ${problemTypes[slug].title}`),
+  ].join("; or ");
+}
+
 const pathParamNames = (path: string): string[] => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? "");
 
 function objectProperties(schema: z.ZodType | undefined): {
@@ -180,7 +194,7 @@ function operation(route: RouteSpec, handler: RouteHandler | undefined): Json {
       ...Object.fromEntries(
         problemStatuses(route, handler).map((status) => [
           String(status),
-          problemResponse(statusTitle(status), status === 429),
+          problemResponse(statusDescription(status, handler), status === 429),
         ]),
       ),
     },

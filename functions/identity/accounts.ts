@@ -54,6 +54,16 @@ export interface Account {
   readonly status: AccountStatus;
   /** ISO time after which a closed account's data is deleted by the purge (closedAt + longest retention). */
   readonly deleteDataAfter?: string;
+  /** Operator-set limits; absent: none. */
+  readonly limits?: AccountLimits;
+}
+
+/**
+ * messagesPerDay: messages the send API accepts per UTC day (functions/messages/daily-limit.ts).
+ * Plain data on the account item, so more limits can be added next to it.
+ */
+export interface AccountLimits {
+  readonly messagesPerDay?: number;
 }
 
 export interface NewUser {

@@ -96,10 +96,11 @@ export const accountItem = z.object({
   createdAt: z.string(),
   status: z.enum(accountStatuses).default("active"),
   deleteDataAfter: z.string().optional(),
+  limits: z.object({ messagesPerDay: z.int().positive().optional() }).optional(),
 });
 
 export const parseAccount = (item: Record<string, unknown>): Account => {
-  const { deleteDataAfter, ...rest } = accountItem.parse(item);
+  const { deleteDataAfter, limits, ...rest } = accountItem.parse(item);
   const { retention, retentionBounds } = retentionOfItem(item);
   return {
     ...rest,
@@ -107,6 +108,7 @@ export const parseAccount = (item: Record<string, unknown>): Account => {
     retentionBounds,
     retentionDays: retention.messageMetadataDays,
     ...(deleteDataAfter ? { deleteDataAfter } : {}),
+    ...(limits ? { limits: limits.messagesPerDay ? { messagesPerDay: limits.messagesPerDay } : {} } : {}),
   };
 };
 

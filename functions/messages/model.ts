@@ -89,6 +89,8 @@ export interface AccountSettings {
   readonly accountId: string;
   readonly allowedCountries: readonly string[];
   readonly retention: RetentionSettings;
+  /** Operator-set limit of messages accepted per UTC day through the send API (none: unlimited). */
+  readonly messagesPerDay?: number;
 }
 
 export interface AccountReader {
@@ -129,6 +131,8 @@ export interface MessageRepository {
   create(message: StoredMessage): Promise<void>;
   /** The message and its key binding in one transaction; a live binding of the key wins. */
   createBound(message: StoredMessage, binding: KeyBinding): Promise<BoundCreate>;
+  /** The key's live binding, read consistently (a replay is answered before any quota is taken). */
+  findBinding(accountId: string, idempotencyKey: string): Promise<KeyBinding | undefined>;
   /** Strongly consistent read; expired items read as undefined. */
   get(id: string): Promise<StoredMessage | undefined>;
   /** Removes a message that never left "queued"/"scheduled" (used when enqueueing failed). */

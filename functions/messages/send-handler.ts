@@ -5,6 +5,7 @@ import { requireLiveCaller } from "../identity/live-principal.ts";
 import { systemClock } from "../shared/clock.ts";
 import { httpHandler, route } from "../shared/http.ts";
 import { type CreatedBy, createdByOf } from "../shared/principal.ts";
+import { dynamoDailyMessageQuota } from "./daily-limit.ts";
 import { type SendMessageBody, sendMessageBody, sendMessageResponse } from "./schemas.ts";
 import { acceptMessageOnce } from "./send-once.ts";
 import { auditPolicyRefusal } from "./send-refusals.ts";
@@ -17,7 +18,12 @@ import {
 
 let deps: (MessagingDeps & { readonly audit: AuditLog }) | undefined;
 const messagingDeps = () => {
-  deps ??= { ...defaultMessagingDeps(), audit: dynamoAuditLog(systemClock) };
+  // The operator-set messagesPerDay applies to the send API (reserved before each message is stored).
+  deps ??= {
+    ...defaultMessagingDeps(),
+    dailyQuota: dynamoDailyMessageQuota(systemClock),
+    audit: dynamoAuditLog(systemClock),
+  };
   return deps;
 };
 
@@ -37,6 +43,7 @@ export const handler = httpHandler({
   "POST /v1/messages": route({
     body: sendMessageBody,
     responses: { 202: sendMessageResponse },
+    problems: ["daily-limit-reached"],
     run: async (request) => {
       const { body, idempotencyKey } = request;
       // Spends money: a user token must still have a live session now, not 30 s ago.

@@ -2,9 +2,16 @@ import { createHash } from "node:crypto";
 import { epochSeconds } from "../shared/clock.ts";
 import { logger } from "../shared/logger.ts";
 import { DomainError } from "../shared/problem.ts";
-import type { AcceptedMessage, StoredMessage } from "./model.ts";
+import type { AcceptedMessage, BoundCreate, KeyBinding, StoredMessage } from "./model.ts";
 import { queueFor } from "./model.ts";
-import { type AcceptMessageInput, type MessagingDeps, noteAccepted, prepareMessage } from "./service.ts";
+import {
+  type AcceptMessageInput,
+  type MessagingDeps,
+  noteAccepted,
+  prepareMessage,
+  releaseAfterFailure,
+  reserveDailyMessage,
+} from "./service.ts";
 
 /**
  * POST /v1/messages with an Idempotency-Key: exactly one message per (account, key), whatever fails.
@@ -56,27 +63,54 @@ export async function acceptMessageOnce(
 ): Promise<Replayable<AcceptedMessage>> {
   const requestHash = requestHashOf(input);
   const prepared = await prepareMessage(input, deps);
-  const outcome = await deps.messages.createBound(prepared.message, {
-    accountId: input.accountId,
-    idempotencyKey,
-    messageId: prepared.message.id,
-    requestHash,
-    response: prepared.accepted,
-    expiresAt: epochSeconds(deps.clock.now()) + KEY_BINDING_TTL_SECONDS,
-  });
+  // With a daily limit, a replay is answered before any reservation: it must never take one, nor
+  // be refused because the day's messages (its own among them) are used up.
+  if (reservesDailyQuota(prepared.messagesPerDay, deps)) {
+    const bound = await deps.messages.findBinding(input.accountId, idempotencyKey);
+    if (bound) return replay(bound, requestHash, deps);
+  }
+  const reservation = await reserveDailyMessage(prepared, deps);
+  let outcome: BoundCreate;
+  try {
+    outcome = await deps.messages.createBound(prepared.message, {
+      accountId: input.accountId,
+      idempotencyKey,
+      messageId: prepared.message.id,
+      requestHash,
+      response: prepared.accepted,
+      expiresAt: epochSeconds(deps.clock.now()) + KEY_BINDING_TTL_SECONDS,
+    });
+  } catch (error) {
+    await releaseAfterFailure(reservation);
+    throw error;
+  }
   if (!outcome.created) {
-    if (outcome.existing.requestHash !== requestHash) {
-      throw new DomainError(
-        "idempotency-key-reused",
-        "This Idempotency-Key was already used with a different request body",
-      );
-    }
-    await requeueIfStillQueued(outcome.existing.messageId, deps);
-    return { result: outcome.existing.response, replayed: true };
+    // A concurrent request with the key won: its message holds the day's reservation, not this one.
+    await releaseAfterFailure(reservation);
+    return replay(outcome.existing, requestHash, deps);
   }
   await enqueueOrAskForRetry(prepared.message, prepared.delaySeconds, deps);
   noteAccepted(prepared, deps);
   return { result: prepared.accepted, replayed: false };
+}
+
+const reservesDailyQuota = (messagesPerDay: number | undefined, deps: MessagingDeps): boolean =>
+  deps.dailyQuota !== undefined && messagesPerDay !== undefined;
+
+/** Same key, same request: the first answer again; same key, another request: 409. */
+async function replay(
+  existing: KeyBinding,
+  requestHash: string,
+  deps: MessagingDeps,
+): Promise<Replayable<AcceptedMessage>> {
+  if (existing.requestHash !== requestHash) {
+    throw new DomainError(
+      "idempotency-key-reused",
+      "This Idempotency-Key was already used with a different request body",
+    );
+  }
+  await requeueIfStillQueued(existing.messageId, deps);
+  return { result: existing.response, replayed: true };
 }
 
 async function requeueIfStillQueued(messageId: string, deps: MessagingDeps): Promise<void> {

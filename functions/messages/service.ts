@@ -6,6 +6,7 @@ import { maskPhone } from "../shared/mask.ts";
 import type { CreatedBy } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
 import { type Hasher, hasher } from "../shared/secrets.ts";
+import type { DailyMessageQuota, QuotaReservation } from "./daily-limit.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 import type {
   AcceptedMessage,
@@ -38,6 +39,11 @@ export interface MessagingDeps {
   readonly hasher: Hasher;
   readonly newMessageId?: () => string;
   readonly metrics?: MessagingMetrics;
+  /**
+   * The account's operator-set messagesPerDay, enforced where set: the send API wires it. Verify's
+   * OTP texts are bounded by their own per-number budgets (functions/verify/limits.ts) instead.
+   */
+  readonly dailyQuota?: DailyMessageQuota;
 }
 
 export interface AcceptMessageInput {
@@ -110,6 +116,8 @@ export interface PreparedMessage {
   readonly message: StoredMessage;
   readonly accepted: AcceptedMessage;
   readonly delaySeconds: number;
+  /** The account's daily limit when it has one. */
+  readonly messagesPerDay?: number;
 }
 
 /** Validates against the account, prices and seals the message; writes nothing. */
@@ -172,7 +180,32 @@ export async function prepareMessage(
     bodyExpiresAt,
     ...(retention.messageBodyDays === 0 ? { forgetBodyWhenSent: true } : {}),
   };
-  return { message, accepted: { id, status, segments, encoding, price }, delaySeconds };
+  return {
+    message,
+    accepted: { id, status, segments, encoding, price },
+    delaySeconds,
+    ...(account.messagesPerDay !== undefined ? { messagesPerDay: account.messagesPerDay } : {}),
+  };
+}
+
+/**
+ * Takes one of the account's messages for today BEFORE the message is written (atomic reservation;
+ * 429 daily-limit-reached when none is left). Undefined when no limit applies.
+ */
+export async function reserveDailyMessage(
+  prepared: PreparedMessage,
+  deps: MessagingDeps,
+): Promise<QuotaReservation | undefined> {
+  if (!deps.dailyQuota || prepared.messagesPerDay === undefined) return undefined;
+  return deps.dailyQuota.reserve(prepared.message.accountId, prepared.messagesPerDay);
+}
+
+/** Gives a reservation back when its message was not accepted, keeping the original error. */
+export async function releaseAfterFailure(reservation: QuotaReservation | undefined): Promise<void> {
+  await reservation?.release().catch((error: unknown) => {
+    // The counter then holds one message too many until the day ends: safe side of the limit.
+    logger.error("daily quota reservation not given back", { error: error as Error });
+  });
 }
 
 /** Logs and counts a message that is stored and on its queue. */
@@ -198,7 +231,13 @@ export async function acceptMessage(
 ): Promise<AcceptedMessage> {
   const prepared = await prepareMessage(input, deps);
   const { message, delaySeconds } = prepared;
-  await deps.messages.create(message);
+  const reservation = await reserveDailyMessage(prepared, deps);
+  try {
+    await deps.messages.create(message);
+  } catch (error) {
+    await releaseAfterFailure(reservation);
+    throw error;
+  }
   try {
     await deps.queue.enqueue(queueFor(input.priority), message.id, delaySeconds);
   } catch (error) {
@@ -211,6 +250,7 @@ export async function acceptMessage(
         error: discardError as Error,
       });
     });
+    await releaseAfterFailure(reservation);
     throw new DomainError("service-unavailable", "The message could not be queued; retry later");
   }
   noteAccepted(prepared, deps);

@@ -181,6 +181,7 @@ export function dynamoMessageRepository(clock: Clock = systemClock): MessageRepo
       );
     },
     createBound,
+    findBinding,
     async get(id) {
       const { Item } = await dynamoClient().send(
         new GetCommand({ TableName: tableName("messages"), Key: messageKey(id), ConsistentRead: true }),
@@ -204,8 +205,17 @@ export function dynamoMessageRepository(clock: Clock = systemClock): MessageRepo
 
 const ACCOUNT_CACHE_MS = 30_000;
 
+/** The operator-set daily limit, if the account has one (limits.messagesPerDay). */
+const storedLimits = z.object({ messagesPerDay: z.int().positive().optional() });
+function messagesPerDayOf(limits: unknown): { messagesPerDay?: number } {
+  const parsed = storedLimits.safeParse(limits);
+  return parsed.success && parsed.data.messagesPerDay !== undefined
+    ? { messagesPerDay: parsed.data.messagesPerDay }
+    : {};
+}
+
 /**
- * Account settings (allowed countries, retention) from pk=ACC#<id> sk=ACCOUNT, cached briefly per
+ * Account settings (allowed countries, retention, daily limit) from pk=ACC#<id> sk=ACCOUNT, cached briefly per
  * container: they change rarely and the send path should not pay a read for them every time. A
  * retention change therefore reaches new messages within 30 s; the purge applies it to the rest.
  */
@@ -226,6 +236,7 @@ export function dynamoAccountReader(): AccountReader {
                 ? (Item.allowedCountries as string[])
                 : [],
               retention: retentionOfItem(Item).retention,
+              ...messagesPerDayOf(Item.limits),
             }
           : undefined;
       if (value) cache.set(accountId, { at: Date.now(), value });

@@ -29,6 +29,8 @@ export const problemTypes = {
   "unsupported-media-type": { status: 415, title: "Content-Type must be application/json" },
   "unprocessable-entity": { status: 422, title: "Request could not be processed" },
   "rate-limited": { status: 429, title: "Too many requests" },
+  /** The operator-set limits.messagesPerDay of the account (UTC day) is used up. */
+  "daily-limit-reached": { status: 429, title: "The account's daily message limit is reached" },
   "verify-code-incorrect": { status: 422, title: "The code is not correct" },
   "verify-not-pending": { status: 409, title: "The verification is no longer pending" },
   "verify-country-not-allowed": { status: 403, title: "Destination country not allowed for this account" },

@@ -1,4 +1,19 @@
-import type { FunctionSpec, RouteSpec } from "./types.ts";
+import { carrierQueues } from "./carriers.ts";
+import { messagingQueues } from "./messaging.ts";
+import { privacyQueues } from "./privacy.ts";
+import type { FunctionSpec, QueueAccess, RouteSpec } from "./types.ts";
+import { webhookQueues } from "./webhooks.ts";
+
+/**
+ * Dead letters of every catalogue queue: the operator lists, redrives (DLQ or parked → work queue)
+ * and discards them; it may send to a work queue but never receive from one.
+ */
+const deadLetterGrants: Readonly<Record<string, QueueAccess>> = Object.fromEntries(
+  [...messagingQueues, ...carrierQueues, ...webhookQueues, ...privacyQueues].map((queue) => [
+    queue.id,
+    "operateDeadLetters",
+  ]),
+);
 
 /**
  * The operator plane: `/v1/admin/…` routes authorised with AWS IAM (SigV4), called by the `textgate`
@@ -9,7 +24,7 @@ export const adminFunctions: readonly FunctionSpec[] = [
   {
     id: "admin",
     purpose:
-      "Operator administration: accounts (create, settings, suspend, close), user unlocks, status-page incidents",
+      "Operator administration: accounts (create, settings, suspend, close), user unlocks, status-page incidents, dead letters (list, redrive, discard)",
     entry: "functions/admin/handler.ts",
     memoryMb: 512,
     timeoutSeconds: 10,
@@ -23,6 +38,7 @@ export const adminFunctions: readonly FunctionSpec[] = [
       usagePlan: "manage",
       // The owner invitation is emailed to the owner.
       mail: "send",
+      queues: deadLetterGrants,
     },
   },
 ];
@@ -50,4 +66,8 @@ export const adminRoutes: readonly RouteSpec[] = [
   adminRoute("POST", "/incidents", "Post an incident on the status page"),
   adminRoute("PATCH", "/incidents/{incidentId}", "Add an update to an open incident"),
   adminRoute("POST", "/incidents/{incidentId}/resolve", "Resolve an incident"),
+  adminRoute("GET", "/dead-letters", "Dead-letter and parked counts of every queue"),
+  adminRoute("GET", "/dead-letters/{queue}", "Peek at a queue's dead letters (ids only, never bodies)"),
+  adminRoute("POST", "/dead-letters/{queue}/redrive", "Move dead letters back to the work queue"),
+  adminRoute("POST", "/dead-letters/{queue}/discard", "Delete dead letters (reason required)"),
 ];

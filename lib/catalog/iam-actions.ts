@@ -1,4 +1,4 @@
-import type { KeyAccess, QueueAccess, TableAccess } from "./types.ts";
+import type { KeyAccess, QueueAccess, QueueSpec, TableAccess } from "./types.ts";
 
 /**
  * The exact IAM actions behind each catalogue access level. Plain data: lib/function-grants.ts
@@ -53,23 +53,25 @@ const QUEUE_CONSUME = [
   "sqs:GetQueueAttributes",
 ] as const;
 
-/**
- * SQS actions on the queue; consumeDeadLetters applies them to the queue's DLQ only. The *Batch
- * calls are authorised by their single-message action (there is no sqs:SendMessageBatch action).
- */
 const QUEUE_SEND = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"] as const;
 // A consumer that re-enqueues its own work (webhook retries with a delay).
 const QUEUE_CONSUME_AND_SEND = unique(QUEUE_CONSUME, QUEUE_SEND);
 
+/**
+ * SQS actions of each access on its main part (queueGrantParts says which parts a grant reaches and
+ * which list applies on each). The *Batch calls are authorised by their single-message action (no
+ * sqs:SendMessageBatch action).
+ */
 export const QUEUE_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>> = {
   send: QUEUE_SEND,
   consume: QUEUE_CONSUME,
   consumeAndSend: QUEUE_CONSUME_AND_SEND,
-  // On the work queue; its DLQ gets QUEUE_ACTIONS.send (see queueGrantTargets).
+  // On the work queue; its DLQ gets QUEUE_ACTIONS.send (see queueGrantParts).
   consumeRetryAndDeadLetter: QUEUE_CONSUME_AND_SEND,
   // Depth only: no receive/delete, and no KMS (attributes are not encrypted).
   inspect: ["sqs:GetQueueAttributes"],
   consumeDeadLetters: QUEUE_CONSUME,
+  operateDeadLetters: QUEUE_CONSUME,
 };
 
 /** KMS actions on the key that encrypts a queue at rest (what CDK's grantXMessages adds). */
@@ -80,30 +82,57 @@ export const QUEUE_KEY_ACTIONS: Readonly<Record<QueueAccess, readonly string[]>>
   consumeRetryAndDeadLetter: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
   inspect: [],
   consumeDeadLetters: ["kms:Decrypt"],
+  // Receives dead letters (decrypt) and sends them back to the work queue (encrypt).
+  operateDeadLetters: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
 };
 
-/** One SQS resource a queue grant reaches: the work queue or its DLQ, with the actions on it. */
-export interface QueueGrantTarget {
-  readonly deadLetterQueue: boolean;
+/** The parts of one catalogue queue: the work queue, its DLQ and (with parkAfterReceives) its parked queue. */
+export type QueuePart = "queue" | "dlq" | "parked";
+
+/** The catalogue id of a queue part, the base of its physical name and env name: sms-otp, sms-otp-dlq, sms-otp-parked. */
+export const queuePartId = (queueId: string, part: QueuePart): string =>
+  part === "queue" ? queueId : `${queueId}-${part}`;
+
+/** One SQS resource a queue grant reaches, with the actions on it and on the key that encrypts it. */
+export interface QueueGrantPart {
+  readonly part: QueuePart;
   readonly actions: readonly string[];
-  /** On the key that encrypts the queue at rest. */
   readonly keyActions: readonly string[];
 }
 
 /**
- * What a queue grant reaches: consumeDeadLetters the DLQ only; consumeRetryAndDeadLetter the work
- * queue and SendMessage on its DLQ; every other access the work queue only. CDK grants
- * (lib/function-grants.ts), the local IAM policy and the env names all follow this.
+ * Where a queue grant applies, and which SQS and KMS actions on each part: the one answer CDK
+ * grants (lib/function-grants.ts), the local IAM policy and the per-function env all follow.
+ * - consumeDeadLetters: the DLQ only (its consumer has no business with the work queue);
+ * - consumeRetryAndDeadLetter: the work queue, and SendMessage on its DLQ (a consumer that moves
+ *   what it gives up on to the DLQ itself);
+ * - operateDeadLetters (the operator's redrive/discard): consumes the DLQ and the parked queue and
+ *   may only SEND to the work queue: an operator tool never takes work from the live consumers;
+ * - every other access: the work queue only.
  */
-export function queueGrantTargets(access: QueueAccess): readonly QueueGrantTarget[] {
-  const on = (deadLetterQueue: boolean, kind: QueueAccess): QueueGrantTarget => ({
-    deadLetterQueue,
+export function queueGrantParts(
+  access: QueueAccess,
+  spec: Pick<QueueSpec, "parkAfterReceives">,
+): readonly QueueGrantPart[] {
+  const on = (part: QueuePart, kind: QueueAccess): QueueGrantPart => ({
+    part,
     actions: QUEUE_ACTIONS[kind],
     keyActions: QUEUE_KEY_ACTIONS[kind],
   });
-  if (access === "consumeDeadLetters") return [on(true, access)];
-  if (access === "consumeRetryAndDeadLetter") return [on(false, access), on(true, "send")];
-  return [on(false, access)];
+  switch (access) {
+    case "consumeDeadLetters":
+      return [on("dlq", access)];
+    case "consumeRetryAndDeadLetter":
+      return [on("queue", access), on("dlq", "send")];
+    case "operateDeadLetters":
+      return [
+        on("queue", "send"),
+        on("dlq", access),
+        ...(spec.parkAfterReceives !== undefined ? [on("parked", access)] : []),
+      ];
+    default:
+      return [on("queue", access)];
+  }
 }
 
 /**

@@ -130,9 +130,10 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 10,
     grants: {
       // accounts: the sender's account, the HMAC root and the live-session check; it never changes an account.
-      // No ephemeral table: the Idempotency-Key binding lives with the message.
+      // ephemeral: only the per-account daily message counter (UpdateItem ADD); the Idempotency-Key
+      // binding lives with the message.
       // audit: sends the account's policy refuses are audited (message.blocked, send-refusals.ts).
-      tables: { accounts: "read", messages: "readWrite", audit: "write" },
+      tables: { accounts: "read", messages: "readWrite", ephemeral: "readUpdate", audit: "write" },
       queues: { "sms-otp": "send", "sms-transactional": "send", "sms-bulk": "send" },
       keys: { data: ["encrypt", "decrypt"] },
     },

@@ -12,6 +12,8 @@ export type TableAccess = "read" | "write" | "readWrite" | "readUpdate";
 /**
  * inspect: GetQueueAttributes only (depth checks by the status prober); no message access.
  * consumeDeadLetters: consume the queue's DLQ (not the queue itself), for its deadLetterConsumer.
+ * operateDeadLetters: an operator's redrive and discard: consume the queue's DLQ and parked queue,
+ * and send to the work queue (never receive from it).
  * consumeAndSend: a consumer that also re-enqueues on its own queue (delayed retries).
  * consumeRetryAndDeadLetter: consumeAndSend, plus SendMessage to the queue's DLQ, for a consumer
  * that moves what it gives up on to the DLQ itself (dead webhook events: alarmed and redriven there).
@@ -22,7 +24,8 @@ export type QueueAccess =
   | "consumeAndSend"
   | "consumeRetryAndDeadLetter"
   | "inspect"
-  | "consumeDeadLetters";
+  | "consumeDeadLetters"
+  | "operateDeadLetters";
 export type KeyAccess = "encrypt" | "decrypt" | "sign" | "getPublicKey";
 export type UsagePlanAccess = "manage";
 export type MailAccess = "send";

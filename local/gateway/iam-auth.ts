@@ -23,7 +23,14 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export type IamDecision =
   | { readonly kind: "allowed"; readonly operator: OperatorCredential }
-  /** No SigV4 at all (missing header, a Bearer token): 401. */
+  /**
+   * No Authorization header: API Gateway answers MISSING_AUTHENTICATION_TOKEN, the same response
+   * type as an unknown path, which lib/gateway-responses.ts maps to 404 not-found (a gateway
+   * response has one status for the whole API). The local gateway answers the same 404, so the
+   * operator plane is no more discoverable locally than on AWS.
+   */
+  | { readonly kind: "missing"; readonly reason: string }
+  /** An Authorization header that is no SigV4 signature (a Bearer token): 401. */
   | { readonly kind: "unsigned"; readonly reason: string }
   /** Signed but not acceptably: unknown key, wrong signature, wrong scope, expired: 403. */
   | { readonly kind: "refused"; readonly reason: string };
@@ -51,7 +58,7 @@ export async function verifyIamRequest(
   now: Date = new Date(),
 ): Promise<IamDecision> {
   const authorization = header(facts, "authorization");
-  if (!authorization) return { kind: "unsigned", reason: "no Authorization header" };
+  if (!authorization) return { kind: "missing", reason: "no Authorization header" };
   if (!authorization.startsWith("AWS4-HMAC-SHA256 ")) {
     return { kind: "unsigned", reason: "the Authorization header is not a SigV4 signature" };
   }

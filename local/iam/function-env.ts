@@ -8,7 +8,14 @@
  * Known limit: a value a shared module caches at first use (e.g. a client built from env) is
  * shared by every function of the process, as one container would never be on AWS.
  */
-import { catalog, envNames, type FunctionSpec, queueGrantTargets } from "../../lib/catalog/index.ts";
+import {
+  catalog,
+  envNames,
+  type FunctionSpec,
+  queueGrantParts,
+  queuePartId,
+  queueSpec,
+} from "../../lib/catalog/index.ts";
 
 export interface FunctionEnv {
   /** Catalogue-derived names this function may see (from its grants). */
@@ -22,9 +29,8 @@ function grantedNames(fn: FunctionSpec): Set<string> {
   const names = new Set<string>();
   for (const id of Object.keys(fn.grants.tables ?? {})) names.add(envNames.table(id));
   for (const [id, access] of Object.entries(fn.grants.queues ?? {})) {
-    for (const target of queueGrantTargets(access)) {
-      names.add(envNames.queueUrl(target.deadLetterQueue ? `${id}-dlq` : id));
-    }
+    for (const { part } of queueGrantParts(access, queueSpec(id)))
+      names.add(envNames.queueUrl(queuePartId(id, part)));
   }
   for (const id of Object.keys(fn.grants.keys ?? {})) names.add(envNames.keyArn(id));
   if (fn.grants.usagePlan) names.add(envNames.usagePlanName);
@@ -36,8 +42,8 @@ function catalogueNames(): Set<string> {
   const names = new Set<string>([envNames.usagePlanName]);
   for (const table of catalog.tables) names.add(envNames.table(table.id));
   for (const queue of catalog.queues) {
-    names.add(envNames.queueUrl(queue.id));
-    names.add(envNames.queueUrl(`${queue.id}-dlq`));
+    for (const part of ["queue", "dlq", "parked"] as const)
+      names.add(envNames.queueUrl(queuePartId(queue.id, part)));
   }
   for (const key of catalog.keys) names.add(envNames.keyArn(key.id));
   for (const fn of catalog.functions) for (const name of Object.keys(fn.environment ?? {})) names.add(name);

@@ -8,7 +8,9 @@ import {
   type FunctionGrants,
   KMS_ACTIONS,
   physicalName,
-  queueGrantTargets,
+  queueGrantParts,
+  queuePartId,
+  queueSpec,
   smsConfigurationSetName,
   TABLE_ACTIONS,
 } from "../../lib/catalog/index.ts";
@@ -48,10 +50,9 @@ export function policyStatements(grants: FunctionGrants, scope: PolicyScope): Po
     });
   }
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
-    const name = physicalName(scope.stage, id);
-    for (const target of queueGrantTargets(access)) {
-      const resource = queueArn(scope, target.deadLetterQueue ? `${name}-dlq` : name);
-      statements.push({ actions: target.actions, resources: [resource] });
+    for (const { part, actions } of queueGrantParts(access, queueSpec(id))) {
+      const name = physicalName(scope.stage, queuePartId(id, part));
+      statements.push({ actions, resources: [queueArn(scope, name)] });
     }
   }
   for (const [id, accesses] of Object.entries(grants.keys ?? {})) {

@@ -203,12 +203,13 @@ describe("textgate incidents exposure", () => {
     );
   });
 
-  it("refuses unsigned callers", async () => {
+  it("refuses unsigned callers (404 like API Gateway's mapped MISSING_AUTHENTICATION_TOKEN)", async () => {
     const response = await fetch(new URL("/v1/admin/incidents/exposure", inject("apiUrl")), {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ from: windowFrom, to: windowTo, scope: { all: true } }),
     });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
   });
 });

@@ -1,9 +1,12 @@
 /**
  * The operator API accepts only SigV4 requests signed by an operator's IAM credentials, like API
- * Gateway's AWS_IAM authorisation: unsigned, wrongly signed, expired (outside the 5-minute skew) and
- * customer credentials (API keys, user tokens) are all refused with problem+json.
+ * Gateway's AWS_IAM authorisation: unsigned (404, as API Gateway's MISSING_AUTHENTICATION_TOKEN is
+ * mapped), wrongly signed, expired (outside the 5-minute skew) and customer credentials (API keys,
+ * user tokens) are all refused with problem+json.
  */
 import { describe, expect, inject, it } from "vitest";
+import { problemTypes } from "../../functions/shared/problem.ts";
+import { GATEWAY_PROBLEMS } from "../../lib/gateway-responses.ts";
 import { apiClient, signIn } from "../identity/client.ts";
 import { demoAccount } from "../support/env.ts";
 import { signedAdminRequest } from "./support.ts";
@@ -27,8 +30,21 @@ describe("operator API authorisation (AWS IAM)", () => {
     expect(Array.isArray(body.accounts)).toBe(true);
   });
 
-  it("refuses an unsigned request (401)", async () => {
-    await expectProblem(await fetch(new URL(accounts, inject("apiUrl"))), 401);
+  it("answers an unsigned request like API Gateway does: the unknown-path problem (404), for admin paths only", async () => {
+    // On AWS an AWS_IAM method without Authorization is MISSING_AUTHENTICATION_TOKEN, the response
+    // type of unknown paths too; one status per type, from the deployed mapping.
+    const mapped = GATEWAY_PROBLEMS.find((p) => p.type.responseType === "MISSING_AUTHENTICATION_TOKEN");
+    const status = mapped ? problemTypes[mapped.slug].status : undefined;
+    expect(status).toBe(404);
+    const unsigned = await fetch(new URL(accounts, inject("apiUrl")));
+    await expectProblem(unsigned.clone(), 404);
+    const unknown = await fetch(new URL("/v1/admin/no-such-thing", inject("apiUrl")));
+    const unknownProblem = (await unknown.json()) as { type: string };
+    expect(await unsigned.json()).toMatchObject({ type: unknownProblem.type, status: 404 });
+    // A customer route without credentials still gets 401 from the authorizer, not 404.
+    expect(
+      (await fetch(new URL("/v1/messages/msg_01J00000000000000000000000", inject("apiUrl")))).status,
+    ).toBe(401);
   });
 
   it("refuses a customer API key and a user token (401)", async () => {

@@ -145,7 +145,7 @@ describe("status-page incidents through the CLI", () => {
     expect(badComponent.stderr.trim().split("\n")).toHaveLength(1);
   });
 
-  it("refuses an unsigned request (401, problem+json)", async () => {
+  it("refuses an unsigned request (404 like API Gateway's mapped MISSING_AUTHENTICATION_TOKEN, problem+json)", async () => {
     const response = await fetch(new URL("/v1/admin/incidents", api), {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -156,7 +156,7 @@ describe("status-page incidents through the CLI", () => {
         message: "Forged.",
       }),
     });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toContain("application/problem+json");
     const forged = (await statusJson()).incidents.open.filter((shown) => shown.title === "Forged");
     expect(forged).toEqual([]);

@@ -6,7 +6,9 @@ import {
   type FunctionSpec,
   metricsNamespace,
   physicalName,
-  queueGrantTargets,
+  queueGrantParts,
+  queuePartId,
+  queueSpec,
 } from "../../lib/catalog/index.ts";
 import { functionsOffTheApi, PUBLIC_API_URL_ENV } from "../../lib/textgate-stack.ts";
 import { logicalId, nestedTemplate, type Synthesized, synthStack } from "./synth.ts";
@@ -28,7 +30,7 @@ function expectedEnvNames(spec: FunctionSpec): string[] {
     ...Object.keys(spec.environment ?? {}),
     ...Object.keys(spec.grants.tables ?? {}).map(envNames.table),
     ...Object.entries(spec.grants.queues ?? {}).flatMap(([id, access]) =>
-      queueGrantTargets(access).map((target) => envNames.queueUrl(target.deadLetterQueue ? `${id}-dlq` : id)),
+      queueGrantParts(access, queueSpec(id)).map(({ part }) => envNames.queueUrl(queuePartId(id, part))),
     ),
     ...Object.keys(spec.grants.keys ?? {}).map(envNames.keyArn),
     ...(spec.grants.usagePlan ? [envNames.usagePlanName] : []),

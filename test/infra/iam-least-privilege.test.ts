@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { catalog, type FunctionSpec, queueGrantTargets, TABLE_ACTIONS } from "../../lib/catalog/index.ts";
+import {
+  catalog,
+  type FunctionSpec,
+  queueGrantParts,
+  queueSpec,
+  TABLE_ACTIONS,
+} from "../../lib/catalog/index.ts";
 import { KMS_ACTIONS } from "../../lib/function-grants.ts";
 import {
   asList,
@@ -61,11 +67,8 @@ function expectedLabels(spec: FunctionSpec): Set<string> {
   const expected = new Set<string>([`logs:${spec.id}`]);
   for (const id of Object.keys(grants.tables ?? {})) expected.add(`table:${id}`);
   for (const [id, access] of Object.entries(grants.queues ?? {})) {
-    // consumeDeadLetters reaches the queue's DLQ, never the work queue itself;
-    // consumeRetryAndDeadLetter both (SendMessage only on the DLQ).
-    for (const target of queueGrantTargets(access)) {
-      expected.add(target.deadLetterQueue ? `dlq:${id}` : `queue:${id}`);
-    }
+    // e.g. consumeDeadLetters reaches the queue's DLQ, never the work queue itself.
+    for (const { part } of queueGrantParts(access, queueSpec(id))) expected.add(`${part}:${id}`);
   }
   for (const id of Object.keys(grants.keys ?? {})) expected.add(`key:${id}`);
   if (grants.usagePlan === "manage") expected.add("usage-plan");
@@ -150,11 +153,9 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
       expect(actionsOn(logicalId(synth.stack.data.table(tableId)))).toEqual(new Set(TABLE_ACTIONS[access]));
     }
     for (const [queueId, access] of Object.entries(spec.grants.queues ?? {})) {
-      for (const target of queueGrantTargets(access)) {
-        const queue = target.deadLetterQueue
-          ? synth.stack.messaging.dlq(queueId)
-          : synth.stack.messaging.queue(queueId);
-        expect(actionsOn(logicalId(queue))).toEqual(new Set(target.actions));
+      for (const { part, actions } of queueGrantParts(access, queueSpec(queueId))) {
+        const queue = synth.stack.messaging.part(queueId, part);
+        expect(actionsOn(logicalId(queue))).toEqual(new Set(actions));
       }
     }
   });
@@ -216,15 +217,21 @@ describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("functi
 
   it("can send to / consume from exactly the queues it is granted", () => {
     for (const [queueId, access] of Object.entries(spec.grants.queues ?? {})) {
-      const queue =
-        access === "consumeDeadLetters"
-          ? synth.stack.messaging.dlq(queueId)
-          : synth.stack.messaging.queue(queueId);
-      const queueRef = logicalId(queue);
-      const actions = statements()
-        .filter((statement) => referencedIds(statement.Resource).has(queueRef))
-        .flatMap((statement) => asList(statement.Action));
-      if (access === "send") {
+      const actionsOnPart = (part: "queue" | "dlq" | "parked") => {
+        const queueRef = logicalId(synth.stack.messaging.part(queueId, part));
+        return statements()
+          .filter((statement) => referencedIds(statement.Resource).has(queueRef))
+          .flatMap((statement) => asList(statement.Action));
+      };
+      const actions = actionsOnPart(access === "consumeDeadLetters" ? "dlq" : "queue");
+      if (access === "operateDeadLetters") {
+        // The operator redrives INTO the work queue and never takes work from its consumers.
+        expect(actions).toContain("sqs:SendMessage");
+        expect(actions).not.toContain("sqs:ReceiveMessage");
+        expect(actions).not.toContain("sqs:DeleteMessage");
+        expect(actionsOnPart("dlq")).toContain("sqs:ReceiveMessage");
+        expect(actionsOnPart("dlq")).not.toContain("sqs:SendMessage");
+      } else if (access === "send") {
         expect(actions).toContain("sqs:SendMessage");
         expect(actions).not.toContain("sqs:ReceiveMessage");
       } else if (access === "inspect") {

@@ -76,6 +76,7 @@ export function resourceLabels(stack: TextgateStack): Map<string, string> {
   for (const [id, pair] of stack.messaging.queues) {
     labels.set(logicalId(pair.queue), `queue:${id}`);
     labels.set(logicalId(pair.dlq), `dlq:${id}`);
+    if (pair.parked) labels.set(logicalId(pair.parked), `parked:${id}`);
   }
   labels.set(logicalId(stack.api.usagePlan), "usage-plan");
   for (const [id, fn] of stack.functions.functions) {

@@ -72,4 +72,25 @@ describe("catalogue grants → policy", () => {
       expect(allows(statements, { action, resource: accounts })).toBe(false);
     }
   });
+
+  it("operateDeadLetters consumes the DLQ and parked queue and only sends to the work queue", () => {
+    const statements = policyStatements({ queues: { "sms-otp": "operateDeadLetters" } }, scope);
+    const queue = (name: string) => `arn:aws:sqs:eu-central-1:000000000000:${name}`;
+    for (const part of ["textgate-t-sms-otp-dlq", "textgate-t-sms-otp-parked"]) {
+      for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]) {
+        expect(allows(statements, { action, resource: queue(part) })).toBe(true);
+      }
+      expect(allows(statements, { action: "sqs:SendMessage", resource: queue(part) })).toBe(false);
+    }
+    const work = queue("textgate-t-sms-otp");
+    expect(allows(statements, { action: "sqs:SendMessage", resource: work })).toBe(true);
+    for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue"]) {
+      expect(allows(statements, { action, resource: work })).toBe(false);
+    }
+    // sms-smpp has no parked queue: nothing is granted under that name.
+    const smpp = policyStatements({ queues: { "sms-smpp": "operateDeadLetters" } }, scope);
+    expect(
+      allows(smpp, { action: "sqs:ReceiveMessage", resource: queue("textgate-t-sms-smpp-parked") }),
+    ).toBe(false);
+  });
 });

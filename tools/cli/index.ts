@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { registerCarrierCommands } from "./carriers.ts";
 import { AdminClient } from "./client.ts";
+import { registerDeadLetterCommands } from "./dlq.ts";
 import { CliError, exitCodes } from "./errors.ts";
 import { registerExposureCommand } from "./exposure.ts";
 import { keyValues, slowNotice, table } from "./output.ts";
@@ -21,7 +22,7 @@ interface GlobalOptions {
 
 const program = new Command("textgate")
   .description(
-    "Operate a Textgate deployment: accounts, users, carriers and status-page incidents (AWS IAM signed operator API)",
+    "Operate a Textgate deployment: accounts, users, carriers, dead letters and status-page incidents (AWS IAM signed operator API)",
   )
   .option("--stage <name>", "a deployed stage (stack Textgate-<name>); default: the local platform")
   .option("--region <region>", "AWS region of the stage", process.env.AWS_REGION ?? "eu-central-1")
@@ -76,6 +77,9 @@ const positiveInt = (value: string): number => {
     throw new CliError(`not a positive whole number: ${value}`, exitCodes.usage);
   return parsed;
 };
+/** A daily limit, or "none" to remove it (update only): the account's limits object. */
+const dailyLimit = (value: string): { messagesPerDay?: number } =>
+  value === "none" ? {} : { messagesPerDay: positiveInt(value) };
 const accountPath = (accountId: string) => `/v1/admin/accounts/${encodeURIComponent(accountId)}`;
 
 const accounts = program.command("accounts").description("Customer accounts");
@@ -88,6 +92,11 @@ addRetentionOptions(
     .requiredOption("--countries <codes>", "countries it may send to, e.g. EE,LV", countryList)
     .requiredOption("--owner-email <email>", "the owner's email (the invitation is sent there)"),
 )
+  .option(
+    "--messages-per-day <n>",
+    "messages the send API accepts per UTC day (default: no limit)",
+    dailyLimit,
+  )
   .option("--reason <text>", "why (kept in the audit logs)")
   .action(async (options) => {
     const created = await (await client()).call<{ accountId: string; ownerInvitationToken: string }>(
@@ -98,6 +107,7 @@ addRetentionOptions(
         allowedCountries: options.countries,
         ...retentionBody(options),
         ownerEmail: options.ownerEmail,
+        ...(options.messagesPerDay ? { limits: options.messagesPerDay } : {}),
         ...(options.reason ? { reason: options.reason } : {}),
       },
     );
@@ -154,16 +164,18 @@ accounts
 addRetentionOptions(
   accounts
     .command("update <accountId>")
-    .description("Change an account's name, countries, retention or retention bounds")
+    .description("Change an account's name, countries, retention, retention bounds or daily limit")
     .option("--name <name>")
     .option("--countries <codes>", "e.g. EE,LV,LT", countryList),
 )
+  .option("--messages-per-day <n>", 'daily send limit (UTC day), or "none" to remove it', dailyLimit)
   .option("--reason <text>", "why (kept in the audit logs)")
   .action(async (accountId: string, options) => {
     const body = {
       ...(options.name ? { name: options.name } : {}),
       ...(options.countries ? { allowedCountries: options.countries } : {}),
       ...retentionBody(options),
+      ...(options.messagesPerDay ? { limits: options.messagesPerDay } : {}),
       ...(options.reason ? { reason: options.reason } : {}),
     };
     print(await (await client()).call("PATCH", accountPath(accountId), body), keyValues);
@@ -286,6 +298,8 @@ incidents
   });
 
 registerExposureCommand(incidents, { client, json: () => globals().json === true });
+
+registerDeadLetterCommands(program, { client, print, positiveInt });
 
 program
   .command("status")
