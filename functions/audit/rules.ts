@@ -95,6 +95,16 @@ export const auditRules: readonly AuditRule[] = [
   { action: "carrier.added", class: "persistent", details: "protocol, prefixes, reason (never secrets)" },
   { action: "carrier.updated", class: "persistent", details: "changed (setting names), reason" },
   { action: "carrier.disabled", class: "persistent", details: "reason" },
+  {
+    action: "deadletters.redriven",
+    class: "persistent",
+    details: "source (dlq or parked), count, failed, remaining, reason (operator log only)",
+  },
+  {
+    action: "deadletters.discarded",
+    class: "persistent",
+    details: "source (dlq or parked), count, failed, remaining, reason (operator log only)",
+  },
   { action: "carrier.test-sent", class: "persistent", details: "to (masked), messageId, reason" },
   {
     action: "verify.*",
