@@ -103,7 +103,8 @@ export const messagingQueues: readonly QueueSpec[] = [
 /** What the SMPP connector service (ECS, not a Lambda) may touch: granted by lib/smpp-connector-construct.ts. */
 export const smppConnectorGrants: FunctionGrants = {
   // carrier-quality: ADD counters of submits and receipts (UpdateItem only).
-  tables: { messages: "readWrite", "carrier-quality": "readUpdate" },
+  // webhooks (table): who subscribes to a status event (functions/webhooks/subscriptions.ts).
+  tables: { messages: "readWrite", "carrier-quality": "readUpdate", webhooks: "read" },
   // webhooks: its status changes publish webhook events like every message state store.
   queues: { "sms-smpp": "consume", webhooks: "send" },
   keys: { data: ["decrypt"] },
@@ -150,7 +151,13 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
+      tables: {
+        messages: "readWrite",
+        accounts: "read",
+        "carrier-quality": "readUpdate",
+        // webhooks: who subscribes to a status event (functions/webhooks/subscriptions.ts).
+        webhooks: "read",
+      },
       queues: {
         "sms-otp": "consume",
         "sms-transactional": "consume",
@@ -174,7 +181,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite", accounts: "read" },
+      tables: { messages: "readWrite", accounts: "read", webhooks: "read" },
       queues: {
         "sms-otp": "consumeDeadLetters",
         "sms-transactional": "consumeDeadLetters",
@@ -192,7 +199,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: 5,
     grants: {
-      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
+      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate", webhooks: "read" },
       queues: { webhooks: "send" },
       keys: { data: ["decrypt"] },
     },
