@@ -4,7 +4,7 @@
  * HTTP API until the carrier reports them delivered. Function log output is counted, not printed.
  * Usage: tsx bench/pipeline-child.ts <out.json> <count> <carrierLatencyMs>
  */
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { percentile } from "./middleware.ts";
 import { countBy, recipients, sendAll, startBenchPlatform, waitForDelivery } from "./pipeline.ts";
 import { installSdkMeter, summarize } from "./sdk-meter.ts";
@@ -19,10 +19,13 @@ const logLeaks: string[] = [];
 const FULL_NUMBER = /\+\d{8,15}/;
 const BODY_MARKER = "bench message";
 const realWrite = process.stdout.write.bind(process.stdout);
+/** BENCH_LOG_FILE: also keep the counted log lines there, to see what each SMS logs. */
+const logCopy = process.env.BENCH_LOG_FILE;
 process.stdout.write = ((chunk: string | Uint8Array) => {
   const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
   logBytes += Buffer.byteLength(text);
   logLines += 1;
+  if (logCopy) appendFileSync(logCopy, text);
   if ((FULL_NUMBER.test(text) || text.includes(BODY_MARKER)) && logLeaks.length < 5)
     logLeaks.push(text.slice(0, 300));
   return true;

@@ -16,6 +16,8 @@ export interface SdkCall {
   /** Items in a transaction or batch (1 otherwise). */
   readonly items: number;
   readonly consistentRead: boolean;
+  /** DynamoDB: "<command> <table>" per item (tables named without the stack prefix). */
+  readonly targets: readonly string[];
 }
 
 export interface Faults {
@@ -46,6 +48,27 @@ export interface SdkMeter {
 type Send = (this: Client<never, never, never, never>, command: unknown, ...rest: unknown[]) => unknown;
 interface Stack {
   add(middleware: unknown, options: Record<string, unknown>): void;
+}
+
+/** The table of every item a DynamoDB request touches, e.g. ["Update messages"]. */
+function targetsOf(command: string, input: Record<string, unknown> | undefined): string[] {
+  const short = (table: unknown) => String(table ?? "?").replace(/^.*?-(?=[a-z-]+$)/, "");
+  if (!input) return [];
+  if (Array.isArray(input.TransactItems)) {
+    return input.TransactItems.flatMap((entry: Record<string, { TableName?: string }>) =>
+      Object.entries(entry).map(([kind, item]) => `${command}.${kind} ${short(item.TableName)}`),
+    );
+  }
+  const requestItems = input.RequestItems as Record<string, unknown[] | { Keys?: unknown[] }> | undefined;
+  if (requestItems) {
+    return Object.entries(requestItems).flatMap(([table, value]) =>
+      Array.from(
+        { length: Array.isArray(value) ? value.length : (value.Keys?.length ?? 0) },
+        () => `${command} ${short(table)}`,
+      ),
+    );
+  }
+  return input.TableName ? [`${command} ${short(input.TableName)}`] : [];
 }
 
 function itemsOf(input: Record<string, unknown> | undefined): number {
@@ -126,6 +149,8 @@ export function installSdkMeter(): SdkMeter {
       command: cmd.constructor.name.replace(/Command$/, ""),
       items: itemsOf(cmd.input),
       consistentRead: cmd.input?.ConsistentRead === true,
+      targets:
+        service === "DynamoDB" ? targetsOf(cmd.constructor.name.replace(/Command$/, ""), cmd.input) : [],
     });
     const stack = (this as unknown as { middlewareStack: Stack & object }).middlewareStack;
     if (service === "DynamoDB" && !faulted.has(stack)) {
@@ -210,6 +235,8 @@ const DYNAMO_READS = new Set([
 
 export interface CallSummary {
   readonly byCommand: Readonly<Record<string, number>>;
+  /** DynamoDB write items per "<command> <table>" (a transaction counts each of its items). */
+  readonly writesByTarget: Readonly<Record<string, number>>;
   readonly sqsRequests: number;
   readonly sqsSends: number;
   readonly dynamoWrites: number;
@@ -221,6 +248,7 @@ export interface CallSummary {
 
 export function summarize(calls: readonly SdkCall[]): CallSummary {
   const byCommand: Record<string, number> = {};
+  const writesByTarget: Record<string, number> = {};
   let sqsRequests = 0;
   let sqsSends = 0;
   let dynamoWrites = 0;
@@ -238,11 +266,12 @@ export function summarize(calls: readonly SdkCall[]): CallSummary {
     const transactional = call.command.startsWith("Transact");
     if (DYNAMO_WRITES.has(call.command)) {
       dynamoWrites += call.items;
+      for (const target of call.targets) writesByTarget[target] = (writesByTarget[target] ?? 0) + 1;
       wru += call.items * (transactional ? 2 : 1);
     } else if (DYNAMO_READS.has(call.command)) {
       dynamoReads += call.items;
       rru += call.items * (transactional ? 2 : call.consistentRead ? 1 : 0.5);
     }
   }
-  return { byCommand, sqsRequests, sqsSends, dynamoWrites, dynamoReads, wru, rru };
+  return { byCommand, writesByTarget, sqsRequests, sqsSends, dynamoWrites, dynamoReads, wru, rru };
 }

@@ -60,7 +60,9 @@ export const handler = queuedMessageConsumer("dispatch", async (messageId, recor
       dispatchDeps(),
     );
     dispatchDeps().metrics?.dispatched(outcome);
-    logger.info("dispatch record done", { messageId, outcome, receiveCount });
+    // "sent" was logged by the state change itself ("message sent"); other outcomes are told here.
+    const log = outcome === "sent" ? logger.debug.bind(logger) : logger.info.bind(logger);
+    log("dispatch record done", { messageId, outcome, receiveCount });
   } catch (error) {
     if (error instanceof RetryLaterError) {
       dispatchDeps().metrics?.dispatched("retry");

@@ -5,6 +5,8 @@ import { tableName } from "../shared/config.ts";
 import { appliedUnlessConditionFails } from "../shared/dynamo.ts";
 import { type OutboxMark, outboxDueAfterGrace, outboxMark, withOutboxMark } from "../webhooks/outbox.ts";
 import { messageEventTypeOf, type WebhookEventPublisher } from "../webhooks/publish.ts";
+import type { WebhookEventType } from "../webhooks/schemas.ts";
+import { dynamoEventSubscriptions, type EventSubscriptions } from "../webhooks/subscriptions.ts";
 import type { MessageError, MessageRepository, StoredMessage, SubmissionLease } from "./model.ts";
 import { type MessageStatus, sourcesOf } from "./status.ts";
 import { withStatusEvents } from "./status-events.ts";
@@ -82,11 +84,35 @@ type UpdateSpec = {
   outbox?: OutboxMark;
 };
 
-/** A status with a webhook event records it as pending in the very write that moves to it. */
-const eventMark = (id: string, to: MessageStatus): OutboxMark | undefined => {
+/**
+ * Whether a status change of message `id` owes a webhook event of `type`: only when someone would
+ * receive it (the message's callbackUrl or a subscribed endpoint of its account). A message nobody
+ * listens to costs no outbox mark (GSI write), no enqueue and no clear write.
+ */
+export type EventReceivers = (id: string, type: WebhookEventType) => Promise<boolean>;
+
+export function messageEventReceivers(
+  repository: MessageRepository,
+  subscriptions: EventSubscriptions = dynamoEventSubscriptions(),
+): EventReceivers {
+  return async (id, type) => {
+    const message = await repository.get(id);
+    // Not found: the conditional write fails anyway; recording keeps the old behaviour.
+    if (!message) return true;
+    return message.callbackUrl !== undefined || subscriptions.wants(message.accountId, type);
+  };
+}
+
+/** A status with a webhook event (and a receiver) records it as pending in the very write that moves to it. */
+async function eventMark(
+  receivers: EventReceivers,
+  id: string,
+  to: MessageStatus,
+): Promise<OutboxMark | undefined> {
   const type = messageEventTypeOf(to);
-  return type ? outboxMark(id, type, outboxDueAfterGrace(new Date())) : undefined;
-};
+  if (!type || !(await receivers(id, type))) return undefined;
+  return outboxMark(id, type, outboxDueAfterGrace(new Date()));
+}
 
 const updateCommand = (id: string, spec: UpdateSpec, returnNew = false) =>
   new UpdateCommand({
@@ -154,11 +180,12 @@ function fromStatuses(
 export function dynamoMessageStateStore(
   repository: MessageRepository = dynamoMessageRepository(),
   publisher?: WebhookEventPublisher,
+  receivers: EventReceivers = messageEventReceivers(repository),
 ): MessageStateStore {
-  return withStatusEvents(conditionalStateStore(repository), publisher);
+  return withStatusEvents(conditionalStateStore(repository, receivers), publisher);
 }
 
-function conditionalStateStore(repository: MessageRepository): MessageStateStore {
+function conditionalStateStore(repository: MessageRepository, receivers: EventReceivers): MessageStateStore {
   return {
     get: (id) => repository.get(id),
     claim(id, lease, takeOver) {
@@ -189,7 +216,7 @@ function conditionalStateStore(repository: MessageRepository): MessageStateStore
         update: `SET #status = :sent, sentAt = :at, carrierMessageId = :cm, carrierRef = :ref REMOVE lastError${forget}`,
         condition: "#status = :submitting AND submission.id = :sid",
         names: { "#status": "status" },
-        outbox: eventMark(id, "sent"),
+        outbox: await eventMark(receivers, id, "sent"),
         values: {
           ":sent": "sent",
           ":submitting": "submitting",
@@ -210,11 +237,11 @@ function conditionalStateStore(repository: MessageRepository): MessageStateStore
         values: { ":at": at, ":cm": carrierMessageId, ":sid": lease.id },
       });
     },
-    finish(id, to, error, at, submissionId, onlyFrom) {
+    async finish(id, to, error, at, submissionId, onlyFrom) {
       const from = fromStatuses(to, onlyFrom);
       return finalUpdate(id, {
         update: `SET #status = :to, failedAt = :at, #error = :error`,
-        outbox: eventMark(id, to),
+        outbox: await eventMark(receivers, id, to),
         condition: submissionId ? `${from.expression} AND submission.id = :sid` : from.expression,
         names: { "#status": "status", "#error": "error" },
         values: {
@@ -243,7 +270,7 @@ function conditionalStateStore(repository: MessageRepository): MessageStateStore
         values: { ":error": error, ":sid": submissionId, ...(notAccepted ? { ":notAccepted": true } : {}) },
       });
     },
-    applyReport(id, report) {
+    async applyReport(id, report) {
       const from = fromStatuses(report.status);
       const timestamp = report.status === "delivered" ? "deliveredAt" : "failedAt";
       return finalUpdate(id, {
@@ -251,7 +278,7 @@ function conditionalStateStore(repository: MessageRepository): MessageStateStore
           report.error ? ", #error = :error" : ""
         }`,
         condition: `${from.expression} AND carrierId = :carrier AND (attribute_not_exists(carrierMessageId) OR carrierMessageId = :cm)`,
-        outbox: eventMark(id, report.status),
+        outbox: await eventMark(receivers, id, report.status),
         names: { "#status": "status", ...(report.error ? { "#error": "error" } : {}) },
         values: {
           ...from.values,

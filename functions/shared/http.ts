@@ -225,7 +225,10 @@ export function httpHandler(routes: Readonly<Record<string, RouteHandler>>) {
     if (request.principal) logger.appendKeys({ accountId: request.principal.accountId });
     const started = performance.now();
     const result = conformingResult(routeKey, handler, await handler.run(request));
-    logger.info("request handled", {
+    // A success is in API Gateway's access log already (and a state change logs its own INFO line):
+    // at INFO only the refusals, so the log stays one INFO line per state change.
+    const log = result.status < 400 ? logger.debug.bind(logger) : logger.info.bind(logger);
+    log("request handled", {
       route: routeKey,
       status: result.status,
       ms: Math.round(performance.now() - started),

@@ -9,7 +9,9 @@ import { type WebhookEventPayload, type WebhookEventType, webhookEventType } fro
 
 /**
  * Transactional outbox for webhook events (at-least-once publishing). The write that changes a
- * message's or verification's status also records the event as pending, on the same item:
+ * message's or verification's status also records the event as pending, on the same item (for a
+ * message only when someone receives it: its callbackUrl or a subscribed endpoint, see
+ * functions/webhooks/subscriptions.ts; otherwise no mark, no enqueue, no clear write):
  *   pendingEvents  string set of event types not yet on the webhooks queue
  *   outboxShard    OUTBOX#<0..OUTBOX_SHARDS-1>: partition key of the sparse GSI "outbox"
  *   outboxDueAt    ISO time from which the sweeper acts on the item (GSI sort key)

@@ -69,7 +69,7 @@ export const carrierFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: EVENTS_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite", "carrier-quality": "readUpdate" },
+      tables: { messages: "readWrite", "carrier-quality": "readUpdate", webhooks: "read" },
       // webhooks: status changes publish webhook events (functions/messages/status-events.ts).
       queues: { [AWS_SMS_EVENTS_QUEUE]: "consume", webhooks: "send" },
     },
@@ -83,7 +83,7 @@ export const carrierFunctions: readonly FunctionSpec[] = [
     timeoutSeconds: 60,
     grants: {
       // Stores each test message like the send function and submits it like the dispatcher.
-      tables: { accounts: "read", messages: "readWrite", "carrier-quality": "readUpdate" },
+      tables: { accounts: "read", messages: "readWrite", "carrier-quality": "readUpdate", webhooks: "read" },
       queues: { "sms-smpp": "send", webhooks: "send" },
       keys: { data: ["encrypt", "decrypt"] },
       smsVoice: "send",

@@ -105,7 +105,8 @@ export const messagingQueues: readonly QueueSpec[] = [
 /** What the SMPP connector service (ECS, not a Lambda) may touch: granted by lib/smpp-connector-construct.ts. */
 export const smppConnectorGrants: FunctionGrants = {
   // carrier-quality: ADD counters of submits and receipts (UpdateItem only).
-  tables: { messages: "readWrite", "carrier-quality": "readUpdate" },
+  // webhooks (table): who subscribes to a status event (functions/webhooks/subscriptions.ts).
+  tables: { messages: "readWrite", "carrier-quality": "readUpdate", webhooks: "read" },
   // webhooks: its status changes publish webhook events like every message state store.
   queues: { "sms-smpp": "consume", webhooks: "send" },
   keys: { data: ["decrypt"] },
@@ -153,7 +154,13 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 512,
     timeoutSeconds: DISPATCH_TIMEOUT_SECONDS,
     grants: {
-      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
+      tables: {
+        messages: "readWrite",
+        accounts: "read",
+        "carrier-quality": "readUpdate",
+        // webhooks: who subscribes to a status event (functions/webhooks/subscriptions.ts).
+        webhooks: "read",
+      },
       queues: {
         "sms-otp": "consume",
         "sms-transactional": "consume",
@@ -179,7 +186,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     grants: {
       // carrier-quality: a settlement (failed, or sent on the carrier's word) counts in the carrier's
       // figures like the dispatcher's outcomes (ADD counters, UpdateItem only).
-      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
+      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate", webhooks: "read" },
       queues: {
         "sms-otp": "consumeDeadLetters",
         "sms-transactional": "consumeDeadLetters",
@@ -197,7 +204,7 @@ export const messagingFunctions: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: 5,
     grants: {
-      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate" },
+      tables: { messages: "readWrite", accounts: "read", "carrier-quality": "readUpdate", webhooks: "read" },
       queues: { webhooks: "send" },
       keys: { data: ["decrypt"] },
     },

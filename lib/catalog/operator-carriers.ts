@@ -33,7 +33,13 @@ export const operatorCarrierFunctions: readonly FunctionSpec[] = [
     grants: {
       // What the scheduled carrier-test-sends holds (store like send, submit like dispatch), plus
       // the operator log.
-      tables: { accounts: "read", messages: "readWrite", "carrier-quality": "readUpdate", audit: "write" },
+      tables: {
+        accounts: "read",
+        messages: "readWrite",
+        "carrier-quality": "readUpdate",
+        audit: "write",
+        webhooks: "read",
+      },
       queues: { "sms-smpp": "send", webhooks: "send" },
       keys: { data: ["encrypt", "decrypt"] },
       smsVoice: "send",

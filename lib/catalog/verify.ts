@@ -28,6 +28,8 @@ export const verifyFunctions: readonly FunctionSpec[] = [
         ephemeral: "readWrite",
         accounts: "read",
         messages: "readWrite",
+        // webhooks: who subscribes to the OTP message's status events (functions/webhooks/subscriptions.ts).
+        webhooks: "read",
         audit: "write",
       },
       // webhooks: verification.approved / verification.failed events.

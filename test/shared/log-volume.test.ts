@@ -1,0 +1,84 @@
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { httpHandler, route } from "../../functions/shared/http.ts";
+import { logger } from "../../functions/shared/logger.ts";
+
+/**
+ * Log volume per SMS (issue 14: ≤ 1,000 bytes): one INFO line per state change, without the
+ * context CloudWatch already gives (function name, ARN, memory size) and without an INFO access
+ * line for successful requests, which API Gateway's access log already has.
+ */
+const context = {
+  awsRequestId: "req-log-1",
+  functionName: "textgate-test-send",
+  invokedFunctionArn: "arn:aws:lambda:eu-central-1:000000000000:function:textgate-test-send",
+  memoryLimitInMB: "512",
+  getRemainingTimeInMillis: () => 5000,
+} as unknown as Context;
+
+const event = (resource: string): APIGatewayProxyEvent =>
+  ({
+    httpMethod: "GET",
+    resource,
+    path: resource,
+    headers: {},
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { requestId: "req-log-1", identity: { sourceIp: "127.0.0.1" } },
+  }) as unknown as APIGatewayProxyEvent;
+
+let lines: Record<string, unknown>[] = [];
+let restore: () => void = () => {};
+
+beforeEach(() => {
+  lines = [];
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    for (const line of text.split("\n").filter((l) => l.startsWith("{"))) lines.push(JSON.parse(line));
+    return true;
+  }) as typeof process.stdout.write;
+  restore = () => {
+    process.stdout.write = original;
+  };
+});
+afterEach(() => restore());
+
+const infoLines = () => lines.filter((line) => line.level === "INFO");
+
+describe("log volume", () => {
+  it("a state change line keeps the request id and appended keys, not what CloudWatch already tells", () => {
+    logger.addContext(context);
+    logger.appendKeys({ accountId: "acc_1" });
+    logger.info("message sent", { messageId: "msg_1" });
+    logger.resetKeys();
+    const [line] = infoLines();
+    expect(line).toMatchObject({
+      message: "message sent",
+      function_request_id: "req-log-1",
+      accountId: "acc_1",
+      messageId: "msg_1",
+    });
+    for (const key of ["function_arn", "function_memory_size", "function_name", "sampling_rate"]) {
+      expect(line, key).not.toHaveProperty(key);
+    }
+  });
+
+  it("a successful request writes no INFO access line; a refused one still does", async () => {
+    const handler = httpHandler({
+      "GET /v1/fine": route({ run: async () => ({ status: 200, body: { ok: true } }) }),
+      "GET /v1/refused": route({ run: async () => ({ status: 409, body: { ok: false } }) }),
+    });
+    await handler(event("/v1/fine"), context);
+    expect(infoLines().filter((line) => line.message === "request handled")).toEqual([]);
+    await handler(event("/v1/refused"), context);
+    expect(infoLines().filter((line) => line.message === "request handled")).toMatchObject([
+      { route: "GET /v1/refused", status: 409 },
+    ]);
+  });
+});
