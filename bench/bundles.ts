@@ -20,6 +20,8 @@ export interface BundleResult {
   readonly bytes: number;
   /** Bytes in the output per npm package ("(project)" for our own code). */
   readonly byPackage: ReadonlyMap<string, number>;
+  /** Bytes in the output per input file (paths as esbuild reports them), to see what a bundle carries. */
+  readonly byInput: ReadonlyMap<string, number>;
 }
 
 function packageOf(input: string): string {
@@ -29,8 +31,7 @@ function packageOf(input: string): string {
   return first.startsWith("@") ? `${first}/${second}` : first;
 }
 
-export async function bundle(id: string, entry: string): Promise<BundleResult> {
-  const dir = join(outRoot, id);
+export async function bundle(id: string, entry: string, dir = join(outRoot, id)): Promise<BundleResult> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "index.mjs");
   const result = await build({
@@ -50,13 +51,15 @@ export async function bundle(id: string, entry: string): Promise<BundleResult> {
     logLevel: "error",
   });
   const byPackage = new Map<string, number>();
+  const byInput = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       const pkg = packageOf(input);
       byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
+      byInput.set(input, (byInput.get(input) ?? 0) + bytesInOutput);
     }
   }
-  return { id, file, bytes: statSync(file).size, byPackage };
+  return { id, file, bytes: statSync(file).size, byPackage, byInput };
 }
 
 export async function helloWorldBundle(): Promise<BundleResult> {

@@ -1,0 +1,34 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type BundleResult, bundle } from "../../bench/bundles.ts";
+import { functionSpec } from "../../lib/catalog/index.ts";
+
+/**
+ * What the hot bundles must NOT carry, read from esbuild's metafile with the CDK's own options
+ * (bench/bundles.ts). Each rule names code the function's path never runs; sizes are left to
+ * `npm run bench`, this only guards against the regressions that once made the bundles large.
+ */
+const HOT_FUNCTIONS = ["health", "authorizer", "send", "verify", "dispatch"] as const;
+
+const outDir = mkdtempSync(join(tmpdir(), "textgate-lean-bundles-"));
+const built = new Map<string, Promise<BundleResult>>();
+const bundleOf = (id: string): Promise<BundleResult> => {
+  let found = built.get(id);
+  if (!found) {
+    found = bundle(id, functionSpec(id).entry, join(outDir, id));
+    built.set(id, found);
+  }
+  return found;
+};
+
+const inputsMatching = (result: BundleResult, pattern: RegExp): string[] =>
+  [...result.byInput.keys()].filter((input) => pattern.test(input));
+
+describe.each(HOT_FUNCTIONS)("the %s bundle", (id) => {
+  it("carries zod's English messages only, not its 40 locales (namespace import, tree-shaken)", async () => {
+    const result = await bundleOf(id);
+    expect(inputsMatching(result, /zod\/v4\/locales\/(?!en\.js$)/)).toEqual([]);
+  }, 120_000);
+});
