@@ -32,3 +32,21 @@ describe.each(HOT_FUNCTIONS)("the %s bundle", (id) => {
     expect(inputsMatching(result, /zod\/v4\/locales\/(?!en\.js$)/)).toEqual([]);
   }, 120_000);
 });
+
+const ENCRYPTION_SDK_FUNCTIONS = ["send", "verify", "dispatch"] as const;
+
+describe.each(ENCRYPTION_SDK_FUNCTIONS)("the %s bundle's cold start", (id) => {
+  it("does not load the Encryption SDK, bn.js, asn1.js or readable-stream (imported on first encrypt/decrypt)", async () => {
+    const result = await bundleOf(id);
+    const atInit = [...result.loadedAtInit].filter((input) =>
+      /node_modules\/(@aws-crypto\/|bn\.js\/|asn1\.js\/|readable-stream\/)/.test(input),
+    );
+    expect(atInit).toEqual([]);
+    expect(inputsMatching(result, /@aws-crypto\/encrypt-node\//).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("leaves out the @aws-crypto/client-node umbrella (CommonJS: it brings every keyring)", async () => {
+    const result = await bundleOf(id);
+    expect(inputsMatching(result, /@aws-crypto\/(client-node|raw-rsa-keyring-node)\//)).toEqual([]);
+  }, 120_000);
+});
