@@ -50,3 +50,13 @@ describe.each(ENCRYPTION_SDK_FUNCTIONS)("the %s bundle's cold start", (id) => {
     expect(inputsMatching(result, /@aws-crypto\/(client-node|raw-rsa-keyring-node)\//)).toEqual([]);
   }, 120_000);
 });
+
+describe("the account bundle's cold start", () => {
+  it("does not load the zxcvbn dictionaries (imported on the first password check)", async () => {
+    const result = await bundleOf("account");
+    expect([...result.loadedAtInit].filter((input) => input.includes("node_modules/@zxcvbn-ts/"))).toEqual(
+      [],
+    );
+    expect(inputsMatching(result, /@zxcvbn-ts\/language-common\//).length).toBeGreaterThan(0);
+  }, 120_000);
+});
