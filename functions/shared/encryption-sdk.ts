@@ -9,7 +9,11 @@ import {
 } from "@aws-crypto/caching-materials-manager-node";
 import { buildDecrypt } from "@aws-crypto/decrypt-node";
 import { buildEncrypt } from "@aws-crypto/encrypt-node";
-import { KmsKeyringNode } from "@aws-crypto/kms-keyring-node";
+// The file, not the package index: the index also exports the hierarchical keyring, whose DynamoDB
+// branch key store would drag the whole DynamoDB client (every command) into the lazily loaded part,
+// where esbuild cannot tree-shake it (+90 KB). The ESM build, as esbuild and tsx resolve it (plain
+// node cannot: its imports have no extensions; nothing here runs TypeScript without tsx).
+import { KmsKeyringNode } from "@aws-crypto/kms-keyring-node/build/module/src/kms_keyring_node.js";
 import {
   AlgorithmSuiteIdentifier,
   CommitmentPolicy,

@@ -60,3 +60,15 @@ describe("the account bundle's cold start", () => {
     expect(inputsMatching(result, /@zxcvbn-ts\/language-common\//).length).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe.each(ENCRYPTION_SDK_FUNCTIONS)("the %s bundle's lazily loaded Encryption SDK", (id) => {
+  it("brings neither the hierarchical keyring's branch key store nor the aggregated DynamoDB client", async () => {
+    const result = await bundleOf(id);
+    expect(
+      inputsMatching(
+        result,
+        /@aws-crypto\/branch-keystore-node\/|@aws-sdk\/client-dynamodb\/dist-es\/DynamoDB\.js$/,
+      ),
+    ).toEqual([]);
+  }, 120_000);
+});
