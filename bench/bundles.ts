@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { build } from "esbuild";
+import { build, type Metafile } from "esbuild";
 import { ESM_REQUIRE_BANNER, UNUSED_IN_LAMBDA_MODULES } from "../lib/bundling.ts";
 import type { FunctionSpec } from "../lib/catalog/index.ts";
 
@@ -20,6 +20,27 @@ export interface BundleResult {
   readonly bytes: number;
   /** Bytes in the output per npm package ("(project)" for our own code). */
   readonly byPackage: ReadonlyMap<string, number>;
+  /** Bytes in the output per input file (paths as esbuild reports them), to see what a bundle carries. */
+  readonly byInput: ReadonlyMap<string, number>;
+  /** Input files the entry reaches through static imports and require() only: what a cold start evaluates. */
+  readonly loadedAtInit: ReadonlySet<string>;
+}
+
+/**
+ * Follows static edges only: a module reached solely through `import()` is bundled in the same file
+ * (esbuild without splitting) but wrapped, and runs when that import() first runs, not at cold start.
+ */
+function staticallyReachable(metafile: Metafile, entry: string): Set<string> {
+  const seen = new Set<string>([entry]);
+  const pending = [entry];
+  for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+    for (const edge of metafile.inputs[current]?.imports ?? []) {
+      if (edge.external || edge.kind === "dynamic-import" || seen.has(edge.path)) continue;
+      seen.add(edge.path);
+      pending.push(edge.path);
+    }
+  }
+  return seen;
 }
 
 function packageOf(input: string): string {
@@ -29,8 +50,7 @@ function packageOf(input: string): string {
   return first.startsWith("@") ? `${first}/${second}` : first;
 }
 
-export async function bundle(id: string, entry: string): Promise<BundleResult> {
-  const dir = join(outRoot, id);
+export async function bundle(id: string, entry: string, dir = join(outRoot, id)): Promise<BundleResult> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "index.mjs");
   const result = await build({
@@ -50,13 +70,26 @@ export async function bundle(id: string, entry: string): Promise<BundleResult> {
     logLevel: "error",
   });
   const byPackage = new Map<string, number>();
+  const byInput = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       const pkg = packageOf(input);
       byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
+      byInput.set(input, (byInput.get(input) ?? 0) + bytesInOutput);
     }
   }
-  return { id, file, bytes: statSync(file).size, byPackage };
+  const entryInput = Object.values(result.metafile.outputs)[0]?.entryPoint ?? "";
+  return {
+    id,
+    file,
+    bytes: statSync(file).size,
+    byPackage,
+    byInput,
+    // The import graph lists modules esbuild then tree-shook away; keep those that reach the output.
+    loadedAtInit: new Set(
+      [...staticallyReachable(result.metafile, entryInput)].filter((input) => (byInput.get(input) ?? 0) > 0),
+    ),
+  };
 }
 
 export async function helloWorldBundle(): Promise<BundleResult> {

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { httpHandler, route } from "../functions/shared/http.ts";
 
 const body = z.strictObject({ to: z.string(), text: z.string() });

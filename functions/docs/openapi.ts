@@ -2,7 +2,7 @@
  * OpenAPI 3.1 document built from the catalogue routes and the zod schemas each function declares in
  * its `httpHandler(...).routes` table: the parser and the documentation share one source.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type ApiResource, apiResources, type RouteSpec } from "../../lib/catalog/index.ts";
 import type { RouteHandler, SuccessResponse } from "../shared/http.ts";
 import { IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE } from "../shared/idempotency-key.ts";

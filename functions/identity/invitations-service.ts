@@ -291,7 +291,7 @@ export async function acceptInvitation(
   await deps.failures.release(backoffRules.invitationIp, meta.sourceIp);
   if (!(await inviterStillEntitled(invitation))) throw await refuseForInviter(invitation, meta, deps);
   const account = await getAccount(invitation.accountId);
-  const verdict = checkPassword(input.password, {
+  const verdict = await checkPassword(input.password, {
     email: invitation.email,
     ...(account ? { accountName: account.name } : {}),
     hasSecondFactor: false,

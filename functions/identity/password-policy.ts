@@ -1,6 +1,4 @@
-import { ZxcvbnFactory } from "@zxcvbn-ts/core";
-import * as common from "@zxcvbn-ts/language-common";
-import * as english from "@zxcvbn-ts/language-en";
+import type { ZxcvbnFactory } from "@zxcvbn-ts/core";
 
 /**
  * Password rules after NIST SP 800-63B-4: length is what counts (15+ characters, or 8+ when the
@@ -15,24 +13,42 @@ export const MIN_LENGTH_WITH_MFA = 8;
 export const MAX_LENGTH = 128;
 const MIN_CONTEXT_WORD = 4;
 
-const blocklist: ReadonlySet<string> = new Set(
-  (common.dictionary["passwords-common"] as readonly (string | number)[]).map((entry) =>
-    String(entry).toLowerCase(),
-  ),
-);
-export const BLOCKLIST_SIZE = blocklist.size;
+interface Strength {
+  readonly blocklist: ReadonlySet<string>;
+  readonly estimator: ZxcvbnFactory;
+}
 
-let estimator: ZxcvbnFactory | undefined;
-const zxcvbn = (): ZxcvbnFactory => {
-  estimator ??= new ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...english.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: english.translations,
-    // Levenshtein matching costs ~0.5 s per check here; the exact blocklist match covers the list.
-    useLevenshteinDistance: false,
-  });
-  return estimator;
-};
+let strength: Promise<Strength> | undefined;
+
+/**
+ * The dictionaries (~1.6 MB of word lists) and the 49,000-entry blocklist are imported and built on
+ * the first password check, not at cold start: the functions that bundle this module (account,
+ * admin, auth) serve mostly requests that never set a password.
+ */
+function loadStrength(): Promise<Strength> {
+  strength ??= Promise.all([
+    import("@zxcvbn-ts/core"),
+    import("@zxcvbn-ts/language-common"),
+    import("@zxcvbn-ts/language-en"),
+  ]).then(([{ ZxcvbnFactory }, common, english]) => ({
+    blocklist: new Set(
+      (common.dictionary["passwords-common"] as readonly (string | number)[]).map((entry) =>
+        String(entry).toLowerCase(),
+      ),
+    ),
+    estimator: new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...english.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: english.translations,
+      // Levenshtein matching costs ~0.5 s per check here; the exact blocklist match covers the list.
+      useLevenshteinDistance: false,
+    }),
+  }));
+  return strength;
+}
+
+/** Entries in the common/breached password blocklist. */
+export const blocklistSize = async (): Promise<number> => (await loadStrength()).blocklist.size;
 
 export interface PasswordContext {
   readonly email: string;
@@ -66,7 +82,8 @@ export function contextWords(context: Pick<PasswordContext, "email" | "accountNa
 
 const length = (password: string): number => [...password.normalize("NFKC")].length;
 
-export function checkPassword(password: string, context: PasswordContext): PasswordVerdict {
+export async function checkPassword(password: string, context: PasswordContext): Promise<PasswordVerdict> {
+  const { blocklist, estimator } = await loadStrength();
   const reasons: string[] = [];
   const chars = length(password);
   const minimum = context.hasSecondFactor ? MIN_LENGTH_WITH_MFA : MIN_LENGTH_SINGLE_FACTOR;
@@ -84,7 +101,7 @@ export function checkPassword(password: string, context: PasswordContext): Passw
   const found = words.find((word) => lower.includes(word));
   if (found) reasons.push("must not contain your email address, its parts, or the account or product name");
   // zxcvbn's cost grows with length; beyond the maximum the length reason already rejects it.
-  const result = zxcvbn().check(password.slice(0, MAX_LENGTH), words);
+  const result = estimator.check(password.slice(0, MAX_LENGTH), words);
   const feedback: PasswordFeedback = {
     score: result.score,
     ...(result.feedback.warning ? { warning: result.feedback.warning } : {}),

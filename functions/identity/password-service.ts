@@ -39,7 +39,7 @@ export async function changePassword(
     throw new DomainError("forbidden", "The current password is not correct");
   }
   const account = await getAccount(user.accountId);
-  const verdict = checkPassword(input.newPassword, {
+  const verdict = await checkPassword(input.newPassword, {
     email: user.email,
     ...(account ? { accountName: account.name } : {}),
     hasSecondFactor: hasSecondFactor(user),

@@ -1,17 +1,3 @@
-import { readFileSync } from "node:fs";
-import {
-  AlgorithmSuiteIdentifier,
-  buildClient,
-  CommitmentPolicy,
-  getLocalCryptographicMaterialsCache,
-  type KeyringNode,
-  KmsKeyringNode,
-  NodeCachingMaterialsManager,
-  RawAesKeyringNode,
-  RawAesWrappingSuiteIdentifier,
-} from "@aws-crypto/client-node";
-import { envNames } from "../../lib/catalog/env.ts";
-import { FIELD_KEY_ID } from "../../lib/catalog/platform.ts";
 import { checkLocalKeyUse } from "./local-key-guard.ts";
 
 /**
@@ -28,68 +14,30 @@ export interface FieldCipher {
   decrypt(ciphertext: string, context: Readonly<Record<string, string>>): Promise<string>;
 }
 
-// Committing, unsigned suite: key commitment without the per-message ECDSA cost of the signed suite.
-const SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
-const { encrypt, decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-
-/** Keyring from the environment: a local keyring file if set, else the KMS key from the catalogue. */
-export function keyringFromEnv(env: NodeJS.ProcessEnv = process.env): KeyringNode {
-  const localPath = env[envNames.localKeyring];
-  if (localPath) {
-    const key = readFileSync(localPath);
-    if (key.length !== 32) throw new Error("local keyring must be exactly 32 bytes");
-    return new RawAesKeyringNode({
-      keyNamespace: "textgate-local",
-      keyName: "data",
-      unencryptedMasterKey: new Uint8Array(key),
-      wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
-    });
-  }
-  const keyArn = env[envNames.keyArn(FIELD_KEY_ID)];
-  if (!keyArn) {
-    throw new Error(
-      `configuration: neither ${envNames.localKeyring} nor ${envNames.keyArn(FIELD_KEY_ID)} is set`,
-    );
-  }
-  return new KmsKeyringNode({ generatorKeyId: keyArn });
-}
+let loading: Promise<FieldCipher> | undefined;
 
 /**
- * A cipher that caches data keys (5 min / 10,000 messages) so KMS sees about one call per
- * thousands of fields, not one per field. Decryption materials are cached the same way.
+ * The SDK-backed cipher, loaded on first use (functions/shared/encryption-sdk.ts says why). A failed
+ * load (e.g. no key configured) is not cached, so the next call tries again and fails the same way.
  */
-export function createFieldCipher(keyring: KeyringNode): FieldCipher {
-  const cmm = new NodeCachingMaterialsManager({
-    backingMaterials: keyring,
-    cache: getLocalCryptographicMaterialsCache(1000),
-    maxAge: 5 * 60 * 1000,
-    maxMessagesEncrypted: 10_000,
-    partition: "textgate-fields",
-  });
-  return {
-    async encrypt(plaintext, context) {
-      const { result } = await encrypt(cmm, plaintext, {
-        encryptionContext: { ...context },
-        suiteId: SUITE,
-        plaintextLength: Buffer.byteLength(plaintext),
-      });
-      return result.toString("base64");
-    },
-    async decrypt(ciphertext, context) {
-      const { plaintext, messageHeader } = await decrypt(cmm, Buffer.from(ciphertext, "base64"));
-      for (const [name, value] of Object.entries(context)) {
-        if (messageHeader.encryptionContext[name] !== value) throw new Error("encryption context mismatch");
-      }
-      return plaintext.toString("utf8");
-    },
-  };
+function loadCipher(): Promise<FieldCipher> {
+  loading ??= import("./encryption-sdk.ts")
+    .then((sdk) => sdk.createFieldCipher(sdk.keyringFromEnv()))
+    .catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+  return loading;
 }
 
 let shared: FieldCipher | undefined;
 
-/** The container-wide cipher (built on first use so cold start does no crypto work). */
+/** The container-wide cipher: cheap to create, it loads the Encryption SDK when first used. */
 export function fieldCipher(): FieldCipher {
-  shared ??= guardedByLocalKeyGrants(createFieldCipher(keyringFromEnv()));
+  shared ??= guardedByLocalKeyGrants({
+    encrypt: async (plaintext, context) => (await loadCipher()).encrypt(plaintext, context),
+    decrypt: async (ciphertext, context) => (await loadCipher()).decrypt(ciphertext, context),
+  });
   return shared;
 }
 

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from "./idempotency-key.ts";
 import { logger } from "./logger.ts";
 import { type Principal, principalFromContext } from "./principal.ts";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { type FieldError, validationError } from "./problem.ts";
 
 /** zod issues → field errors naming the offending field (unknown keys each get their own entry). */

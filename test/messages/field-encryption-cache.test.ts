@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from "@aws-crypto/client-node";
 import { describe, expect, it } from "vitest";
 import { openField, sealField } from "../../functions/messages/sealed.ts";
-import { createFieldCipher } from "../../functions/shared/crypto.ts";
+import { createFieldCipher } from "../../functions/shared/encryption-sdk.ts";
 
 /**
  * Message fields must hit the Encryption SDK's data-key cache: on AWS every keyring call is a KMS

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createFieldCipher, keyringFromEnv } from "../../functions/shared/crypto.ts";
+import { createFieldCipher, keyringFromEnv } from "../../functions/shared/encryption-sdk.ts";
 import { createHasher } from "../../functions/shared/secrets.ts";
 
 function localKeyring(): string {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { httpHandler, MAX_BODY_BYTES, noContent, route } from "../../functions/shared/http.ts";
 import { DomainError } from "../../functions/shared/problem.ts";
 
