@@ -1,38 +1,11 @@
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { queuedMessageRecord } from "../messages/views.ts";
-import { logger } from "../shared/logger.ts";
+import { sqsConsumer } from "../shared/sqs-consumer.ts";
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * An SQS consumer of queued-message records (the send queues and their DLQs): records are handled in
- * parallel, a record whose handler throws is reported in batchItemFailures (ReportBatchItemFailures)
- * so only it comes back, and a body that can never be read is acknowledged with an error log instead
- * of looping. A processor per invocation: it holds the batch's state, and the local platform may run
- * several invocations of a module at once.
- */
+/** An SQS consumer of queued-message records (the send queues and their DLQs). */
 export function queuedMessageConsumer(
   name: string,
   handle: (messageId: string, record: SQSRecord) => Promise<void>,
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
-  const handleRecord = async (record: SQSRecord): Promise<void> => {
-    const parsed = queuedMessageRecord.safeParse(safeJson(record.body));
-    if (!parsed.success) {
-      logger.error(`${name}: unreadable record dropped`, { sqsMessageId: record.messageId });
-      return;
-    }
-    await handle(parsed.data.messageId, record);
-  };
-  return async (event, context) =>
-    processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
-      context,
-      throwOnFullBatchFailure: false,
-    });
+  return sqsConsumer(name, queuedMessageRecord, (body, record) => handle(body.messageId, record));
 }

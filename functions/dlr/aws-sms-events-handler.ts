@@ -1,8 +1,7 @@
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { qualityRecordingStore } from "../carriers/quality/recording-store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
 import { logger } from "../shared/logger.ts";
+import { sqsConsumer } from "../shared/sqs-consumer.ts";
 import { awsSmsEvent, readAwsSmsEvent } from "./aws-sms-events.ts";
 import { applyDeliveryReport } from "./service.ts";
 
@@ -13,23 +12,10 @@ import { applyDeliveryReport } from "./service.ts";
  */
 const store = qualityRecordingStore();
 
-function parseBody(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-async function handleRecord(record: SQSRecord): Promise<void> {
-  const parsed = awsSmsEvent.safeParse(parseBody(record.body));
-  if (!parsed.success) {
-    logger.error("aws-sms-events: unreadable event dropped", { sqsMessageId: record.messageId });
-    return;
-  }
-  const reading = readAwsSmsEvent(parsed.data);
+export const handler = sqsConsumer("aws-sms-events", awsSmsEvent, async (event) => {
+  const reading = readAwsSmsEvent(event);
   if (reading.kind === "ignored") {
-    logger.debug("aws-sms-events: event ignored", { eventType: parsed.data.eventType, why: reading.why });
+    logger.debug("aws-sms-events: event ignored", { eventType: event.eventType, why: reading.why });
     return;
   }
   const outcome = await applyDeliveryReport(
@@ -40,10 +26,4 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     reading.carrierId,
     outcome === "applied" ? reading.report.status : outcome,
   );
-}
-
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
-    context,
-    throwOnFullBatchFailure: false,
-  });
+});
