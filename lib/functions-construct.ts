@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type CfnElement, Duration, Stack } from "aws-cdk-lib";
+import { type CfnElement, Duration, NestedStack, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -48,10 +48,22 @@ const STUB_CODE =
  */
 export class FunctionsConstruct extends Construct {
   readonly functions: ReadonlyMap<string, lambda.Function>;
+  /**
+   * The functions' execution roles and their inline policies: about two resources per function,
+   * a sixth of the parent's 500-resource limit. Roles and policies have generated names, so moving
+   * them here (new role created, function switched over, old role deleted) never collides with the
+   * old ones. Functions, log groups and event-source mappings stay in the parent: the functions and
+   * log groups have fixed names (a moved one would be created while the old still exists: "already
+   * exists"), and Lambda refuses a second SQS mapping for the same queue and function.
+   */
+  readonly roleStack: NestedStack;
 
   constructor(scope: Construct, id: string, props: FunctionsConstructProps) {
     super(scope, id);
     if (props.bundling === "esbuild") assertEntriesExist(props.projectRoot, props.specs);
+    this.roleStack = new NestedStack(this, "Roles", {
+      description: `Textgate ${props.stage}: execution roles and policies of the parent stack's functions`,
+    });
     const functions = new Map<string, lambda.Function>();
     for (const spec of props.specs) functions.set(spec.id, this.createFunction(props, spec));
     this.functions = functions;
@@ -71,7 +83,7 @@ export class FunctionsConstruct extends Construct {
       encryptionKey: props.logKey,
       removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
-    const role = new iam.Role(this, `Role-${spec.id}`, {
+    const role = new iam.Role(this.roleStack, `Role-${spec.id}`, {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
       description: cfnDescription(`textgate ${props.stage} ${spec.id}: ${spec.purpose}`),
     });

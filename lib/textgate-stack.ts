@@ -53,6 +53,7 @@ export class TextgateStack extends Stack {
   readonly publicApiUrl: string;
   readonly waf?: WafConstruct;
   readonly smppConnector?: SmppConnectorConstruct;
+  readonly tableProtection: TableProtectionConstruct;
 
   constructor(scope: Construct, id: string, props: TextgateStackProps) {
     super(scope, id, props);
@@ -171,11 +172,11 @@ export class TextgateStack extends Stack {
 
     // Last: deletion protection goes on only once everything else exists (see the construct).
     const everythingElse = this.node.children.filter((child) => child !== this.data);
-    new TableProtectionConstruct(this, "TableProtection", {
+    this.tableProtection = new TableProtectionConstruct(this, "TableProtection", {
       tables: this.data.tables,
       after: everythingElse,
     });
-    const provider = this.node.tryFindChild(TABLE_PROTECTION_PROVIDER_ID);
+    const provider = this.tableProtection.protectionStack.node.tryFindChild(TABLE_PROTECTION_PROVIDER_ID);
     if (provider) acknowledgeTableProtection(provider as Construct);
 
     new CfnOutput(this, "ApiUrl", { value: this.publicApiUrl });
