@@ -81,13 +81,18 @@ describe("deletion protection comes last", () => {
     }
     // Inside the nested stack the protections form one chain (each waits for the one before it).
     const byId = new Map(found);
-    const firstLinks = found.filter(([, resource]) => !(resource.DependsOn ?? []).some((dep) => byId.has(dep)));
+    const firstLinks = found.filter(
+      ([, resource]) => !(resource.DependsOn ?? []).some((dep) => byId.has(dep)),
+    );
     expect(firstLinks.length).toBe(1);
     // The nested stack waits for the rest of the parent: the API stage, the functions, the alarms
     // and the other nested stacks (the alarm stack, the functions' role stack).
     const protectionStack = synth.stack.tableProtection.protectionStack.nestedStackResource;
     if (!protectionStack) throw new Error("the protection stack has no resource in the parent");
-    const resources = synth.template.toJSON().Resources as Record<string, { Type: string; DependsOn?: string[] }>;
+    const resources = synth.template.toJSON().Resources as Record<
+      string,
+      { Type: string; DependsOn?: string[] }
+    >;
     const all = Object.keys(resources);
     const mustWaitFor = all.filter(
       (id) =>

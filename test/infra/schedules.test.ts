@@ -1,13 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog, physicalName } from "../../lib/catalog/index.ts";
-import {
-  asList,
-  logicalId,
-  type PolicyStatementJson,
-  referencedIds,
-  type Synthesized,
-  synthStack,
-} from "./synth.ts";
+import { asList, logicalId, referencedIds, type Synthesized, statementsOfRole, synthStack } from "./synth.ts";
 
 let synth: Synthesized;
 beforeAll(() => {
@@ -52,16 +45,10 @@ it("gives queue 'inspect' grants sqs:GetQueueAttributes only: no receive, delete
     Object.values(fn.grants.queues ?? {}).some((access) => access === "inspect"),
   );
   expect(inspectors.length).toBeGreaterThan(0);
-  const policies = Object.values(resourcesOf("AWS::IAM::Policy")) as unknown as {
-    Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
-  }[];
   for (const fn of inspectors) {
     const role = synth.stack.functions.fn(fn.id).role;
     if (!role) throw new Error("no role");
-    const roleId = logicalId(role);
-    const sqsActions = policies
-      .filter((policy) => (policy.Properties.Roles ?? []).some((r) => r.Ref === roleId))
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+    const sqsActions = statementsOfRole(synth, role)
       .flatMap((statement) => asList(statement.Action))
       .filter((action) => action.startsWith("sqs:"));
     expect([...new Set(sqsActions)]).toEqual(["sqs:GetQueueAttributes"]);
