@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
+import { type CfnElement, Duration, NestedStack, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -65,6 +65,8 @@ const pathParameters = (path: string): string[] =>
 export class ApiConstruct extends Construct {
   readonly api: apigw.RestApi;
   readonly usagePlan: apigw.UsagePlan;
+  /** AWS::Lambda::Permission per function behind a route (see allowInvokeFromStage). */
+  readonly invokePermissionStack: NestedStack;
   readonly accessLogs: logs.LogGroup;
   /**
    * execute-api:Invoke on exactly the catalogue's "iam" routes (the operator API): attach it to the
@@ -134,8 +136,20 @@ export class ApiConstruct extends Construct {
     });
 
     for (const route of deployed) this.addRoute(route, props, authorizer, validator);
+    // One permission per function behind a route, in a nested stack: they have generated statement
+    // ids (a moved one is added before the old one goes, never a gap) and nothing in the parent
+    // refers to them, so they cost the parent one resource instead of one per function.
+    this.invokePermissionStack = new NestedStack(this, "InvokePermissions", {
+      description: `Textgate ${props.stage}: API Gateway's permissions to invoke the parent stack's functions`,
+    });
     for (const fnId of new Set(deployed.map((route) => route.function))) {
-      allowInvokeFromStage(this, `Invoke-${fnId}`, props.functionById(fnId), this.api, props.stage);
+      allowInvokeFromStage(
+        this.invokePermissionStack,
+        `Invoke-${fnId}`,
+        props.functionById(fnId),
+        this.api,
+        props.stage,
+      );
     }
     this.operatorPolicy = this.createOperatorPolicy(
       props.stage,
