@@ -141,7 +141,7 @@ export class FunctionsConstruct extends Construct {
  * reference, `referenceto<unique id of the table><attribute>`. The stale-acknowledgment check in
  * test/infra/cdk-nag.test.ts fails if CDK ever names these parameters otherwise.
  */
-function tableArnAsSeenBy(role: iam.Role, table: dynamodb.ITableV2): string {
+export function tableArnAsSeenBy(role: iam.IRole, table: dynamodb.ITableV2): string {
   const element = table.node.defaultChild as CfnElement;
   if (Stack.of(role) === Stack.of(table)) return `${Stack.of(table).resolve(element.logicalId)}.Arn`;
   return `referenceto${Names.nodeUniqueId(element.node)}Arn`;

@@ -167,6 +167,7 @@ export class TextgateStack extends Stack {
         logKey: this.data.atRest("logs"),
         secretKey: this.data.key(FIELD_KEY_ID),
         logRetention,
+        roleScope: this.functions.roleStack,
       });
     }
 
