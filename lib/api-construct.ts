@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, NestedStack, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
+import { type CfnElement, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -48,6 +48,12 @@ export interface ApiConstructProps {
    * @default true
    */
   readonly accountCloudWatchRole?: boolean;
+  /**
+   * Where the functions' invoke permissions and the usage-plan key policies go: resources nothing
+   * else refers to, so the stack's leaf nested stack (TextgateStack.permissions) can hold them.
+   * @default this construct
+   */
+  readonly permissionScope?: Construct;
 }
 
 /** TLS 1.3 + 1.2 (no 1.0/1.1) with forward secrecy; enhanced policies need an endpoint access mode. */
@@ -65,8 +71,7 @@ const pathParameters = (path: string): string[] =>
 export class ApiConstruct extends Construct {
   readonly api: apigw.RestApi;
   readonly usagePlan: apigw.UsagePlan;
-  /** AWS::Lambda::Permission per function behind a route (see allowInvokeFromStage). */
-  readonly invokePermissionStack: NestedStack;
+  private readonly permissionScope: Construct;
   readonly accessLogs: logs.LogGroup;
   /**
    * execute-api:Invoke on exactly the catalogue's "iam" routes (the operator API): attach it to the
@@ -76,6 +81,7 @@ export class ApiConstruct extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiConstructProps) {
     super(scope, id);
+    this.permissionScope = props.permissionScope ?? this;
     const deployed = props.routes.filter((route) => !route.localOnly);
     const accountCloudWatchRole = props.accountCloudWatchRole ?? true;
     this.accessLogs = new logs.LogGroup(this, "AccessLogs", {
@@ -136,15 +142,9 @@ export class ApiConstruct extends Construct {
     });
 
     for (const route of deployed) this.addRoute(route, props, authorizer, validator);
-    // One permission per function behind a route, in a nested stack: they have generated statement
-    // ids (a moved one is added before the old one goes, never a gap) and nothing in the parent
-    // refers to them, so they cost the parent one resource instead of one per function.
-    this.invokePermissionStack = new NestedStack(this, "InvokePermissions", {
-      description: `Textgate ${props.stage}: API Gateway's permissions to invoke the parent stack's functions`,
-    });
     for (const fnId of new Set(deployed.map((route) => route.function))) {
       allowInvokeFromStage(
-        this.invokePermissionStack,
+        this.permissionScope,
         `Invoke-${fnId}`,
         props.functionById(fnId),
         this.api,
@@ -176,7 +176,7 @@ export class ApiConstruct extends Construct {
    * this one; it is in place before the stage takes traffic in the same deploy.
    */
   allowAddingKeysToUsagePlan(id: string, role: iam.IRole): iam.Policy {
-    return new iam.Policy(this, `UsagePlanKeys-${id}`, {
+    return new iam.Policy(this.permissionScope, `UsagePlanKeys-${id}`, {
       roles: [role],
       statements: [
         new iam.PolicyStatement({

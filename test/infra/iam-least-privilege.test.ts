@@ -1,11 +1,10 @@
-import { NestedStack } from "aws-cdk-lib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog, type FunctionSpec, queueGrantTargets, TABLE_ACTIONS } from "../../lib/catalog/index.ts";
 import { KMS_ACTIONS } from "../../lib/function-grants.ts";
 import {
+  allTemplates,
   asList,
   logicalId,
-  nestedTemplate,
   type PolicyStatementJson,
   referencedIds,
   resourceLabels,
@@ -42,14 +41,9 @@ interface PolicyResource {
 
 /** Every inline policy deployed: the parent's and each nested stack's (the function roles' among them). */
 const policies = (): [string, PolicyResource][] =>
-  [
-    synth.template,
-    ...synth.stack.node
-      .findAll()
-      .filter((construct) => NestedStack.isNestedStack(construct))
-      .map((nested) => nestedTemplate(synth, nested)),
-  ].flatMap(
-    (template) => Object.entries(template.findResources("AWS::IAM::Policy")) as [string, PolicyResource][],
+  allTemplates(synth).flatMap(
+    ([, template]) =>
+      Object.entries(template.findResources("AWS::IAM::Policy")) as [string, PolicyResource][],
   );
 
 /** Partial wildcards CDK's grants emit for the CMK behind tables/queues; acknowledged in cdk-nag. */

@@ -1,6 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog, physicalName } from "../../lib/catalog/index.ts";
-import { asList, logicalId, referencedIds, type Synthesized, statementsOfRole, synthStack } from "./synth.ts";
+import {
+  allTemplates,
+  asList,
+  logicalId,
+  referencedIds,
+  type Synthesized,
+  statementsOfRole,
+  synthStack,
+} from "./synth.ts";
 
 let synth: Synthesized;
 beforeAll(() => {
@@ -29,12 +37,16 @@ describe.each(catalog.schedules.map((spec) => [spec.id, spec] as const))("schedu
     expect(targets).toHaveLength(1);
     expect(referencedIds(targets[0]?.Arn)).toEqual(new Set([fnId]));
 
-    // Only this rule may invoke the function through EventBridge.
-    const permissions = Object.values(resourcesOf("AWS::Lambda::Permission")).filter(
-      (permission) =>
-        permission.Properties.Principal === "events.amazonaws.com" &&
-        referencedIds(permission.Properties.FunctionName).has(fnId),
-    );
+    // Only this rule may invoke the function through EventBridge (the permission may sit in a nested stack).
+    const permissions = allTemplates(synth)
+      .flatMap(([, template]) =>
+        Object.values(template.findResources("AWS::Lambda::Permission") as Resources),
+      )
+      .filter(
+        (permission) =>
+          permission.Properties.Principal === "events.amazonaws.com" &&
+          referencedIds(permission.Properties.FunctionName).has(fnId),
+      );
     expect(permissions).toHaveLength(1);
     expect(referencedIds(permissions[0]?.Properties.SourceArn)).toEqual(new Set([ruleId]));
   });

@@ -70,31 +70,43 @@ interface PolicyResourceJson {
   readonly Properties: { Roles?: unknown[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
 }
 
+/** The root template and every nested stack's (as the parent deploys it), each with its stack. */
+export function allTemplates(synth: Synthesized): [Stack, Template][] {
+  const nested = synth.stack.node.findAll().filter((construct) => NestedStack.isNestedStack(construct));
+  return [
+    [synth.stack, synth.template],
+    ...nested.map((stack): [Stack, Template] => [stack, nestedTemplate(synth, stack)]),
+  ];
+}
+
 /**
  * Every inline-policy statement attached to `role`, wherever the policy sits: in the role's own
- * stack (a function's role lives in the function role stack) or in the parent (e.g. the API's
- * usage-plan-key policies), which names a nested role through that stack's output.
+ * stack (a function's role lives in the function role stack) or another one (e.g. the usage-plan-key
+ * policies in the permissions stack), which names a nested role through that stack's output.
  */
 export function statementsOfRole(synth: Synthesized, role: IConstruct): PolicyStatementJson[] {
-  const roleId = logicalId(role);
   const roleStack = Stack.of(role);
-  const isTheRole = (ref: unknown) => JSON.stringify(ref) === JSON.stringify({ Ref: roleId });
-  const statementsIn = (template: Template, attachedToRole: (ref: unknown) => boolean) =>
+  const asRef = JSON.stringify({ Ref: logicalId(role) });
+  const isTheRole = (ref: unknown) => JSON.stringify(ref) === asRef;
+  let viaOutput = isTheRole;
+  if (NestedStack.isNestedStack(roleStack)) {
+    const outputs = (nestedTemplate(synth, roleStack).toJSON().Outputs ?? {}) as Record<
+      string,
+      { Value: unknown }
+    >;
+    const nestedResource = roleStack.nestedStackResource;
+    if (!nestedResource) throw new Error(`${roleStack.node.path} is not a nested stack`);
+    viaOutput = (ref: unknown) => {
+      const getAtt = (ref as { "Fn::GetAtt"?: unknown[] })["Fn::GetAtt"];
+      if (!Array.isArray(getAtt) || getAtt[0] !== logicalId(nestedResource)) return false;
+      return isTheRole(outputs[String(getAtt[1]).replace(/^Outputs\./, "")]?.Value);
+    };
+  }
+  return allTemplates(synth).flatMap(([stack, template]) =>
     (Object.values(template.findResources("AWS::IAM::Policy")) as PolicyResourceJson[])
-      .filter((policy) => (policy.Properties.Roles ?? []).some(attachedToRole))
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-  if (!NestedStack.isNestedStack(roleStack)) return statementsIn(synth.template, isTheRole);
-  const nested = nestedTemplate(synth, roleStack);
-  const outputs = (nested.toJSON().Outputs ?? {}) as Record<string, { Value: unknown }>;
-  const nestedResource = roleStack.nestedStackResource;
-  if (!nestedResource) throw new Error(`${roleStack.node.path} is not a nested stack`);
-  const viaOutput = (ref: unknown) => {
-    const getAtt = (ref as { "Fn::GetAtt"?: unknown[] })["Fn::GetAtt"];
-    if (!Array.isArray(getAtt) || getAtt[0] !== logicalId(nestedResource)) return false;
-    const output = String(getAtt[1]).replace(/^Outputs\./, "");
-    return isTheRole(outputs[output]?.Value);
-  };
-  return [...statementsIn(nested, isTheRole), ...statementsIn(synth.template, viaOutput)];
+      .filter((policy) => (policy.Properties.Roles ?? []).some(stack === roleStack ? isTheRole : viaOutput))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement),
+  );
 }
 
 /** Unacknowledged cdk-nag findings (AwsSolutions + Serverless) of one severity. */
