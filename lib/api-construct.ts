@@ -48,6 +48,12 @@ export interface ApiConstructProps {
    * @default true
    */
   readonly accountCloudWatchRole?: boolean;
+  /**
+   * Where the functions' invoke permissions and the usage-plan key policies go: resources nothing
+   * else refers to, so the stack's leaf nested stack (TextgateStack.permissions) can hold them.
+   * @default this construct
+   */
+  readonly permissionScope?: Construct;
 }
 
 /** TLS 1.3 + 1.2 (no 1.0/1.1) with forward secrecy; enhanced policies need an endpoint access mode. */
@@ -65,6 +71,7 @@ const pathParameters = (path: string): string[] =>
 export class ApiConstruct extends Construct {
   readonly api: apigw.RestApi;
   readonly usagePlan: apigw.UsagePlan;
+  private readonly permissionScope: Construct;
   readonly accessLogs: logs.LogGroup;
   /**
    * execute-api:Invoke on exactly the catalogue's "iam" routes (the operator API): attach it to the
@@ -74,6 +81,7 @@ export class ApiConstruct extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiConstructProps) {
     super(scope, id);
+    this.permissionScope = props.permissionScope ?? this;
     const deployed = props.routes.filter((route) => !route.localOnly);
     const accountCloudWatchRole = props.accountCloudWatchRole ?? true;
     this.accessLogs = new logs.LogGroup(this, "AccessLogs", {
@@ -135,7 +143,13 @@ export class ApiConstruct extends Construct {
 
     for (const route of deployed) this.addRoute(route, props, authorizer, validator);
     for (const fnId of new Set(deployed.map((route) => route.function))) {
-      allowInvokeFromStage(this, `Invoke-${fnId}`, props.functionById(fnId), this.api, props.stage);
+      allowInvokeFromStage(
+        this.permissionScope,
+        `Invoke-${fnId}`,
+        props.functionById(fnId),
+        this.api,
+        props.stage,
+      );
     }
     this.operatorPolicy = this.createOperatorPolicy(
       props.stage,
@@ -162,7 +176,7 @@ export class ApiConstruct extends Construct {
    * this one; it is in place before the stage takes traffic in the same deploy.
    */
   allowAddingKeysToUsagePlan(id: string, role: iam.IRole): iam.Policy {
-    return new iam.Policy(this, `UsagePlanKeys-${id}`, {
+    return new iam.Policy(this.permissionScope, `UsagePlanKeys-${id}`, {
       roles: [role],
       statements: [
         new iam.PolicyStatement({

@@ -1,6 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
-import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
@@ -10,6 +10,12 @@ export interface SchedulesConstructProps {
   readonly stage: string;
   readonly schedules: readonly ScheduleSpec[];
   readonly functionById: (id: string) => lambda.IFunction;
+  /**
+   * Where each rule's Lambda invoke permission goes (TextgateStack.permissions, a nested stack that
+   * nothing refers to).
+   * @default this construct
+   */
+  readonly permissionScope?: Construct;
 }
 
 /**
@@ -32,7 +38,7 @@ export class SchedulesConstruct extends Construct {
         description: spec.purpose,
         schedule: events.Schedule.rate(rate),
         targets: [
-          new targets.LambdaFunction(props.functionById(spec.function), {
+          new ScheduledFunction(props.functionById(spec.function), props.permissionScope ?? this, {
             // A run delivered later than one period is superseded by the next scheduled run.
             maxEventAge: Duration.seconds(Math.max(60, rate.toSeconds())),
             retryAttempts: 2,
@@ -48,5 +54,34 @@ export class SchedulesConstruct extends Construct {
       rules.set(spec.id, rule);
     }
     this.rules = rules;
+  }
+}
+
+/**
+ * aws-events-targets' LambdaFunction, with the invoke permission in a scope of our choosing: that
+ * target always puts it beside the rule. Same permission (events.amazonaws.com, only from this
+ * rule's ARN) and the same retry policy.
+ */
+class ScheduledFunction implements events.IRuleTarget {
+  constructor(
+    private readonly handler: lambda.IFunction,
+    private readonly permissionScope: Construct,
+    private readonly retry: { readonly maxEventAge: Duration; readonly retryAttempts: number },
+  ) {}
+
+  bind(rule: events.IRule): events.RuleTargetConfig {
+    this.handler.addPermission(`AllowSchedule-${rule.node.id}`, {
+      scope: this.permissionScope,
+      principal: new iam.ServicePrincipal("events.amazonaws.com"),
+      action: "lambda:InvokeFunction",
+      sourceArn: rule.ruleArn,
+    });
+    return {
+      arn: this.handler.functionArn,
+      retryPolicy: {
+        maximumEventAgeInSeconds: this.retry.maxEventAge.toSeconds(),
+        maximumRetryAttempts: this.retry.retryAttempts,
+      },
+    };
   }
 }

@@ -1,7 +1,8 @@
-import { type CfnElement, CfnOutput, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Platform } from "aws-cdk-lib/aws-ecr-assets";
 import * as ecs from "aws-cdk-lib/aws-ecs";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -9,6 +10,7 @@ import { Construct } from "constructs";
 import { acknowledge } from "./acknowledge.ts";
 import { envNames, physicalName, smppConnectorGrants } from "./catalog/index.ts";
 import { applyGrants, type GrantTargets } from "./function-grants.ts";
+import { tableArnAsSeenBy } from "./functions-construct.ts";
 
 /**
  * The SMPP connector on AWS (`-c smppConnector=true`): a one-AZ VPC whose only way out is a NAT
@@ -30,6 +32,14 @@ export interface SmppConnectorProps {
   /** Encrypts the carriers' bind passwords: the field key, as for every other sealed secret. */
   readonly secretKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * Where the execution and flow-log roles (and their policies) are created: the function role
+   * stack, to keep them off the parent's resource count (generated names, safe to move). The task
+   * role stays here: the secret's grant names it in the field key's policy, and a key in the parent
+   * naming a role in the nested stack that reads the key would be a dependency cycle.
+   * @default this construct
+   */
+  readonly roleScope?: Construct;
 }
 
 export class SmppConnectorConstruct extends Construct {
@@ -54,7 +64,13 @@ export class SmppConnectorConstruct extends Construct {
       encryptionKey: props.logKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    vpc.addFlowLog("FlowLog", { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) });
+    const roleScope = props.roleScope ?? this;
+    const flowLogRole = new iam.Role(roleScope, "SmppConnector-FlowLogRole", {
+      assumedBy: new iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+    });
+    vpc.addFlowLog("FlowLog", {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole),
+    });
 
     const cluster = new ecs.Cluster(this, "Cluster", {
       vpc,
@@ -62,6 +78,9 @@ export class SmppConnectorConstruct extends Construct {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
     const task = new ecs.FargateTaskDefinition(this, "Task", {
+      executionRole: new iam.Role(roleScope, "SmppConnector-ExecutionRole", {
+        assumedBy: new iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+      }),
       cpu: 256,
       memoryLimitMiB: 512,
       runtimePlatform: {
@@ -114,10 +133,10 @@ export class SmppConnectorConstruct extends Construct {
           "SMPP passwords are issued by each carrier; they are rotated with the carrier, then stored here.",
       },
     ]);
-    const messagesTable = props.targets.data.table("messages").node.defaultChild as CfnElement;
+    const messagesTable = props.targets.data.table("messages");
     acknowledge(task.taskRole, [
       {
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve(messagesTable.logicalId)}.Arn>/index/*]`,
+        id: `AwsSolutions-IAM5[Resource::<${tableArnAsSeenBy(task.taskRole, messagesTable)}>/index/*]`,
         reason:
           "The messages table grant covers its GSIs: index ARNs are <table ARN>/index/<name>, so the wildcard reaches only that table's indexes, with the same actions.",
       },

@@ -1,3 +1,4 @@
+import { NestedStack } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as cr from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
@@ -24,10 +25,20 @@ export interface TableProtectionProps {
  * last step of the deploy (UpdateTable DeletionProtectionEnabled=true, on create and on every
  * update, so a table added later is protected too). If anything before it fails, the tables are
  * still unprotected and the rollback removes them.
+ *
+ * The custom resources, their policies and the provider function live in a nested stack
+ * (`protectionStack`), two resources per table off the parent's 500-resource limit. The nested
+ * stack waits for everything else, so the order is the same; the calls are idempotent and have no
+ * delete action, so replacing the old in-parent resources by these only switches protection on again.
  */
 export class TableProtectionConstruct extends Construct {
+  readonly protectionStack: NestedStack;
+
   constructor(scope: Construct, id: string, props: TableProtectionProps) {
     super(scope, id);
+    this.protectionStack = new NestedStack(this, "Protection", {
+      description: "Textgate: switches on DynamoDB deletion protection once the parent stack exists",
+    });
     const tables = [...props.tables.entries()].sort(([a], [b]) => a.localeCompare(b));
     // One chain: the first waits for everything else, each next one for the one before it (one
     // DependsOn list on all resources, not one per table: the template stays small).
@@ -39,7 +50,7 @@ export class TableProtectionConstruct extends Construct {
         parameters: { TableName: table.tableName, DeletionProtectionEnabled: true },
         physicalResourceId: cr.PhysicalResourceId.of(`deletion-protection-${tableId}`),
       };
-      const resource = new cr.AwsCustomResource(this, `Protect-${tableId}`, {
+      const resource = new cr.AwsCustomResource(this.protectionStack, `Protect-${tableId}`, {
         onCreate: protect,
         onUpdate: protect,
         // Deleting the stack keeps the tables (and their protection): nothing to undo.
@@ -54,7 +65,7 @@ export class TableProtectionConstruct extends Construct {
   }
 }
 
-/** Construct id of the AwsCustomResource singleton provider function (a child of the stack). */
+/** Construct id of the AwsCustomResource singleton provider function (a child of `protectionStack`). */
 export const TABLE_PROTECTION_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287";
 
 /** cdk-nag findings of the AwsCustomResource singleton function, with the reason each is acceptable. */

@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { Aws, CfnOutput, NestedStack, Stack, type StackProps } from "aws-cdk-lib";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { ApiConstruct } from "./api-construct.ts";
@@ -53,6 +53,13 @@ export class TextgateStack extends Stack {
   readonly publicApiUrl: string;
   readonly waf?: WafConstruct;
   readonly smppConnector?: SmppConnectorConstruct;
+  readonly tableProtection: TableProtectionConstruct;
+  /**
+   * Leaf nested stack: Lambda invoke permissions (API routes, schedules) and the usage-plan key
+   * policies. Nothing in the parent refers to them, and their names are generated, so they can sit
+   * outside the parent's 500-resource limit without a dependency cycle or a name collision on move.
+   */
+  readonly permissions: NestedStack;
 
   constructor(scope: Construct, id: string, props: TextgateStackProps) {
     super(scope, id, props);
@@ -98,10 +105,14 @@ export class TextgateStack extends Stack {
       projectRoot: props.projectRoot,
       scheduled: new Set(catalog.schedules.map((schedule) => schedule.function)),
     });
+    this.permissions = new NestedStack(this, "Permissions", {
+      description: `Textgate ${settings.stage}: invoke permissions and usage-plan key policies for the parent stack's functions`,
+    });
     this.schedules = new SchedulesConstruct(this, "Schedules", {
       stage: settings.stage,
       schedules: catalog.schedules,
       functionById: (fnId) => this.functions.fn(fnId),
+      permissionScope: this.permissions,
     });
     this.messaging.connectConsumers((fnId) => this.functions.fn(fnId));
     this.api = new ApiConstruct(this, "Api", {
@@ -116,6 +127,7 @@ export class TextgateStack extends Stack {
       enforcePerKeyThrottle: settings.perKeyThrottle,
       wafProtected: settings.waf,
       accountCloudWatchRole: settings.apiGatewayAccountRole,
+      permissionScope: this.permissions,
       ...(settings.domainName && settings.certificateArn
         ? { customDomain: { domainName: settings.domainName, certificateArn: settings.certificateArn } }
         : {}),
@@ -166,16 +178,17 @@ export class TextgateStack extends Stack {
         logKey: this.data.atRest("logs"),
         secretKey: this.data.key(FIELD_KEY_ID),
         logRetention,
+        roleScope: this.functions.roleStack,
       });
     }
 
     // Last: deletion protection goes on only once everything else exists (see the construct).
     const everythingElse = this.node.children.filter((child) => child !== this.data);
-    new TableProtectionConstruct(this, "TableProtection", {
+    this.tableProtection = new TableProtectionConstruct(this, "TableProtection", {
       tables: this.data.tables,
       after: everythingElse,
     });
-    const provider = this.node.tryFindChild(TABLE_PROTECTION_PROVIDER_ID);
+    const provider = this.tableProtection.protectionStack.node.tryFindChild(TABLE_PROTECTION_PROVIDER_ID);
     if (provider) acknowledgeTableProtection(provider as Construct);
 
     new CfnOutput(this, "ApiUrl", { value: this.publicApiUrl });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog } from "../../lib/catalog/index.ts";
 import { AUTHORIZER_FUNCTION_ID } from "../../lib/textgate-stack.ts";
-import { logicalId, type Synthesized, synthStack } from "./synth.ts";
+import { allTemplates, logicalId, type Synthesized, synthStack } from "./synth.ts";
 
 /**
  * API Gateway may invoke a function behind the API only for this API's deployed stage (never the
@@ -32,7 +32,9 @@ function apiGatewayPermissions(): { functionId: string; sourceArn: string }[] {
   const functionIdByLogicalId = new Map(
     [...synth.stack.functions.functions].map(([id, fn]) => [logicalId(fn), id] as const),
   );
-  return Object.values(synth.template.findResources("AWS::Lambda::Permission"))
+  // The routes' permissions sit in the permissions stack, the authorizer's in the parent.
+  return allTemplates(synth)
+    .flatMap(([, template]) => Object.values(template.findResources("AWS::Lambda::Permission")))
     .map((resource) => resource.Properties as PermissionProps)
     .filter((props) => props.Principal === "apigateway.amazonaws.com")
     .map((props) => {

@@ -2,7 +2,7 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ReplicaKeyStack } from "../../lib/replica-key-stack.ts";
-import { logicalId, type Synthesized, synthStack } from "./synth.ts";
+import { logicalId, nestedTemplate, type Synthesized, synthStack } from "./synth.ts";
 
 /**
  * Resources with fixed names must not survive the rollback of a failed first deploy, or every retry
@@ -54,8 +54,11 @@ describe("deletion protection comes last", () => {
     readonly Properties: { readonly Create: unknown };
     readonly DependsOn?: readonly string[];
   }
+  // The protections live in their own nested stack; read it as the parent deploys it (table refs
+  // substituted), and the parent's view of that stack for what it waits for.
+  const protectionTemplate = () => nestedTemplate(synth, synth.stack.tableProtection.protectionStack);
   const protections = () =>
-    Object.entries(synth.template.findResources("Custom::AWS")).filter(([, resource]) =>
+    Object.entries(protectionTemplate().findResources("Custom::AWS")).filter(([, resource]) =>
       JSON.stringify(resource.Properties.Create).includes("DeletionProtectionEnabled"),
     ) as [string, ProtectionResource][];
 
@@ -76,30 +79,37 @@ describe("deletion protection comes last", () => {
         true,
       );
     }
-    // The chain's first link waits for the rest of the stack: the API stage, the functions, the alarms
-    // (in the parent, or the nested stacks holding them, e.g. the alarm stack).
-    const all = Object.keys(synth.template.toJSON().Resources);
-    const mustWaitFor = all.filter((id) =>
-      [
-        "AWS::ApiGateway::Stage",
-        "AWS::Lambda::Function",
-        "AWS::CloudWatch::Alarm",
-        "AWS::CloudFormation::Stack",
-      ].includes(synth.template.toJSON().Resources[id].Type),
+    // Inside the nested stack the protections form one chain (each waits for the one before it).
+    const byId = new Map(found);
+    const firstLinks = found.filter(
+      ([, resource]) => !(resource.DependsOn ?? []).some((dep) => byId.has(dep)),
+    );
+    expect(firstLinks.length).toBe(1);
+    // The nested stack waits for the rest of the parent: the API stage, the functions, the alarms
+    // and the other nested stacks (the alarm stack, the functions' role stack).
+    const protectionStack = synth.stack.tableProtection.protectionStack.nestedStackResource;
+    if (!protectionStack) throw new Error("the protection stack has no resource in the parent");
+    const resources = synth.template.toJSON().Resources as Record<
+      string,
+      { Type: string; DependsOn?: string[] }
+    >;
+    const all = Object.keys(resources);
+    const mustWaitFor = all.filter(
+      (id) =>
+        id !== logicalId(protectionStack) &&
+        [
+          "AWS::ApiGateway::Stage",
+          "AWS::Lambda::Function",
+          "AWS::CloudWatch::Alarm",
+          "AWS::CloudFormation::Stack",
+        ].includes(resources[id]?.Type ?? ""),
     );
     const alarmStack = synth.stack.monitoring.alarmStack.nestedStackResource;
-    if (!alarmStack) throw new Error("the alarm stack has no resource in the parent");
+    const roleStack = synth.stack.functions.roleStack.nestedStackResource;
+    if (!alarmStack || !roleStack) throw new Error("a nested stack has no resource in the parent");
     expect(mustWaitFor).toContain(logicalId(alarmStack));
-    const waited = new Set<string>();
-    const byId = new Map(found);
-    const visit = (id: string) => {
-      for (const dep of byId.get(id)?.DependsOn ?? []) {
-        if (byId.has(dep)) visit(dep);
-        else waited.add(dep);
-      }
-    };
-    for (const [id] of found) visit(id);
-    const providerFunctions = all.filter((id) => id.startsWith("AWS679f53fac002430cb0da5b7982bd2287"));
-    expect(mustWaitFor.filter((id) => !waited.has(id) && !providerFunctions.includes(id))).toEqual([]);
+    expect(mustWaitFor).toContain(logicalId(roleStack));
+    const waited = new Set(resources[logicalId(protectionStack)]?.DependsOn ?? []);
+    expect(mustWaitFor.filter((id) => !waited.has(id))).toEqual([]);
   });
 });

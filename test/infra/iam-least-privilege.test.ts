@@ -8,12 +8,14 @@ import {
 } from "../../lib/catalog/index.ts";
 import { KMS_ACTIONS } from "../../lib/function-grants.ts";
 import {
+  allTemplates,
   asList,
   logicalId,
   type PolicyStatementJson,
   referencedIds,
   resourceLabels,
   type Synthesized,
+  statementsOfRole,
   synthStack,
 } from "./synth.ts";
 
@@ -40,16 +42,15 @@ beforeAll(() => {
 });
 
 interface PolicyResource {
-  Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
+  Properties: { PolicyDocument: { Statement: PolicyStatementJson[] } };
 }
 
+/** Every inline policy deployed: the parent's and each nested stack's (the function roles' among them). */
 const policies = (): [string, PolicyResource][] =>
-  Object.entries(synth.template.findResources("AWS::IAM::Policy")) as [string, PolicyResource][];
-
-const statementsOfRole = (roleLogicalId: string): PolicyStatementJson[] =>
-  policies()
-    .filter(([, policy]) => (policy.Properties.Roles ?? []).some((role) => role.Ref === roleLogicalId))
-    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+  allTemplates(synth).flatMap(
+    ([, template]) =>
+      Object.entries(template.findResources("AWS::IAM::Policy")) as [string, PolicyResource][],
+  );
 
 /** Partial wildcards CDK's grants emit for the CMK behind tables/queues; acknowledged in cdk-nag. */
 const ACKNOWLEDGED_PARTIAL_WILDCARDS = new Set(["kms:GenerateDataKey*", "kms:ReEncrypt*"]);
@@ -109,7 +110,7 @@ describe("IAM policies", () => {
 });
 
 describe.each(catalog.functions.map((spec) => [spec.id, spec] as const))("function %s", (_id, spec) => {
-  const statements = () => statementsOfRole(logicalId(synth.stack.functions.fn(spec.id).role ?? fail()));
+  const statements = () => statementsOfRole(synth, synth.stack.functions.fn(spec.id).role ?? fail());
 
   it("touches exactly the tables, queues and keys in its catalogue grants (plus its log group)", () => {
     const touched = new Set<string>();

@@ -8,6 +8,7 @@ import {
   type PolicyStatementJson,
   referencedIds,
   type Synthesized,
+  statementsOfRole,
   synthStack,
 } from "./synth.ts";
 
@@ -27,14 +28,7 @@ const keyArn = (key: Parameters<typeof logicalId>[0]) => ({ "Fn::GetAtt": [logic
 const fieldKey = () => synth.stack.data.key(FIELD_KEY_ID);
 
 function statementsOf(fnId: string): PolicyStatementJson[] {
-  const roleRef = logicalId(synth.stack.functions.fn(fnId).role ?? fail(fnId));
-  return (
-    Object.values(synth.template.findResources("AWS::IAM::Policy")) as {
-      Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
-    }[]
-  )
-    .filter((policy) => (policy.Properties.Roles ?? []).some((role) => role.Ref === roleRef))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  return statementsOfRole(synth, synth.stack.functions.fn(fnId).role ?? fail(fnId));
 }
 
 function fail(what: string): never {

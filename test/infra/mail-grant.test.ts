@@ -2,14 +2,7 @@ import { App } from "aws-cdk-lib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog, envNames } from "../../lib/catalog/index.ts";
 import { readSettings } from "../../lib/settings.ts";
-import {
-  asList,
-  logicalId,
-  nagViolations,
-  type PolicyStatementJson,
-  type Synthesized,
-  synthStack,
-} from "./synth.ts";
+import { asList, logicalId, nagViolations, type Synthesized, statementsOfRole, synthStack } from "./synth.ts";
 
 /**
  * Invitation email through SES: with the deploy context set, exactly the functions with the mail
@@ -27,21 +20,13 @@ beforeAll(() => {
   synth = synthStack(mailContext);
 });
 
-interface PolicyResource {
-  Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
-}
-
 function sesGrantsOf(functionId: string): string[] {
   const fn = synth.stack.functions.fn(functionId);
-  const roleRef = logicalId(fn.role ?? fn);
-  return Object.values(synth.template.findResources("AWS::IAM::Policy") as Record<string, PolicyResource>)
-    .filter((policy) => (policy.Properties.Roles ?? []).some((role) => role.Ref === roleRef))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
-    .flatMap((statement) =>
-      asList(statement.Action)
-        .filter((action) => action.startsWith("ses:"))
-        .flatMap((action) => asList(statement.Resource as string | string[]).map((r) => `${action} ${r}`)),
-    );
+  return statementsOfRole(synth, fn.role ?? fn).flatMap((statement) =>
+    asList(statement.Action)
+      .filter((action) => action.startsWith("ses:"))
+      .flatMap((action) => asList(statement.Resource as string | string[]).map((r) => `${action} ${r}`)),
+  );
 }
 
 describe("SES grant for invitation email", () => {

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalog, physicalName } from "../../lib/catalog/index.ts";
 import {
+  allTemplates,
   asList,
   logicalId,
-  type PolicyStatementJson,
   referencedIds,
   type Synthesized,
+  statementsOfRole,
   synthStack,
 } from "./synth.ts";
 
@@ -36,12 +37,16 @@ describe.each(catalog.schedules.map((spec) => [spec.id, spec] as const))("schedu
     expect(targets).toHaveLength(1);
     expect(referencedIds(targets[0]?.Arn)).toEqual(new Set([fnId]));
 
-    // Only this rule may invoke the function through EventBridge.
-    const permissions = Object.values(resourcesOf("AWS::Lambda::Permission")).filter(
-      (permission) =>
-        permission.Properties.Principal === "events.amazonaws.com" &&
-        referencedIds(permission.Properties.FunctionName).has(fnId),
-    );
+    // Only this rule may invoke the function through EventBridge (the permission may sit in a nested stack).
+    const permissions = allTemplates(synth)
+      .flatMap(([, template]) =>
+        Object.values(template.findResources("AWS::Lambda::Permission") as Resources),
+      )
+      .filter(
+        (permission) =>
+          permission.Properties.Principal === "events.amazonaws.com" &&
+          referencedIds(permission.Properties.FunctionName).has(fnId),
+      );
     expect(permissions).toHaveLength(1);
     expect(referencedIds(permissions[0]?.Properties.SourceArn)).toEqual(new Set([ruleId]));
   });
@@ -52,16 +57,10 @@ it("gives queue 'inspect' grants sqs:GetQueueAttributes only: no receive, delete
     Object.values(fn.grants.queues ?? {}).some((access) => access === "inspect"),
   );
   expect(inspectors.length).toBeGreaterThan(0);
-  const policies = Object.values(resourcesOf("AWS::IAM::Policy")) as unknown as {
-    Properties: { Roles?: { Ref: string }[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
-  }[];
   for (const fn of inspectors) {
     const role = synth.stack.functions.fn(fn.id).role;
     if (!role) throw new Error("no role");
-    const roleId = logicalId(role);
-    const sqsActions = policies
-      .filter((policy) => (policy.Properties.Roles ?? []).some((r) => r.Ref === roleId))
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+    const sqsActions = statementsOfRole(synth, role)
       .flatMap((statement) => asList(statement.Action))
       .filter((action) => action.startsWith("sqs:"));
     expect([...new Set(sqsActions)]).toEqual(["sqs:GetQueueAttributes"]);

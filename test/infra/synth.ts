@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { App, type CfnElement, type NestedStack, type PolicyViolation, Stack } from "aws-cdk-lib";
+import { App, type CfnElement, NestedStack, type PolicyViolation, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { nagPacks } from "../../lib/nag.ts";
@@ -39,6 +39,8 @@ export function synthStack(context: Record<string, string> = {}): Synthesized {
  * parent (`{"Ref": <function logical id>}`, `{"Fn::GetAtt": [<queue logical id>, "QueueName"]}`).
  */
 export function nestedTemplate(synth: Synthesized, nested: NestedStack): Template {
+  const cached = nestedTemplates.get(synth)?.get(nested);
+  if (cached) return cached;
   const resource = nested.nestedStackResource;
   if (!resource) throw new Error(`${nested.node.path} is not a nested stack`);
   const passedIn = (synth.template.toJSON().Resources[logicalId(resource)]?.Properties?.Parameters ??
@@ -53,7 +55,58 @@ export function nestedTemplate(synth: Synthesized, nested: NestedStack): Templat
     }
     return Object.fromEntries(entries.map(([key, value]) => [key, substitute(value)]));
   };
-  return Template.fromJSON(substitute(Template.fromStack(nested).toJSON()) as Record<string, unknown>);
+  const template = Template.fromJSON(
+    substitute(Template.fromStack(nested).toJSON()) as Record<string, unknown>,
+  );
+  const perSynth = nestedTemplates.get(synth) ?? new Map<NestedStack, Template>();
+  perSynth.set(nested, template);
+  nestedTemplates.set(synth, perSynth);
+  return template;
+}
+
+const nestedTemplates = new WeakMap<Synthesized, Map<NestedStack, Template>>();
+
+interface PolicyResourceJson {
+  readonly Properties: { Roles?: unknown[]; PolicyDocument: { Statement: PolicyStatementJson[] } };
+}
+
+/** The root template and every nested stack's (as the parent deploys it), each with its stack. */
+export function allTemplates(synth: Synthesized): [Stack, Template][] {
+  const nested = synth.stack.node.findAll().filter((construct) => NestedStack.isNestedStack(construct));
+  return [
+    [synth.stack, synth.template],
+    ...nested.map((stack): [Stack, Template] => [stack, nestedTemplate(synth, stack)]),
+  ];
+}
+
+/**
+ * Every inline-policy statement attached to `role`, wherever the policy sits: in the role's own
+ * stack (a function's role lives in the function role stack) or another one (e.g. the usage-plan-key
+ * policies in the permissions stack), which names a nested role through that stack's output.
+ */
+export function statementsOfRole(synth: Synthesized, role: IConstruct): PolicyStatementJson[] {
+  const roleStack = Stack.of(role);
+  const asRef = JSON.stringify({ Ref: logicalId(role) });
+  const isTheRole = (ref: unknown) => JSON.stringify(ref) === asRef;
+  let viaOutput = isTheRole;
+  if (NestedStack.isNestedStack(roleStack)) {
+    const outputs = (nestedTemplate(synth, roleStack).toJSON().Outputs ?? {}) as Record<
+      string,
+      { Value: unknown }
+    >;
+    const nestedResource = roleStack.nestedStackResource;
+    if (!nestedResource) throw new Error(`${roleStack.node.path} is not a nested stack`);
+    viaOutput = (ref: unknown) => {
+      const getAtt = (ref as { "Fn::GetAtt"?: unknown[] })["Fn::GetAtt"];
+      if (!Array.isArray(getAtt) || getAtt[0] !== logicalId(nestedResource)) return false;
+      return isTheRole(outputs[String(getAtt[1]).replace(/^Outputs\./, "")]?.Value);
+    };
+  }
+  return allTemplates(synth).flatMap(([stack, template]) =>
+    (Object.values(template.findResources("AWS::IAM::Policy")) as PolicyResourceJson[])
+      .filter((policy) => (policy.Properties.Roles ?? []).some(stack === roleStack ? isTheRole : viaOutput))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement),
+  );
 }
 
 /** Unacknowledged cdk-nag findings (AwsSolutions + Serverless) of one severity. */
