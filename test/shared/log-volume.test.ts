@@ -1,7 +1,14 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { httpHandler, route } from "../../functions/shared/http.ts";
 import { logger } from "../../functions/shared/logger.ts";
+
+// The suite's global set-up quiets function logs to WARN (LOG_LEVEL); these tests measure the INFO
+// lines Lambda writes at its deployed level, and the logger reads the level when its module loads
+// (and returns to it on every invocation), so it is set before the imports run.
+vi.hoisted(() => {
+  process.env.LOG_LEVEL = "INFO";
+});
 
 /**
  * Log volume per SMS (issue 14: ≤ 1,000 bytes): one INFO line per state change, without the
