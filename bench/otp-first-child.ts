@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { type BenchPlatform, countBy, recipients, startBenchPlatform } from "./pipeline.ts";
+import { installSdkMeter, summarize } from "./sdk-meter.ts";
 
 const [outFile = "", rateArg = "200", secondsArg = "20", intervalArg = "250"] = process.argv.slice(2);
 const bulkRate = Number(rateArg);
@@ -162,6 +163,7 @@ const latencies = (timings: VerificationTiming[]) =>
 const answerTimes = (timings: VerificationTiming[]) =>
   timings.flatMap((t) => (t.answeredMs === undefined ? [] : [t.answeredMs]));
 
+const meter = installSdkMeter();
 const bench = await startBenchPlatform();
 try {
   bench.carrier.faults.latencyMs = CARRIER_LATENCY_MS;
@@ -173,8 +175,11 @@ try {
   ]);
   await sleep(2000);
 
+  meter.reset();
   const baseline = await measuredVerifications(bench, verifyNumbers.slice(4, 44), 40 * intervalMs);
   await sleep(1000);
+  // Every AWS call of a verification's life with no other traffic: start, dispatch, DLR, check.
+  const baselineCalls = summarize(meter.calls).byCommand;
 
   const loadavgAtLoad = loadavg();
   const [bulk, loaded] = await Promise.all([
@@ -200,6 +205,7 @@ try {
       },
       baseline: {
         started: baseline.length,
+        callsByCommand: baselineCalls,
         statuses: countBy(baseline, (t) => t.status),
         latencies: latencies(baseline),
         answerTimes: answerTimes(baseline),

@@ -13,6 +13,8 @@ interface RawPhase {
   readonly statuses: Record<string, number>;
   readonly latencies: number[];
   readonly answerTimes: number[];
+  /** Baseline only: every AWS SDK call while the verifications ran alone. */
+  readonly callsByCommand?: Record<string, number>;
 }
 interface RawOtpFirst {
   readonly bulkRate: number;
@@ -51,6 +53,8 @@ export interface OtpPhase {
 export type OtpFirstFigures = Omit<RawOtpFirst, "baseline" | "loaded"> & {
   readonly baseline: OtpPhase;
   readonly loaded: OtpPhase;
+  /** AWS SDK calls per verification with no other traffic (start, dispatch, DLR, code check), by command. */
+  readonly callsPerVerification: Record<string, number>;
 };
 
 const percentiles = (values: readonly number[]): Percentiles => ({
@@ -90,5 +94,11 @@ export function otpFirst(options: {
   );
   if (child.status !== 0) throw new Error(`OTP-first measurement failed (exit ${child.status})`);
   const raw = JSON.parse(readFileSync(file, "utf8")) as RawOtpFirst;
-  return { ...raw, baseline: phase(raw.baseline), loaded: phase(raw.loaded) };
+  const callsPerVerification = Object.fromEntries(
+    Object.entries(raw.baseline.callsByCommand ?? {}).map(([command, n]) => [
+      command,
+      n / Math.max(1, raw.baseline.started),
+    ]),
+  );
+  return { ...raw, baseline: phase(raw.baseline), loaded: phase(raw.loaded), callsPerVerification };
 }

@@ -21,6 +21,12 @@ const load = (values: readonly number[]) => values.map((v) => v.toFixed(2)).join
 const row = (label: string, loaded: Percentiles, alone: Percentiles) =>
   `| ${label} | ${ms(alone.p50)} / ${ms(alone.p95)} / ${ms(alone.p99)} | ${ms(loaded.p50)} / ${ms(loaded.p95)} / ${ms(loaded.p99)} (max ${ms(loaded.max)}) | ${ratio(loaded.p50, alone.p50)} / ${ratio(loaded.p99, alone.p99)} |`;
 
+function callsLine(calls: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(calls).sort((a, b) => b[1] - a[1]);
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  return `${total.toFixed(1)} in all (${entries.map(([command, n]) => `${command} ${n.toFixed(2)}`).join(", ")})`;
+}
+
 function contextLine(context: RunContext): string {
   return `Measured on ${context.date} (${context.machine}; a shared 2-core box: other jobs ran alongside, load
 average 1/5/15 min ${load(context.loadavgStart)} at the start and ${load(context.loadavgEnd)} at the end).`;
@@ -50,6 +56,9 @@ received, so the fraud guard's conversion stays normal.
 | --- | --- | --- | --- |
 ${row("POST → OTP at the carrier", loaded.toCarrier, baseline.toCarrier)}
 ${row("POST → 201 (API part)", loaded.answered, baseline.answered)}
+
+AWS calls per verification with no other traffic (start, dispatch, DLR and code check; each one a round trip
+that waits its turn when the process and DynamoDB Local are saturated): ${callsLine(figures.callsPerVerification)}.
 
 Goal p99 ≤ 1 s under bulk: ${met ? "meets goal" : "**misses goal**"} (p99 ${ms(p99)}${bulk.acceptedPerSecond < figures.bulkRate * 0.95 ? `, at ${bulk.acceptedPerSecond.toFixed(0)} bulk/s achieved, not ${figures.bulkRate}` : ""}).
 `;
