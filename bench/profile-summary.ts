@@ -57,7 +57,8 @@ export function readCpuProfile(file: string): CpuProfile {
 export function packageOf(frame: CallFrame, projectRoot: string): string {
   const { url, functionName } = frame;
   if (!url) return functionName.startsWith("(") ? functionName : "(V8 builtins / native)";
-  if (url.startsWith("node:")) return "node: (runtime JS)";
+  // node:_http_client, node:events, node:internal/streams: which part of the runtime is busy.
+  if (url.startsWith("node:")) return url.split("/").slice(0, 2).join("/");
   const path = url.replace(/^file:\/\//, "");
   const inModules = path.lastIndexOf("/node_modules/");
   if (inModules >= 0) {

@@ -58,7 +58,7 @@ const date = new Date().toISOString();
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}, ${process.platform}/${process.arch}`;
 const resultsFile = join(projectRoot, "bench", "RESULTS.md");
 console.log(
-  `bench: ${quick ? "quick" : "full"} run on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}`,
+  `bench: ${values.only ? `--only ${values.only}` : quick ? "quick" : "full"} run on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}`,
 );
 
 /** Issue 14's OTP-first and CPU-profile parts: each in its own child process, each its own section. */
