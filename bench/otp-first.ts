@@ -64,11 +64,20 @@ const percentiles = (values: readonly number[]): Percentiles => ({
   max: values.length ? Math.max(...values) : Number.NaN,
 });
 
+/**
+ * An OTP text that never reached the carrier within the wait counts as infinitely late, so the
+ * percentiles are over every accepted verification, not just the lucky ones.
+ */
 const phase = (raw: RawPhase): OtpPhase => ({
   started: raw.started,
   statuses: raw.statuses,
   received: raw.latencies.length,
-  toCarrier: percentiles(raw.latencies),
+  toCarrier: percentiles([
+    ...raw.latencies,
+    ...Array<number>(Math.max(0, (raw.statuses["201"] ?? 0) - raw.latencies.length)).fill(
+      Number.POSITIVE_INFINITY,
+    ),
+  ]),
   answered: percentiles(raw.answerTimes),
 });
 

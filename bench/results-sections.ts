@@ -14,9 +14,14 @@ export interface RunContext {
 }
 
 const OTP_GOAL_P99_MS = 1000;
-const ms = (value: number) => (Number.isNaN(value) ? "–" : `${value.toFixed(0)} ms`);
+const ms = (value: number) =>
+  Number.isNaN(value) ? "–" : value === Number.POSITIVE_INFINITY ? "never" : `${value.toFixed(0)} ms`;
 const ratio = (loaded: number, alone: number) =>
-  Number.isFinite(loaded / alone) ? `${(loaded / alone).toFixed(1)}×` : "–";
+  loaded === Number.POSITIVE_INFINITY
+    ? "∞"
+    : Number.isFinite(loaded / alone)
+      ? `${(loaded / alone).toFixed(1)}×`
+      : "–";
 const load = (values: readonly number[]) => values.map((v) => v.toFixed(2)).join(" / ");
 const row = (label: string, loaded: Percentiles, alone: Percentiles) =>
   `| ${label} | ${ms(alone.p50)} / ${ms(alone.p95)} / ${ms(alone.p99)} | ${ms(loaded.p50)} / ${ms(loaded.p95)} / ${ms(loaded.p99)} (max ${ms(loaded.max)}) | ${ratio(loaded.p50, alone.p50)} / ${ratio(loaded.p99, alone.p99)} |`;
@@ -43,7 +48,8 @@ ${contextLine(context)}
 just before the POST to the carrier simulator's receipt of its OTP text (outbox \`receivedAt\`; carrier latency
 ${figures.carrierLatencyMs} ms). First ${baseline.started} with no other traffic, then ${loaded.started} while bulk SMS (priority low →
 sms-bulk) are offered at ${figures.bulkRate}/s for ${figures.seconds} s (open loop, at most 256 in flight). Each code is checked once
-received, so the fraud guard's conversion stays normal.
+received, so the fraud guard's conversion stays normal. Percentiles count every 201: an OTP text not at the
+carrier within 60 s after the last start counts as "never".
 
 | | figure |
 | --- | --- |
