@@ -11,6 +11,8 @@ import { installSdkMeter, summarize } from "./sdk-meter.ts";
 
 const [outFile = "", countArg = "2000", latencyArg = "50"] = process.argv.slice(2);
 const count = Number(countArg);
+/** V8's profiler timestamps and process.hrtime share the monotonic clock (µs). */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 let logBytes = 0;
 let logLines = 0;
@@ -46,6 +48,7 @@ try {
   logLines = 0;
   const numbers = recipients(count);
   const started = performance.now();
+  const windowStartUs = monotonicUs();
   const sent = await sendAll(bench, numbers, { concurrency: 64 });
   const accepted = sent.outcomes.filter((o) => o.status === 202);
   const delivery = await waitForDelivery(
@@ -55,6 +58,7 @@ try {
     300_000,
   );
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let the last DLRs finish their writes
+  const windowEndUs = monotonicUs();
   const latencies = accepted.map((o) => o.ms);
   // Counts belong to the measured messages only: take them before the latency probe below.
   const counted = {
@@ -67,6 +71,8 @@ try {
     logBytes,
     logLines,
     logLeaks: [...logLeaks],
+    // The measured window on the clock of a --cpu-prof profile (bench/cpu-profile.ts keeps only these samples).
+    windowUs: { start: windowStartUs, end: windowEndUs },
   };
   // One at a time, with the pipeline idle: the closest local stand-in for one Lambda invocation's duration.
   const probe = await sendAll(bench, recipients(30, 800_000), { concurrency: 1 });

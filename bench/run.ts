@@ -1,12 +1,14 @@
 /**
- * `npm run bench [-- --quick] [-- --only bundles]`: prints figures and writes bench/RESULTS.md. Never
- * asserts: the goals are shown next to the figures, and whatever was measured is reported as measured.
- * `--only bundles` builds the bundles and measures cold init only (about a minute, not ten) and
- * replaces just the bundle section of RESULTS.md, leaving the other sections' figures and dates.
+ * `npm run bench [-- --quick] [-- --only bundles|otp|profile]`: prints figures and writes
+ * bench/RESULTS.md. Never asserts: the goals are shown next to the figures, and whatever was
+ * measured is reported as measured. `--only <part>` measures that part alone and replaces just its
+ * section of RESULTS.md, leaving the other sections' figures and dates: `bundles` (bundles and cold
+ * init, about a minute), `otp` (OTP first under bulk: `--bulk-rate`, `--otp-seconds`), `profile`
+ * (CPU profile of the pipeline over `--messages` SMS).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -26,29 +28,77 @@ import {
   UNUSED_ON_LAMBDA,
 } from "./bundles.ts";
 import { costPerMillion, type DlrPath, dlrPathInputs, PRICES, PRICES_AS_OF } from "./cost.ts";
+import { profilePipeline } from "./cpu-profile.ts";
 import { middlewareOverhead } from "./middleware.ts";
+import { otpFirst } from "./otp-first.ts";
 import { renderBundleSection, renderResults, replaceBundleSection } from "./results.ts";
+import { renderCpuProfileSection, renderOtpFirstSection, replaceSection } from "./results-sections.ts";
 
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     messages: { type: "string" },
     only: { type: "string" },
+    "bulk-rate": { type: "string", default: "200" },
+    "otp-seconds": { type: "string" },
   },
 });
-if (values.only !== undefined && values.only !== "bundles") throw new Error("--only accepts: bundles");
+const PARTS = ["bundles", "otp", "profile"] as const;
+if (values.only !== undefined && !PARTS.includes(values.only as (typeof PARTS)[number]))
+  throw new Error(`--only accepts: ${PARTS.join(", ")}`);
 const onlyBundles = values.only === "bundles";
 const quick = values.quick ?? false;
 const coldRuns = quick ? 3 : 10;
 const messages = Number(values.messages ?? (quick ? 300 : 2000));
+const bulkRate = Number(values["bulk-rate"]);
+const otpSeconds = Number(values["otp-seconds"] ?? (quick ? 10 : 20));
 const kb = (bytes: number) => (bytes / 1024).toFixed(0);
 
 const date = new Date().toISOString();
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}, ${process.platform}/${process.arch}`;
 const resultsFile = join(projectRoot, "bench", "RESULTS.md");
 console.log(
-  `bench: ${quick ? "quick" : "full"} run on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}`,
+  `bench: ${values.only ? `--only ${values.only}` : quick ? "quick" : "full"} run on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}`,
 );
+
+/** Issue 14's OTP-first and CPU-profile parts: each in its own child process, each its own section. */
+function otpAndProfileSections(part: "otp" | "profile" | "both"): string[] {
+  const sections: string[] = [];
+  if (part !== "profile") {
+    const loadavgStart = loadavg();
+    const otp = otpFirst({ bulkRate, seconds: otpSeconds });
+    console.log(
+      `OTP first: bulk ${otp.bulk.acceptedPerSecond.toFixed(0)}/s accepted (target ${bulkRate}); POST → OTP at the carrier p50/p95/p99 alone ${otp.baseline.toCarrier.p50.toFixed(0)}/${otp.baseline.toCarrier.p95.toFixed(0)}/${otp.baseline.toCarrier.p99.toFixed(0)} ms, under bulk ${otp.loaded.toCarrier.p50.toFixed(0)}/${otp.loaded.toCarrier.p95.toFixed(0)}/${otp.loaded.toCarrier.p99.toFixed(0)} ms`,
+    );
+    sections.push(renderOtpFirstSection(otp, { date, machine, loadavgStart, loadavgEnd: loadavg() }));
+  }
+  if (part !== "otp") {
+    const loadavgStart = loadavg();
+    const profiled = profilePipeline(messages);
+    const perSms = (us: number) => (us / Math.max(1, profiled.pipeline.accepted) / 1000).toFixed(2);
+    console.log(
+      `CPU profile (${profiled.profileFile}): main thread busy ${perSms(profiled.summary.busyUs)} ms per accepted SMS; top: ${profiled.summary.byPackage
+        .slice(0, 5)
+        .map((p) => `${p.name} ${perSms(p.selfUs)}`)
+        .join(", ")}`,
+    );
+    sections.push(renderCpuProfileSection(profiled, { date, machine, loadavgStart, loadavgEnd: loadavg() }));
+  }
+  return sections;
+}
+
+if (values.only === "otp" || values.only === "profile") {
+  const sections = otpAndProfileSections(values.only);
+  writeFileSync(
+    resultsFile,
+    sections.reduce(
+      (results, section) => replaceSection(results, section),
+      readFileSync(resultsFile, "utf8"),
+    ),
+  );
+  console.log(`wrote the ${values.only} section of bench/RESULTS.md`);
+  process.exit(0);
+}
 
 // 1. Bundles and cold init (all spawns interleaved with the hello-world baseline).
 const hello = await helloWorldBundle();
@@ -179,7 +229,10 @@ const results = renderResults({
   prices: PRICES,
   pricesAsOf: PRICES_AS_OF,
 });
-writeFileSync(resultsFile, results);
+writeFileSync(
+  resultsFile,
+  otpAndProfileSections("both").reduce((text, section) => replaceSection(text, section), results),
+);
 console.log("wrote bench/RESULTS.md");
 process.exit(0);
 
@@ -205,4 +258,6 @@ export interface PipelineFigures {
   logBytes: number;
   logLines: number;
   logLeaks: string[];
+  /** Measured window on the monotonic clock (µs), to cut a --cpu-prof profile to it. */
+  windowUs?: { start: number; end: number };
 }
