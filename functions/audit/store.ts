@@ -14,6 +14,7 @@ import {
   eventSortKey,
   GENESIS_HASH,
 } from "./chain.ts";
+import { MAX_USER_AGENT_LENGTH } from "./context.ts";
 import type { AuditClass, AuditEventInput, AuditLog, ChainedAuditEvent } from "./port.ts";
 import { SHORT_RETENTION_SECONDS } from "./port.ts";
 import { auditClassFor } from "./rules.ts";
@@ -36,8 +37,6 @@ const MAX_APPEND_ATTEMPTS = 30;
 const BACKOFF_CAP_MS = 80;
 /** Day markers only need to outlive the digest of their day. */
 const DAY_MARKER_SECONDS = 3 * 24 * 3600;
-/** Keeps the stored User-Agent bounded: it is the caller's text, not ours. */
-const USER_AGENT_MAX = 256;
 
 /** The head of each chain this container appended to last: a warm writer usually wins first time. */
 const knownHeads = new Map<string, ChainHead>();
@@ -69,7 +68,8 @@ function nextEvent(input: AuditEventInput, auditClass: AuditClass, head: ChainHe
   const { userAgent, ...rest } = input;
   const unhashed = {
     ...rest,
-    ...(userAgent ? { userAgent: userAgent.slice(0, USER_AGENT_MAX) } : {}),
+    // The same bound auditInput applies, for writers that build their input by hand.
+    ...(userAgent ? { userAgent: userAgent.slice(0, MAX_USER_AGENT_LENGTH) } : {}),
     id: newId("evt"),
     // A chain's time never goes backwards (clock skew between writers): key order stays chain order.
     at: head && head.at > nowIso ? head.at : nowIso,
