@@ -96,6 +96,13 @@ export function accountOfItem(item: Record<string, unknown>): string | undefined
 const erased = (policy: AccountPolicy | undefined, now: Date): boolean =>
   policy?.eraseBefore !== undefined && policy.eraseBefore <= now.toISOString();
 
+/** The verdict every table shares: the account's data is to be erased, or the item's own TTL passed. */
+const erasedOrExpired = (
+  item: Record<string, unknown>,
+  policy: AccountPolicy | undefined,
+  now: Date,
+): boolean => erased(policy, now) || (num(item.expiresAt) ?? Number.POSITIVE_INFINITY) <= epochSeconds(now);
+
 /**
  * What happens to one messages-table item. Metadata ends at the earlier of its stored expiresAt and
  * createdAt + the account's current metadata days, but never before the message could still be sent
@@ -107,10 +114,8 @@ export function messageAction(
   policy: AccountPolicy | undefined,
   now: Date,
 ): ItemAction {
-  if (erased(policy, now)) return "delete";
+  if (erasedOrExpired(item, policy, now)) return "delete";
   const nowSeconds = epochSeconds(now);
-  const expiresAt = num(item.expiresAt);
-  if (expiresAt !== undefined && expiresAt <= nowSeconds) return "delete";
   const created = createdSeconds(item);
   if (item.sk !== "MESSAGE" || !policy || created === undefined) return "keep";
   const validUntil = typeof item.validUntil === "string" ? epochSeconds(new Date(item.validUntil)) : 0;
@@ -136,10 +141,8 @@ export function verificationAction(
   policy: AccountPolicy | undefined,
   now: Date,
 ): ItemAction {
-  if (erased(policy, now)) return "delete";
+  if (erasedOrExpired(item, policy, now)) return "delete";
   const nowSeconds = epochSeconds(now);
-  const expiresAt = num(item.expiresAt);
-  if (expiresAt !== undefined && expiresAt <= nowSeconds) return "delete";
   const created = createdSeconds(item);
   if (!policy || created === undefined) return "keep";
   const codeLive = (num(item.codeExpiresAt) ?? 0) > nowSeconds;
