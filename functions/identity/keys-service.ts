@@ -47,17 +47,16 @@ export async function listKeys(principal: UserPrincipal) {
   return { apiKeys: keys.map(toKeyView) };
 }
 
+/** What a caller names when creating a key (POST /v1/account/api-keys). */
+interface NewKeyInput {
+  readonly name: string;
+  readonly scopes: ApiKeyScope[];
+  readonly ipAllowList?: string[] | undefined;
+  readonly mode?: ApiKeyMode | undefined;
+}
+
 /** Creates the key record (and its usage-plan registration); audited by the caller. */
-async function mintKey(
-  input: {
-    name: string;
-    scopes: ApiKeyScope[];
-    ipAllowList?: string[] | undefined;
-    mode?: ApiKeyMode | undefined;
-  },
-  principal: UserPrincipal,
-  deps: KeysDeps,
-) {
+async function mintKey(input: NewKeyInput, principal: UserPrincipal, deps: KeysDeps) {
   const { key, record } = await createApiKey(
     {
       accountId: principal.accountId,
@@ -74,12 +73,7 @@ async function mintKey(
 }
 
 export async function createKey(
-  input: {
-    name: string;
-    scopes: ApiKeyScope[];
-    ipAllowList?: string[] | undefined;
-    mode?: ApiKeyMode | undefined;
-  },
+  input: NewKeyInput,
   principal: UserPrincipal,
   meta: RequestMeta,
   deps: KeysDeps,
