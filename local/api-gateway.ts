@@ -22,7 +22,7 @@ import {
   requestFacts,
 } from "./gateway/proxy-event.ts";
 import { defaultThrottle, type ThrottleConfig, Throttler } from "./gateway/throttle.ts";
-import { type HandlerLoader, importHandler, invokeFunction } from "./lambda-runtime.ts";
+import { type FunctionInvoker, type HandlerLoader, inProcessInvoker } from "./lambda-runtime.ts";
 
 /** API Gateway's payload limit. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -38,6 +38,8 @@ export interface ApiGatewayOptions {
   readonly routes?: readonly RouteSpec[];
   readonly functions?: readonly FunctionSpec[];
   readonly loader?: HandlerLoader;
+  /** Runs invocations (e.g. in worker threads); default: in this thread with `loader`. */
+  readonly invoke?: FunctionInvoker;
   readonly throttle?: Partial<ThrottleConfig>;
   /** Function id of the Lambda authorizer. */
   readonly authorizerFunction?: string;
@@ -146,7 +148,6 @@ function writeProxyResult(res: ServerResponse, result: APIGatewayProxyResult, re
 export async function startApiGateway(options: ApiGatewayOptions): Promise<RunningGateway> {
   const routes = new RouteTable(options.routes ?? catalog.routes);
   const functions = options.functions ?? catalog.functions;
-  const loader = options.loader ?? importHandler;
   const throttler = new Throttler({ ...defaultThrottle, ...options.throttle });
   const maxPayload = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
   const onError =
@@ -154,8 +155,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     ((message: string, error: unknown) =>
       console.error(`local gateway: ${message}: ${error instanceof Error ? error.message : String(error)}`));
   const fnSpec = (id: string): FunctionSpec | undefined => functions.find((fn) => fn.id === id);
-  const run = (fn: FunctionSpec, event: unknown) =>
-    invokeFunction(fn, event, { stage: options.stage, loader });
+  const run = options.invoke ?? inProcessInvoker(options.stage, options.loader);
 
   const authorizerSpec = fnSpec(options.authorizerFunction ?? "authorizer");
   const authorizer = authorizerSpec

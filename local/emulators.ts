@@ -11,8 +11,9 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { buildApp } from "fauxqs";
 import { onProcessExit } from "./cleanup.ts";
 
-export const LOCAL_REGION = "eu-central-1";
-export const LOCAL_ACCOUNT_ID = "000000000000";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./local-account.ts";
+
+export { LOCAL_ACCOUNT_ID, LOCAL_REGION };
 
 export const JAVA_MISSING_MESSAGE =
   "Textgate needs a Java runtime for DynamoDB Local. Install it: sudo apt-get install -y openjdk-17-jre-headless (Debian/Ubuntu) or brew install openjdk@17 (macOS)";

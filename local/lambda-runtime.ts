@@ -9,9 +9,9 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 import { type FunctionSpec, physicalName } from "../lib/catalog/index.ts";
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./emulators.ts";
 import { functionIdentity, runAsFunction } from "./iam/enforcement.ts";
 import { installLocalKeyGuard } from "./iam/key-guard.ts";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./local-account.ts";
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -19,6 +19,12 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
 
 /** Turns a function spec into its handler; tests pass their own to run fake functions. */
 export type HandlerLoader = (fn: FunctionSpec) => Promise<LambdaHandler>;
+
+/**
+ * What the gateway, the SQS pollers and the schedules call to run one invocation: in this thread
+ * (inProcessInvoker) or in the function's own worker thread (local/workers/).
+ */
+export type FunctionInvoker = (fn: FunctionSpec, event: unknown) => Promise<unknown>;
 
 export class FunctionTimeoutError extends Error {
   override name = "FunctionTimeoutError";
@@ -80,6 +86,12 @@ export async function invokeFunction(
     return runHandler(fn, handler, event, options.stage);
   });
 }
+
+/** Invocations in this thread, handlers from `loader` (the default path, and the one for fake functions). */
+export const inProcessInvoker =
+  (stage: string, loader: HandlerLoader = importHandler): FunctionInvoker =>
+  (fn, event) =>
+    invokeFunction(fn, event, { stage, loader });
 
 async function runHandler(
   fn: FunctionSpec,

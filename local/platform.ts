@@ -21,13 +21,14 @@ import { assertJava, assertPortFree, findFreePort, LOCAL_ACCOUNT_ID, startEmulat
 import type { OperatorCredential } from "./gateway/iam-auth.ts";
 import type { ThrottleConfig } from "./gateway/throttle.ts";
 import { ensureLocalKeyring } from "./keyring.ts";
-import { entryExists, type HandlerLoader } from "./lambda-runtime.ts";
+import { entryExists, type FunctionInvoker, type HandlerLoader, inProcessInvoker } from "./lambda-runtime.ts";
 import { prepareMailOutbox, readMailOutbox } from "./mail-outbox.ts";
 import { createResources, type LocalResources } from "./resources.ts";
 import { type RunningSchedules, startSchedules } from "./schedules.ts";
 import { type PlatformSmpp, startPlatformSmpp } from "./smpp.ts";
 import { polledQueuesOf, startSqsPollers } from "./sqs-poller.ts";
 import { startTtlSweeper } from "./ttl-sweeper.ts";
+import { startFunctionWorkers } from "./workers/pool.ts";
 
 export interface DemoAccount {
   readonly accountId: string;
@@ -53,6 +54,14 @@ export interface LocalPlatformOptions {
   readonly warn?: (line: string) => void;
   /** Loads function handlers for the gateway and the pollers (chaos tools wrap the real ones). */
   readonly loader?: HandlerLoader;
+  /**
+   * Run each function in worker threads of its own (local/workers/), as Lambda gives each function
+   * its own containers, instead of all of them on the platform's event loop. Default: on when
+   * TEXTGATE_LOCAL_WORKERS=1. Not with `loader`: its handlers exist only in this thread.
+   */
+  readonly workers?: boolean;
+  /** Most worker threads per function in worker mode (default TEXTGATE_LOCAL_WORKERS_PER_FUNCTION or 1). */
+  readonly workersPerFunction?: number;
   /** Run the catalogue schedules (status prober) on timers (default true). */
   readonly schedules?: boolean;
   /**
@@ -87,9 +96,22 @@ export interface LocalPlatform {
   readonly resources: LocalResources;
   /** The catalogue schedules on timers (runOnce for tools); none when started with schedules: false. */
   readonly schedules: RunningSchedules | undefined;
+  /** Where functions run: each in its own worker threads, or all on the platform's event loop. */
+  readonly execution: FunctionExecution;
   /** Every env var functions need to reach the local resources (AWS endpoints, tables, queues, keyring). */
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
+}
+
+export type FunctionExecution = "workers" | "in-process";
+
+/** The mode the options (or TEXTGATE_LOCAL_WORKERS) ask for; a custom loader always runs in-process. */
+export function functionExecution(
+  options: Pick<LocalPlatformOptions, "workers" | "loader">,
+): FunctionExecution {
+  if (options.loader) return "in-process";
+  const workers = options.workers ?? process.env.TEXTGATE_LOCAL_WORKERS === "1";
+  return workers ? "workers" : "in-process";
 }
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
@@ -153,6 +175,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const awsSms = configured ? undefined : await startLocalAwsSmsCarrier(stage);
     if (awsSms) stops.push(() => awsSms.stop());
 
+    const execution = functionExecution(options);
+    let invoke: FunctionInvoker = inProcessInvoker(stage, options.loader);
+    if (execution === "workers") {
+      const workers = startFunctionWorkers({
+        stage,
+        workersPerFunction:
+          options.workersPerFunction ?? Number(process.env.TEXTGATE_LOCAL_WORKERS_PER_FUNCTION ?? 1),
+      });
+      // Stopped after the gateway, pollers and schedules (stops run in reverse), whose calls it serves.
+      stops.push(() => workers.stop());
+      invoke = workers.invoke;
+    }
+
     const consumed = Object.values(resources.queues)
       .flatMap(polledQueuesOf)
       .filter(({ id, consumer }) => {
@@ -165,7 +200,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       queues: consumed,
       stage,
       ...(options.pollersPerQueue ? { pollersPerQueue: options.pollersPerQueue } : {}),
-      ...(options.loader ? { loader: options.loader } : {}),
+      invoke,
     });
     stops.push(() => pollers.stop());
 
@@ -193,7 +228,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       const running = startSchedules({
         schedules: scheduled,
         stage,
-        ...(options.loader ? { loader: options.loader } : {}),
+        invoke,
         onError: (message, error) =>
           warn(`local schedules: ${message}: ${error instanceof Error ? error.message : String(error)}`),
       });
@@ -224,7 +259,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       operators: [operator],
       port,
       ...(options.throttle ? { throttle: options.throttle } : {}),
-      ...(options.loader ? { loader: options.loader } : {}),
+      invoke,
       // The simulated carriers' outboxes, newest first (empty with a carriers file).
       outbox: (to: string | undefined) => mergedOutbox([carrier, awsSms, smpp], to),
       mail: (to: string | undefined) => readMailOutbox(mailOutboxPath, to),
@@ -267,6 +302,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       carrier,
       resources,
       schedules,
+      execution,
       env,
       stop: () => {
         stopped ??= stopAll();

@@ -8,13 +8,15 @@ import { randomUUID } from "node:crypto";
 import type { ScheduledEvent } from "aws-lambda";
 import { catalog, type FunctionSpec, physicalName, type ScheduleSpec } from "../lib/catalog/index.ts";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./emulators.ts";
-import { type HandlerLoader, importHandler, invokeFunction } from "./lambda-runtime.ts";
+import { type FunctionInvoker, type HandlerLoader, inProcessInvoker } from "./lambda-runtime.ts";
 
 export interface SchedulesOptions {
   readonly schedules: readonly ScheduleSpec[];
   readonly stage: string;
   readonly functions?: readonly FunctionSpec[];
   readonly loader?: HandlerLoader;
+  /** Runs invocations (e.g. in worker threads); default: in this thread with `loader`. */
+  readonly invoke?: FunctionInvoker;
   /** Tests may tick faster than the catalogue rate. */
   readonly intervalMs?: (schedule: ScheduleSpec) => number;
   readonly onError?: (message: string, error: unknown) => void;
@@ -44,7 +46,7 @@ export function scheduledEvent(schedule: ScheduleSpec, stage: string, at: Date):
 
 export function startSchedules(options: SchedulesOptions): RunningSchedules {
   const functions = options.functions ?? catalog.functions;
-  const loader = options.loader ?? importHandler;
+  const invoke = options.invoke ?? inProcessInvoker(options.stage, options.loader);
   const onError =
     options.onError ??
     ((message: string, error: unknown) =>
@@ -64,10 +66,9 @@ export function startSchedules(options: SchedulesOptions): RunningSchedules {
     const fn = functions.find((candidate) => candidate.id === schedule.function);
     if (!fn)
       return Promise.reject(new Error(`schedule ${scheduleId}: unknown function "${schedule.function}"`));
-    const run = invokeFunction(fn, scheduledEvent(schedule, options.stage, new Date()), {
-      stage: options.stage,
-      loader,
-    }).finally(() => running.delete(scheduleId));
+    const run = invoke(fn, scheduledEvent(schedule, options.stage, new Date())).finally(() =>
+      running.delete(scheduleId),
+    );
     running.set(scheduleId, run);
     return run;
   };

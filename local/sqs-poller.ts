@@ -14,7 +14,7 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import { catalog, type FunctionSpec, type QueueConsumerSpec, type QueueSpec } from "../lib/catalog/index.ts";
 import { LOCAL_REGION } from "./emulators.ts";
-import { type HandlerLoader, importHandler, invokeFunction } from "./lambda-runtime.ts";
+import { type FunctionInvoker, type HandlerLoader, inProcessInvoker } from "./lambda-runtime.ts";
 
 /** Lambda's ESM batches at most 10 messages per ReceiveMessage call. */
 const RECEIVE_MAX = 10;
@@ -51,6 +51,8 @@ export interface SqsPollerOptions {
   readonly stage: string;
   readonly functions?: readonly FunctionSpec[];
   readonly loader?: HandlerLoader;
+  /** Runs invocations (e.g. in worker threads); default: in this thread with `loader`. */
+  readonly invoke?: FunctionInvoker;
   /**
    * Concurrent pollers per queue (Lambda scales these; a few are enough locally), never more than the
    * consumer's maximumConcurrency.
@@ -141,7 +143,7 @@ const isAbort = (error: unknown) => error instanceof Error && error.name === "Ab
 export function startSqsPollers(options: SqsPollerOptions): RunningPollers {
   const client = new SQSClient({});
   const functions = options.functions ?? catalog.functions;
-  const loader = options.loader ?? importHandler;
+  const invoke = options.invoke ?? inProcessInvoker(options.stage, options.loader);
   const waitTime = options.waitTimeSeconds ?? 5;
   const onError =
     options.onError ??
@@ -216,7 +218,7 @@ export function startSqsPollers(options: SqsPollerOptions): RunningPollers {
       const event: SQSEvent = { Records: records };
       let output: unknown;
       try {
-        output = await invokeFunction(fn, event, { stage: options.stage, loader });
+        output = await invoke(fn, event);
       } catch (error) {
         // Whole batch failed: nothing is deleted; every message comes back after its visibility timeout.
         onError(`${queue.id}: ${fn.id} failed`, error);

@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { Client, ServiceException } from "@smithy/core/client";
 import { type FunctionSpec, physicalName } from "../../lib/catalog/index.ts";
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../emulators.ts";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../local-account.ts";
 import { type FunctionEnv, functionEnv, installFunctionEnv } from "./function-env.ts";
 import { allows, type PolicyScope, type PolicyStatement, policyStatements } from "./policy.ts";
 import { type AuthorizationRequest, authorizationRequests } from "./requests.ts";

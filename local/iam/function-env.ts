@@ -55,6 +55,27 @@ export const functionEnv = (fn: FunctionSpec): FunctionEnv => ({
   own: fn.environment ?? {},
 });
 
+/** Whether `name` is a catalogue-derived name this function must not see. */
+const hiddenFrom = (env: FunctionEnv, managed: ReadonlySet<string>, name: string): boolean =>
+  managed.has(name) && !env.granted.has(name) && !(name in env.own);
+
+/**
+ * The whole environment a function sees, as a plain copy of `base` (for a function that runs in
+ * its own worker thread, whose process.env is private: local/workers/). Same rules as the view below.
+ */
+export function functionProcessEnv(
+  fn: FunctionSpec,
+  base: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const env = functionEnv(fn);
+  const managed = catalogueNames();
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value !== undefined && !hiddenFrom(env, managed, name)) out[name] = value;
+  }
+  return { ...out, ...env.own };
+}
+
 let installed = false;
 
 /** Makes process.env resolve per invocation; `current` returns the calling function's env, if any. */
@@ -63,8 +84,7 @@ export function installFunctionEnv(current: () => FunctionEnv | undefined): void
   installed = true;
   const real = process.env;
   const managed = catalogueNames();
-  const hidden = (env: FunctionEnv, name: string): boolean =>
-    managed.has(name) && !env.granted.has(name) && !(name in env.own);
+  const hidden = (env: FunctionEnv, name: string): boolean => hiddenFrom(env, managed, name);
   process.env = new Proxy(real, {
     // Writes go to the one real env (receiver = target: Node's env object stores strings itself).
     set: (target, name, value) => Reflect.set(target, name, value),

@@ -1,0 +1,169 @@
+/**
+ * Runs each catalogue function in worker threads of its own, as Lambda runs each function in its own
+ * containers: a function's CPU work no longer queues behind every other function's on the platform
+ * thread. A function's first worker starts on its first invocation (a cold start); it may scale up
+ * to `workersPerFunction` while all its workers are busy, and each worker serves its invocations
+ * concurrently (one Node event loop per worker).
+ */
+import { Worker } from "node:worker_threads";
+import type { FunctionSpec } from "../../lib/catalog/index.ts";
+import { functionProcessEnv } from "../iam/function-env.ts";
+import { type FunctionInvoker, FunctionTimeoutError } from "../lambda-runtime.ts";
+import {
+  deserializeError,
+  type InvocationRequest,
+  isInvocationReply,
+  serializeError,
+  type WorkerStart,
+} from "./protocol.ts";
+
+export interface FunctionWorkersOptions {
+  readonly stage: string;
+  /** Most worker threads one function scales to (its concurrency); default 1. */
+  readonly workersPerFunction?: number;
+}
+
+export interface FunctionWorkers {
+  readonly invoke: FunctionInvoker;
+  /** Worker threads started so far, per function id (cold starts). */
+  started(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker enforces the catalogue timeout itself; this backstop on the platform side fires only if
+ * the worker cannot (its event loop blocked), allowing for Lambda's 10 s init phase on top.
+ */
+const INIT_ALLOWANCE_MS = 10_000;
+const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  readonly backstop: NodeJS.Timeout;
+}
+
+/** One worker thread of one function, and the invocations it has not answered yet. */
+class Container {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private gone = false;
+  private readonly worker: Worker;
+
+  constructor(
+    private readonly fn: FunctionSpec,
+    stage: string,
+    private readonly onGone: (container: Container) => void,
+  ) {
+    this.worker = new Worker(BOOTSTRAP, {
+      workerData: { fn, stage } satisfies WorkerStart,
+      // A private copy: the worker sees exactly the env the function is given, nothing else.
+      env: functionProcessEnv(fn, process.env),
+      // Loaders of the parent (tsx, vitest) are not inherited; bootstrap.mjs registers tsx once.
+      execArgv: [],
+      name: `textgate-${fn.id}`,
+    });
+    this.worker.on("message", (message: unknown) => {
+      if (!isInvocationReply(message)) return;
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.settle(message.id);
+      if (message.ok) pending.resolve(message.value);
+      else pending.reject(deserializeError(message.error));
+    });
+    this.worker.on("error", (error) => this.end(deserializeError(serializeError(error))));
+    this.worker.on("exit", (code) => this.end(new Error(`${fn.id} worker exited (code ${code})`)));
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  invoke(event: unknown): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const backstop = setTimeout(
+        () => {
+          const pending = this.pending.get(id);
+          this.settle(id);
+          pending?.reject(
+            new FunctionTimeoutError(
+              `${this.fn.id} timed out after ${this.fn.timeoutSeconds} s (worker stuck)`,
+            ),
+          );
+          // Like Lambda after a timeout: the container is discarded; the next invocation starts a new one.
+          void this.stop(new Error(`${this.fn.id} worker discarded after a timeout`));
+        },
+        this.fn.timeoutSeconds * 1000 + INIT_ALLOWANCE_MS,
+      );
+      this.pending.set(id, { resolve, reject, backstop });
+      this.worker.postMessage({ id, event } satisfies InvocationRequest);
+    });
+  }
+
+  /** Terminates the worker; invocations it has not answered fail with `reason`. */
+  async stop(reason: Error): Promise<void> {
+    this.end(reason);
+    await this.worker.terminate();
+  }
+
+  private settle(id: number): void {
+    const pending = this.pending.get(id);
+    if (pending) clearTimeout(pending.backstop);
+    this.pending.delete(id);
+  }
+
+  private end(reason: Error): void {
+    if (!this.gone) {
+      this.gone = true;
+      this.onGone(this);
+    }
+    for (const [id, pending] of [...this.pending]) {
+      this.settle(id);
+      pending.reject(reason);
+    }
+  }
+}
+
+export function startFunctionWorkers(options: FunctionWorkersOptions): FunctionWorkers {
+  const maxPerFunction = Math.max(1, options.workersPerFunction ?? 1);
+  const containers = new Map<string, Container[]>();
+  const coldStarts: Record<string, number> = {};
+  let stopping = false;
+
+  const startContainer = (fn: FunctionSpec, running: Container[]): Container => {
+    const container = new Container(fn, options.stage, (gone) => {
+      const index = running.indexOf(gone);
+      if (index >= 0) running.splice(index, 1);
+    });
+    running.push(container);
+    coldStarts[fn.id] = (coldStarts[fn.id] ?? 0) + 1;
+    return container;
+  };
+
+  /** The least busy worker; a new one while every worker is busy and the function may scale. */
+  const containerFor = (fn: FunctionSpec): Container => {
+    let running = containers.get(fn.id);
+    if (!running) {
+      running = [];
+      containers.set(fn.id, running);
+    }
+    let best: Container | undefined;
+    for (const container of running) if (!best || container.inFlight < best.inFlight) best = container;
+    if (best && (best.inFlight === 0 || running.length >= maxPerFunction)) return best;
+    return startContainer(fn, running);
+  };
+
+  return {
+    invoke: (fn, event) => {
+      if (stopping) return Promise.reject(new Error(`local platform stopping: ${fn.id} not invoked`));
+      return containerFor(fn).invoke(event);
+    },
+    started: () => ({ ...coldStarts }),
+    stop: async () => {
+      stopping = true;
+      const all = [...containers.values()].flat();
+      await Promise.allSettled(all.map((container) => container.stop(new Error("local platform stopped"))));
+    },
+  };
+}
