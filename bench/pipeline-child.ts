@@ -26,7 +26,8 @@ const logCopy = process.env.BENCH_LOG_FILE;
 process.stdout.write = ((chunk: string | Uint8Array) => {
   const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
   logBytes += Buffer.byteLength(text);
-  logLines += 1;
+  // Lines, not writes: in worker mode a function thread's output arrives in chunks of several lines.
+  logLines += text.split("\n").length - 1;
   if (logCopy) appendFileSync(logCopy, text);
   if ((FULL_NUMBER.test(text) || text.includes(BODY_MARKER)) && logLeaks.length < 5)
     logLeaks.push(text.slice(0, 300));
@@ -46,6 +47,9 @@ try {
   meter.reset();
   logBytes = 0;
   logLines = 0;
+  const threadsBefore = bench.platform.functionWorkers?.utilization() ?? {};
+  const mainLoopBefore = performance.eventLoopUtilization();
+  const cpuBefore = process.cpuUsage();
   const numbers = recipients(count);
   const started = performance.now();
   const windowStartUs = monotonicUs();
@@ -59,9 +63,27 @@ try {
   );
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let the last DLRs finish their writes
   const windowEndUs = monotonicUs();
+  const windowMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const threadsAfter = bench.platform.functionWorkers?.utilization() ?? {};
+  // Share of the window each event loop was busy: the platform thread, and each function's workers.
+  const busyShare = Object.fromEntries([
+    ["platform thread", performance.eventLoopUtilization(mainLoopBefore).utilization],
+    ...Object.entries(threadsAfter).map(([id, time]) => [
+      id,
+      (time.activeMs - (threadsBefore[id]?.activeMs ?? 0)) / windowMs,
+    ]),
+  ]);
   const latencies = accepted.map((o) => o.ms);
   // Counts belong to the measured messages only: take them before the latency probe below.
   const counted = {
+    execution: bench.platform.execution,
+    // The SDK meter patches this thread's SDK only: in worker mode the functions' calls are not seen.
+    callsMeasured: bench.platform.execution === "in-process",
+    busyShare,
+    // CPU time of the whole process (every thread) per accepted SMS: what the work costs, however
+    // busy the machine is.
+    cpuMsPerSms: (cpu.user + cpu.system) / 1000 / Math.max(1, accepted.length),
     calls: summarize(meter.calls),
     injected: meter.injected,
     batchesReceived: meter.batchesReceived,

@@ -258,6 +258,14 @@ export interface PipelineFigures {
   logBytes: number;
   logLines: number;
   logLeaks: string[];
+  /** Where the functions ran (TEXTGATE_LOCAL_WORKERS): all on the platform thread, or each in its own workers. */
+  execution: "in-process" | "workers";
+  /** False in worker mode: the SDK meter sees the platform thread's calls only (calls, KMS, WRU are not per SMS then). */
+  callsMeasured: boolean;
+  /** Share of the measured window each event loop was busy: "platform thread" and each function id (workers). */
+  busyShare: Record<string, number>;
+  /** CPU time of the whole process (all threads) per accepted SMS, in ms. */
+  cpuMsPerSms: number;
   /** Measured window on the monotonic clock (µs), to cut a --cpu-prof profile to it. */
   windowUs?: { start: number; end: number };
 }

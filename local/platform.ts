@@ -28,7 +28,7 @@ import { type RunningSchedules, startSchedules } from "./schedules.ts";
 import { type PlatformSmpp, startPlatformSmpp } from "./smpp.ts";
 import { polledQueuesOf, startSqsPollers } from "./sqs-poller.ts";
 import { startTtlSweeper } from "./ttl-sweeper.ts";
-import { startFunctionWorkers } from "./workers/pool.ts";
+import { type FunctionWorkers, startFunctionWorkers } from "./workers/pool.ts";
 
 export interface DemoAccount {
   readonly accountId: string;
@@ -98,6 +98,8 @@ export interface LocalPlatform {
   readonly schedules: RunningSchedules | undefined;
   /** Where functions run: each in its own worker threads, or all on the platform's event loop. */
   readonly execution: FunctionExecution;
+  /** The function worker threads in worker mode (cold starts, event-loop use per function). */
+  readonly functionWorkers: Pick<FunctionWorkers, "started" | "utilization"> | undefined;
   /** Every env var functions need to reach the local resources (AWS endpoints, tables, queues, keyring). */
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
@@ -177,6 +179,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const execution = functionExecution(options);
     let invoke: FunctionInvoker = inProcessInvoker(stage, options.loader);
+    let functionWorkers: FunctionWorkers | undefined;
     if (execution === "workers") {
       const workers = startFunctionWorkers({
         stage,
@@ -186,6 +189,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       // Stopped after the gateway, pollers and schedules (stops run in reverse), whose calls it serves.
       stops.push(() => workers.stop());
       invoke = workers.invoke;
+      functionWorkers = workers;
     }
 
     const consumed = Object.values(resources.queues)
@@ -303,6 +307,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       resources,
       schedules,
       execution,
+      functionWorkers,
       env,
       stop: () => {
         stopped ??= stopAll();

@@ -27,6 +27,11 @@ export interface FunctionWorkers {
   readonly invoke: FunctionInvoker;
   /** Worker threads started so far, per function id (cold starts). */
   started(): Record<string, number>;
+  /**
+   * Event-loop time of the running workers since they started, per function id (summed over its
+   * workers): active ms and idle ms. For the bench: which function's thread is the busy one.
+   */
+  utilization(): Record<string, { activeMs: number; idleMs: number }>;
   stop(): Promise<void>;
 }
 
@@ -59,8 +64,9 @@ class Container {
       workerData: { fn, stage } satisfies WorkerStart,
       // A private copy: the worker sees exactly the env the function is given, nothing else.
       env: functionProcessEnv(fn, process.env),
-      // Loaders of the parent (tsx, vitest) are not inherited; bootstrap.mjs registers tsx once.
-      execArgv: [],
+      // Loaders of the parent (tsx, vitest) are not inherited (bootstrap.mjs registers tsx once);
+      // --cpu-prof is, so a profiled run (bench/cpu-profile.ts) gets one profile per function thread.
+      execArgv: process.execArgv.filter((arg) => arg.startsWith("--cpu-prof")),
       name: `textgate-${fn.id}`,
     });
     this.worker.on("message", (message: unknown) => {
@@ -73,6 +79,11 @@ class Container {
     });
     this.worker.on("error", (error) => this.end(deserializeError(serializeError(error))));
     this.worker.on("exit", (code) => this.end(new Error(`${fn.id} worker exited (code ${code})`)));
+  }
+
+  get loopTime(): { activeMs: number; idleMs: number } {
+    const { active, idle } = this.worker.performance.eventLoopUtilization();
+    return { activeMs: active, idleMs: idle };
   }
 
   get inFlight(): number {
@@ -160,6 +171,16 @@ export function startFunctionWorkers(options: FunctionWorkersOptions): FunctionW
       return containerFor(fn).invoke(event);
     },
     started: () => ({ ...coldStarts }),
+    utilization: () => {
+      const out: Record<string, { activeMs: number; idleMs: number }> = {};
+      for (const [id, running] of containers) {
+        for (const { loopTime } of running) {
+          const sum = out[id] ?? { activeMs: 0, idleMs: 0 };
+          out[id] = { activeMs: sum.activeMs + loopTime.activeMs, idleMs: sum.idleMs + loopTime.idleMs };
+        }
+      }
+      return out;
+    },
     stop: async () => {
       stopping = true;
       const all = [...containers.values()].flat();
