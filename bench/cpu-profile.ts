@@ -34,7 +34,12 @@ export function profilePipeline(messages: number, carrierLatencyMs = 50): CpuPro
       String(messages),
       String(carrierLatencyMs),
     ],
-    { cwd: projectRoot, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, LOG_LEVEL: "INFO" } },
+    {
+      cwd: projectRoot,
+      stdio: ["ignore", "ignore", "inherit"],
+      // In-process: this section reads the one busy thread that runs the whole platform.
+      env: { ...process.env, LOG_LEVEL: "INFO", TEXTGATE_LOCAL_WORKERS: "0" },
+    },
   );
   if (child.status !== 0) throw new Error(`profiled pipeline run failed (exit ${child.status})`);
   const pipeline = JSON.parse(readFileSync(figuresFile, "utf8")) as PipelineFigures;

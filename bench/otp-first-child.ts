@@ -190,6 +190,7 @@ try {
   writeFileSync(
     outFile,
     JSON.stringify({
+      execution: bench.platform.execution,
       bulkRate,
       seconds,
       intervalMs,

@@ -17,6 +17,8 @@ interface RawPhase {
   readonly callsByCommand?: Record<string, number>;
 }
 interface RawOtpFirst {
+  /** Where the functions ran (TEXTGATE_LOCAL_WORKERS). */
+  readonly execution: "in-process" | "workers";
   readonly bulkRate: number;
   readonly seconds: number;
   readonly intervalMs: number;
@@ -85,6 +87,8 @@ export function otpFirst(options: {
   bulkRate: number;
   seconds: number;
   intervalMs?: number;
+  /** Each function in its own worker threads (TEXTGATE_LOCAL_WORKERS=1) instead of in-process. */
+  workers?: boolean;
 }): OtpFirstFigures {
   mkdirSync(outRoot, { recursive: true });
   const file = join(outRoot, "otp-first.json");
@@ -99,7 +103,11 @@ export function otpFirst(options: {
       String(options.seconds),
       String(options.intervalMs ?? 250),
     ],
-    { cwd: projectRoot, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, LOG_LEVEL: "INFO" } },
+    {
+      cwd: projectRoot,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, LOG_LEVEL: "INFO", TEXTGATE_LOCAL_WORKERS: options.workers ? "1" : "0" },
+    },
   );
   if (child.status !== 0) throw new Error(`OTP-first measurement failed (exit ${child.status})`);
   const raw = JSON.parse(readFileSync(file, "utf8")) as RawOtpFirst;

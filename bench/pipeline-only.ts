@@ -7,11 +7,11 @@
  * own worker threads (TEXTGATE_LOCAL_WORKERS=0/1), and prints the ratios.
  * A separate entry point rather than a flag of run.ts: run.ts bundles every function first.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { outRoot, projectRoot } from "./bundles.ts";
+import { outRoot } from "./bundles.ts";
+import { measurePipeline } from "./pipeline-run.ts";
 import type { PipelineFigures } from "./run.ts";
 
 const { values } = parseArgs({
@@ -25,27 +25,13 @@ const modes = { both: ["0", "1"], "0": ["0"], "1": ["1"] }[values.workers];
 if (!modes) throw new Error("--workers accepts both, 0 or 1");
 mkdirSync(outRoot, { recursive: true });
 
-function measure(workers: string): PipelineFigures {
-  const file = join(outRoot, `pipeline-only-${workers}.json`);
-  const child = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(projectRoot, "bench", "pipeline-child.ts"),
-      file,
-      String(values.messages),
-      String(values.latency),
-    ],
-    {
-      cwd: projectRoot,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, LOG_LEVEL: "INFO", TEXTGATE_LOCAL_WORKERS: workers },
-    },
-  );
-  if (child.status !== 0) throw new Error(`pipeline measurement failed (TEXTGATE_LOCAL_WORKERS=${workers})`);
-  return JSON.parse(readFileSync(file, "utf8")) as PipelineFigures;
-}
+const measure = (workers: string): PipelineFigures =>
+  measurePipeline({
+    file: join(outRoot, `pipeline-only-${workers}.json`),
+    messages: Number(values.messages),
+    carrierLatencyMs: Number(values.latency),
+    workers: workers === "1",
+  });
 
 function report(figures: PipelineFigures): void {
   const per = (n: number) => (n / Math.max(1, figures.accepted)).toFixed(2);

@@ -44,7 +44,7 @@ export function renderOtpFirstSection(figures: OtpFirstFigures, context: RunCont
   return `${OTP_FIRST_HEADING}
 
 ${contextLine(context)}
-\`npm run bench -- --only otp\`. A verification (\`POST /v1/verifications\`) every ${figures.intervalMs} ms, timed from
+\`npm run bench -- --only otp\`, functions ${figures.execution === "workers" ? "each in its own worker threads (TEXTGATE_LOCAL_WORKERS=1)" : "in-process (TEXTGATE_LOCAL_WORKERS=0)"}. A verification (\`POST /v1/verifications\`) every ${figures.intervalMs} ms, timed from
 just before the POST to the carrier simulator's receipt of its OTP text (outbox \`receivedAt\`; carrier latency
 ${figures.carrierLatencyMs} ms). First ${baseline.started} with no other traffic, then ${loaded.started} while bulk SMS (priority low →
 sms-bulk) are offered at ${figures.bulkRate}/s for ${figures.seconds} s (open loop, at most 256 in flight). Each code is checked once
@@ -64,7 +64,7 @@ ${row("POST → OTP at the carrier", loaded.toCarrier, baseline.toCarrier)}
 ${row("POST → 201 (API part)", loaded.answered, baseline.answered)}
 
 AWS calls per verification with no other traffic (start, dispatch, DLR and code check; each one a round trip
-that waits its turn when the process and DynamoDB Local are saturated): ${callsLine(figures.callsPerVerification)}.
+that waits its turn when the process and DynamoDB Local are saturated): ${figures.execution === "workers" ? "not counted with functions in worker threads (the SDK meter sees the platform thread only; run with --workers 0)" : callsLine(figures.callsPerVerification)}.
 
 Goal p99 ≤ 1 s under bulk: ${met ? "meets goal" : "**misses goal**"} (p99 ${ms(p99)}${bulk.acceptedPerSecond < figures.bulkRate * 0.95 ? `, at ${bulk.acceptedPerSecond.toFixed(0)} bulk/s achieved, not ${figures.bulkRate}` : ""}).
 `;

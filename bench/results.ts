@@ -13,6 +13,8 @@ export interface ResultsInput {
   readonly unusedPattern: RegExp;
   readonly overhead: MiddlewareOverhead;
   readonly pipeline: PipelineFigures;
+  /** The same pipeline with each function in its own worker threads (`--workers 1`), for throughput. */
+  readonly pipelineInWorkers?: PipelineFigures;
   readonly fnDuration: number;
   /** With delivery events on SNS → SQS (AWS End User Messaging SMS): the headline figure. */
   readonly cost: { lines: CostLine[]; total: number };
@@ -46,6 +48,16 @@ function bundleRows(input: BundleSectionInput): string[] {
     const ratio = init.processMs / input.hello.init.processMs;
     return `| ${bundle.id} | ${kb(bundle.bytes)} | ${goal ? `≤ ${goal} (${verdict(bundle.bytes / 1024 <= goal)})` : "–"} | ${kb(unused)} | ${init.error ? `import failed: ${init.error}` : `${init.processMs.toFixed(0)} / ${init.importMs.toFixed(0)}`} | ${Number.isNaN(ratio) ? "–" : `${ratio.toFixed(2)}× (${verdict(ratio <= 1.5)})`} | ${top} |`;
   });
+}
+
+/** Throughput rows of the worker-mode run, each with its ratio to the in-process run of the same bench. */
+function workerRows(w: PipelineFigures, p: PipelineFigures): string {
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  return `| *workers*: accepted per second | ${w.acceptedPerSecond.toFixed(0)} (${ratio(w.acceptedPerSecond, p.acceptedPerSecond)}) | ≥ 1,000 on 2 cores: ${verdict(w.acceptedPerSecond >= 1000)} |
+| *workers*: send latency under load p50 / p99 | ${w.sendP50.toFixed(0)} / ${w.sendP99.toFixed(0)} ms | |
+| *workers*: delivered per second | ${w.deliveredPerSecond.toFixed(0)} (${ratio(w.deliveredPerSecond, p.deliveredPerSecond)}) | ≥ 500 on 2 cores: ${verdict(w.deliveredPerSecond >= 500)} |
+| *workers*: CPU per SMS | ${w.cpuMsPerSms.toFixed(1)} ms (${ratio(w.cpuMsPerSms, p.cpuMsPerSms)}) | |
+`;
 }
 
 export type BundleSectionInput = Pick<
@@ -118,6 +130,9 @@ carrier simulator latency ${p.carrierLatencyMs} ms, until the simulator reports 
 | send latency, one at a time, p50 | ${p.sequentialSendP50.toFixed(0)} ms | |
 | delivered | ${p.delivery.delivered} in ${(p.delivery.deliveredMs / 1000).toFixed(1)} s | |
 | delivered per second | ${p.deliveredPerSecond.toFixed(0)} | ≥ 500 on 2 cores: ${verdict(p.deliveredPerSecond >= 500)} |
+| CPU per SMS (all threads of the process) | ${p.cpuMsPerSms.toFixed(1)} ms | |
+${input.pipelineInWorkers ? workerRows(input.pipelineInWorkers, p) : ""}
+Functions ran in-process above (TEXTGATE_LOCAL_WORKERS=0)${input.pipelineInWorkers ? "; the rows marked *workers* are a second run with each function in its own worker threads (TEXTGATE_LOCAL_WORKERS=1), ratios to the in-process run" : ""}.
 
 ## AWS calls per SMS
 

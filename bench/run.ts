@@ -4,9 +4,9 @@
  * measured is reported as measured. `--only <part>` measures that part alone and replaces just its
  * section of RESULTS.md, leaving the other sections' figures and dates: `bundles` (bundles and cold
  * init, about a minute), `otp` (OTP first under bulk: `--bulk-rate`, `--otp-seconds`), `profile`
- * (CPU profile of the pipeline over `--messages` SMS).
+ * (CPU profile of the pipeline over `--messages` SMS). `--workers 1` (or TEXTGATE_LOCAL_WORKERS=1)
+ * also measures the pipeline, and measures the OTP part, with each function in its own worker threads.
  */
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -31,6 +31,7 @@ import { costPerMillion, type DlrPath, dlrPathInputs, PRICES, PRICES_AS_OF } fro
 import { profilePipeline } from "./cpu-profile.ts";
 import { middlewareOverhead } from "./middleware.ts";
 import { otpFirst } from "./otp-first.ts";
+import { measurePipeline } from "./pipeline-run.ts";
 import { renderBundleSection, renderResults, replaceBundleSection } from "./results.ts";
 import { renderCpuProfileSection, renderOtpFirstSection, replaceSection } from "./results-sections.ts";
 
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     "bulk-rate": { type: "string", default: "200" },
     "otp-seconds": { type: "string" },
+    workers: { type: "string" },
   },
 });
 const PARTS = ["bundles", "otp", "profile"] as const;
@@ -53,12 +55,19 @@ const messages = Number(values.messages ?? (quick ? 300 : 2000));
 const bulkRate = Number(values["bulk-rate"]);
 const otpSeconds = Number(values["otp-seconds"] ?? (quick ? 10 : 20));
 const kb = (bytes: number) => (bytes / 1024).toFixed(0);
+/**
+ * --workers 1 (or TEXTGATE_LOCAL_WORKERS=1): the OTP part and a second pipeline run measure the
+ * functions each in its own worker threads. AWS call counts and the cost model always come from the
+ * in-process run (the SDK meter sees the platform thread only); the CPU profile is in-process too.
+ */
+const workers = (values.workers ?? process.env.TEXTGATE_LOCAL_WORKERS ?? "0") === "1";
+const execution = workers ? "workers" : "in-process";
 
 const date = new Date().toISOString();
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}, ${process.platform}/${process.arch}`;
 const resultsFile = join(projectRoot, "bench", "RESULTS.md");
 console.log(
-  `bench: ${values.only ? `--only ${values.only}` : quick ? "quick" : "full"} run on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}`,
+  `bench: ${values.only ? `--only ${values.only}` : quick ? "quick" : "full"} run on ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}; functions ${execution} (TEXTGATE_LOCAL_WORKERS=${workers ? 1 : 0})`,
 );
 
 /** Issue 14's OTP-first and CPU-profile parts: each in its own child process, each its own section. */
@@ -66,9 +75,9 @@ function otpAndProfileSections(part: "otp" | "profile" | "both"): string[] {
   const sections: string[] = [];
   if (part !== "profile") {
     const loadavgStart = loadavg();
-    const otp = otpFirst({ bulkRate, seconds: otpSeconds });
+    const otp = otpFirst({ bulkRate, seconds: otpSeconds, workers });
     console.log(
-      `OTP first: bulk ${otp.bulk.acceptedPerSecond.toFixed(0)}/s accepted (target ${bulkRate}); POST → OTP at the carrier p50/p95/p99 alone ${otp.baseline.toCarrier.p50.toFixed(0)}/${otp.baseline.toCarrier.p95.toFixed(0)}/${otp.baseline.toCarrier.p99.toFixed(0)} ms, under bulk ${otp.loaded.toCarrier.p50.toFixed(0)}/${otp.loaded.toCarrier.p95.toFixed(0)}/${otp.loaded.toCarrier.p99.toFixed(0)} ms`,
+      `OTP first [functions ${otp.execution}]: bulk ${otp.bulk.acceptedPerSecond.toFixed(0)}/s accepted (target ${bulkRate}); POST → OTP at the carrier p50/p95/p99 alone ${otp.baseline.toCarrier.p50.toFixed(0)}/${otp.baseline.toCarrier.p95.toFixed(0)}/${otp.baseline.toCarrier.p99.toFixed(0)} ms, under bulk ${otp.loaded.toCarrier.p50.toFixed(0)}/${otp.loaded.toCarrier.p95.toFixed(0)}/${otp.loaded.toCarrier.p99.toFixed(0)} ms`,
     );
     sections.push(renderOtpFirstSection(otp, { date, machine, loadavgStart, loadavgEnd: loadavg() }));
   }
@@ -148,21 +157,22 @@ console.log(
 );
 
 // 3. Pipeline throughput and AWS calls per SMS (own process: function logs at INFO are counted, not printed).
-const pipelineFile = join(outRoot, "pipeline.json");
-const child = spawnSync(
-  process.execPath,
-  ["--import", "tsx", join(projectRoot, "bench", "pipeline-child.ts"), pipelineFile, String(messages), "50"],
-  {
-    cwd: projectRoot,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, LOG_LEVEL: "INFO" },
-  },
-);
-if (child.status !== 0) throw new Error("pipeline measurement failed");
-const pipeline = JSON.parse(readFileSync(pipelineFile, "utf8")) as PipelineFigures;
+const pipelineRun = (inWorkers: boolean) =>
+  measurePipeline({
+    file: join(outRoot, inWorkers ? "pipeline-workers.json" : "pipeline.json"),
+    messages,
+    carrierLatencyMs: 50,
+    workers: inWorkers,
+  });
+const pipeline = pipelineRun(false);
+const pipelineInWorkers = workers ? pipelineRun(true) : undefined;
 const per = (n: number) => n / Math.max(1, pipeline.accepted);
+if (pipelineInWorkers)
+  console.log(
+    `pipeline [functions workers]: ${pipelineInWorkers.accepted}/${messages} accepted at ${pipelineInWorkers.acceptedPerSecond.toFixed(0)}/s (p50 ${pipelineInWorkers.sendP50.toFixed(0)} ms, p99 ${pipelineInWorkers.sendP99.toFixed(0)} ms), ${pipelineInWorkers.delivery.delivered} delivered at ${pipelineInWorkers.deliveredPerSecond.toFixed(0)}/s; CPU ${pipelineInWorkers.cpuMsPerSms.toFixed(1)} ms per SMS (in-process ${pipeline.cpuMsPerSms.toFixed(1)})`,
+  );
 console.log(
-  `pipeline: ${pipeline.accepted}/${messages} accepted at ${pipeline.acceptedPerSecond.toFixed(0)}/s (p50 ${pipeline.sendP50.toFixed(0)} ms, p99 ${pipeline.sendP99.toFixed(0)} ms), ${pipeline.delivery.delivered} delivered at ${pipeline.deliveredPerSecond.toFixed(0)}/s`,
+  `pipeline [functions in-process]: ${pipeline.accepted}/${messages} accepted at ${pipeline.acceptedPerSecond.toFixed(0)}/s (p50 ${pipeline.sendP50.toFixed(0)} ms, p99 ${pipeline.sendP99.toFixed(0)} ms), ${pipeline.delivery.delivered} delivered at ${pipeline.deliveredPerSecond.toFixed(0)}/s`,
 );
 console.log(
   `AWS calls per SMS: SQS ${per(pipeline.calls.sqsRequests).toFixed(2)} (SendMessage ${per(pipeline.calls.sqsSends).toFixed(2)}), DynamoDB writes ${per(pipeline.calls.dynamoWrites).toFixed(2)} reads ${per(pipeline.calls.dynamoReads).toFixed(2)}, KMS ${(per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt) * 1000).toFixed(0)} per 1,000`,
@@ -223,6 +233,7 @@ const results = renderResults({
   unusedPattern: UNUSED_ON_LAMBDA,
   overhead,
   pipeline,
+  ...(pipelineInWorkers ? { pipelineInWorkers } : {}),
   fnDuration,
   cost,
   costViaApiGateway: viaApi.total,

@@ -34,8 +34,16 @@ function reply(message: InvocationReply): void {
 port.on("message", (message: unknown) => {
   if (!isInvocationRequest(message)) return;
   const { id, event } = message;
-  invokeFunction(fn, event, { stage, loader: importHandler }).then(
-    (value) => reply({ id, ok: true, value }),
-    (error: unknown) => reply({ id, ok: false, error: serializeError(error) }),
-  );
+  // The cold start (module import, cached after the first) is not part of the invocation's time.
+  importHandler(fn)
+    .then(
+      () => port.postMessage({ id, started: true } satisfies InvocationReply),
+      // An import that failed is retried (and its error returned) by the invocation itself.
+      () => undefined,
+    )
+    .then(() => invokeFunction(fn, event, { stage, loader: importHandler }))
+    .then(
+      (value) => reply({ id, ok: true, value }),
+      (error: unknown) => reply({ id, ok: false, error: serializeError(error) }),
+    );
 });

@@ -21,6 +21,8 @@ export interface FunctionWorkersOptions {
   readonly stage: string;
   /** Most worker threads one function scales to (its concurrency); default 1. */
   readonly workersPerFunction?: number;
+  /** How long past its timeout a started invocation may go unanswered before its worker is discarded. */
+  readonly backstopGraceMs?: number;
 }
 
 export interface FunctionWorkers {
@@ -36,16 +38,17 @@ export interface FunctionWorkers {
 }
 
 /**
- * The worker enforces the catalogue timeout itself; this backstop on the platform side fires only if
- * the worker cannot (its event loop blocked), allowing for Lambda's 10 s init phase on top.
+ * The worker enforces the catalogue timeout itself; this backstop on the platform side, armed when
+ * the worker reports the invocation started (after the cold start, which a busy machine can make
+ * long), fires only if the worker cannot (its event loop blocked for this long past the timeout).
  */
-const INIT_ALLOWANCE_MS = 10_000;
+const DEFAULT_BACKSTOP_GRACE_MS = 10_000;
 const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
 
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
-  readonly backstop: NodeJS.Timeout;
+  backstop?: NodeJS.Timeout;
 }
 
 /** One worker thread of one function, and the invocations it has not answered yet. */
@@ -58,6 +61,7 @@ class Container {
   constructor(
     private readonly fn: FunctionSpec,
     stage: string,
+    private readonly backstopGraceMs: number,
     private readonly onGone: (container: Container) => void,
   ) {
     this.worker = new Worker(BOOTSTRAP, {
@@ -73,6 +77,10 @@ class Container {
       if (!isInvocationReply(message)) return;
       const pending = this.pending.get(message.id);
       if (!pending) return;
+      if ("started" in message) {
+        pending.backstop = this.backstop(message.id);
+        return;
+      }
       this.settle(message.id);
       if (message.ok) pending.resolve(message.value);
       else pending.reject(deserializeError(message.error));
@@ -93,23 +101,26 @@ class Container {
   invoke(event: unknown): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const backstop = setTimeout(
-        () => {
-          const pending = this.pending.get(id);
-          this.settle(id);
-          pending?.reject(
-            new FunctionTimeoutError(
-              `${this.fn.id} timed out after ${this.fn.timeoutSeconds} s (worker stuck)`,
-            ),
-          );
-          // Like Lambda after a timeout: the container is discarded; the next invocation starts a new one.
-          void this.stop(new Error(`${this.fn.id} worker discarded after a timeout`));
-        },
-        this.fn.timeoutSeconds * 1000 + INIT_ALLOWANCE_MS,
-      );
-      this.pending.set(id, { resolve, reject, backstop });
+      this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, event } satisfies InvocationRequest);
     });
+  }
+
+  private backstop(id: number): NodeJS.Timeout {
+    return setTimeout(
+      () => {
+        const pending = this.pending.get(id);
+        this.settle(id);
+        pending?.reject(
+          new FunctionTimeoutError(
+            `${this.fn.id} timed out after ${this.fn.timeoutSeconds} s (its worker did not answer)`,
+          ),
+        );
+        // Like Lambda after a timeout: the container is discarded; the next invocation starts a new one.
+        void this.stop(new Error(`${this.fn.id} worker discarded: an invocation outlived its timeout`));
+      },
+      this.fn.timeoutSeconds * 1000 + this.backstopGraceMs,
+    );
   }
 
   /** Terminates the worker; invocations it has not answered fail with `reason`. */
@@ -143,7 +154,8 @@ export function startFunctionWorkers(options: FunctionWorkersOptions): FunctionW
   let stopping = false;
 
   const startContainer = (fn: FunctionSpec, running: Container[]): Container => {
-    const container = new Container(fn, options.stage, (gone) => {
+    const grace = options.backstopGraceMs ?? DEFAULT_BACKSTOP_GRACE_MS;
+    const container = new Container(fn, options.stage, grace, (gone) => {
       const index = running.indexOf(gone);
       if (index >= 0) running.splice(index, 1);
     });

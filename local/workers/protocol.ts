@@ -23,7 +23,12 @@ export interface SerializedError {
   readonly message: string;
 }
 
+/**
+ * `started` comes first, once the handler is loaded and the invocation begins (the catalogue timeout
+ * counts from there, as Lambda counts it after init); then one of the outcomes.
+ */
 export type InvocationReply =
+  | { readonly id: number; readonly started: true }
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: SerializedError };
 
@@ -46,8 +51,8 @@ export function isInvocationRequest(value: unknown): value is InvocationRequest 
 
 export function isInvocationReply(value: unknown): value is InvocationReply {
   if (typeof value !== "object" || value === null) return false;
-  const reply = value as { id?: unknown; ok?: unknown };
-  return typeof reply.id === "number" && typeof reply.ok === "boolean";
+  const reply = value as { id?: unknown; ok?: unknown; started?: unknown };
+  return typeof reply.id === "number" && (typeof reply.ok === "boolean" || reply.started === true);
 }
 
 export function isWorkerStart(value: unknown): value is WorkerStart {

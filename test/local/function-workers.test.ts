@@ -38,8 +38,12 @@ interface Inspection {
 }
 
 let pools: FunctionWorkers[] = [];
-const startPool = (workersPerFunction?: number): FunctionWorkers => {
-  const pool = startFunctionWorkers({ stage, ...(workersPerFunction ? { workersPerFunction } : {}) });
+const startPool = (workersPerFunction?: number, backstopGraceMs?: number): FunctionWorkers => {
+  const pool = startFunctionWorkers({
+    stage,
+    ...(workersPerFunction ? { workersPerFunction } : {}),
+    ...(backstopGraceMs !== undefined ? { backstopGraceMs } : {}),
+  });
   pools.push(pool);
   return pool;
 };
@@ -104,6 +108,31 @@ describe("a function in its own worker thread", () => {
     await expect(slow).rejects.toBeInstanceOf(FunctionTimeoutError);
     await expect(slow).rejects.toThrow("textgate-local-worker-probe timed out after 1 s");
     await expect(pool.invoke(fn, { action: "sleep", ms: 1 })).resolves.toEqual({ slept: 1 });
+  });
+});
+
+describe("timeouts count from the invocation's start, as on Lambda", () => {
+  it("a cold start longer than the timeout is not a timeout", async () => {
+    const pool = startPool(1, 0);
+    const slowInit = probe({
+      id: "slow-init-probe",
+      entry: "test/local/fixtures/slow-init-probe.ts",
+      timeoutSeconds: 1,
+    });
+    await expect(pool.invoke(slowInit, {})).resolves.toEqual({ initialised: true });
+  });
+
+  it("a worker whose event loop is blocked past the timeout is cut off and replaced", async () => {
+    const pool = startPool(1, 0);
+    const fn = probe({ timeoutSeconds: 1 });
+    await pool.invoke(fn, { action: "sleep", ms: 1 });
+    const blocked = pool.invoke(fn, { action: "spin", ms: 2500 });
+    await expect(blocked).rejects.toBeInstanceOf(FunctionTimeoutError);
+    await expect(blocked).rejects.toThrow("its worker did not answer");
+    // The discarded container's module state is gone: a new cold start serves the next invocation.
+    const next = (await pool.invoke(fn, { action: "inspect" })) as Inspection;
+    expect(next.invocations).toBe(1);
+    expect(pool.started()).toEqual({ "worker-probe": 2 });
   });
 });
 
