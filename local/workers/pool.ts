@@ -27,11 +27,11 @@ export interface FunctionWorkersOptions {
 
 export interface FunctionWorkers {
   readonly invoke: FunctionInvoker;
-  /** Worker threads started so far, per function id (cold starts). */
+  /** Worker threads started so far (cold starts), per function id, or `<id>@<queue>` for SQS batches. */
   started(): Record<string, number>;
   /**
-   * Event-loop time of the running workers since they started, per function id (summed over its
-   * workers): active ms and idle ms. For the bench: which function's thread is the busy one.
+   * Event-loop time of the running workers since they started, keyed like started() (summed over
+   * the lane's workers): active ms and idle ms. For the bench: which function's thread is busy.
    */
   utilization(): Record<string, { activeMs: number; idleMs: number }>;
   stop(): Promise<void>;
@@ -147,40 +147,58 @@ class Container {
   }
 }
 
+/**
+ * Which workers serve an invocation: the function's own, and for an SQS batch its workers for that
+ * queue. On AWS every invocation has a container to itself and each event-source mapping its own
+ * concurrency, so a batch from sms-otp never waits for CPU behind sms-bulk's batches in the same
+ * dispatcher; one worker shared by every queue would make it wait (issue 14, OTP first).
+ */
+export function laneOf(fn: FunctionSpec, event: unknown): string {
+  const records =
+    typeof event === "object" && event !== null && "Records" in event ? event.Records : undefined;
+  const first: unknown = Array.isArray(records) ? records[0] : undefined;
+  const arn =
+    typeof first === "object" && first !== null && "eventSourceARN" in first
+      ? first.eventSourceARN
+      : undefined;
+  if (typeof arn !== "string" || !arn.startsWith("arn:aws:sqs:")) return fn.id;
+  return `${fn.id}@${arn.slice(arn.lastIndexOf(":") + 1)}`;
+}
+
 export function startFunctionWorkers(options: FunctionWorkersOptions): FunctionWorkers {
   const maxPerFunction = Math.max(1, options.workersPerFunction ?? 1);
   const containers = new Map<string, Container[]>();
   const coldStarts: Record<string, number> = {};
   let stopping = false;
 
-  const startContainer = (fn: FunctionSpec, running: Container[]): Container => {
+  const startContainer = (fn: FunctionSpec, lane: string, running: Container[]): Container => {
     const grace = options.backstopGraceMs ?? DEFAULT_BACKSTOP_GRACE_MS;
     const container = new Container(fn, options.stage, grace, (gone) => {
       const index = running.indexOf(gone);
       if (index >= 0) running.splice(index, 1);
     });
     running.push(container);
-    coldStarts[fn.id] = (coldStarts[fn.id] ?? 0) + 1;
+    coldStarts[lane] = (coldStarts[lane] ?? 0) + 1;
     return container;
   };
 
-  /** The least busy worker; a new one while every worker is busy and the function may scale. */
-  const containerFor = (fn: FunctionSpec): Container => {
-    let running = containers.get(fn.id);
+  /** The lane's least busy worker; a new one while all of them are busy and the lane may scale. */
+  const containerFor = (fn: FunctionSpec, lane: string): Container => {
+    let running = containers.get(lane);
     if (!running) {
       running = [];
-      containers.set(fn.id, running);
+      containers.set(lane, running);
     }
     let best: Container | undefined;
     for (const container of running) if (!best || container.inFlight < best.inFlight) best = container;
     if (best && (best.inFlight === 0 || running.length >= maxPerFunction)) return best;
-    return startContainer(fn, running);
+    return startContainer(fn, lane, running);
   };
 
   return {
     invoke: (fn, event) => {
       if (stopping) return Promise.reject(new Error(`local platform stopping: ${fn.id} not invoked`));
-      return containerFor(fn).invoke(event);
+      return containerFor(fn, laneOf(fn, event)).invoke(event);
     },
     started: () => ({ ...coldStarts }),
     utilization: () => {

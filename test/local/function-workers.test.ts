@@ -160,6 +160,25 @@ describe("function concurrency", () => {
     expect(new Set(threads.map((seen) => (seen as Inspection).threadId)).size).toBe(2);
   });
 
+  it("an SQS batch runs in the function's workers for its queue: sms-otp never shares a loop with sms-bulk", async () => {
+    const pool = startPool();
+    const fn = probe();
+    const batchFrom = (queue: string) => ({
+      action: "inspect",
+      Records: [{ eventSourceARN: `arn:aws:sqs:eu-central-1:000000000000:textgate-${stage}-${queue}` }],
+    });
+    const [otp, bulk] = (await Promise.all([
+      pool.invoke(fn, batchFrom("sms-otp")),
+      pool.invoke(fn, batchFrom("sms-bulk")),
+    ])) as Inspection[];
+    expect(otp?.threadId).not.toBe(bulk?.threadId);
+    await pool.invoke(fn, batchFrom("sms-otp"));
+    expect(pool.started()).toEqual({
+      [`worker-probe@textgate-${stage}-sms-otp`]: 1,
+      [`worker-probe@textgate-${stage}-sms-bulk`]: 1,
+    });
+  });
+
   it("refuses invocations once stopped", async () => {
     const pool = startPool();
     await pool.invoke(probe(), { action: "sleep", ms: 1 });
