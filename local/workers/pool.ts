@@ -56,6 +56,8 @@ class Container {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private gone = false;
+  /** When the worker last sent anything: a worker still answering is busy, not stuck. */
+  private lastHeardAt = Date.now();
   private readonly worker: Worker;
 
   constructor(
@@ -74,6 +76,7 @@ class Container {
       name: `textgate-${fn.id}`,
     });
     this.worker.on("message", (message: unknown) => {
+      this.lastHeardAt = Date.now();
       if (!isInvocationReply(message)) return;
       const pending = this.pending.get(message.id);
       if (!pending) return;
@@ -116,8 +119,11 @@ class Container {
             `${this.fn.id} timed out after ${this.fn.timeoutSeconds} s (its worker did not answer)`,
           ),
         );
-        // Like Lambda after a timeout: the container is discarded; the next invocation starts a new one.
-        void this.stop(new Error(`${this.fn.id} worker discarded: an invocation outlived its timeout`));
+        // Lambda discards a timed-out container, but a container there serves ONE invocation; this
+        // worker serves many. Discard it (failing the others) only if it said nothing for the whole
+        // grace period (its event loop blocked), not merely because an overloaded one answers late.
+        if (Date.now() - this.lastHeardAt >= this.backstopGraceMs)
+          void this.stop(new Error(`${this.fn.id} worker discarded: it stopped answering`));
       },
       this.fn.timeoutSeconds * 1000 + this.backstopGraceMs,
     );
