@@ -68,6 +68,7 @@ try {
     messagesReceived: meter.messagesReceived,
     kmsGenerateDataKey: meter.kmsGenerateDataKey,
     kmsDecrypt: meter.kmsDecrypt,
+    consumed: { ...meter.consumed, wcuByTable: { ...meter.consumed.wcuByTable } },
     logBytes,
     logLines,
     logLeaks: [...logLeaks],

@@ -255,6 +255,8 @@ export interface PipelineFigures {
   messagesReceived: number;
   kmsGenerateDataKey: number;
   kmsDecrypt: number;
+  /** Capacity units DynamoDB reported (GSI writes and item sizes included); absent in older files. */
+  consumed?: import("./sdk-meter.ts").ConsumedCapacity;
   logBytes: number;
   logLines: number;
   logLeaks: string[];

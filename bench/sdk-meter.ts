@@ -41,9 +41,61 @@ export interface SdkMeter {
   messagesReceived: number;
   kmsGenerateDataKey: number;
   kmsDecrypt: number;
+  /**
+   * Capacity units DynamoDB reported (ReturnConsumedCapacity INDEXES, which DynamoDB Local computes
+   * like AWS: item size in 1 KB / 4 KB steps, plus each GSI write). What on-demand bills, unlike the
+   * request counts. Excludes the local TTL sweeper (on AWS, TTL deletes are free and scan nothing).
+   */
+  readonly consumed: ConsumedCapacity;
   reset(): void;
   uninstall(): void;
 }
+
+export interface ConsumedCapacity {
+  /** Write units: base tables and GSIs together, and the GSI share of them. */
+  wcu: number;
+  gsiWcu: number;
+  rcu: number;
+  /** Write units per table (GSIs included). */
+  readonly wcuByTable: Record<string, number>;
+  /** Write requests answered without ConsumedCapacity (failed conditions: AWS bills ≥ 1 WRU each). */
+  failedWrites: number;
+}
+
+interface ReportedCapacity {
+  readonly TableName?: string;
+  readonly CapacityUnits?: number;
+  readonly ReadCapacityUnits?: number;
+  readonly WriteCapacityUnits?: number;
+  readonly GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number; WriteCapacityUnits?: number }>;
+}
+
+const shortTable = (table: unknown) => String(table ?? "?").replace(/^.*?-(?=[a-z-]+$)/, "");
+
+/** Adds what one DynamoDB answer reports (a list for transactions and batches) to the totals. */
+function addConsumed(consumed: ConsumedCapacity, reported: unknown, write: boolean): void {
+  const entries = (Array.isArray(reported) ? reported : reported ? [reported] : []) as ReportedCapacity[];
+  for (const entry of entries) {
+    const units = entry.CapacityUnits ?? 0;
+    if (!write) {
+      consumed.rcu += units;
+      continue;
+    }
+    const gsi = Object.values(entry.GlobalSecondaryIndexes ?? {}).reduce(
+      (sum, index) => sum + (index.CapacityUnits ?? index.WriteCapacityUnits ?? 0),
+      0,
+    );
+    consumed.wcu += units;
+    consumed.gsiWcu += gsi;
+    const table = shortTable(entry.TableName);
+    consumed.wcuByTable[table] = (consumed.wcuByTable[table] ?? 0) + units;
+  }
+}
+
+/** The local platform's TTL sweeper stands in for DynamoDB's free TTL deletes: not an AWS cost. */
+const isLocalSweeper = (command: string) =>
+  (command === "Scan" || command === "Delete" || command === "DeleteItem") &&
+  (new Error().stack ?? "").includes("ttl-sweeper");
 
 type Send = (this: Client<never, never, never, never>, command: unknown, ...rest: unknown[]) => unknown;
 interface Stack {
@@ -52,7 +104,7 @@ interface Stack {
 
 /** The table of every item a DynamoDB request touches, e.g. ["Update messages"]. */
 function targetsOf(command: string, input: Record<string, unknown> | undefined): string[] {
-  const short = (table: unknown) => String(table ?? "?").replace(/^.*?-(?=[a-z-]+$)/, "");
+  const short = shortTable;
   if (!input) return [];
   if (Array.isArray(input.TransactItems)) {
     return input.TransactItems.flatMap((entry: Record<string, { TableName?: string }>) =>
@@ -103,6 +155,7 @@ export function installSdkMeter(): SdkMeter {
     messagesReceived: 0,
     kmsGenerateDataKey: 0,
     kmsDecrypt: 0,
+    consumed: { wcu: 0, gsiWcu: 0, rcu: 0, wcuByTable: {}, failedWrites: 0 },
     reset() {
       meter.calls.length = 0;
       meter.injected = 0;
@@ -111,6 +164,7 @@ export function installSdkMeter(): SdkMeter {
       meter.messagesReceived = 0;
       meter.kmsGenerateDataKey = 0;
       meter.kmsDecrypt = 0;
+      Object.assign(meter.consumed, { wcu: 0, gsiWcu: 0, rcu: 0, wcuByTable: {}, failedWrites: 0 });
     },
     uninstall() {
       Client.prototype.send = originalSend as never;
@@ -173,7 +227,21 @@ export function installSdkMeter(): SdkMeter {
         Object.assign(new Error("chaos: SendMessage failed after retries"), { name: "InternalError" }),
       );
     }
+    const commandName = cmd.constructor.name.replace(/Command$/, "");
+    const meterCapacity = service === "DynamoDB" && cmd.input !== undefined && !isLocalSweeper(commandName);
+    // Asking for the consumed capacity changes nothing else in the request or its answer.
+    if (meterCapacity && cmd.input) cmd.input.ReturnConsumedCapacity ??= "INDEXES";
     const result = originalSend.call(this, command, ...rest);
+    if (meterCapacity && result instanceof Promise) {
+      const write = DYNAMO_WRITES.has(commandName);
+      void result.then(
+        (output: { ConsumedCapacity?: unknown }) =>
+          addConsumed(meter.consumed, output?.ConsumedCapacity, write),
+        () => {
+          if (write) meter.consumed.failedWrites += 1;
+        },
+      );
+    }
     if (service === "SQS" && cmd.constructor.name === "ReceiveMessageCommand" && result instanceof Promise) {
       void result.then(
         (output: { Messages?: unknown[] }) => {
