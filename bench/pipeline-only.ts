@@ -1,19 +1,26 @@
 /**
  * `npx tsx bench/pipeline-only.ts [--messages N]`: the pipeline part of `npm run bench` alone (no
  * bundling, no RESULTS.md): counts per accepted SMS — DynamoDB write requests per command and table,
- * reads, SQS calls, log lines and bytes — and the throughput of this run. Counts do not depend on
+ * reads, SQS calls, log lines and bytes, DynamoDB capacity as DynamoDB reports it — the throughput of
+ * this run, and the cost per 1M SMS those counts model (bench/cost-section.ts; `--cost-md FILE` also
+ * writes that section as markdown). Counts do not depend on
  * how busy the machine is; timings do (compare them only as ratios within one run).
  * A separate entry point rather than a flag of run.ts: run.ts bundles every function first.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { outRoot, projectRoot } from "./bundles.ts";
+import { costFigures, renderCostSection } from "./cost-section.ts";
 import type { PipelineFigures } from "./run.ts";
 
 const { values } = parseArgs({
-  options: { messages: { type: "string", default: "300" }, latency: { type: "string", default: "50" } },
+  options: {
+    messages: { type: "string", default: "300" },
+    latency: { type: "string", default: "50" },
+    "cost-md": { type: "string" },
+  },
 });
 mkdirSync(outRoot, { recursive: true });
 const file = join(outRoot, "pipeline-only.json");
@@ -40,5 +47,33 @@ console.log(
 );
 for (const [target, count] of Object.entries(figures.calls.writesByTarget).sort()) {
   console.log(`  write ${target.padEnd(36)} ${per(count)}`);
+}
+const consumed = figures.consumed;
+if (consumed) {
+  console.log(
+    `DynamoDB capacity as reported: ${per(consumed.wcu)} WRU/SMS (GSIs ${per(consumed.gsiWcu)}; ${Object.entries(
+      consumed.wcuByTable,
+    )
+      .map(([table, units]) => `${table} ${per(units)}`)
+      .join(
+        ", ",
+      )}), ${per(consumed.rcu)} RRU/SMS (${per(consumed.rcuConsistent)} consistent), ${consumed.failedWrites} failed conditional writes`,
+  );
+}
+const cost = costFigures(figures);
+for (const line of cost.cost.lines)
+  console.log(
+    `  ${line.item.padEnd(24)} $${line.perMillion.toFixed(2).padStart(6)}  ${line.basis.split(" — ")[0]}`,
+  );
+console.log(`cost per 1M SMS: $${cost.cost.total.toFixed(2)} (goal ≤ $5); levers (not built):`);
+for (const lever of cost.levers)
+  console.log(
+    `  ${lever.name.padEnd(48)} $${lever.total.toFixed(2).padStart(6)}  saves $${lever.saving.toFixed(2)}`,
+  );
+if (values["cost-md"]) {
+  writeFileSync(
+    values["cost-md"],
+    renderCostSection(cost, { date: new Date().toISOString(), messages: figures.accepted }),
+  );
 }
 process.exit(0);

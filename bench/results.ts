@@ -1,6 +1,5 @@
 /** bench/RESULTS.md from the figures of one `npm run bench`. */
 import type { BundleResult, ColdInit } from "./bundles.ts";
-import type { CostLine } from "./cost.ts";
 import type { MiddlewareOverhead } from "./middleware.ts";
 import type { PipelineFigures } from "./run.ts";
 
@@ -13,13 +12,8 @@ export interface ResultsInput {
   readonly unusedPattern: RegExp;
   readonly overhead: MiddlewareOverhead;
   readonly pipeline: PipelineFigures;
-  readonly fnDuration: number;
-  /** With delivery events on SNS → SQS (AWS End User Messaging SMS): the headline figure. */
-  readonly cost: { lines: CostLine[]; total: number };
-  /** The same with a signed REST DLR callback per SMS through API Gateway (HTTP carriers). */
-  readonly costViaApiGateway: number;
-  readonly prices: Readonly<Record<string, number>>;
-  readonly pricesAsOf: string;
+  /** The "Cost per 1M SMS" section (bench/cost-section.ts). */
+  readonly costSection: string;
 }
 
 /** Issue 14's size goals for the hot functions (the others have none). */
@@ -134,24 +128,9 @@ event-source mapping makes the same kind of calls).
 | log bytes | ${per(p.logBytes).toFixed(0)} (${per(p.logLines).toFixed(1)} lines) | |
 | log lines with a full phone number or a message body | ${p.logLeaks.length}${p.logLeaks.length ? ` (first: \`${p.logLeaks[0]?.replaceAll("`", "'").replaceAll("|", "/").slice(0, 160)}\`)` : ""} | 0 |
 | consumer batches | ${p.batchesReceived} for ${p.messagesReceived} messages | |
+| DynamoDB capacity as DynamoDB reports it | ${p.consumed ? `${per(p.consumed.wcu).toFixed(2)} WRU (GSIs ${per(p.consumed.gsiWcu).toFixed(2)}), ${per(p.consumed.rcu).toFixed(2)} RRU, ${p.consumed.failedWrites} failed conditional writes` : "not measured"} | |
 
 By command: ${calls}.
 
-## Cost per 1M SMS (eu-central-1, carrier fees excluded)
-
-Lambda durations: each function invocation is taken as long as one idle-pipeline send (${input.fnDuration.toFixed(0)} ms, an
-upper bound: it includes the local gateway and authorizer), dispatch adds the ${p.carrierLatencyMs} ms carrier latency per
-batch. Authorizer results are cached per key (not counted). Delivery reports arrive as AWS End User Messaging SMS
-events on SNS → SQS (two events per SMS, consumed in batches), never through API Gateway; with a signed REST DLR
-callback per SMS (HTTP carriers) the total would be $${input.costViaApiGateway.toFixed(2)}.
-
-| item | $ per 1M SMS | basis |
-| --- | --- | --- |
-${input.cost.lines.map((line) => `| ${line.item} | ${line.perMillion.toFixed(2)} | ${line.basis} |`).join("\n")}
-| **total** | **${input.cost.total.toFixed(2)}** | goal ≤ $5: ${verdict(input.cost.total <= 5)} |
-
-List prices used (${input.pricesAsOf}): ${Object.entries(input.prices)
-    .map(([name, price]) => `${name} $${price}`)
-    .join(", ")}.
-`;
+${input.costSection}`;
 }

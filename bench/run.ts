@@ -1,23 +1,18 @@
 /**
- * `npm run bench [-- --quick] [-- --only bundles|otp|profile]`: prints figures and writes
+ * `npm run bench [-- --quick] [-- --only bundles|otp|profile|cost]`: prints figures and writes
  * bench/RESULTS.md. Never asserts: the goals are shown next to the figures, and whatever was
  * measured is reported as measured. `--only <part>` measures that part alone and replaces just its
  * section of RESULTS.md, leaving the other sections' figures and dates: `bundles` (bundles and cold
  * init, about a minute), `otp` (OTP first under bulk: `--bulk-rate`, `--otp-seconds`), `profile`
- * (CPU profile of the pipeline over `--messages` SMS).
+ * (CPU profile of the pipeline over `--messages` SMS), `cost` (the cost model from a pipeline run of
+ * `--messages` SMS, default 500).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  AWS_SMS_EVENTS_FUNCTION,
-  AWS_SMS_EVENTS_QUEUE,
-  catalog,
-  functionSpec,
-  queueSpec,
-} from "../lib/catalog/index.ts";
+import { catalog } from "../lib/catalog/index.ts";
 import {
   type BundleResult,
   bundleFor,
@@ -27,7 +22,7 @@ import {
   projectRoot,
   UNUSED_ON_LAMBDA,
 } from "./bundles.ts";
-import { costPerMillion, type DlrPath, dlrPathInputs, PRICES, PRICES_AS_OF } from "./cost.ts";
+import { COST_HEADING, costFigures, renderCostSection } from "./cost-section.ts";
 import { profilePipeline } from "./cpu-profile.ts";
 import { middlewareOverhead } from "./middleware.ts";
 import { otpFirst } from "./otp-first.ts";
@@ -43,13 +38,13 @@ const { values } = parseArgs({
     "otp-seconds": { type: "string" },
   },
 });
-const PARTS = ["bundles", "otp", "profile"] as const;
+const PARTS = ["bundles", "otp", "profile", "cost"] as const;
 if (values.only !== undefined && !PARTS.includes(values.only as (typeof PARTS)[number]))
   throw new Error(`--only accepts: ${PARTS.join(", ")}`);
 const onlyBundles = values.only === "bundles";
 const quick = values.quick ?? false;
 const coldRuns = quick ? 3 : 10;
-const messages = Number(values.messages ?? (quick ? 300 : 2000));
+const messages = Number(values.messages ?? (quick ? 300 : values.only === "cost" ? 500 : 2000));
 const bulkRate = Number(values["bulk-rate"]);
 const otpSeconds = Number(values["otp-seconds"] ?? (quick ? 10 : 20));
 const kb = (bytes: number) => (bytes / 1024).toFixed(0);
@@ -97,6 +92,14 @@ if (values.only === "otp" || values.only === "profile") {
     ),
   );
   console.log(`wrote the ${values.only} section of bench/RESULTS.md`);
+  process.exit(0);
+}
+
+// Function declarations below (measurePipeline, costSectionFor) are hoisted.
+if (values.only === "cost") {
+  const section = costSectionFor(measurePipeline());
+  writeFileSync(resultsFile, replaceSection(readFileSync(resultsFile, "utf8"), section));
+  console.log(`wrote the "${COST_HEADING.slice(3)}" section of bench/RESULTS.md`);
   process.exit(0);
 }
 
@@ -148,72 +151,52 @@ console.log(
 );
 
 // 3. Pipeline throughput and AWS calls per SMS (own process: function logs at INFO are counted, not printed).
-const pipelineFile = join(outRoot, "pipeline.json");
-const child = spawnSync(
-  process.execPath,
-  ["--import", "tsx", join(projectRoot, "bench", "pipeline-child.ts"), pipelineFile, String(messages), "50"],
-  {
-    cwd: projectRoot,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, LOG_LEVEL: "INFO" },
-  },
-);
-if (child.status !== 0) throw new Error("pipeline measurement failed");
-const pipeline = JSON.parse(readFileSync(pipelineFile, "utf8")) as PipelineFigures;
-const per = (n: number) => n / Math.max(1, pipeline.accepted);
-console.log(
-  `pipeline: ${pipeline.accepted}/${messages} accepted at ${pipeline.acceptedPerSecond.toFixed(0)}/s (p50 ${pipeline.sendP50.toFixed(0)} ms, p99 ${pipeline.sendP99.toFixed(0)} ms), ${pipeline.delivery.delivered} delivered at ${pipeline.deliveredPerSecond.toFixed(0)}/s`,
-);
-console.log(
-  `AWS calls per SMS: SQS ${per(pipeline.calls.sqsRequests).toFixed(2)} (SendMessage ${per(pipeline.calls.sqsSends).toFixed(2)}), DynamoDB writes ${per(pipeline.calls.dynamoWrites).toFixed(2)} reads ${per(pipeline.calls.dynamoReads).toFixed(2)}, KMS ${(per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt) * 1000).toFixed(0)} per 1,000`,
-);
-
-// 4. Cost model, for both DLR paths: HTTP carriers post a signed REST callback per SMS; AWS End User
-// Messaging SMS events arrive on SNS → SQS and never pass API Gateway (lib/carriers-construct.ts).
-const fnDuration = pipeline.sequentialSendP50;
-const eventsQueue = queueSpec(AWS_SMS_EVENTS_QUEUE);
-const costFor = (path: DlrPath) => {
-  const dlr = dlrPathInputs(path, {
-    pipelineSqsRequestsPerSms: per(pipeline.calls.sqsRequests),
-    eventsBatchSize: eventsQueue.consumer?.batchSize ?? 1,
-    // Upper bound: only settling event types are forwarded, but where a handset receipt follows,
-    // a non-final TEXT_SUCCESSFUL comes before it.
-    eventsPerSms: 2,
-  });
-  const dlrFunction = path === "api-gateway" ? "dlr" : AWS_SMS_EVENTS_FUNCTION;
-  return costPerMillion({
-    apiRequestsPerSms: dlr.apiRequestsPerSms,
-    snsPublishesPerSms: dlr.snsPublishesPerSms,
-    sqsRequestsPerSms: dlr.sqsRequestsPerSms,
-    wruPerSms: per(pipeline.calls.wru),
-    rruPerSms: per(pipeline.calls.rru),
-    kmsPerSms: per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt),
-    logBytesPerSms: per(pipeline.logBytes),
-    lambda: [
-      { fn: "send", invocationsPerSms: 1, memoryMb: functionSpec("send").memoryMb, durationMs: fnDuration },
-      {
-        fn: "dispatch",
-        invocationsPerSms: pipeline.batchesReceived / Math.max(1, pipeline.messagesReceived),
-        memoryMb: functionSpec("dispatch").memoryMb,
-        durationMs: fnDuration + pipeline.carrierLatencyMs,
-      },
-      {
-        fn: dlrFunction,
-        invocationsPerSms: dlr.consumerInvocationsPerSms,
-        memoryMb: functionSpec(dlrFunction).memoryMb,
-        durationMs: fnDuration,
-      },
+function measurePipeline(): PipelineFigures {
+  const pipelineFile = join(outRoot, "pipeline.json");
+  const child = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(projectRoot, "bench", "pipeline-child.ts"),
+      pipelineFile,
+      String(messages),
+      "50",
     ],
-  });
-};
-const viaApi = costFor("api-gateway");
-const cost = costFor("sns-sqs");
-for (const line of cost.lines)
-  console.log(`  ${line.item.padEnd(26)} $${line.perMillion.toFixed(2).padStart(7)}  (${line.basis})`);
-console.log(
-  `cost per 1M SMS with DLRs off API Gateway (SNS → SQS): $${cost.total.toFixed(2)} (goal ≤ $5, carrier fees excluded); with a REST DLR callback per SMS: $${viaApi.total.toFixed(2)}`,
-);
+    {
+      cwd: projectRoot,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, LOG_LEVEL: "INFO" },
+    },
+  );
+  if (child.status !== 0) throw new Error("pipeline measurement failed");
+  const figures = JSON.parse(readFileSync(pipelineFile, "utf8")) as PipelineFigures;
+  const per = (n: number) => n / Math.max(1, figures.accepted);
+  console.log(
+    `pipeline: ${figures.accepted}/${messages} accepted at ${figures.acceptedPerSecond.toFixed(0)}/s (p50 ${figures.sendP50.toFixed(0)} ms, p99 ${figures.sendP99.toFixed(0)} ms), ${figures.delivery.delivered} delivered at ${figures.deliveredPerSecond.toFixed(0)}/s`,
+  );
+  console.log(
+    `AWS calls per SMS: SQS ${per(figures.calls.sqsRequests).toFixed(2)} (SendMessage ${per(figures.calls.sqsSends).toFixed(2)}), DynamoDB writes ${per(figures.calls.dynamoWrites).toFixed(2)} reads ${per(figures.calls.dynamoReads).toFixed(2)}, KMS ${(per(figures.kmsGenerateDataKey + figures.kmsDecrypt) * 1000).toFixed(0)} per 1,000`,
+  );
+  return figures;
+}
 
+// 4. Cost model (bench/cost-inputs.ts: what one SMS makes AWS do; delivery events on SNS → SQS).
+function costSectionFor(figures: PipelineFigures): string {
+  const cost = costFigures(figures);
+  for (const line of cost.cost.lines)
+    console.log(`  ${line.item.padEnd(26)} $${line.perMillion.toFixed(2).padStart(7)}  (${line.basis})`);
+  console.log(
+    `cost per 1M SMS: $${cost.cost.total.toFixed(2)} (goal ≤ $5, carrier fees excluded); with a REST DLR callback per SMS: $${cost.viaRestCallbacks.toFixed(2)}`,
+  );
+  for (const lever of cost.levers)
+    console.log(
+      `  lever: ${lever.name.padEnd(48)} $${lever.total.toFixed(2).padStart(6)} (saves $${lever.saving.toFixed(2)})`,
+    );
+  return renderCostSection(cost, { date, messages: figures.accepted });
+}
+
+const pipeline = measurePipeline();
 const results = renderResults({
   date,
   machine,
@@ -223,11 +206,7 @@ const results = renderResults({
   unusedPattern: UNUSED_ON_LAMBDA,
   overhead,
   pipeline,
-  fnDuration,
-  cost,
-  costViaApiGateway: viaApi.total,
-  prices: PRICES,
-  pricesAsOf: PRICES_AS_OF,
+  costSection: costSectionFor(pipeline),
 });
 writeFileSync(
   resultsFile,

@@ -56,6 +56,8 @@ export interface ConsumedCapacity {
   wcu: number;
   gsiWcu: number;
   rcu: number;
+  /** The share of rcu spent on strongly consistent reads (eventually consistent ones cost half). */
+  rcuConsistent: number;
   /** Write units per table (GSIs included). */
   readonly wcuByTable: Record<string, number>;
   /** Write requests answered without ConsumedCapacity (failed conditions: AWS bills ≥ 1 WRU each). */
@@ -73,12 +75,17 @@ interface ReportedCapacity {
 const shortTable = (table: unknown) => String(table ?? "?").replace(/^.*?-(?=[a-z-]+$)/, "");
 
 /** Adds what one DynamoDB answer reports (a list for transactions and batches) to the totals. */
-function addConsumed(consumed: ConsumedCapacity, reported: unknown, write: boolean): void {
+function addConsumed(
+  consumed: ConsumedCapacity,
+  reported: unknown,
+  kind: { write: boolean; consistent: boolean },
+): void {
   const entries = (Array.isArray(reported) ? reported : reported ? [reported] : []) as ReportedCapacity[];
   for (const entry of entries) {
     const units = entry.CapacityUnits ?? 0;
-    if (!write) {
+    if (!kind.write) {
       consumed.rcu += units;
+      if (kind.consistent) consumed.rcuConsistent += units;
       continue;
     }
     const gsi = Object.values(entry.GlobalSecondaryIndexes ?? {}).reduce(
@@ -155,7 +162,7 @@ export function installSdkMeter(): SdkMeter {
     messagesReceived: 0,
     kmsGenerateDataKey: 0,
     kmsDecrypt: 0,
-    consumed: { wcu: 0, gsiWcu: 0, rcu: 0, wcuByTable: {}, failedWrites: 0 },
+    consumed: { wcu: 0, gsiWcu: 0, rcu: 0, rcuConsistent: 0, wcuByTable: {}, failedWrites: 0 },
     reset() {
       meter.calls.length = 0;
       meter.injected = 0;
@@ -164,7 +171,14 @@ export function installSdkMeter(): SdkMeter {
       meter.messagesReceived = 0;
       meter.kmsGenerateDataKey = 0;
       meter.kmsDecrypt = 0;
-      Object.assign(meter.consumed, { wcu: 0, gsiWcu: 0, rcu: 0, wcuByTable: {}, failedWrites: 0 });
+      Object.assign(meter.consumed, {
+        wcu: 0,
+        gsiWcu: 0,
+        rcu: 0,
+        rcuConsistent: 0,
+        wcuByTable: {},
+        failedWrites: 0,
+      });
     },
     uninstall() {
       Client.prototype.send = originalSend as never;
@@ -234,9 +248,10 @@ export function installSdkMeter(): SdkMeter {
     const result = originalSend.call(this, command, ...rest);
     if (meterCapacity && result instanceof Promise) {
       const write = DYNAMO_WRITES.has(commandName);
+      const kind = { write, consistent: cmd.input?.ConsistentRead === true };
       void result.then(
         (output: { ConsumedCapacity?: unknown }) =>
-          addConsumed(meter.consumed, output?.ConsumedCapacity, write),
+          addConsumed(meter.consumed, output?.ConsumedCapacity, kind),
         () => {
           if (write) meter.consumed.failedWrites += 1;
         },

@@ -1,0 +1,151 @@
+/**
+ * What the design could change to cut the cost per SMS, each priced by the cost model on the same
+ * measured inputs (bench/cost.ts priceLevers). Shown under the total as "what it would take", never
+ * as the total: none of these is built.
+ */
+import type { CostInputs, Lever } from "./cost.ts";
+
+/** A batch endpoint: one request, one authorizer-checked send invocation, one trace per `size` SMS. */
+export const batchSend = (size: number): Lever => ({
+  name: `batch send endpoint, ${size} SMS per request`,
+  whatItTakes:
+    "a new route (e.g. POST /v1/messages/batch) with per-item results and per-item idempotency; API Gateway, WAF, access-log line, send invocation and X-Ray root are paid per request, not per SMS (send compute per SMS assumed unchanged)",
+  combinable: true,
+  apply: (inputs) => ({
+    ...inputs,
+    api: { ...inputs.api, requestsPerSms: inputs.api.requestsPerSms / size },
+    lambda: inputs.lambda.map((use) =>
+      use.trigger === "api"
+        ? { ...use, invocationsPerSms: use.invocationsPerSms / size, durationMs: use.durationMs * size }
+        : use,
+    ),
+  }),
+});
+
+const httpApi: Lever = {
+  name: "HTTP API instead of REST API",
+  whatItTakes:
+    "not a drop-in: HTTP APIs have no usage plans (per-key throttles), no WAF association and no request validators; the throttles and WAF rules would move elsewhere",
+  combinable: false,
+  apply: (inputs) => ({ ...inputs, api: { ...inputs.api, kind: "http", waf: false } }),
+};
+
+const eventuallyConsistentReads: Lever = {
+  name: "eventually consistent reads",
+  whatItTakes:
+    "ConsistentRead off wherever a read need not see the write just before it (each such read costs half); the claim and status conditions stay in the conditional writes",
+  combinable: true,
+  apply: (inputs) => ({
+    ...inputs,
+    dynamo: {
+      ...inputs.dynamo,
+      rcuPerSms: inputs.dynamo.rcuPerSms - inputs.dynamo.rcuConsistentPerSms / 2,
+      rcuConsistentPerSms: 0,
+    },
+  }),
+};
+
+/** Index entries a message gets with keys-only projections: byNumber at accept, byCarrierRef at sent. */
+const KEYS_ONLY_INDEX_WRITES_PER_SMS = 2;
+
+const keysOnlyIndexes: Lever = {
+  name: "messages GSIs projecting keys only",
+  whatItTakes: `byNumber and byCarrierRef (and outbox) with KEYS_ONLY or INCLUDE projections, so a status update that changes no index key writes no index entry (≈ ${KEYS_ONLY_INDEX_WRITES_PER_SMS} index writes per SMS: numberKey at accept, carrierRef at sent); readers then Get the item by key (DLR lookup by carrier reference, privacy export); an index is replaced to change its projection`,
+  combinable: true,
+  apply: (inputs) => {
+    const gsi = Math.min(inputs.dynamo.gsiWcuPerSms, KEYS_ONLY_INDEX_WRITES_PER_SMS);
+    return {
+      ...inputs,
+      dynamo: {
+        ...inputs.dynamo,
+        wcuPerSms: inputs.dynamo.wcuPerSms - inputs.dynamo.gsiWcuPerSms + gsi,
+        gsiWcuPerSms: gsi,
+      },
+    };
+  },
+};
+
+const qualityPerBatch: Lever = {
+  name: "carrier-quality counters per batch",
+  whatItTakes:
+    "one ADD per carrier, country and hour per dispatch batch and per delivery-event batch instead of one per SMS (the batch fill of this run); best-effort counters already, so nothing is weakened",
+  combinable: true,
+  apply: (inputs) => {
+    const eventBatches = inputs.deliveryEvents.eventsPerSms / Math.max(1, inputs.deliveryEvents.batchSize);
+    const quality = (inputs.dynamo.qualityWcuPerSms / 2) * (inputs.sqs.batchesPerSms + eventBatches);
+    return {
+      ...inputs,
+      dynamo: {
+        ...inputs.dynamo,
+        wcuPerSms: inputs.dynamo.wcuPerSms - inputs.dynamo.qualityWcuPerSms + quality,
+        qualityWcuPerSms: quality,
+      },
+    };
+  },
+};
+
+const noPlatformLogLines: Lever = {
+  name: "Lambda system log level WARN",
+  whatItTakes:
+    "loggingFormat JSON with systemLogLevel WARN on every function (lib/functions-construct.ts): no START/END/REPORT lines per invocation; duration and memory stay in Lambda's metrics and X-Ray",
+  combinable: true,
+  apply: (inputs) => ({
+    ...inputs,
+    logs: { ...inputs.logs, platformBytesPerInvocation: 0, platformLinesPerInvocation: 0 },
+  }),
+};
+
+const sampledInfoLines = (share: number): Lever => ({
+  name: `INFO state-change lines sampled at ${share * 100}%`,
+  whatItTakes:
+    "loses the per-message trail in the logs (support looks a message up by id); the message item and webhooks still carry every status",
+  combinable: false,
+  apply: (inputs) => ({
+    ...inputs,
+    logs: {
+      ...inputs.logs,
+      appBytesPerSms: inputs.logs.appBytesPerSms * share,
+      appLinesPerSms: inputs.logs.appLinesPerSms * share,
+    },
+  }),
+});
+
+const xraySampledAt = (share: number): Lever => ({
+  name: `X-Ray at ${share * 100}%`,
+  whatItTakes:
+    "an X-Ray sampling rule for the API stage at this rate with a small reservoir (API Gateway honours sampling rules) and Tracing.PASS_THROUGH on queue consumers, whose own sampling Lambda does not let us configure",
+  combinable: true,
+  apply: (inputs) => ({ ...inputs, xray: { sampledShare: share } }),
+});
+
+const finalEventsOnly: Lever = {
+  name: "final delivery events only, through EventBridge",
+  whatItTakes:
+    "a rule on aws.sms-voice 'Text Message Delivery Status Updated' matching detail.isFinal=true → the events queue (input path $.detail): no SNS publish and no non-final TEXT_SUCCESSFUL. Not a drop-in: EventBridge delivers these service events best effort, the configuration-set destination is the documented path",
+  combinable: false,
+  apply: (inputs) => ({
+    ...inputs,
+    deliveryEvents: { ...inputs.deliveryEvents, via: "eventbridge", eventsPerSms: 1 },
+  }),
+};
+
+export const LEVERS: readonly Lever[] = [
+  batchSend(10),
+  httpApi,
+  eventuallyConsistentReads,
+  keysOnlyIndexes,
+  qualityPerBatch,
+  noPlatformLogLines,
+  sampledInfoLines(0.1),
+  xraySampledAt(0.01),
+  finalEventsOnly,
+];
+
+/** The same inputs with delivery reports as a signed REST callback per SMS (HTTP carriers). */
+export const withRestDeliveryReports = (
+  inputs: CostInputs,
+  dlrFunction: CostInputs["deliveryEvents"]["consumer"],
+): CostInputs => ({
+  ...inputs,
+  deliveryEvents: { ...inputs.deliveryEvents, via: "api-gateway", eventsPerSms: 1, consumer: dlrFunction },
+});
