@@ -13,6 +13,7 @@ import {
 } from "../lib/catalog/index.ts";
 import type { CostInputs, DeliveryEvents } from "./cost.ts";
 import type { PipelineFigures } from "./run.ts";
+import type { TargetCapacity } from "./sdk-meter.ts";
 
 /**
  * Delivery events per SMS on the events queue: the configuration set forwards TEXT_SUCCESSFUL as well
@@ -76,6 +77,23 @@ const sumWhere = (record: Readonly<Record<string, number>>, suffix: string) =>
     .filter(([name]) => name.endsWith(suffix))
     .reduce((sum, [, n]) => sum + n, 0);
 
+/** Sums of the write targets "<command> <…table>" (tables carry a stack prefix, e.g. "local-messages"). */
+function capacityOf(
+  byTarget: Readonly<Record<string, TargetCapacity>>,
+  matches: (command: string, table: string) => boolean,
+): TargetCapacity {
+  const sums = { requests: 0, base: 0, gsi: 0 };
+  for (const [target, capacity] of Object.entries(byTarget)) {
+    const [command = "", table = ""] = target.split(" ");
+    if (!matches(command, table)) continue;
+    sums.requests += capacity.requests;
+    sums.base += capacity.base;
+    sums.gsi += capacity.gsi;
+  }
+  return sums;
+}
+const isTable = (table: string, name: string) => table === name || table.endsWith(`-${name}`);
+
 export function costInputsFrom(pipeline: PipelineFigures, options: { waf?: boolean } = {}): CostInputs {
   const per = (n: number) => n / Math.max(1, pipeline.accepted);
   const fnDuration = pipeline.sequentialSendP50;
@@ -94,22 +112,7 @@ export function costInputsFrom(pipeline: PipelineFigures, options: { waf?: boole
       durationMs: fnDuration,
     },
   };
-  const dynamo = consumed
-    ? {
-        // A failed condition is billed too (≥ 1 WRU) though DynamoDB reports no capacity for it.
-        wcuPerSms: per(consumed.wcu + consumed.failedWrites),
-        gsiWcuPerSms: per(consumed.gsiWcu),
-        qualityWcuPerSms: per(sumWhere(consumed.wcuByTable, "carrier-quality")),
-        rcuPerSms: per(consumed.rcu),
-        rcuConsistentPerSms: per(consumed.rcuConsistent),
-      }
-    : {
-        wcuPerSms: per(pipeline.calls.wru),
-        gsiWcuPerSms: 0,
-        qualityWcuPerSms: per(sumWhere(pipeline.calls.writesByTarget, "carrier-quality")),
-        rcuPerSms: per(pipeline.calls.rru),
-        rcuConsistentPerSms: 0,
-      };
+  const dynamo = consumed ? consumedDynamo(consumed, per) : requestedDynamo(pipeline, per);
   const appLines = per(pipeline.logLines);
   return {
     api: {
@@ -160,6 +163,58 @@ export function costInputsFrom(pipeline: PipelineFigures, options: { waf?: boole
       kms: "measured: data-key calls after the Encryption SDK cache",
       logs: `app lines measured at INFO (+ the trace id on sampled lines); Lambda text-format platform lines and one access-log line per request from the stack's format; ${LOG_EVENT_OVERHEAD_BYTES} B per event assumed`,
       xray: "configured: API stage and functions traced (Active), no sampling rule → the default 5% beyond 1 trace/s",
+    },
+  };
+}
+
+type PerSms = (n: number) => number;
+
+function consumedDynamo(
+  consumed: NonNullable<PipelineFigures["consumed"]>,
+  per: PerSms,
+): CostInputs["dynamo"] {
+  const puts = capacityOf(
+    consumed.byTarget,
+    (command, table) => command === "Put" && isTable(table, "messages"),
+  );
+  const updates = capacityOf(
+    consumed.byTarget,
+    (command, table) => command === "Update" && isTable(table, "messages"),
+  );
+  const messagesGsi = capacityOf(consumed.byTarget, (_, table) => isTable(table, "messages")).gsi;
+  const quality = capacityOf(consumed.byTarget, (_, table) => isTable(table, "carrier-quality"));
+  return {
+    // A failed condition is billed too (≥ 1 WRU) though DynamoDB reports no capacity for it.
+    wcuPerSms: per(consumed.wcu + consumed.failedWrites),
+    gsiWcuPerSms: per(consumed.gsiWcu),
+    qualityWcuPerSms: per(quality.base + quality.gsi),
+    rcuPerSms: per(consumed.rcu),
+    rcuConsistentPerSms: per(consumed.rcuConsistent),
+    messages: {
+      puts: per(puts.requests),
+      putBaseWcu: per(puts.base),
+      updates: per(updates.requests),
+      updateBaseWcu: per(updates.base),
+      gsiWcu: per(messagesGsi),
+    },
+  };
+}
+
+/** Figures from before consumed capacity was measured: one unit per item written, no GSI writes. */
+function requestedDynamo(pipeline: PipelineFigures, per: PerSms): CostInputs["dynamo"] {
+  const writes = pipeline.calls.writesByTarget;
+  return {
+    wcuPerSms: per(pipeline.calls.wru),
+    gsiWcuPerSms: 0,
+    qualityWcuPerSms: per(sumWhere(writes, "carrier-quality")),
+    rcuPerSms: per(pipeline.calls.rru),
+    rcuConsistentPerSms: 0,
+    messages: {
+      puts: per(sumWhere(writes, "Put local-messages")),
+      putBaseWcu: per(sumWhere(writes, "Put local-messages")),
+      updates: per(sumWhere(writes, "Update local-messages")),
+      updateBaseWcu: per(sumWhere(writes, "Update local-messages")),
+      gsiWcu: 0,
     },
   };
 }

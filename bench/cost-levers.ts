@@ -48,19 +48,54 @@ const eventuallyConsistentReads: Lever = {
 /** Index entries a message gets with keys-only projections: byNumber at accept, byCarrierRef at sent. */
 const KEYS_ONLY_INDEX_WRITES_PER_SMS = 2;
 
+type Dynamo = CostInputs["dynamo"];
+type MessagesWrites = Dynamo["messages"];
+
+/** The dynamo inputs with the messages table's writes replaced (totals kept in step). */
+function withMessages(dynamo: Dynamo, next: MessagesWrites): Dynamo {
+  const before = dynamo.messages;
+  const base = (m: MessagesWrites) => m.putBaseWcu + m.updateBaseWcu;
+  return {
+    ...dynamo,
+    wcuPerSms: dynamo.wcuPerSms - base(before) - before.gsiWcu + base(next) + next.gsiWcu,
+    gsiWcuPerSms: dynamo.gsiWcuPerSms - before.gsiWcu + next.gsiWcu,
+    messages: next,
+  };
+}
+
 const keysOnlyIndexes: Lever = {
   name: "messages GSIs projecting keys only",
-  whatItTakes: `byNumber and byCarrierRef (and outbox) with KEYS_ONLY or INCLUDE projections, so a status update that changes no index key writes no index entry (≈ ${KEYS_ONLY_INDEX_WRITES_PER_SMS} index writes per SMS: numberKey at accept, carrierRef at sent); readers then Get the item by key (DLR lookup by carrier reference, privacy export); an index is replaced to change its projection`,
+  whatItTakes: `byNumber, byCarrierRef and outbox with KEYS_ONLY (or INCLUDE) projections: a status update that changes no index key then writes no index entry (≈ ${KEYS_ONLY_INDEX_WRITES_PER_SMS} small index writes per SMS: numberKey at accept, carrierRef at sent; today every write of the item rewrites its entry in each index it is in, at the item's size); readers Get the item by key (DLR lookup by carrier reference, privacy export); an index is replaced to change its projection`,
+  combinable: true,
+  apply: (inputs) => ({
+    ...inputs,
+    dynamo: withMessages(inputs.dynamo, {
+      ...inputs.dynamo.messages,
+      gsiWcu: Math.min(inputs.dynamo.messages.gsiWcu, KEYS_ONLY_INDEX_WRITES_PER_SMS),
+    }),
+  }),
+};
+
+/** Write units per messages write today, from the measured base-table units (≥ 1: items over 1 KB cost more). */
+const unitsPerMessageWrite = (m: MessagesWrites) =>
+  Math.max(1, (m.putBaseWcu + m.updateBaseWcu) / Math.max(1e-9, m.puts + m.updates));
+
+const smallStatusItem: Lever = {
+  name: "status writes on an item ≤ 1 KB",
+  whatItTakes:
+    "the encrypted recipient and text (the bulk of the item) in a payload item written once beside a small status item that the claim, sent and final Updates rewrite (or a signature-free algorithm suite that keeps one item ≤ 1 KB): each Update and each index entry it rewrites then costs 1 WRU instead of the measured size; exactly-once is untouched (same conditional writes on the status item)",
   combinable: true,
   apply: (inputs) => {
-    const gsi = Math.min(inputs.dynamo.gsiWcuPerSms, KEYS_ONLY_INDEX_WRITES_PER_SMS);
+    const m = inputs.dynamo.messages;
     return {
       ...inputs,
-      dynamo: {
-        ...inputs.dynamo,
-        wcuPerSms: inputs.dynamo.wcuPerSms - inputs.dynamo.gsiWcuPerSms + gsi,
-        gsiWcuPerSms: gsi,
-      },
+      dynamo: withMessages(inputs.dynamo, {
+        ...m,
+        // The payload Put keeps its size; the status item's Put adds one unit.
+        putBaseWcu: m.putBaseWcu + m.puts,
+        updateBaseWcu: m.updates,
+        gsiWcu: m.gsiWcu / unitsPerMessageWrite(m),
+      }),
     };
   },
 };
@@ -134,6 +169,7 @@ export const LEVERS: readonly Lever[] = [
   httpApi,
   eventuallyConsistentReads,
   keysOnlyIndexes,
+  smallStatusItem,
   qualityPerBatch,
   noPlatformLogLines,
   sampledInfoLines(0.1),

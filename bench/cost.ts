@@ -57,6 +57,14 @@ export interface CostInputs {
     readonly rcuPerSms: number;
     /** Of rcuPerSms: strongly consistent reads (eventually consistent ones would cost half). */
     readonly rcuConsistentPerSms: number;
+    /** The messages table's writes per SMS: requests, base-table units, and GSI units (in wcuPerSms). */
+    readonly messages: {
+      readonly puts: number;
+      readonly putBaseWcu: number;
+      readonly updates: number;
+      readonly updateBaseWcu: number;
+      readonly gsiWcu: number;
+    };
   };
   readonly kmsPerSms: number;
   readonly logs: {

@@ -68,7 +68,7 @@ try {
     messagesReceived: meter.messagesReceived,
     kmsGenerateDataKey: meter.kmsGenerateDataKey,
     kmsDecrypt: meter.kmsDecrypt,
-    consumed: { ...meter.consumed, wcuByTable: { ...meter.consumed.wcuByTable } },
+    consumed: structuredClone(meter.consumed),
     logBytes,
     logLines,
     logLeaks: [...logLeaks],

@@ -51,14 +51,14 @@ for (const [target, count] of Object.entries(figures.calls.writesByTarget).sort(
 const consumed = figures.consumed;
 if (consumed) {
   console.log(
-    `DynamoDB capacity as reported: ${per(consumed.wcu)} WRU/SMS (GSIs ${per(consumed.gsiWcu)}; ${Object.entries(
-      consumed.wcuByTable,
-    )
-      .map(([table, units]) => `${table} ${per(units)}`)
-      .join(
-        ", ",
-      )}), ${per(consumed.rcu)} RRU/SMS (${per(consumed.rcuConsistent)} consistent), ${consumed.failedWrites} failed conditional writes`,
+    `DynamoDB capacity as reported: ${per(consumed.wcu)} WRU/SMS (GSIs ${per(consumed.gsiWcu)}), ${per(consumed.rcu)} RRU/SMS (${per(consumed.rcuConsistent)} consistent), ${consumed.failedWrites} failed conditional writes`,
   );
+  for (const [target, sums] of Object.entries(consumed.byTarget).sort()) {
+    const perRequest = (sums.base / Math.max(1, sums.requests)).toFixed(2);
+    console.log(
+      `  WRU ${target.padEnd(34)} ${per(sums.requests)} requests, ${per(sums.base)} base (${perRequest} per request) + ${per(sums.gsi)} GSI`,
+    );
+  }
 }
 const cost = costFigures(figures);
 for (const line of cost.cost.lines)

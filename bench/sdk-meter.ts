@@ -58,16 +58,23 @@ export interface ConsumedCapacity {
   rcu: number;
   /** The share of rcu spent on strongly consistent reads (eventually consistent ones cost half). */
   rcuConsistent: number;
-  /** Write units per table (GSIs included). */
-  readonly wcuByTable: Record<string, number>;
+  /** Per "<command> <table>", e.g. "Update messages": successful requests, base-table and GSI write units. */
+  readonly byTarget: Record<string, TargetCapacity>;
   /** Write requests answered without ConsumedCapacity (failed conditions: AWS bills ≥ 1 WRU each). */
   failedWrites: number;
+}
+
+export interface TargetCapacity {
+  requests: number;
+  base: number;
+  gsi: number;
 }
 
 interface ReportedCapacity {
   readonly TableName?: string;
   readonly CapacityUnits?: number;
   readonly ReadCapacityUnits?: number;
+  readonly Table?: { CapacityUnits?: number };
   readonly WriteCapacityUnits?: number;
   readonly GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number; WriteCapacityUnits?: number }>;
 }
@@ -78,7 +85,7 @@ const shortTable = (table: unknown) => String(table ?? "?").replace(/^.*?-(?=[a-
 function addConsumed(
   consumed: ConsumedCapacity,
   reported: unknown,
-  kind: { write: boolean; consistent: boolean },
+  kind: { command: string; write: boolean; consistent: boolean },
 ): void {
   const entries = (Array.isArray(reported) ? reported : reported ? [reported] : []) as ReportedCapacity[];
   for (const entry of entries) {
@@ -94,8 +101,12 @@ function addConsumed(
     );
     consumed.wcu += units;
     consumed.gsiWcu += gsi;
-    const table = shortTable(entry.TableName);
-    consumed.wcuByTable[table] = (consumed.wcuByTable[table] ?? 0) + units;
+    const target = `${kind.command} ${shortTable(entry.TableName)}`;
+    const sums = consumed.byTarget[target] ?? { requests: 0, base: 0, gsi: 0 };
+    sums.requests += 1;
+    sums.base += entry.Table?.CapacityUnits ?? units - gsi;
+    sums.gsi += gsi;
+    consumed.byTarget[target] = sums;
   }
 }
 
@@ -162,7 +173,7 @@ export function installSdkMeter(): SdkMeter {
     messagesReceived: 0,
     kmsGenerateDataKey: 0,
     kmsDecrypt: 0,
-    consumed: { wcu: 0, gsiWcu: 0, rcu: 0, rcuConsistent: 0, wcuByTable: {}, failedWrites: 0 },
+    consumed: { wcu: 0, gsiWcu: 0, rcu: 0, rcuConsistent: 0, byTarget: {}, failedWrites: 0 },
     reset() {
       meter.calls.length = 0;
       meter.injected = 0;
@@ -176,7 +187,7 @@ export function installSdkMeter(): SdkMeter {
         gsiWcu: 0,
         rcu: 0,
         rcuConsistent: 0,
-        wcuByTable: {},
+        byTarget: {},
         failedWrites: 0,
       });
     },
@@ -248,7 +259,7 @@ export function installSdkMeter(): SdkMeter {
     const result = originalSend.call(this, command, ...rest);
     if (meterCapacity && result instanceof Promise) {
       const write = DYNAMO_WRITES.has(commandName);
-      const kind = { write, consistent: cmd.input?.ConsistentRead === true };
+      const kind = { command: commandName, write, consistent: cmd.input?.ConsistentRead === true };
       void result.then(
         (output: { ConsumedCapacity?: unknown }) =>
           addConsumed(meter.consumed, output?.ConsumedCapacity, kind),

@@ -47,11 +47,15 @@ function pipelineRun(overrides: Partial<PipelineFigures> = {}): PipelineFigures 
     kmsGenerateDataKey: 0,
     kmsDecrypt: 0,
     consumed: {
-      wcu: 1300,
+      wcu: 1600,
       gsiWcu: 600,
       rcu: 700,
       rcuConsistent: 400,
-      wcuByTable: { "local-messages": 1100, "local-carrier-quality": 200 },
+      byTarget: {
+        "Put local-messages": { requests: 100, base: 200, gsi: 200 },
+        "Update local-messages": { requests: 300, base: 600, gsi: 400 },
+        "Update local-carrier-quality": { requests: 200, base: 200, gsi: 0 },
+      },
       failedWrites: 3,
     },
     logBytes: 80_000,
@@ -71,10 +75,17 @@ describe("the cost model", () => {
   it("bills DynamoDB writes as DynamoDB reports them (GSI writes, failed conditions), not per request", () => {
     const run = pipelineRun();
     const inputs = costInputsFrom(run);
-    const expectedWcu = (1300 + 3) / run.accepted;
+    const expectedWcu = (1600 + 3) / run.accepted;
     expect(inputs.dynamo.wcuPerSms).toBeCloseTo(expectedWcu);
     expect(inputs.dynamo.gsiWcuPerSms).toBeCloseTo(600 / run.accepted);
     expect(inputs.dynamo.qualityWcuPerSms).toBeCloseTo(200 / run.accepted);
+    expect(inputs.dynamo.messages).toEqual({
+      puts: 1,
+      putBaseWcu: 2,
+      updates: 3,
+      updateBaseWcu: 6,
+      gsiWcu: 6,
+    });
     expect(lineOf(inputs, "dynamoWrites").perMillion).toBeCloseTo(1e6 * expectedWcu * price("dynamoWru"));
     expect(lineOf(inputs, "dynamoReads").perMillion).toBeCloseTo(
       (1e6 * 700 * price("dynamoRru")) / run.accepted,
@@ -146,6 +157,22 @@ describe("the cost model", () => {
     const expected = costPerMillion(combinable.reduce((acc, lever) => lever.apply(acc), inputs)).total;
     expect(together?.total).toBeCloseTo(expected);
     for (const row of rows) expect(row.saving).toBeCloseTo(before - row.total);
+  });
+
+  it("prices small status writes from the measured size of each messages write", () => {
+    const inputs = costInputsFrom(pipelineRun());
+    const lever = LEVERS.find((candidate) => candidate.name.startsWith("status writes"));
+    const small = lever?.apply(inputs);
+    // Measured: 8 base units over 4 writes, 2 units each; the payload Put keeps its size, the status Put adds 1.
+    expect(small?.dynamo.messages).toEqual({
+      puts: 1,
+      putBaseWcu: 3,
+      updates: 3,
+      updateBaseWcu: 3,
+      gsiWcu: 3,
+    });
+    expect(small?.dynamo.wcuPerSms).toBeCloseTo(inputs.dynamo.wcuPerSms + 1 - 3 - 3);
+    expect(small?.dynamo.gsiWcuPerSms).toBeCloseTo(inputs.dynamo.gsiWcuPerSms - 3);
   });
 
   it("falls back to request counts for figures measured before consumed capacity was", () => {
