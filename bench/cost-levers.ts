@@ -168,8 +168,9 @@ export const LEVERS: readonly Lever[] = [
   batchSend(10),
   httpApi,
   eventuallyConsistentReads,
-  keysOnlyIndexes,
+  // Before keysOnlyIndexes: together, the index entries left are the keys-only ones.
   smallStatusItem,
+  keysOnlyIndexes,
   qualityPerBatch,
   noPlatformLogLines,
   sampledInfoLines(0.1),

@@ -1,6 +1,13 @@
 /** The "Cost per 1M SMS" section of bench/RESULTS.md (full bench, `--only cost`, pipeline-only). */
 import { functionSpec } from "../lib/catalog/index.ts";
-import { type CostInputs, type CostResult, costPerMillion, type LeverRow, priceLevers } from "./cost.ts";
+import {
+  type CostInputs,
+  type CostResult,
+  costPerMillion,
+  type LeverRow,
+  priceLevers,
+  withCombinableLevers,
+} from "./cost.ts";
 import { costInputsFrom } from "./cost-inputs.ts";
 import { LEVERS, withRestDeliveryReports } from "./cost-levers.ts";
 import { PRICES, PRICES_AS_OF } from "./prices.ts";
@@ -14,6 +21,8 @@ export interface CostFigures {
   readonly inputs: CostInputs;
   readonly cost: CostResult;
   readonly levers: LeverRow[];
+  /** The model with every ✓ lever applied: what would still stand in the way of the goal. */
+  readonly withLevers: CostResult;
   /** The same SMS with a signed REST delivery-report callback each (HTTP carriers). */
   readonly viaRestCallbacks: number;
 }
@@ -25,6 +34,7 @@ export function costFigures(pipeline: PipelineFigures): CostFigures {
     inputs,
     cost: costPerMillion(inputs),
     levers: priceLevers(inputs, LEVERS),
+    withLevers: costPerMillion(withCombinableLevers(inputs, LEVERS)),
     viaRestCallbacks: costPerMillion(withRestDeliveryReports(inputs, dlr)).total,
   };
 }
@@ -49,6 +59,18 @@ function reservoirNote(figures: CostFigures): string {
 (${smsPerSecond.toFixed(2)} SMS/s, ${usd(rootsPerSms)} roots per SMS) that is nearly every root, $${usd(monthly)} a month instead of the
 $${usd(xray?.perMillion ?? 0)} above, and at most $${usd(SECONDS_PER_MONTH * PRICES.xrayTrace.usd)} a month at any volume. Fixed costs not in the table: WAF $5 per web ACL and
 $1 per rule a month, the event-source mappings' idle long polls, KMS keys, alarms, dashboards, schedules.`;
+}
+
+function remainingNote(withLevers: CostResult): string {
+  const largest = [...withLevers.lines]
+    .sort((a, b) => b.perMillion - a.perMillion)
+    .slice(0, 5)
+    .map((line) => `${line.item} $${usd(line.perMillion)} (${line.basis.split(" — ")[0]})`);
+  const verdict =
+    withLevers.total <= GOAL_USD
+      ? "which meets the goal"
+      : `still above the $${GOAL_USD} goal: the design would need more than these levers`;
+  return `With every ✓ lever: $${usd(withLevers.total)} per 1M SMS, ${verdict}. Largest lines then: ${largest.join("; ")}.`;
 }
 
 export function renderCostSection(figures: CostFigures, context: { date: string; messages: number }): string {
@@ -84,6 +106,8 @@ stays the design as it is):
 | lever | total $ per 1M SMS | saves $ | what it would take |
 | --- | --- | --- | --- |
 ${leverRows.join("\n")}
+
+${remainingNote(figures.withLevers)}
 
 List prices (eu-central-1, on-demand, as of ${PRICES_AS_OF}, not re-checked offline; bench/prices.ts):
 

@@ -276,6 +276,11 @@ export interface LeverRow {
   readonly saving: number;
 }
 
+/** The inputs with every combinable lever applied, in the order given. */
+export function withCombinableLevers(base: CostInputs, levers: readonly Lever[]): CostInputs {
+  return levers.filter((lever) => lever.combinable).reduce((inputs, lever) => lever.apply(inputs), base);
+}
+
 export function priceLevers(base: CostInputs, levers: readonly Lever[]): LeverRow[] {
   const baseTotal = costPerMillion(base).total;
   const row = (name: string, whatItTakes: string, inputs: CostInputs): LeverRow => {
@@ -288,7 +293,7 @@ export function priceLevers(base: CostInputs, levers: readonly Lever[]): LeverRo
     row(
       "all of the above marked ✓ together",
       combined.map((lever) => lever.name).join(" + "),
-      combined.reduce((inputs, lever) => lever.apply(inputs), base),
+      withCombinableLevers(base, levers),
     ),
   );
   return rows;

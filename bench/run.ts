@@ -5,7 +5,7 @@
  * section of RESULTS.md, leaving the other sections' figures and dates: `bundles` (bundles and cold
  * init, about a minute), `otp` (OTP first under bulk: `--bulk-rate`, `--otp-seconds`), `profile`
  * (CPU profile of the pipeline over `--messages` SMS), `cost` (the cost model from a pipeline run of
- * `--messages` SMS, default 500).
+ * `--messages` SMS, default 500, or from `--pipeline-file bench/.out/pipeline-only.json`).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     messages: { type: "string" },
     only: { type: "string" },
+    /** With --only cost: model a pipeline measurement already on disk (pipeline-only.ts writes one). */
+    "pipeline-file": { type: "string" },
     "bulk-rate": { type: "string", default: "200" },
     "otp-seconds": { type: "string" },
   },
@@ -97,7 +99,10 @@ if (values.only === "otp" || values.only === "profile") {
 
 // Function declarations below (measurePipeline, costSectionFor) are hoisted.
 if (values.only === "cost") {
-  const section = costSectionFor(measurePipeline());
+  const measured = values["pipeline-file"]
+    ? (JSON.parse(readFileSync(values["pipeline-file"], "utf8")) as PipelineFigures)
+    : measurePipeline();
+  const section = costSectionFor(measured);
   writeFileSync(resultsFile, replaceSection(readFileSync(resultsFile, "utf8"), section));
   console.log(`wrote the "${COST_HEADING.slice(3)}" section of bench/RESULTS.md`);
   process.exit(0);
