@@ -83,7 +83,7 @@ const unitsPerMessageWrite = (m: MessagesWrites) =>
 const smallStatusItem: Lever = {
   name: "status writes on an item ≤ 1 KB",
   whatItTakes:
-    "the encrypted recipient and text (the bulk of the item) in a payload item written once beside a small status item that the claim, sent and final Updates rewrite (or a signature-free algorithm suite that keeps one item ≤ 1 KB): each Update and each index entry it rewrites then costs 1 WRU instead of the measured size; exactly-once is untouched (same conditional writes on the status item)",
+    "toCipher and textCipher (two Encryption SDK messages, each with its own header and wrapped data key: the bulk of the item) in a payload item written once beside a small status item that the claim, sent and final Updates rewrite, or both fields sealed in one ciphertext if that keeps the item ≤ 1 KB: each Update and each index entry it rewrites then costs 1 WRU instead of the measured size; exactly-once is untouched (same conditional writes on the status item)",
   combinable: true,
   apply: (inputs) => {
     const m = inputs.dynamo.messages;
