@@ -162,7 +162,7 @@ export function costInputsFrom(pipeline: PipelineFigures, options: { waf?: boole
       dynamoReads: consumed ? "measured: consumed capacity" : "measured requests",
       kms: "measured: data-key calls after the Encryption SDK cache",
       logs: `app lines measured at INFO (+ the trace id on sampled lines); Lambda text-format platform lines and one access-log line per request from the stack's format; ${LOG_EVENT_OVERHEAD_BYTES} B per event assumed`,
-      xray: "configured: API stage and functions traced (Active), no sampling rule → the default 5% beyond 1 trace/s",
+      xray: "configured: API stage and functions traced (Active), no sampling rule → the default 5% beyond 1 trace/s; assumed: each queue-consumer invocation records its own (linked) trace",
     },
   };
 }
