@@ -41,4 +41,8 @@ console.log(
 for (const [target, count] of Object.entries(figures.calls.writesByTarget).sort()) {
   console.log(`  write ${target.padEnd(36)} ${per(count)}`);
 }
+// Older figure files (before reads were broken down) have no readsByTarget.
+for (const [target, count] of Object.entries(figures.calls.readsByTarget ?? {}).sort()) {
+  console.log(`  read  ${target.padEnd(36)} ${per(count)}`);
+}
 process.exit(0);

@@ -1,7 +1,8 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
 import { adapterFor, carrierBreakers } from "../carriers/adapters.ts";
-import { qualityRecordingStore } from "../carriers/quality/recording-store.ts";
+import { flushingQualityStats, qualityRecordingStore } from "../carriers/quality/recording-store.ts";
+import { batchedQualityStats } from "../carriers/quality/stats-store.ts";
 import { listCarrierRoutes } from "../carriers/store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
 import type { QueuedMessageRecord } from "../messages/views.ts";
@@ -28,9 +29,16 @@ const MAX_RECEIVE_COUNT = queueSpec("sms-transactional").maxReceiveCount;
 
 let deps: DispatchDeps | undefined;
 
+/**
+ * Quality counts of a batch, written once per counters item when the batch is done (one write per
+ * batch rather than one per SMS). Shared with the dead-letter consumer, which uses dispatchDeps too;
+ * each handler flushes at its end (flushingQualityStats).
+ */
+export const dispatchQualityStats = batchedQualityStats();
+
 export function dispatchDeps(): DispatchDeps {
   deps ??= {
-    store: qualityRecordingStore(),
+    store: qualityRecordingStore(undefined, dispatchQualityStats),
     routes: listCarrierRoutes,
     adapterFor,
     carrierAvailable: (carrierId) => carrierBreakers.allows(carrierId),
@@ -52,7 +60,7 @@ export function dispatchDeps(): DispatchDeps {
   return deps;
 }
 
-export const handler = queuedMessageConsumer("dispatch", async (messageId, record) => {
+const consumeRecords = queuedMessageConsumer("dispatch", async (messageId, record) => {
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? "1");
   try {
     const outcome = await dispatchMessage(
@@ -75,3 +83,5 @@ export const handler = queuedMessageConsumer("dispatch", async (messageId, recor
     throw error;
   }
 });
+
+export const handler = flushingQualityStats(dispatchQualityStats, consumeRecords);

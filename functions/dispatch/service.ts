@@ -152,7 +152,15 @@ async function resumeAttempt(
   if (reconciliation.outcome !== "not-found") return reconciliation.outcome;
   const { lease: previous, route: previousRoute } = reconciliation;
   if (deps.clock.now().toISOString() > message.validUntil) {
-    await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString(), previous.id);
+    await deps.store.finish(
+      message.id,
+      "expired",
+      expiredError,
+      deps.clock.now().toISOString(),
+      previous.id,
+      undefined,
+      message,
+    );
     return "expired";
   }
   // A carrier that refused the last attempt for now (throttled) hands it to the next ranked route.
@@ -277,6 +285,7 @@ const markSent = (
     carrierMessageId,
     deps.clock.now().toISOString(),
     bodyDroppedWhenSent(message),
+    message,
   );
 
 /** Asks the carrier; anything that keeps it from answering is "unknown", never "not received". */
@@ -353,7 +362,15 @@ const expiredError = {
 };
 
 async function expire(message: StoredMessage, deps: DispatchDeps): Promise<DispatchOutcome> {
-  await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString());
+  await deps.store.finish(
+    message.id,
+    "expired",
+    expiredError,
+    deps.clock.now().toISOString(),
+    undefined,
+    undefined,
+    message,
+  );
   logger.info("message expired before dispatch", { messageId: message.id });
   return "expired";
 }
@@ -389,6 +406,7 @@ export async function failMessage(
     deps.clock.now().toISOString(),
     submissionId,
     onlyFrom,
+    message,
   );
   logger.warn("message failed", { messageId: message.id, code: error.code, moved });
   return moved;
