@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/pipeline-only.ts [--messages N]`: the pipeline part of `npm run bench` alone (no
+ * `npx tsx bench/pipeline-only.ts [--messages N] [--explain]`: the pipeline part of `npm run bench` alone (no
  * bundling, no RESULTS.md): counts per accepted SMS — DynamoDB write requests per command and table,
  * reads, SQS calls, log lines and bytes — and the throughput of this run. Counts do not depend on
  * how busy the machine is; timings do (compare them only as ratios within one run).
@@ -11,9 +11,15 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { outRoot, projectRoot } from "./bundles.ts";
 import type { PipelineFigures } from "./run.ts";
+import { renderWritesSection } from "./writes-section.ts";
 
 const { values } = parseArgs({
-  options: { messages: { type: "string", default: "300" }, latency: { type: "string", default: "50" } },
+  options: {
+    messages: { type: "string", default: "300" },
+    latency: { type: "string", default: "50" },
+    // Also print RESULTS.md's writes section (what each write buys) with this run's counts.
+    explain: { type: "boolean", default: false },
+  },
 });
 mkdirSync(outRoot, { recursive: true });
 const file = join(outRoot, "pipeline-only.json");
@@ -45,4 +51,5 @@ for (const [target, count] of Object.entries(figures.calls.writesByTarget).sort(
 for (const [target, count] of Object.entries(figures.calls.readsByTarget ?? {}).sort()) {
   console.log(`  read  ${target.padEnd(36)} ${per(count)}`);
 }
+if (values.explain) console.log(`\n${renderWritesSection(figures)}`);
 process.exit(0);

@@ -3,6 +3,7 @@ import type { BundleResult, ColdInit } from "./bundles.ts";
 import type { CostLine } from "./cost.ts";
 import type { MiddlewareOverhead } from "./middleware.ts";
 import type { PipelineFigures } from "./run.ts";
+import { renderWritesSection } from "./writes-section.ts";
 
 export interface ResultsInput {
   readonly date: string;
@@ -137,6 +138,7 @@ event-source mapping makes the same kind of calls).
 
 By command: ${calls}.
 
+${renderWritesSection(p)}
 ## Cost per 1M SMS (eu-central-1, carrier fees excluded)
 
 Lambda durations: each function invocation is taken as long as one idle-pipeline send (${input.fnDuration.toFixed(0)} ms, an
