@@ -4,7 +4,7 @@ import { flushingQualityStats } from "../carriers/quality/recording-store.ts";
 import { logger } from "../shared/logger.ts";
 import { metricsEnabled } from "../shared/metrics-enabled.ts";
 import { settleDeadLetter } from "./dead-letters.ts";
-import { dispatchDeps, dispatchQualityStats } from "./handler.ts";
+import { batchDispatchDeps, dispatchQualityStats } from "./handler.ts";
 import { queuedMessageConsumer } from "./sqs-records.ts";
 
 /**
@@ -28,7 +28,7 @@ function countDeadLetter(): void {
 
 const consumeDeadLetters = queuedMessageConsumer("dead-letters", async (messageId) => {
   try {
-    const outcome = await settleDeadLetter(messageId, dispatchDeps());
+    const outcome = await settleDeadLetter(messageId, batchDispatchDeps());
     countDeadLetter();
     logger.warn("dead letter settled", { messageId, outcome });
   } catch (error) {
