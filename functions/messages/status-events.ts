@@ -14,8 +14,8 @@ import { messageKey } from "./store.ts";
  * Publishes the webhook event of every status change that has one (sent, delivered, failed,
  * undelivered, expired), at the one place status changes are written. The write itself recorded
  * the event as pending (transactional outbox, functions/webhooks/outbox.ts); this enqueues it from
- * the item as that write left it (its ALL_NEW image, no re-read) and clears it. A transition that lost its race recorded nothing and
- * publishes nothing.
+ * the item as that write left it (its ALL_NEW image, no re-read) and clears it. A transition that
+ * lost its race recorded nothing and publishes nothing.
  *
  * Guarantee: at least once. An enqueue that fails leaves the event pending and does not undo or
  * fail the status change; the outbox sweeper publishes it a minute later. A repeated publish is
