@@ -87,6 +87,10 @@ counting carrier quality read nothing again; the dispatcher hands the message it
 (whose account and callbackUrl decide whether a webhook event is owed); a delivery report reads that audience
 once, eventually consistent (both fields are fixed at accept). The dispatcher's own read stays strongly
 consistent: the record arrives milliseconds after the accept, and a stale miss would drop the message as gone.
+What remains beyond those two Gets is the webhook subscriptions Query (strongly consistent, once per status change
+with an event, when the message has no callbackUrl): functions/webhooks/subscriptions.ts promises that an endpoint
+created before a status write receives its event, so it is neither cached nor shared between messages; doing so
+would save up to 2 RRU per SMS and weaken that promise.
 
 Measured in the pipeline run above (${figures.accepted} SMS; the platform's schedules and sweeps included):
 writes ${per(figures, calls.dynamoWrites)} per SMS (${per(figures, calls.wru)} WRU), reads ${per(figures, calls.dynamoReads)} (${per(figures, calls.rru)} RRU).
