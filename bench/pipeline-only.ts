@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/pipeline-only.ts [--messages N]`: the pipeline part of `npm run bench` alone (no
+ * `npx tsx bench/pipeline-only.ts [--messages N] [--explain]`: the pipeline part of `npm run bench` alone (no
  * bundling, no RESULTS.md): counts per accepted SMS — DynamoDB write requests per command and table,
  * reads, SQS calls, log lines and bytes, DynamoDB capacity as DynamoDB reports it — the throughput of
  * this run, and the cost per 1M SMS those counts model (bench/cost-section.ts; `--cost-md FILE` also
@@ -14,12 +14,15 @@ import { parseArgs } from "node:util";
 import { outRoot, projectRoot } from "./bundles.ts";
 import { costFigures, renderCostSection } from "./cost-section.ts";
 import type { PipelineFigures } from "./run.ts";
+import { renderWritesSection } from "./writes-section.ts";
 
 const { values } = parseArgs({
   options: {
     messages: { type: "string", default: "300" },
     latency: { type: "string", default: "50" },
     "cost-md": { type: "string" },
+    // Also print RESULTS.md's writes section (what each write buys) with this run's counts.
+    explain: { type: "boolean", default: false },
   },
 });
 mkdirSync(outRoot, { recursive: true });
@@ -47,6 +50,10 @@ console.log(
 );
 for (const [target, count] of Object.entries(figures.calls.writesByTarget).sort()) {
   console.log(`  write ${target.padEnd(36)} ${per(count)}`);
+}
+// Older figure files (before reads were broken down) have no readsByTarget.
+for (const [target, count] of Object.entries(figures.calls.readsByTarget ?? {}).sort()) {
+  console.log(`  read  ${target.padEnd(36)} ${per(count)}`);
 }
 const consumed = figures.consumed;
 if (consumed) {
@@ -76,4 +83,5 @@ if (values["cost-md"]) {
     renderCostSection(cost, { date: new Date().toISOString(), messages: figures.accepted }),
   );
 }
+if (values.explain) console.log(`\n${renderWritesSection(figures)}`);
 process.exit(0);

@@ -2,6 +2,7 @@
 import type { BundleResult, ColdInit } from "./bundles.ts";
 import type { MiddlewareOverhead } from "./middleware.ts";
 import type { PipelineFigures } from "./run.ts";
+import { renderWritesSection } from "./writes-section.ts";
 
 export interface ResultsInput {
   readonly date: string;
@@ -132,5 +133,6 @@ event-source mapping makes the same kind of calls).
 
 By command: ${calls}.
 
+${renderWritesSection(p)}
 ${input.costSection}`;
 }

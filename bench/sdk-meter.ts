@@ -120,7 +120,7 @@ interface Stack {
   add(middleware: unknown, options: Record<string, unknown>): void;
 }
 
-/** The table of every item a DynamoDB request touches, e.g. ["Update messages"]. */
+/** The table (and index) of every item a DynamoDB request touches, e.g. ["Update messages"]. */
 function targetsOf(command: string, input: Record<string, unknown> | undefined): string[] {
   const short = shortTable;
   if (!input) return [];
@@ -138,7 +138,8 @@ function targetsOf(command: string, input: Record<string, unknown> | undefined):
       ),
     );
   }
-  return input.TableName ? [`${command} ${short(input.TableName)}`] : [];
+  const index = input.IndexName ? `.${String(input.IndexName)}` : "";
+  return input.TableName ? [`${command} ${short(input.TableName)}${index}`] : [];
 }
 
 function itemsOf(input: Record<string, unknown> | undefined): number {
@@ -331,6 +332,8 @@ export interface CallSummary {
   readonly byCommand: Readonly<Record<string, number>>;
   /** DynamoDB write items per "<command> <table>" (a transaction counts each of its items). */
   readonly writesByTarget: Readonly<Record<string, number>>;
+  /** DynamoDB read items per "<command> <table>" ("(consistent)" appended for strongly consistent reads). */
+  readonly readsByTarget: Readonly<Record<string, number>>;
   readonly sqsRequests: number;
   readonly sqsSends: number;
   readonly dynamoWrites: number;
@@ -343,6 +346,7 @@ export interface CallSummary {
 export function summarize(calls: readonly SdkCall[]): CallSummary {
   const byCommand: Record<string, number> = {};
   const writesByTarget: Record<string, number> = {};
+  const readsByTarget: Record<string, number> = {};
   let sqsRequests = 0;
   let sqsSends = 0;
   let dynamoWrites = 0;
@@ -364,8 +368,22 @@ export function summarize(calls: readonly SdkCall[]): CallSummary {
       wru += call.items * (transactional ? 2 : 1);
     } else if (DYNAMO_READS.has(call.command)) {
       dynamoReads += call.items;
+      for (const target of call.targets) {
+        const key = call.consistentRead ? `${target} (consistent)` : target;
+        readsByTarget[key] = (readsByTarget[key] ?? 0) + 1;
+      }
       rru += call.items * (transactional ? 2 : call.consistentRead ? 1 : 0.5);
     }
   }
-  return { byCommand, writesByTarget, sqsRequests, sqsSends, dynamoWrites, dynamoReads, wru, rru };
+  return {
+    byCommand,
+    writesByTarget,
+    readsByTarget,
+    sqsRequests,
+    sqsSends,
+    dynamoWrites,
+    dynamoReads,
+    wru,
+    rru,
+  };
 }

@@ -1,7 +1,12 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
 import { adapterFor, carrierBreakers } from "../carriers/adapters.ts";
-import { qualityRecordingStore } from "../carriers/quality/recording-store.ts";
+import { flushingQualityStats, qualityRecordingStore } from "../carriers/quality/recording-store.ts";
+import {
+  batchedQualityStats,
+  dynamoQualityStats,
+  type QualityStatsWriter,
+} from "../carriers/quality/stats-store.ts";
 import { listCarrierRoutes } from "../carriers/store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
 import type { QueuedMessageRecord } from "../messages/views.ts";
@@ -26,11 +31,31 @@ import { queuedMessageConsumer } from "./sqs-records.ts";
 export const LEASE_MS = functionSpec("dispatch").timeoutSeconds * 3 * 1000;
 const MAX_RECEIVE_COUNT = queueSpec("sms-transactional").maxReceiveCount;
 
-let deps: DispatchDeps | undefined;
+/**
+ * Quality counts of a consumer batch, written once per counters item when the batch is done (one
+ * write per batch rather than one per SMS). Only the SQS consumers that flush it at their end
+ * (flushingQualityStats: this one and the dead-letter consumer) use it, through batchDispatchDeps.
+ */
+export const dispatchQualityStats = batchedQualityStats();
 
+let deps: DispatchDeps | undefined;
+let batchDeps: DispatchDeps | undefined;
+
+/** Dispatch deps writing each quality count at once: for callers with no batch end to flush at. */
 export function dispatchDeps(): DispatchDeps {
-  deps ??= {
-    store: qualityRecordingStore(),
+  deps ??= newDispatchDeps(dynamoQualityStats());
+  return deps;
+}
+
+/** Dispatch deps gathering quality counts in dispatchQualityStats: for flushingQualityStats handlers only. */
+export function batchDispatchDeps(): DispatchDeps {
+  batchDeps ??= newDispatchDeps(dispatchQualityStats);
+  return batchDeps;
+}
+
+function newDispatchDeps(stats: QualityStatsWriter): DispatchDeps {
+  return {
+    store: qualityRecordingStore(undefined, stats),
     routes: listCarrierRoutes,
     adapterFor,
     carrierAvailable: (carrierId) => carrierBreakers.allows(carrierId),
@@ -49,23 +74,22 @@ export function dispatchDeps(): DispatchDeps {
       );
     },
   };
-  return deps;
 }
 
-export const handler = queuedMessageConsumer("dispatch", async (messageId, record) => {
+const consumeRecords = queuedMessageConsumer("dispatch", async (messageId, record) => {
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? "1");
   try {
     const outcome = await dispatchMessage(
       { messageId, receiveCount, maxReceiveCount: MAX_RECEIVE_COUNT },
-      dispatchDeps(),
+      batchDispatchDeps(),
     );
-    dispatchDeps().metrics?.dispatched(outcome);
+    batchDispatchDeps().metrics?.dispatched(outcome);
     // "sent" was logged by the state change itself ("message sent"); other outcomes are told here.
     const log = outcome === "sent" ? logger.debug.bind(logger) : logger.info.bind(logger);
     log("dispatch record done", { messageId, outcome, receiveCount });
   } catch (error) {
     if (error instanceof RetryLaterError) {
-      dispatchDeps().metrics?.dispatched("retry");
+      batchDispatchDeps().metrics?.dispatched("retry");
       logger.warn("dispatch retry later", {
         messageId,
         reason: error.message,
@@ -75,3 +99,5 @@ export const handler = queuedMessageConsumer("dispatch", async (messageId, recor
     throw error;
   }
 });
+
+export const handler = flushingQualityStats(dispatchQualityStats, consumeRecords);

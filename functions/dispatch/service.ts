@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   type CarrierAdapter,
   type CarrierRoute,
@@ -6,7 +5,6 @@ import {
   PermanentCarrierError,
   TransientCarrierError,
 } from "../carriers/model.ts";
-import { chooseRoute, matchedPrefix } from "../carriers/router.ts";
 import type { MessagingMetrics } from "../messages/metrics.ts";
 import { bodyDroppedWhenSent, type StoredMessage, type SubmissionLease } from "../messages/model.ts";
 import { openField } from "../messages/sealed.ts";
@@ -15,6 +13,7 @@ import { type MessageStatus, TERMINAL } from "../messages/status.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import { logger } from "../shared/logger.ts";
+import { newLease, openDestination, pickRoute } from "./routing.ts";
 
 /**
  * Submits one queued message to a carrier, at most once per message no matter how often SQS
@@ -83,9 +82,10 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
     throw new RetryLaterError("scheduled for later");
   }
   if (now.toISOString() > message.validUntil) return expire(message, deps);
-  const routed = await pickRoute(message, deps);
+  const to = await openDestination(message, deps);
+  const routed = await pickRoute(message, to, deps);
   if (!routed) {
-    if (await pickRoute(message, { ...deps, carrierAvailable: undefined })) {
+    if (await pickRoute(message, to, { ...deps, carrierAvailable: undefined })) {
       // Every carrier for it has an open breaker: still queued, so nothing is lost by waiting.
       throw new RetryLaterError("every carrier for this destination has an open circuit breaker");
     }
@@ -94,7 +94,7 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
   if (routed.route.protocol === "smpp") return handOffToSmpp(message, deps);
   const lease = newLease(routed, 1, deps);
   if (!(await deps.store.claim(message.id, lease))) return afterLostRace(message.id, deps);
-  return submit(message, lease, routed.route, input, deps);
+  return submit(message, to, lease, routed.route, input, deps);
 }
 
 /** What step 3 learned about a "submitting" message whose lease ran out. */
@@ -151,12 +151,15 @@ async function resumeAttempt(
   const reconciliation = await reconcileExpiredLease(message, deps);
   if (reconciliation.outcome !== "not-found") return reconciliation.outcome;
   const { lease: previous, route: previousRoute } = reconciliation;
-  if (deps.clock.now().toISOString() > message.validUntil) {
-    await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString(), previous.id);
-    return "expired";
-  }
+  if (deps.clock.now().toISOString() > message.validUntil) return expire(message, deps, previous.id);
   // A carrier that refused the last attempt for now (throttled) hands it to the next ranked route.
-  const routed = (await pickRoute(message, deps, previous.notAccepted ? previous.carrierId : undefined)) ?? {
+  const to = await openDestination(message, deps);
+  const routed = (await pickRoute(
+    message,
+    to,
+    deps,
+    previous.notAccepted ? previous.carrierId : undefined,
+  )) ?? {
     route: previousRoute,
     routePrefix: previous.routePrefix,
   };
@@ -164,11 +167,13 @@ async function resumeAttempt(
   if (!(await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs }))) {
     return afterLostRace(message.id, deps);
   }
-  return submit(message, lease, routed.route, input, deps);
+  return submit(message, to, lease, routed.route, input, deps);
 }
 
+/** `to`: the destination, decrypted once per record for routing and the submit alike. */
 async function submit(
   message: StoredMessage,
+  to: string,
   lease: SubmissionLease,
   route: CarrierRoute,
   input: DispatchInput,
@@ -181,11 +186,11 @@ async function submit(
     return "failed";
   }
   // Decrypted here and nowhere else; the plaintext never leaves this function except to the carrier.
-  const binding = (field: "to" | "text") => ({ accountId: message.accountId, messageId: message.id, field });
-  const [to, text] = await Promise.all([
-    openField(deps.cipher, binding("to"), message.toCipher),
-    openField(deps.cipher, binding("text"), message.textCipher),
-  ]);
+  const text = await openField(
+    deps.cipher,
+    { accountId: message.accountId, messageId: message.id, field: "text" },
+    message.textCipher,
+  );
   const adapter = await deps.adapterFor(route);
   const dlrUrl =
     route.dlrUrl ??
@@ -277,6 +282,7 @@ const markSent = (
     carrierMessageId,
     deps.clock.now().toISOString(),
     bodyDroppedWhenSent(message),
+    message,
   );
 
 /** Asks the carrier; anything that keeps it from answering is "unknown", never "not received". */
@@ -290,40 +296,6 @@ async function lookup(
   } catch (error) {
     return { outcome: "unknown", reason: `lookup failed: ${(error as Error).message}` };
   }
-}
-
-/** A chosen route and the prefix of it that matched the destination (for the quality figures). */
-interface Routed {
-  readonly route: CarrierRoute;
-  readonly routePrefix: string | undefined;
-}
-
-async function pickRoute(
-  message: StoredMessage,
-  deps: DispatchDeps,
-  exceptCarrier?: string,
-): Promise<Routed | undefined> {
-  // Routing needs the destination prefix; the plaintext number is decrypted only for this and submit.
-  const to = await openField(
-    deps.cipher,
-    { accountId: message.accountId, messageId: message.id, field: "to" },
-    message.toCipher,
-  );
-  const usable = (await deps.routes()).filter(
-    (route) => route.carrierId !== exceptCarrier && (deps.carrierAvailable?.(route.carrierId) ?? true),
-  );
-  const route = chooseRoute(usable, { to, requireTls: message.requireTls });
-  return route ? { route, routePrefix: matchedPrefix(route.prefixes, to) } : undefined;
-}
-
-function newLease({ route, routePrefix }: Routed, attempt: number, deps: DispatchDeps): SubmissionLease {
-  return {
-    id: (deps.newSubmissionId ?? randomUUID)(),
-    carrierId: route.carrierId,
-    leaseUntil: deps.clock.now().getTime() + deps.leaseMs,
-    attempt,
-    ...(routePrefix !== undefined ? { routePrefix } : {}),
-  };
 }
 
 /**
@@ -352,8 +324,14 @@ const expiredError = {
   reason: "validity period ended before the message was sent",
 };
 
-async function expire(message: StoredMessage, deps: DispatchDeps): Promise<DispatchOutcome> {
-  await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString());
+/** → expired, before any attempt or (submissionId) after one the carrier never got. */
+async function expire(
+  message: StoredMessage,
+  deps: DispatchDeps,
+  submissionId?: string,
+): Promise<DispatchOutcome> {
+  const at = deps.clock.now().toISOString();
+  await deps.store.finish(message.id, "expired", expiredError, at, submissionId, undefined, message);
   logger.info("message expired before dispatch", { messageId: message.id });
   return "expired";
 }
@@ -389,6 +367,7 @@ export async function failMessage(
     deps.clock.now().toISOString(),
     submissionId,
     onlyFrom,
+    message,
   );
   logger.warn("message failed", { messageId: message.id, code: error.code, moved });
   return moved;

@@ -127,6 +127,13 @@ export type BoundCreate =
   /** The key was already bound (a live binding): nothing was written. */
   | { readonly created: false; readonly existing: KeyBinding };
 
+/**
+ * Who hears about a message's status changes: its account's subscribed endpoints and its own
+ * callbackUrl. Both are fixed when the message is accepted, so a copy read earlier (the dispatcher's
+ * read of the message it submits) is as good as a new read, and spares one.
+ */
+export type MessageAudience = Pick<StoredMessage, "accountId" | "callbackUrl">;
+
 export interface MessageRepository {
   create(message: StoredMessage): Promise<void>;
   /** The message and its key binding in one transaction; a live binding of the key wins. */

@@ -14,6 +14,7 @@ import type {
   AccountSettings,
   BoundCreate,
   KeyBinding,
+  MessageAudience,
   MessageRepository,
   StoredMessage,
 } from "./model.ts";
@@ -166,6 +167,29 @@ export function toStoredMessage(item: Record<string, unknown>, now = new Date())
     ...(message as unknown as StoredMessage),
     ...(pendingEvents.length > 0 ? { pendingEvents } : {}),
   };
+}
+
+const storedAudience = z.object({ accountId: z.string(), callbackUrl: z.string().optional() });
+
+/**
+ * A message's audience (MessageAudience) by an eventually consistent read, half the cost of a
+ * strongly consistent one. Safe because both fields are written once, by the accept, and the status
+ * change that asks (a delivery report) comes after the message was claimed and submitted, which
+ * read it consistently. Should a stale read still miss the item, it reads as undefined and the
+ * caller records the event anyway (the outbox's behaviour before receivers were asked).
+ */
+export async function readMessageAudience(id: string): Promise<MessageAudience | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("messages"),
+      Key: messageKey(id),
+      ProjectionExpression: "accountId, callbackUrl",
+    }),
+  );
+  const audience = storedAudience.safeParse(Item);
+  if (!audience.success) return undefined;
+  const { accountId, callbackUrl } = audience.data;
+  return callbackUrl === undefined ? { accountId } : { accountId, callbackUrl };
 }
 
 /** The clock decides what has expired (tests move it forward; production reads the system's). */

@@ -34,6 +34,7 @@ function pipelineRun(overrides: Partial<PipelineFigures> = {}): PipelineFigures 
         "Update local-messages": 300,
         "Update local-carrier-quality": 200,
       },
+      readsByTarget: { "Get local-messages": 900 },
       sqsRequests: 135,
       sqsSends: 100,
       dynamoWrites: 600,

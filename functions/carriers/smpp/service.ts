@@ -140,6 +140,7 @@ async function submitParts(
     carrierMessageId,
     deps.clock.now().toISOString(),
     bodyDroppedWhenSent(message),
+    message,
   );
   logger.info("message sent", {
     messageId: message.id,
@@ -235,6 +236,8 @@ async function fail(
     { code, reason },
     deps.clock.now().toISOString(),
     submissionId,
+    undefined,
+    message,
   );
   logger.warn("message failed", { messageId: message.id, code, moved });
   return "failed";
@@ -246,6 +249,14 @@ async function expire(
   submissionId?: string,
 ): Promise<ConnectorOutcome> {
   const error = { code: "validity-expired", reason: "validity period ended before the message was sent" };
-  await deps.store.finish(message.id, "expired", error, deps.clock.now().toISOString(), submissionId);
+  await deps.store.finish(
+    message.id,
+    "expired",
+    error,
+    deps.clock.now().toISOString(),
+    submissionId,
+    undefined,
+    message,
+  );
   return "expired";
 }
