@@ -111,11 +111,11 @@ for (const fn of catalog.functions) {
   }
 }
 const [helloInit = { processMs: Number.NaN, importMs: Number.NaN }, ...inits] = coldInitAll(
-  [hello.file, ...built.map((b) => b.file)],
+  [hello, ...built],
   coldRuns,
 );
 console.log(
-  `hello-world: ${hello.bytes} bytes, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
+  `hello-world: ${hello.mainBytes} bytes, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
 );
 const bundles = built.map((bundle, i) => ({
   bundle,
@@ -123,7 +123,7 @@ const bundles = built.map((bundle, i) => ({
 }));
 for (const { bundle, init } of bundles) {
   console.log(
-    `${bundle.id.padEnd(14)} ${kb(bundle.bytes).padStart(5)} KB  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms)${init.error ? `  import error: ${init.error}` : ""}`,
+    `${bundle.id.padEnd(14)} ${kb(bundle.mainBytes).padStart(5)} KB (+${kb(bundle.lazyBytes)} lazy${bundle.encryptionSdk ? `, Encryption SDK ${kb(bundle.encryptionSdk.bytes)}` : ""})  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms${init.firstEncryptMs === undefined ? "" : `, first encrypt ${init.firstEncryptMs.toFixed(0)} ms`})${init.error ? `  import error: ${init.error}` : ""}`,
   );
 }
 
