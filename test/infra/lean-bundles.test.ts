@@ -45,6 +45,12 @@ describe.each(ENCRYPTION_SDK_FUNCTIONS)("the %s bundle's cold start", (id) => {
     expect(inputsMatching(result, /@aws-crypto\/encrypt-node\//).length).toBeGreaterThan(0);
   }, 120_000);
 
+  it("ships the Encryption SDK in a file of its own, read by crypto.ts's import() alone", async () => {
+    const result = await bundleOf(id);
+    expect(result.encryptionSdk?.bytes ?? 0).toBeGreaterThan(100 * 1024);
+    expect(result.lazyBytes).toBeGreaterThanOrEqual(result.encryptionSdk?.bytes ?? Number.POSITIVE_INFINITY);
+  }, 120_000);
+
   it("leaves out the @aws-crypto/client-node umbrella (CommonJS: it brings every keyring)", async () => {
     const result = await bundleOf(id);
     expect(inputsMatching(result, /@aws-crypto\/(client-node|raw-rsa-keyring-node)\//)).toEqual([]);
