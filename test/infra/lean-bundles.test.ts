@@ -78,3 +78,12 @@ describe.each(ENCRYPTION_SDK_FUNCTIONS)("the %s bundle's lazily loaded Encryptio
     ).toEqual([]);
   }, 120_000);
 });
+
+describe.each(["authorizer", "send", "verify", "dispatch"] as const)("the %s bundle's cold start", (id) => {
+  it("does not load the KMS client (imported on the first token signature or key fetch, or by the Encryption SDK)", async () => {
+    const result = await bundleOf(id);
+    expect(
+      [...result.loadedAtInit].filter((input) => input.includes("node_modules/@aws-sdk/client-kms/")),
+    ).toEqual([]);
+  }, 120_000);
+});
