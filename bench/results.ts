@@ -1,4 +1,5 @@
 /** bench/RESULTS.md from the figures of one `npm run bench`. */
+import type { Alternatives } from "./bundle-alternatives.ts";
 import type { BundleResult, ColdInit } from "./bundles.ts";
 import type { CostLine } from "./cost.ts";
 import type { MiddlewareOverhead } from "./middleware.ts";
@@ -11,6 +12,7 @@ export interface ResultsInput {
   readonly hello: { bundle: BundleResult; init: ColdInit };
   readonly bundles: readonly { bundle: BundleResult; init: ColdInit }[];
   readonly unusedPattern: RegExp;
+  readonly alternatives: Alternatives;
   readonly overhead: MiddlewareOverhead;
   readonly pipeline: PipelineFigures;
   readonly fnDuration: number;
@@ -52,8 +54,31 @@ function bundleRows(input: BundleSectionInput): string[] {
 
 export type BundleSectionInput = Pick<
   ResultsInput,
-  "date" | "machine" | "quick" | "hello" | "bundles" | "unusedPattern"
+  "date" | "machine" | "quick" | "hello" | "bundles" | "unusedPattern" | "alternatives"
 >;
+
+function standingInTheWay(input: BundleSectionInput): string {
+  const { phoneBytes, phoneVerdicts, zod } = input.alternatives;
+  const changes = (set: "min" | "mobile") =>
+    Object.entries(phoneVerdicts[set].byType)
+      .sort((a, b) => b[1] - a[1])
+      .map(([change, count]) => `${change} ${count}`)
+      .join(", ");
+  return `What stands in the way (measured by bench/bundle-alternatives.ts in this run, nothing of it shipped):
+- **libphonenumber-js metadata** (in every function that parses numbers; parsePhone + isValid + getType
+  minified): max ${kb(phoneBytes.max)} KB (shipped), mobile ${kb(phoneBytes.mobile)} KB, min ${kb(phoneBytes.min)} KB. Over ${phoneVerdicts.mobile.sampled}
+  sampled numbers near each country's mobile example, "mobile" changes ${phoneVerdicts.mobile.changed} accept/refuse verdicts
+  (${changes("mobile") || "none"}) and the refusal reason of ${phoneVerdicts.mobile.reasonChanged} more (e.g. fixed-line numbers
+  become "not a valid number"); "min" changes ${phoneVerdicts.min.changed} (${changes("min") || "none"}): it cannot tell
+  number types, so fixed-line, premium-rate and toll-free numbers would be accepted. Both are behaviour
+  changes that need a product decision, not a bundle tweak.
+- **zod/mini**: the same send-like request/response schemas minify to ${kb(zod.classic)} KB with zod (classic) and
+  ${kb(zod.mini)} KB with zod/mini; z.toJSONSchema gives ${zod.jsonSchemaSame ? "the same" : "a DIFFERENT"} JSON Schema for both flavours, so
+  the OpenAPI document could stay generated from the same schemas. It only pays once no module of a
+  bundle imports classic zod: every schema (functions/*/schemas.ts, shared/http.ts, the config parser,
+  stores' item parsers, .meta() calls) would move to the functional API in one change.
+`;
+}
 
 /** The "Bundles and cold init" section alone (`npm run bench -- --only bundles` replaces just this one). */
 export function renderBundleSection(input: BundleSectionInput): string {
@@ -75,7 +100,8 @@ token providers, STS/SSO clients. Largest packages: in the main files.
 | function | main KB | goal KB | lazy KB | unused cred. providers KB | cold process / import ms | cold ratio (goal ≤ 1.5×) | first encrypt ms | largest packages (KB) |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${bundleRows(input).join("\n")}
-`;
+
+${standingInTheWay(input)}`;
 }
 
 /** Puts a freshly rendered bundle section in place of the one in an existing RESULTS.md. */

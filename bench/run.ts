@@ -18,6 +18,7 @@ import {
   functionSpec,
   queueSpec,
 } from "../lib/catalog/index.ts";
+import { measureAlternatives } from "./bundle-alternatives.ts";
 import {
   type BundleResult,
   bundleFor,
@@ -126,6 +127,10 @@ for (const { bundle, init } of bundles) {
     `${bundle.id.padEnd(14)} ${kb(bundle.mainBytes).padStart(5)} KB (+${kb(bundle.lazyBytes)} lazy${bundle.encryptionSdk ? `, Encryption SDK ${kb(bundle.encryptionSdk.bytes)}` : ""})  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms${init.firstEncryptMs === undefined ? "" : `, first encrypt ${init.firstEncryptMs.toFixed(0)} ms`})${init.error ? `  import error: ${init.error}` : ""}`,
   );
 }
+const alternatives = await measureAlternatives();
+console.log(
+  `what stands in the way: libphonenumber-js max/mobile/min ${kb(alternatives.phoneBytes.max)}/${kb(alternatives.phoneBytes.mobile)}/${kb(alternatives.phoneBytes.min)} KB (mobile changes ${alternatives.phoneVerdicts.mobile.changed} of ${alternatives.phoneVerdicts.mobile.sampled} sampled verdicts); zod vs zod/mini on send-like schemas ${kb(alternatives.zod.classic)} vs ${kb(alternatives.zod.mini)} KB`,
+);
 
 if (onlyBundles) {
   const section = renderBundleSection({
@@ -135,6 +140,7 @@ if (onlyBundles) {
     hello: { bundle: hello, init: helloInit },
     bundles,
     unusedPattern: UNUSED_ON_LAMBDA,
+    alternatives,
   });
   writeFileSync(resultsFile, replaceBundleSection(readFileSync(resultsFile, "utf8"), section));
   console.log("wrote the bundle section of bench/RESULTS.md");
@@ -221,6 +227,7 @@ const results = renderResults({
   hello: { bundle: hello, init: helloInit },
   bundles,
   unusedPattern: UNUSED_ON_LAMBDA,
+  alternatives,
   overhead,
   pipeline,
   fnDuration,
