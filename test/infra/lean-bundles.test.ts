@@ -87,3 +87,10 @@ describe.each(["authorizer", "send", "verify", "dispatch"] as const)("the %s bun
     ).toEqual([]);
   }, 120_000);
 });
+
+describe.each(["admin-carriers", "admin-carrier-tests", ...HOT_FUNCTIONS])("the %s bundle", (id) => {
+  it("does not carry zxcvbn at all (it never sets a password)", async () => {
+    const result = await bundleOf(id);
+    expect(inputsMatching(result, /node_modules\/@zxcvbn-ts\//)).toEqual([]);
+  }, 120_000);
+});
