@@ -13,6 +13,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { catalog } from "../lib/catalog/index.ts";
+import { measureAlternatives } from "./bundle-alternatives.ts";
 import {
   type BundleResult,
   bundleFor,
@@ -119,11 +120,11 @@ for (const fn of catalog.functions) {
   }
 }
 const [helloInit = { processMs: Number.NaN, importMs: Number.NaN }, ...inits] = coldInitAll(
-  [hello.file, ...built.map((b) => b.file)],
+  [hello, ...built],
   coldRuns,
 );
 console.log(
-  `hello-world: ${hello.bytes} bytes, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
+  `hello-world: ${hello.mainBytes} bytes, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
 );
 const bundles = built.map((bundle, i) => ({
   bundle,
@@ -131,9 +132,13 @@ const bundles = built.map((bundle, i) => ({
 }));
 for (const { bundle, init } of bundles) {
   console.log(
-    `${bundle.id.padEnd(14)} ${kb(bundle.bytes).padStart(5)} KB  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms)${init.error ? `  import error: ${init.error}` : ""}`,
+    `${bundle.id.padEnd(14)} ${kb(bundle.mainBytes).padStart(5)} KB (+${kb(bundle.lazyBytes)} lazy${bundle.encryptionSdk ? `, Encryption SDK ${kb(bundle.encryptionSdk.bytes)}` : ""})  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms${init.firstEncryptMs === undefined ? "" : `, first encrypt ${init.firstEncryptMs.toFixed(0)} ms`})${init.error ? `  import error: ${init.error}` : ""}`,
   );
 }
+const alternatives = await measureAlternatives();
+console.log(
+  `what stands in the way: libphonenumber-js max/mobile/min ${kb(alternatives.phoneBytes.max)}/${kb(alternatives.phoneBytes.mobile)}/${kb(alternatives.phoneBytes.min)} KB (mobile changes ${alternatives.phoneVerdicts.mobile.changed} of ${alternatives.phoneVerdicts.mobile.sampled} sampled verdicts); zod vs zod/mini on send-like schemas ${kb(alternatives.zod.classic)} vs ${kb(alternatives.zod.mini)} KB`,
+);
 
 if (onlyBundles) {
   const section = renderBundleSection({
@@ -143,6 +148,7 @@ if (onlyBundles) {
     hello: { bundle: hello, init: helloInit },
     bundles,
     unusedPattern: UNUSED_ON_LAMBDA,
+    alternatives,
   });
   writeFileSync(resultsFile, replaceBundleSection(readFileSync(resultsFile, "utf8"), section));
   console.log("wrote the bundle section of bench/RESULTS.md");
@@ -209,6 +215,7 @@ const results = renderResults({
   hello: { bundle: hello, init: helloInit },
   bundles,
   unusedPattern: UNUSED_ON_LAMBDA,
+  alternatives,
   overhead,
   pipeline,
   costSection: costSectionFor(pipeline),
