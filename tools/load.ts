@@ -27,6 +27,8 @@ const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 /** Below this share of the offered rate the run says the platform fell behind (a figure, not a failure). */
 const KEPT_UP = 0.95;
+/** At most this many seconds of offered requests wait for answers; later ones are dropped and counted. */
+const MAX_IN_FLIGHT_SECONDS = 5;
 
 async function apiKeys(bench: BenchPlatform, count: number): Promise<string[]> {
   const accountId = bench.platform.demo?.accountId as string;
@@ -55,24 +57,31 @@ async function steadyLoad(bench: BenchPlatform): Promise<string[]> {
     `load: POST /v1/messages offered at ${rate} req/s for ${seconds} s (${numbers.length} requests, open loop) over ${keys.length} API keys, ${bench.platform.apiUrl}`,
   );
   const started = performance.now();
-  const run = await runOpenLoop(rate, seconds, async (index) => {
-    const to = numbers[index] as string;
-    const response = await fetch(`${bench.platform.apiUrl}/v1/messages`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${keys[index % keys.length]}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ to, text: "Load test message" }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    await response.arrayBuffer();
-    if (response.status === 202) accepted.push(to);
-    return response.status;
+  const run = await runOpenLoop({
+    rate,
+    seconds,
+    maxInFlight: rate * MAX_IN_FLIGHT_SECONDS,
+    send: async (index) => {
+      const to = numbers[index] as string;
+      const response = await fetch(`${bench.platform.apiUrl}/v1/messages`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${keys[index % keys.length]}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ to, text: "Load test message" }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      await response.arrayBuffer();
+      if (response.status === 202) accepted.push(to);
+      return response.status;
+    },
   });
   const summary = summarizeLoad(run, rate);
   const unintended = Object.entries(summary.byStatus)
     .filter(([status]) => status !== "202" && status !== "429")
     .reduce((sum, [, n]) => sum + n, 0);
   const kept = summary.achievedRate >= rate * KEPT_UP;
-  console.log(`  answers by status ${JSON.stringify(summary.byStatus)}`);
+  console.log(
+    `  answers by status ${JSON.stringify(summary.byStatus)}; dropped (not sent: ${rate * MAX_IN_FLIGHT_SECONDS} still in flight) ${summary.dropped}`,
+  );
   console.log(
     `  accepted ${accepted.length} at ${summary.achievedRate.toFixed(1)}/s (start to last answer ${(run.elapsedMs / 1000).toFixed(1)} s) of ${rate}/s offered: ${kept ? "kept up" : "FELL BEHIND the offered rate"}`,
   );
@@ -90,6 +99,8 @@ async function steadyLoad(bench: BenchPlatform): Promise<string[]> {
     );
   }
   if (accepted.length === 0) problems.push("no send was accepted");
+  if (summary.dropped > 0)
+    problems.push(`${summary.dropped} requests dropped: answers took longer than ${MAX_IN_FLIGHT_SECONDS} s`);
   const waitMs = (seconds + 120) * 1000;
   const delivery = await waitForDelivery(bench, accepted, started, waitMs);
   console.log(
@@ -114,9 +125,14 @@ async function throttling(bench: BenchPlatform): Promise<string[]> {
       method: "POST",
       headers: { Authorization: `Bearer ${bench.apiKey}`, "Content-Type": "application/json" },
       body: "{}",
-    }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.text() }));
+      signal: AbortSignal.timeout(30_000),
+    }).then(
+      async (r) => ({ status: r.status, headers: r.headers, body: await r.text() }),
+      (error: unknown) => ({ status: 0, headers: new Headers(), body: String(error) }),
+    );
   await post();
   const responses = await Promise.all(Array.from({ length: burst }, post));
+  const unanswered = responses.filter((r) => r.status === 0).length;
   const limited = responses.filter((r) => r.status === 429);
   const violations = limited.flatMap((r) => [
     ...problemViolations(r),
@@ -127,6 +143,7 @@ async function throttling(bench: BenchPlatform): Promise<string[]> {
   console.log(`  ${limited.length}/${burst} answered 429; Retry-After values ${JSON.stringify(retryAfter)}`);
   const problems = [...new Set(violations)];
   if (limited.length === 0) problems.push(`no 429 in a burst of ${burst} from one key`);
+  if (unanswered > 0) problems.push(`${unanswered} of the burst got no answer`);
   return problems;
 }
 

@@ -5,6 +5,8 @@
  * (autocannon: one request per connection at a time) sends less when answers slow down and reports
  * the latency of the requests it did send; autocannon 9 also "corrects" coordinated omission with a
  * 1 ms expected interval, which adds a synthetic sample for every millisecond of every answer.
+ * Like k6's constant-arrival-rate, a request that falls due while `maxInFlight` are still waiting is
+ * not sent but counted as dropped: an overloaded server is reported, not buried under a backlog.
  */
 
 export interface LoadSample {
@@ -21,26 +23,37 @@ export interface LoadSample {
 
 export interface OpenLoopRun {
   readonly samples: readonly LoadSample[];
+  /** Requests not sent because `maxInFlight` were waiting for an answer when they fell due. */
+  readonly dropped: number;
   /** From the start until the last answer. */
   readonly elapsedMs: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends `rate × seconds` requests on schedule; `send(i)` resolves to the HTTP status. */
-export async function runOpenLoop(
-  rate: number,
-  seconds: number,
-  send: (index: number) => Promise<number>,
-): Promise<OpenLoopRun> {
+export interface OpenLoopOptions {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly maxInFlight: number;
+  /** Sends request `index`; resolves to its HTTP status. */
+  readonly send: (index: number) => Promise<number>;
+}
+
+/** Sends `rate × seconds` requests on schedule (or drops them, see above). */
+export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRun> {
+  const { rate, seconds, maxInFlight, send } = options;
   const total = Math.round(rate * seconds);
   const intervalMs = 1000 / rate;
   const started = performance.now();
   const pending: Promise<LoadSample>[] = [];
+  let inFlight = 0;
+  let dropped = 0;
   const fire = (index: number): Promise<LoadSample> => {
+    inFlight += 1;
     const dueAt = started + index * intervalMs;
     const sentAt = performance.now();
     const answer = (status: number, error?: string): LoadSample => {
+      inFlight -= 1;
       const now = performance.now();
       return {
         status,
@@ -57,11 +70,14 @@ export async function runOpenLoop(
   };
   for (let index = 0; index < total; ) {
     const due = Math.min(total, Math.floor((performance.now() - started) / intervalMs) + 1);
-    while (index < due) pending.push(fire(index++));
+    for (; index < due; index++) {
+      if (inFlight < maxInFlight) pending.push(fire(index));
+      else dropped += 1;
+    }
     if (index < total) await sleep(Math.max(0, started + index * intervalMs - performance.now()));
   }
   const samples = await Promise.all(pending);
-  return { samples, elapsedMs: samples.reduce((latest, s) => Math.max(latest, s.answeredAtMs), 0) };
+  return { samples, dropped, elapsedMs: samples.reduce((latest, s) => Math.max(latest, s.answeredAtMs), 0) };
 }
 
 /** Nearest-rank percentile of `values` (NaN when there are none). */
@@ -75,6 +91,7 @@ export function percentile(values: readonly number[], p: number): number {
 export interface LoadSummary {
   readonly offeredRate: number;
   readonly sent: number;
+  readonly dropped: number;
   readonly byStatus: Readonly<Record<string, number>>;
   /** Answers with the status asked for (202), per second from the start to the last answer. */
   readonly achievedRate: number;
@@ -99,6 +116,7 @@ export function summarizeLoad(run: OpenLoopRun, offeredRate: number, okStatus = 
   return {
     offeredRate,
     sent: run.samples.length,
+    dropped: run.dropped,
     byStatus,
     achievedRate: run.elapsedMs > 0 ? (ok.length * 1000) / run.elapsedMs : 0,
     latencyMs: {
