@@ -109,6 +109,11 @@ async function steadyLoad(bench: BenchPlatform): Promise<string[]> {
       : `  delivered all ${delivery.delivered} accepted, the last ${(delivery.deliveredMs / 1000).toFixed(1)} s after the start (${((delivery.delivered * 1000) / delivery.deliveredMs).toFixed(1)}/s)`,
   );
   if (accepted.length > 0 && delivery.delivered === 0) problems.push("nothing accepted was delivered");
+  // Timeouts and drops at a rate the platform did not keep up with: say so, the machine may be the limit.
+  if (problems.length > 0 && !kept)
+    problems.push(
+      `accepted ${summary.achievedRate.toFixed(1)}/s of ${rate}/s offered (a shared machine? offer less with --rate)`,
+    );
   return problems;
 }
 
