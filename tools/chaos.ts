@@ -56,7 +56,9 @@ await runTool("chaos", async () => {
   console.log(
     `  duplicates per Idempotency-Key = ${report.duplicatesPerKey}${report.duplicatesPerKey ? `: ${report.duplicateKeys.slice(0, 10).join(", ")}` : ""}`,
   );
-  console.log(`  dead-lettered = ${report.deadLettered} ${JSON.stringify(report.deadLetterReasons)}`);
+  console.log(
+    `  dead-lettered = ${report.deadLettered} ${JSON.stringify(report.deadLetterReasons)}, of them to numbers the carrier answers = ${report.deadLetteredAnswerable}`,
+  );
   console.log(
     `  wrong final status = ${report.wrongStatus.length}${report.wrongStatus.length ? `: ${report.wrongStatus.slice(0, 10).join(", ")}` : ""}`,
   );

@@ -55,6 +55,13 @@ describe("the run tools fail when they find a problem, and when they could not h
     ]);
   });
 
+  it("chaos fails when more than 1% of the accepted were dead-lettered although their number is answered", () => {
+    expect(chaosProblems({ ...cleanChaos, deadLetteredAnswerable: 1 })).toEqual([]);
+    expect(chaosProblems({ ...cleanChaos, deadLetteredAnswerable: 2 })).toEqual([
+      "2 dead-lettered although their number is answered (over 1% of the accepted)",
+    ]);
+  });
+
   it("chaos expects the status each simulator number asks for", () => {
     expect(expectedFinalStatus("+37253010000")).toBe("undelivered");
     expect(expectedFinalStatus("+37253010001")).toBe("failed");

@@ -48,6 +48,8 @@ export interface ChaosReport {
   readonly duplicatesPerKey: number;
   readonly duplicateKeys: readonly string[];
   readonly deadLettered: number;
+  /** Dead-lettered although the carrier answers their number (retries ran out: open breakers, faults). */
+  readonly deadLetteredAnswerable: number;
   readonly deadLetterReasons: Readonly<Record<string, number>>;
   readonly stuckSent: number;
   readonly injected: {
@@ -296,6 +298,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const deadLetterReasons: Record<string, number> = {};
     const lost: string[] = [];
     const wrongStatus: string[] = [];
+    let deadLetteredAnswerable = 0;
     let stuckSent = 0;
     for (const id of accepted) {
       const s = status.get(id)?.status ?? "unknown";
@@ -304,6 +307,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const error = status.get(id)?.error as { code?: string; message?: string } | undefined;
         const reason = error?.code ?? error?.message ?? `status ${s}`;
         deadLetterReasons[reason] = (deadLetterReasons[reason] ?? 0) + 1;
+        if (expectedFinalStatus(recipientOf.get(id) ?? "") !== undefined) deadLetteredAnswerable += 1;
       } else if (TERMINAL.has(s)) {
         const expected = expectedFinalStatus(recipientOf.get(id) ?? "");
         if (s !== expected) wrongStatus.push(`${id} (${s}, expected ${expected ?? "dead-lettered"})`);
@@ -325,6 +329,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       duplicatesPerKey: duplicateKeys.reduce((sum, key) => sum + (perKey.get(key) ?? 1) - 1, 0),
       duplicateKeys,
       deadLettered: accepted.filter(deadLettered).length,
+      deadLetteredAnswerable,
       deadLetterReasons,
       stuckSent,
       injected: {
