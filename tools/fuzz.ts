@@ -65,6 +65,7 @@ await runTool("fuzz", async () => {
     console.log(`  by status: ${JSON.stringify(report.byStatus)}`);
     console.log(`  by kind:   ${JSON.stringify(report.byKind)}`);
     console.log(`  sessions renewed after a fuzzed sign-out: ${report.sessionRenewals}`);
+    console.log(`  requests sent again after their connection dropped: ${report.connectionRetries}`);
     console.log(`  violations: ${report.violations.length}`);
     for (const line of summarizeViolations(report.violations).slice(0, 40)) console.log(`  ${line}`);
     return fuzzProblems(report, { count, seed, signedIn: accessToken !== undefined });

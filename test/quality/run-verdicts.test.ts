@@ -25,6 +25,7 @@ const fuzzReport = (byStatus: Record<string, number>, violations = 0): FuzzRepor
     body: "",
   })),
   sessionRenewals: 0,
+  connectionRetries: 0,
 });
 
 describe("the run tools fail when they find a problem, and when they could not have found one", () => {
