@@ -21,6 +21,9 @@ const { values } = parseArgs({
     "crash-rate": { type: "string", default: "0.05" },
     "lost-response-rate": { type: "string", default: "0.05" },
     "enqueue-failure-rate": { type: "string", default: "0.05" },
+    // Shorter than the catalogue's 60 s so redeliveries come soon; each open circuit breaker (30 s)
+    // then costs a waiting message up to 3 of its 5 receives.
+    "visibility-seconds": { type: "string", default: "12" },
   },
 });
 
@@ -33,7 +36,7 @@ await runTool("chaos", async () => {
     lostResponseRate: Number(values["lost-response-rate"]),
     enqueueFailureRate: Number(values["enqueue-failure-rate"]),
     timeoutEverySeconds: 10,
-    visibilitySeconds: 12,
+    visibilitySeconds: Number(values["visibility-seconds"]),
     faultSeconds: 15,
     drainTimeoutSeconds: 180,
     log: (line) => console.log(line),
