@@ -15,6 +15,7 @@ import { type WebhookEventPayload, type WebhookEventType, webhookEventType } fro
  * functions/webhooks/subscriptions.ts; otherwise no mark, no enqueue, no clear write):
  *   pendingEvents  string set of event types not yet on the webhooks queue
  *   outboxShard    OUTBOX#<0..OUTBOX_SHARDS-1>: partition key of the sparse GSI "outbox"
+ *                  (keys only, lib/catalog/webhooks.ts OUTBOX_INDEX: the sweeper reads the items)
  *   outboxDueAt    ISO time from which the sweeper acts on the item (GSI sort key)
  * The publisher enqueues right after the write and then clears the event; whatever is still
  * pending at outboxDueAt (a failed enqueue, a crash in between) the scheduled sweeper publishes.
