@@ -1,6 +1,18 @@
 import { NUMBER_INDEX } from "./privacy.ts";
-import type { FunctionGrants, FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+import type { FunctionGrants, FunctionSpec, IndexSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
 import { OUTBOX_INDEX } from "./webhooks.ts";
+
+/**
+ * Sparse GSI on messages: carrierRef = <carrierId>#<carrierMessageId>, set once sent, for carriers
+ * whose DLRs lack our reference. Keys only: the delivered/failed update after "sent" leaves carrierRef
+ * as it is, so it writes nothing to the index; a reader gets the message by the key it returns.
+ * "-keys": "byCarrierRef" projected all attributes and could not be changed in place.
+ */
+export const CARRIER_REF_INDEX = {
+  name: "byCarrierRef-keys",
+  partitionKey: "carrierRef",
+  projection: { type: "keys" },
+} as const satisfies IndexSpec;
 
 /** Send pipeline: accept → queue by priority → dispatch to a carrier → delivery report. */
 export const messagingTables: readonly TableSpec[] = [
@@ -10,7 +22,9 @@ export const messagingTables: readonly TableSpec[] = [
     partitionKey: "pk",
     sortKey: "sk",
     ttlAttribute: "expiresAt",
-    indexes: [{ name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk" }],
+    // No item carries gsi1pk yet (nothing writes or reads it), so its projection costs nothing; a
+    // first reader picks the projection it needs under a new name (a projection cannot change in place).
+    indexes: [{ name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: { type: "all" } }],
   },
   {
     id: "messages",
@@ -22,7 +36,7 @@ export const messagingTables: readonly TableSpec[] = [
     // carrierRef = <carrierId>#<carrierMessageId>, set once sent: for carriers whose DLRs lack our reference.
     // outbox: webhook events a status change still owes (lib/catalog/webhooks.ts).
     // numberKey = <accountId>#<blind index of the number>: a data subject's messages (privacy.ts).
-    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }, OUTBOX_INDEX, NUMBER_INDEX],
+    indexes: [CARRIER_REF_INDEX, OUTBOX_INDEX, NUMBER_INDEX],
   },
 ];
 
