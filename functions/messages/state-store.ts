@@ -273,7 +273,7 @@ function conditionalStateStore(repository: MessageRepository, receivers: EventRe
     async markSent(id, lease, carrierMessageId, at, forgetText = false, audience) {
       const forget = forgetText ? ", textCipher" : "";
       const moved = await conditionalUpdate(id, {
-        update: `SET #status = :sent, sentAt = :at, carrierMessageId = :cm, carrierRef = :ref REMOVE lastError${forget}`,
+        update: `SET #status = :sent, sentAt = :at, carrierMessageId = :cm REMOVE lastError${forget}`,
         condition: "#status = :submitting AND submission.id = :sid",
         names: { "#status": "status" },
         outbox: await eventMark(receivers, id, "sent", audience),
@@ -283,7 +283,6 @@ function conditionalStateStore(repository: MessageRepository, receivers: EventRe
           ":at": at,
           ":cm": carrierMessageId,
           ":sid": lease.id,
-          ":ref": `${lease.carrierId}#${carrierMessageId}`,
         },
       });
       if (moved.applied) return moved;
@@ -339,7 +338,7 @@ function conditionalStateStore(repository: MessageRepository, receivers: EventRe
       const from = fromStatuses(report.status);
       const timestamp = report.status === "delivered" ? "deliveredAt" : "failedAt";
       return finalUpdate(id, {
-        update: `SET #status = :to, ${timestamp} = :at, carrierMessageId = :cm, carrierRef = :ref${
+        update: `SET #status = :to, ${timestamp} = :at, carrierMessageId = :cm${
           report.error ? ", #error = :error" : ""
         }`,
         condition: `${from.expression} AND carrierId = :carrier AND (attribute_not_exists(carrierMessageId) OR carrierMessageId = :cm)`,
@@ -351,7 +350,6 @@ function conditionalStateStore(repository: MessageRepository, receivers: EventRe
           ":at": report.at,
           ":cm": report.carrierMessageId,
           ":carrier": report.carrierId,
-          ":ref": `${report.carrierId}#${report.carrierMessageId}`,
           ...(report.error ? { ":error": report.error } : {}),
         },
       });

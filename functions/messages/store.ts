@@ -24,8 +24,8 @@ import { bodyNoLongerNeeded } from "./status.ts";
 /**
  * Messages table layout: one item per message, keyed by id alone, because every lookup is by id
  * (GET /v1/messages/{id} checks the account on the item; the dispatcher and DLRs only know the id):
- *   pk=MSG#<msg_id>  sk=MESSAGE   the message; carrierRef=<carrierId>#<carrierMessageId> once sent
- *                                  (sparse GSI byCarrierRef, for carriers whose DLRs lack our reference)
+ *   pk=MSG#<msg_id>  sk=MESSAGE   the message (items written before 2026-12-01 may also carry an
+ *                                  unused carrierRef: dropped on read)
  *   pk=IDEM#<account id>#<sha256(Idempotency-Key)>  sk=KEY   the key's binding to the message it
  *                                  created, written in the same transaction as the message (24 h TTL;
  *                                  no accountId attribute, so per-account scans of messages skip it).

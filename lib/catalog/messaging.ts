@@ -1,18 +1,6 @@
 import { NUMBER_INDEX } from "./privacy.ts";
-import type { FunctionGrants, FunctionSpec, IndexSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+import type { FunctionGrants, FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
 import { OUTBOX_INDEX } from "./webhooks.ts";
-
-/**
- * Sparse GSI on messages: carrierRef = <carrierId>#<carrierMessageId>, set once sent, for carriers
- * whose DLRs lack our reference. Keys only: the delivered/failed update after "sent" leaves carrierRef
- * as it is, so it writes nothing to the index; a reader gets the message by the key it returns.
- * "-keys": "byCarrierRef" projected all attributes and could not be changed in place.
- */
-export const CARRIER_REF_INDEX = {
-  name: "byCarrierRef-keys",
-  partitionKey: "carrierRef",
-  projection: { type: "keys" },
-} as const satisfies IndexSpec;
 
 /** Send pipeline: accept → queue by priority → dispatch to a carrier → delivery report. */
 export const messagingTables: readonly TableSpec[] = [
@@ -33,10 +21,12 @@ export const messagingTables: readonly TableSpec[] = [
     partitionKey: "pk",
     sortKey: "sk",
     ttlAttribute: "expiresAt",
-    // carrierRef = <carrierId>#<carrierMessageId>, set once sent: for carriers whose DLRs lack our reference.
+    // No index by carrier message id: every delivery report names our message (HTTP carriers echo the
+    // reference, AWS End User Messaging returns the Context we sent, SMPP receipts resolve through the
+    // connector's SMPPID# items), so such an index only cost a write unit per sent SMS.
     // outbox: webhook events a status change still owes (lib/catalog/webhooks.ts).
     // numberKey = <accountId>#<blind index of the number>: a data subject's messages (privacy.ts).
-    indexes: [CARRIER_REF_INDEX, OUTBOX_INDEX, NUMBER_INDEX],
+    indexes: [OUTBOX_INDEX, NUMBER_INDEX],
   },
 ];
 

@@ -1,6 +1,6 @@
 /**
  * Index write cost of status updates (issue 14): a message or verification that sits in every index
- * it can be in (byNumber, byCarrierRef, outbox) is updated the way the pipeline updates it, and
+ * it can be in (byNumber, outbox) is updated the way the pipeline updates it, and
  * DynamoDB's ReturnConsumedCapacity says which indexes the update wrote. With indexes that project
  * every attribute, each such update re-wrote the whole 1–2 KB item into each index; with the
  * catalogue's keys-only projections an update that changes no index key writes none.
@@ -11,7 +11,6 @@ import { describe, expect, it } from "vitest";
 import { dynamoClient } from "../../functions/shared/aws.ts";
 import { epochSeconds } from "../../functions/shared/clock.ts";
 import { tableName } from "../../functions/shared/config.ts";
-import { CARRIER_REF_INDEX } from "../../lib/catalog/messaging.ts";
 import { NUMBER_INDEX } from "../../lib/catalog/privacy.ts";
 import { OUTBOX_INDEX } from "../../lib/catalog/webhooks.ts";
 import { useLocalPlatformEnv } from "../support/env.ts";
@@ -37,9 +36,8 @@ async function indexWritesOf(update: UpdateCommand): Promise<Record<string, numb
 }
 
 describe("status updates write no index whose keys they leave alone", () => {
-  it("a sent message updated to delivered writes none of byNumber, byCarrierRef and outbox", async () => {
+  it("a sent message updated to delivered writes neither byNumber nor outbox", async () => {
     const id = `msg_${unique()}`;
-    const carrierRef = `sim#${unique()}`;
     const key = { pk: `MSG#${id}`, sk: "MESSAGE" };
     await dynamoClient().send(
       new PutCommand({
@@ -52,7 +50,6 @@ describe("status updates write no index whose keys they leave alone", () => {
           toCipher: ciphertext(),
           textCipher: ciphertext(),
           [NUMBER_INDEX.partitionKey]: `acc#${unique()}`,
-          [CARRIER_REF_INDEX.partitionKey]: carrierRef,
           [OUTBOX_INDEX.partitionKey]: "OUTBOX#1",
           [OUTBOX_INDEX.sortKey]: new Date().toISOString(),
           expiresAt: inAWeek(),
@@ -60,17 +57,18 @@ describe("status updates write no index whose keys they leave alone", () => {
       }),
     );
 
-    // As the DLR path writes it: carrierRef is set again, to the value it already has.
+    // As the DLR path writes it (functions/messages/state-store.ts applyReport).
     const writes = await indexWritesOf(
       new UpdateCommand({
         TableName: tableName("messages"),
         Key: key,
-        UpdateExpression: "SET #status = :delivered, deliveredAt = :at, carrierRef = :ref REMOVE textCipher",
+        UpdateExpression:
+          "SET #status = :delivered, deliveredAt = :at, carrierMessageId = :cm REMOVE textCipher",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
           ":delivered": "delivered",
           ":at": new Date().toISOString(),
-          ":ref": carrierRef,
+          ":cm": unique(),
         },
       }),
     );
@@ -124,12 +122,21 @@ describe("status updates write no index whose keys they leave alone", () => {
       new UpdateCommand({
         TableName: tableName("messages"),
         Key: key,
-        UpdateExpression: "SET #status = :sent, carrierRef = :ref",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":sent": "sent", ":ref": `sim#${unique()}` },
+        // As a status change that owes a webhook event marks the item for the outbox.
+        UpdateExpression: "SET #status = :sent, #shard = :shard, #due = :due",
+        ExpressionAttributeNames: {
+          "#status": "status",
+          "#shard": OUTBOX_INDEX.partitionKey,
+          "#due": OUTBOX_INDEX.sortKey,
+        },
+        ExpressionAttributeValues: {
+          ":sent": "sent",
+          ":shard": "OUTBOX#3",
+          ":due": new Date().toISOString(),
+        },
       }),
     );
 
-    expect(Object.keys(writes)).toEqual([CARRIER_REF_INDEX.name]);
+    expect(Object.keys(writes)).toEqual([OUTBOX_INDEX.name]);
   });
 });
