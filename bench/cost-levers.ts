@@ -45,8 +45,8 @@ const eventuallyConsistentReads: Lever = {
   }),
 };
 
-/** Index entries a message gets with keys-only projections: byNumber at accept, byCarrierRef at sent. */
-const KEYS_ONLY_INDEX_WRITES_PER_SMS = 2;
+/** Index entries a message gets with keys-only projections: byNumber at accept (the outbox entry only while events are owed). */
+const KEYS_ONLY_INDEX_WRITES_PER_SMS = 1;
 
 type Dynamo = CostInputs["dynamo"];
 type MessagesWrites = Dynamo["messages"];
@@ -65,7 +65,7 @@ function withMessages(dynamo: Dynamo, next: MessagesWrites): Dynamo {
 
 const keysOnlyIndexes: Lever = {
   name: "messages GSIs projecting keys only",
-  whatItTakes: `byNumber, byCarrierRef and outbox with KEYS_ONLY (or INCLUDE) projections: a status update that changes no index key then writes no index entry (≈ ${KEYS_ONLY_INDEX_WRITES_PER_SMS} small index writes per SMS: numberKey at accept, carrierRef at sent; today every write of the item rewrites its entry in each index it is in, at the item's size); readers Get the item by key (DLR lookup by carrier reference, privacy export); an index is replaced to change its projection`,
+  whatItTakes: `built (2026-12-01): byNumber and outbox are keys-only and the unread byCarrierRef index is gone, so a status update that changes no index key writes no index entry (≈ ${KEYS_ONLY_INDEX_WRITES_PER_SMS} small index write per SMS: numberKey at accept); this row shows what is left above that floor`,
   combinable: true,
   apply: (inputs) => ({
     ...inputs,
@@ -103,7 +103,7 @@ const smallStatusItem: Lever = {
 const qualityPerBatch: Lever = {
   name: "carrier-quality counters per batch",
   whatItTakes:
-    "one ADD per carrier, country and hour per dispatch batch and per delivery-event batch instead of one per SMS (the batch fill of this run); best-effort counters already, so nothing is weakened",
+    "built (2026-12-01) for the SQS consumers (dispatch, dead letters, AWS delivery events): one ADD per carrier, country, prefix and hour per batch instead of one per SMS; REST delivery reports still write one each (a request has no batch); this row shows what is left",
   combinable: true,
   apply: (inputs) => {
     const eventBatches = inputs.deliveryEvents.eventsPerSms / Math.max(1, inputs.deliveryEvents.batchSize);
