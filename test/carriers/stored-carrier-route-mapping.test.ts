@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { CarrierRoute } from "../../functions/carriers/model.ts";
 import { carrierRouteOf } from "../../functions/carriers/stored-route.ts";
-import { MalformedItemError } from "../../functions/shared/stored-item.ts";
+
+import { expectMalformedItem } from "../support/stored-items.ts";
 
 /**
  * A carrier record read back from the accounts table becomes a CarrierRoute by a parse (pure:
@@ -53,16 +54,6 @@ const oldRoute = {
   enabled: true,
 };
 
-function malformedError(item: Record<string, unknown>): MalformedItemError {
-  try {
-    carrierRouteOf(item);
-  } catch (error) {
-    if (error instanceof MalformedItemError) return error;
-    throw error;
-  }
-  throw new Error("the malformed record was read without an error");
-}
-
 describe("stored carrier route mapping", () => {
   it("maps every route field and leaves the sealed secrets and keys behind", () => {
     expect(carrierRouteOf(stored(fullRoute))).toStrictEqual(fullRoute);
@@ -84,12 +75,7 @@ describe("stored carrier route mapping", () => {
     ],
     ["an id outside the carrier id rule", { carrierId: PHONE_LIKE }, "carrierId"],
   ])("refuses %s, naming the table and field but not the value", (_case, change, field) => {
-    const error = malformedError({ ...stored(fullRoute), ...change });
-    expect(error.table).toBe("accounts");
-    expect(error.field).toBe(field);
-    expect(error.message).toContain(`"${field}"`);
-    expect(error.cause).toBeInstanceOf(Error);
-    const logged = `${error.message} ${String(error.cause)} ${JSON.stringify(error.cause)}`;
-    expect(logged).not.toContain("37255512345");
+    const item = { ...stored(fullRoute), ...change };
+    expectMalformedItem(() => carrierRouteOf(item), { table: "accounts", field }, "37255512345");
   });
 });

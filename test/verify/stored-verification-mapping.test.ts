@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { epochSeconds } from "../../functions/shared/clock.ts";
-import { MalformedItemError } from "../../functions/shared/stored-item.ts";
 import type { VerificationRecord } from "../../functions/verify/ports.ts";
 import { verificationRecordOf } from "../../functions/verify/stored-verification.ts";
+
+import { expectMalformedItem } from "../support/stored-items.ts";
 
 /**
  * A verification item read back from the verifications table becomes a VerificationRecord by a
@@ -47,16 +48,6 @@ const fullItem = (): Record<string, unknown> => ({
   pendingEvents: new Set(["verification.approved"]),
 });
 
-function malformedError(item: Record<string, unknown>): MalformedItemError {
-  try {
-    verificationRecordOf(item);
-  } catch (error) {
-    if (error instanceof MalformedItemError) return error;
-    throw error;
-  }
-  throw new Error("the malformed item was read without an error");
-}
-
 describe("stored verification mapping", () => {
   it("maps every record field and leaves the table's own attributes behind", () => {
     expect(verificationRecordOf(fullItem())).toStrictEqual(fullRecord);
@@ -86,12 +77,7 @@ describe("stored verification mapping", () => {
     ["message ids of another type", { messageIds: [37255512345] }, "messageIds.0"],
     ["a creator of another shape", { createdBy: { type: "user", id: 37255512345 } }, "createdBy.id"],
   ])("refuses %s, naming the table and field but not the value", (_case, change, field) => {
-    const error = malformedError({ ...fullItem(), ...change });
-    expect(error.table).toBe("verifications");
-    expect(error.field).toBe(field);
-    expect(error.message).toContain(`"${field}"`);
-    expect(error.cause).toBeInstanceOf(Error);
-    const logged = `${error.message} ${String(error.cause)} ${JSON.stringify(error.cause)}`;
-    expect(logged).not.toContain("37255512345");
+    const item = { ...fullItem(), ...change };
+    expectMalformedItem(() => verificationRecordOf(item), { table: "verifications", field }, "37255512345");
   });
 });
