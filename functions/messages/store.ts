@@ -138,7 +138,7 @@ export const isLive = (item: { expiresAt?: unknown } | undefined, now = new Date
   !!item && (typeof item.expiresAt !== "number" || item.expiresAt > epochSeconds(now));
 
 /**
- * A stored message as the use cases see it, mapped field by field with the body read filter
+ * A stored message as the use cases see it, parsed (never cast) with the body read filter
  * (stored-message.ts). A malformed item throws MalformedItemError naming the field, never the value:
  * a reader cannot act on a message it cannot read (an API read answers 500, a dispatch or receipt
  * record is retried and then dead-lettered, the outbox sweeper logs it and goes on with the others).
