@@ -35,7 +35,8 @@ export interface StoredMessage {
   readonly priority: Priority;
   /** FieldCipher ciphertexts bound to {accountId, messageId, field}. */
   readonly toCipher: string;
-  readonly textCipher: string;
+  /** Absent once retention took the body (purged, or past bodyExpiresAt when sent or final: store.ts). */
+  readonly textCipher?: string;
   readonly toMasked: string;
   /**
    * HMAC blind index of the number (the one verifications use); with accountId it makes the byNumber

@@ -8,7 +8,6 @@ import { tableName } from "../shared/config.ts";
 import { isTransactionCancelled } from "../shared/dynamo.ts";
 import { numberKeyOf } from "../shared/number-key.ts";
 import { DomainError } from "../shared/problem.ts";
-import { pendingEventsOf } from "../webhooks/outbox.ts";
 import type {
   AccountReader,
   AccountSettings,
@@ -19,7 +18,7 @@ import type {
   StoredMessage,
 } from "./model.ts";
 import { sendMessageResponse } from "./schemas.ts";
-import { bodyNoLongerNeeded } from "./status.ts";
+import { storedMessageOf } from "./stored-message.ts";
 
 /**
  * Messages table layout: one item per message, keyed by id alone, because every lookup is by id
@@ -140,33 +139,13 @@ export const isLive = (item: { expiresAt?: unknown } | undefined, now = new Date
   !!item && (typeof item.expiresAt !== "number" || item.expiresAt > epochSeconds(now));
 
 /**
- * A stored message as the use cases see it. The body read filter is here, where every reader
- * (dispatch, the SMPP connector, verify) gets its messages: a body past its bodyExpiresAt is never
- * handed out once the message is sent or final, even while the purge has not removed it yet. Until
- * then it is still to be sent, so it lives (dispatch expires it at validUntil).
+ * A stored message as the use cases see it, parsed (never cast) with the body read filter
+ * (stored-message.ts). A malformed item throws MalformedItemError naming the field, never the value:
+ * a reader cannot act on a message it cannot read (an API read answers 500, a dispatch or receipt
+ * record is retried and then dead-lettered, the outbox sweeper logs it and goes on with the others).
  */
 export function toStoredMessage(item: Record<string, unknown>, now = new Date()): StoredMessage {
-  const {
-    pk: _pk,
-    sk: _sk,
-    carrierRef: _ref,
-    numberKey: _numberKey,
-    idempotencyBinding: _binding,
-    outboxShard: _shard,
-    outboxDueAt: _due,
-    pendingEvents: _pending,
-    ...message
-  } = item;
-  const bodyExpired =
-    typeof item.bodyExpiresAt === "number" &&
-    item.bodyExpiresAt <= epochSeconds(now) &&
-    bodyNoLongerNeeded(item.status);
-  if (bodyExpired) delete message.textCipher;
-  const pendingEvents = pendingEventsOf(item);
-  return {
-    ...(message as unknown as StoredMessage),
-    ...(pendingEvents.length > 0 ? { pendingEvents } : {}),
-  };
+  return storedMessageOf(item, now);
 }
 
 const storedAudience = z.object({ accountId: z.string(), callbackUrl: z.string().optional() });

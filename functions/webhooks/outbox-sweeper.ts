@@ -2,7 +2,7 @@ import { messageKey, toStoredMessage } from "../messages/store.ts";
 import { type Clock, epochSeconds } from "../shared/clock.ts";
 import { logger } from "../shared/logger.ts";
 import type { WriteOutcome } from "../verify/ports.ts";
-import { verificationRecordOf } from "../verify/store.ts";
+import { verificationRecordOf } from "../verify/stored-verification.ts";
 import { toView } from "../verify/view.ts";
 import { type Outbox, type OutboxTable, pendingEventsOf, publishPending } from "./outbox.ts";
 import { messageEventOf, verificationEvent, type WebhookEventPublisher } from "./publish.ts";
