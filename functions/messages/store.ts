@@ -8,6 +8,7 @@ import { tableName } from "../shared/config.ts";
 import { isTransactionCancelled } from "../shared/dynamo.ts";
 import { numberKeyOf } from "../shared/number-key.ts";
 import { DomainError } from "../shared/problem.ts";
+import { parseStoredItem } from "../shared/stored-item.ts";
 import type {
   AccountReader,
   AccountSettings,
@@ -218,6 +219,14 @@ function messagesPerDayOf(limits: unknown): { messagesPerDay?: number } {
 }
 
 /**
+ * None stored: no country allowed (the send check fails closed). A stored value that is not a list of
+ * country codes is refused loudly rather than read as "none" or cast into one.
+ */
+const storedCountries = z.object({ allowedCountries: z.array(z.string()).optional() });
+const allowedCountriesOf = (item: Record<string, unknown>): string[] =>
+  parseStoredItem("accounts", storedCountries, item).allowedCountries ?? [];
+
+/**
  * Account settings (allowed countries, retention, daily limit) from pk=ACC#<id> sk=ACCOUNT, cached briefly per
  * container: they change rarely and the send path should not pay a read for them every time. A
  * retention change therefore reaches new messages within 30 s; the purge applies it to the rest.
@@ -235,9 +244,7 @@ export function dynamoAccountReader(): AccountReader {
         Item && isLive(Item) && Item.status !== "disabled"
           ? {
               accountId,
-              allowedCountries: Array.isArray(Item.allowedCountries)
-                ? (Item.allowedCountries as string[])
-                : [],
+              allowedCountries: allowedCountriesOf(Item),
               retention: retentionOfItem(Item).retention,
               ...messagesPerDayOf(Item.limits),
             }
