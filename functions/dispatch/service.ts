@@ -169,15 +169,12 @@ async function resumeAttempt(
   if (deps.clock.now().toISOString() > message.validUntil) return expire(message, deps, previous.id);
   // A carrier that refused the last attempt for now (throttled) hands it to the next ranked route.
   const to = await openDestination(message, deps);
-  const routed = (await pickRoute(
-    message,
-    to,
-    deps,
-    previous.notAccepted ? previous.carrierId : undefined,
-  )) ?? {
-    route: previousRoute,
-    routePrefix: previous.routePrefix,
-  };
+  const available = await pickRoute(message, to, deps, previous.notAccepted ? previous.carrierId : undefined);
+  // The carrier never got it, and the fallback below would be a carrier behind an open breaker: wait.
+  if (!available && deps.carrierAvailable?.(previousRoute.carrierId) === false) {
+    return waitForCarrier(message, input, deps);
+  }
+  const routed = available ?? { route: previousRoute, routePrefix: previous.routePrefix };
   const lease = newLease(routed, previous.attempt + 1, deps);
   if (!(await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs }))) {
     return afterLostRace(message.id, deps);
