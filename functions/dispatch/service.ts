@@ -30,6 +30,8 @@ import { newLease, openDestination, pickRoute } from "./routing.ts";
  *     id) and the message is submitted once. Unknown (lookup error, no lookup route) → nothing is
  *     decided: the message stays "submitting", a delivery report can still settle it, and the record
  *     retries (then the dead-letter consumer keeps asking). Unknown never reads as "not received".
+ *  A queued message (or one the carrier never got) whose every carrier is behind an open breaker
+ *  waits as a delayed copy of its record (deferral.ts), not by spending the record's receives.
  *  The lease (30 s) outlives the dispatch function (10 s timeout), so a live attempt is never taken
  *  over; SQS redelivers only after the 60 s visibility timeout.
  */
