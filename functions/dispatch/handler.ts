@@ -1,5 +1,6 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { functionSpec, queueSpec } from "../../lib/catalog/index.ts";
+import type { SQSRecord } from "aws-lambda";
+import { catalog, functionSpec, queueSpec } from "../../lib/catalog/index.ts";
 import { adapterFor, carrierBreakers } from "../carriers/adapters.ts";
 import { flushingQualityStats, qualityRecordingStore } from "../carriers/quality/recording-store.ts";
 import {
@@ -59,6 +60,7 @@ function newDispatchDeps(stats: QualityStatsWriter): DispatchDeps {
     routes: listCarrierRoutes,
     adapterFor,
     carrierAvailable: (carrierId) => carrierBreakers.allows(carrierId),
+    carrierReopensInMs: (carrierId) => carrierBreakers.reopensInMs(carrierId),
     cipher: fieldCipher(),
     clock: systemClock,
     leaseMs: LEASE_MS,
@@ -76,12 +78,43 @@ function newDispatchDeps(stats: QualityStatsWriter): DispatchDeps {
   };
 }
 
-const consumeRecords = queuedMessageConsumer("dispatch", async (messageId, record) => {
+/** The send queues this function consumes, by the physical name at the end of their URL. */
+const consumedQueueIds = catalog.queues
+  .filter((queue) => queue.consumer?.function === "dispatch")
+  .map((queue) => queue.id);
+
+/** The URL of the queue a record came from (its ARN ends with the queue's name, as its URL does). */
+function sourceQueueUrl(eventSourceArn: string): string {
+  const name = eventSourceArn.split(":").at(-1) ?? "";
+  const id = consumedQueueIds.find((queueId) => queueUrl(queueId).endsWith(`/${name}`));
+  if (!id) throw new Error(`dispatch: record from a queue it does not consume (${name})`);
+  return queueUrl(id);
+}
+
+/** A delayed copy goes back on the record's own queue, so it keeps its priority lane. */
+const deferOnQueueOf =
+  (record: SQSRecord): DispatchDeps["deferRecord"] =>
+  async (body, delaySeconds) => {
+    await sqsClient().send(
+      new SendMessageCommand({
+        QueueUrl: sourceQueueUrl(record.eventSourceARN),
+        MessageBody: JSON.stringify(body satisfies QueuedMessageRecord),
+        DelaySeconds: delaySeconds,
+      }),
+    );
+  };
+
+const consumeRecords = queuedMessageConsumer("dispatch", async (messageId, record, body) => {
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? "1");
   try {
     const outcome = await dispatchMessage(
-      { messageId, receiveCount, maxReceiveCount: MAX_RECEIVE_COUNT },
-      batchDispatchDeps(),
+      {
+        messageId,
+        receiveCount,
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+        ...(body.deferrals ? { deferrals: body.deferrals } : {}),
+      },
+      { ...batchDispatchDeps(), deferRecord: deferOnQueueOf(record) },
     );
     batchDispatchDeps().metrics?.dispatched(outcome);
     // "sent" was logged by the state change itself ("message sent"); other outcomes are told here.

@@ -13,6 +13,7 @@ import { type MessageStatus, TERMINAL } from "../messages/status.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import { logger } from "../shared/logger.ts";
+import { type DeferralDeps, deferUntilCarrierRecovers } from "./deferral.ts";
 import { newLease, openDestination, pickRoute } from "./routing.ts";
 
 /**
@@ -29,10 +30,12 @@ import { newLease, openDestination, pickRoute } from "./routing.ts";
  *     id) and the message is submitted once. Unknown (lookup error, no lookup route) → nothing is
  *     decided: the message stays "submitting", a delivery report can still settle it, and the record
  *     retries (then the dead-letter consumer keeps asking). Unknown never reads as "not received".
+ *  A queued message (or one the carrier never got) whose every carrier is behind an open breaker
+ *  waits as a delayed copy of its record (deferral.ts), not by spending the record's receives.
  *  The lease (30 s) outlives the dispatch function (10 s timeout), so a live attempt is never taken
  *  over; SQS redelivers only after the 60 s visibility timeout.
  */
-export interface DispatchDeps {
+export interface DispatchDeps extends DeferralDeps {
   readonly store: MessageStateStore;
   readonly routes: () => Promise<readonly CarrierRoute[]>;
   readonly adapterFor: (route: CarrierRoute) => Promise<CarrierAdapter>;
@@ -55,6 +58,8 @@ export interface DispatchInput {
   /** SQS ApproximateReceiveCount of this record. */
   readonly receiveCount: number;
   readonly maxReceiveCount: number;
+  /** How often this message's record was already put back to wait for a carrier (deferral.ts). */
+  readonly deferrals?: number;
 }
 
 export type DispatchOutcome =
@@ -64,7 +69,9 @@ export type DispatchOutcome =
   | "gone"
   | "failed"
   | "expired"
-  | "handed-off";
+  | "handed-off"
+  /** Every carrier for it is behind an open breaker: a delayed copy of the record waits (deferral.ts). */
+  | "deferred";
 
 /** Thrown to make SQS deliver the record again later (batch item failure). */
 export class RetryLaterError extends Error {
@@ -87,7 +94,7 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
   if (!routed) {
     if (await pickRoute(message, to, { ...deps, carrierAvailable: undefined })) {
       // Every carrier for it has an open breaker: still queued, so nothing is lost by waiting.
-      throw new RetryLaterError("every carrier for this destination has an open circuit breaker");
+      return waitForCarrier(message, input, deps);
     }
     return failNoRoute(message, deps);
   }
@@ -95,6 +102,16 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
   const lease = newLease(routed, 1, deps);
   if (!(await deps.store.claim(message.id, lease))) return afterLostRace(message.id, deps);
   return submit(message, to, lease, routed.route, input, deps);
+}
+
+/** Still "queued": a delayed copy waits for the breakers (deferral.ts), else the record retries. */
+async function waitForCarrier(
+  message: StoredMessage,
+  input: DispatchInput,
+  deps: DispatchDeps,
+): Promise<DispatchOutcome> {
+  if (await deferUntilCarrierRecovers(message, input.deferrals ?? 0, deps)) return "deferred";
+  throw new RetryLaterError("every carrier for this destination has an open circuit breaker");
 }
 
 /** What step 3 learned about a "submitting" message whose lease ran out. */
@@ -154,15 +171,12 @@ async function resumeAttempt(
   if (deps.clock.now().toISOString() > message.validUntil) return expire(message, deps, previous.id);
   // A carrier that refused the last attempt for now (throttled) hands it to the next ranked route.
   const to = await openDestination(message, deps);
-  const routed = (await pickRoute(
-    message,
-    to,
-    deps,
-    previous.notAccepted ? previous.carrierId : undefined,
-  )) ?? {
-    route: previousRoute,
-    routePrefix: previous.routePrefix,
-  };
+  const available = await pickRoute(message, to, deps, previous.notAccepted ? previous.carrierId : undefined);
+  // The carrier never got it, and the fallback below would be a carrier behind an open breaker: wait.
+  if (!available && deps.carrierAvailable?.(previousRoute.carrierId) === false) {
+    return waitForCarrier(message, input, deps);
+  }
+  const routed = available ?? { route: previousRoute, routePrefix: previous.routePrefix };
   const lease = newLease(routed, previous.attempt + 1, deps);
   if (!(await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs }))) {
     return afterLostRace(message.id, deps);

@@ -166,9 +166,11 @@ export const messagingFunctions: readonly FunctionSpec[] = [
         webhooks: "read",
       },
       queues: {
-        "sms-otp": "consume",
-        "sms-transactional": "consume",
-        "sms-bulk": "consume",
+        // consumeAndSend: while every carrier for a message is down, a delayed copy of its record
+        // goes back on its own queue (functions/dispatch/deferral.ts).
+        "sms-otp": "consumeAndSend",
+        "sms-transactional": "consumeAndSend",
+        "sms-bulk": "consumeAndSend",
         // Messages routed to an SMPP carrier go on to the connector's queue.
         "sms-smpp": "send",
         // Status changes publish webhook events (functions/messages/status-events.ts).
