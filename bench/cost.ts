@@ -1,158 +1,300 @@
 /**
- * Cost per 1M SMS from measured call counts and public list prices (eu-central-1, on-demand, no
- * free tier, carrier fees excluded). Prices are hard-coded here, in one table, with the date they
- * were taken; update the table and the date together.
+ * Cost per 1M SMS on AWS from what one SMS really makes AWS do (bench/cost-inputs.ts builds the
+ * inputs from a measured pipeline run, the catalogue and the stack's configuration) and the list
+ * prices (bench/prices.ts). Carrier fees, storage and per-month fixed costs are excluded.
+ * Levers (what the design could change) are priced by re-running the same model on changed inputs.
  */
-export const PRICES_AS_OF = "2025-06 (AWS public price pages, eu-central-1; not re-checked offline)";
+import { type PriceName, price } from "./prices.ts";
 
-export const PRICES = {
-  /** API Gateway REST API, first 333M requests/month, per request. */
-  apiGatewayRestRequest: 3.7 / 1e6,
-  /** Lambda arm64, per GB-second (first pricing tier) and per request. */
-  lambdaArmGbSecond: 0.0000133334,
-  lambdaRequest: 0.2 / 1e6,
-  /** SQS standard queue, per request (a request is up to 64 KB). */
-  sqsRequest: 0.4 / 1e6,
-  /** DynamoDB on-demand (after the Nov 2024 price cut), per write / read request unit. */
-  dynamoWru: 0.7625 / 1e6,
-  dynamoRru: 0.1525 / 1e6,
-  /** KMS, per API request (symmetric GenerateDataKey/Decrypt). */
-  kmsRequest: 0.03 / 1e4,
-  /** CloudWatch Logs standard ingestion, per GB. */
-  logsIngestGb: 0.63,
-  /** X-Ray, per trace recorded (default sampling ≈ 1/s + 5%: we assume 5% of requests). */
-  xrayTrace: 5 / 1e6,
-  /** SNS standard topic, per publish request (deliveries to SQS carry no SNS charge). */
-  snsPublish: 0.5 / 1e6,
-} as const;
-
-export interface CostInputs {
-  /** Per SMS, measured. */
-  readonly sqsRequestsPerSms: number;
-  readonly wruPerSms: number;
-  readonly rruPerSms: number;
-  readonly kmsPerSms: number;
-  readonly logBytesPerSms: number;
-  /** Lambda invocations per SMS by function with memory (MB) and billed duration (ms) each. */
-  readonly lambda: readonly {
-    readonly fn: string;
-    readonly invocationsPerSms: number;
-    readonly memoryMb: number;
-    readonly durationMs: number;
-  }[];
-  /** API requests per SMS (the POST itself; authorizer calls are cached per key). */
-  readonly apiRequestsPerSms: number;
-  /** SNS publishes per SMS (AWS End User Messaging SMS events: configuration set → SNS → SQS). */
-  readonly snsPublishesPerSms?: number;
-  /** Lambda platform lines per invocation (START/END/REPORT), bytes. */
-  readonly platformLogBytesPerInvocation?: number;
+export interface LambdaUse {
+  readonly fn: string;
+  /** "api": invoked by API Gateway (rides the API request's X-Ray trace); "queue": an SQS consumer. */
+  readonly trigger: "api" | "queue";
+  readonly invocationsPerSms: number;
+  readonly memoryMb: number;
+  /** Billed duration per invocation, ms (rounded up to the next ms). */
+  readonly durationMs: number;
 }
 
+/** How delivery reports reach us on AWS. */
+export interface DeliveryEvents {
+  /**
+   * "sns": configuration set → SNS → SQS (the stack today). "eventbridge": the service's own
+   * EventBridge events, a rule matching final ones → SQS. "api-gateway": a signed REST callback.
+   */
+  readonly via: "sns" | "eventbridge" | "api-gateway";
+  /** Events per SMS that reach the queue (or callbacks through the API). */
+  readonly eventsPerSms: number;
+  /** Consumer batch size of the events queue (catalogue). */
+  readonly batchSize: number;
+  readonly consumer: Omit<LambdaUse, "trigger" | "invocationsPerSms">;
+}
+
+export interface CostInputs {
+  readonly api: {
+    readonly kind: "rest" | "http";
+    /** Customer requests per SMS (the POST; a batch endpoint would carry several SMS per request). */
+    readonly requestsPerSms: number;
+    readonly waf: boolean;
+    /** One JSON access-log line per request (the stage's access log format). */
+    readonly accessLogBytesPerRequest: number;
+  };
+  /** The functions one SMS runs, delivery-event consumer excluded (DeliveryEvents adds it). */
+  readonly lambda: readonly LambdaUse[];
+  readonly deliveryEvents: DeliveryEvents;
+  readonly sqs: {
+    /** SendMessage per SMS of the pipeline (priority queue, webhooks), measured. */
+    readonly sendsPerSms: number;
+    /** Consumer batches per SMS of those queues: each costs a receive and a delete on AWS. */
+    readonly batchesPerSms: number;
+  };
+  readonly dynamo: {
+    readonly wcuPerSms: number;
+    /** Of wcuPerSms: GSI writes (all three messages indexes project ALL attributes). */
+    readonly gsiWcuPerSms: number;
+    /** Of wcuPerSms: the carrier-quality counters. */
+    readonly qualityWcuPerSms: number;
+    readonly rcuPerSms: number;
+    /** Of rcuPerSms: strongly consistent reads (eventually consistent ones would cost half). */
+    readonly rcuConsistentPerSms: number;
+    /** The messages table's writes per SMS: requests, base-table units, and GSI units (in wcuPerSms). */
+    readonly messages: {
+      readonly puts: number;
+      readonly putBaseWcu: number;
+      readonly updates: number;
+      readonly updateBaseWcu: number;
+      readonly gsiWcu: number;
+    };
+  };
+  readonly kmsPerSms: number;
+  readonly logs: {
+    /** Application lines (Powertools JSON) per SMS, measured at INFO. */
+    readonly appBytesPerSms: number;
+    readonly appLinesPerSms: number;
+    /** Lambda's own START/END/REPORT lines per invocation (0 with system log level WARN). */
+    readonly platformBytesPerInvocation: number;
+    readonly platformLinesPerInvocation: number;
+    /** Bytes CloudWatch counts per log event on top of its message. */
+    readonly eventOverheadBytes: number;
+  };
+  readonly xray: {
+    /** Share of trace roots recorded (API requests and queue-consumer invocations start one each). */
+    readonly sampledShare: number;
+  };
+  /** Where each figure comes from (measured in the run / assumed), shown in the basis column. */
+  readonly sources: Readonly<Partial<Record<CostItem, string>>>;
+}
+
+export type CostItem =
+  | "api"
+  | "waf"
+  | "lambdaRequests"
+  | "lambdaCompute"
+  | "sns"
+  | "sqs"
+  | "dynamoWrites"
+  | "dynamoReads"
+  | "kms"
+  | "logs"
+  | "xray";
+
 export interface CostLine {
+  readonly key: CostItem;
   readonly item: string;
   readonly perMillion: number;
   readonly basis: string;
 }
 
-export function costPerMillion(inputs: CostInputs): { lines: CostLine[]; total: number } {
-  const m = 1e6;
-  const invocations = inputs.lambda.reduce((sum, l) => sum + l.invocationsPerSms, 0);
-  const gbSeconds = inputs.lambda.reduce(
+export interface CostResult {
+  readonly lines: CostLine[];
+  readonly total: number;
+  /** API requests and queue-consumer invocations per SMS: each starts an X-Ray trace. */
+  readonly traceRootsPerSms: number;
+}
+
+const M = 1e6;
+const f2 = (n: number) => n.toFixed(2);
+
+/** Everything a delivery-event path adds per SMS, derived from its configuration. */
+function deliveryPath(events: DeliveryEvents) {
+  const batches = events.eventsPerSms / Math.max(1, events.batchSize);
+  const consumerUse = (trigger: LambdaUse["trigger"], invocationsPerSms: number): LambdaUse => ({
+    ...events.consumer,
+    trigger,
+    invocationsPerSms,
+  });
+  if (events.via === "api-gateway") {
+    return {
+      apiRequests: events.eventsPerSms,
+      snsPublishes: 0,
+      sqsSends: 0,
+      sqsBatches: 0,
+      use: consumerUse("api", events.eventsPerSms),
+    };
+  }
+  return {
+    apiRequests: 0,
+    snsPublishes: events.via === "sns" ? events.eventsPerSms : 0,
+    sqsSends: events.eventsPerSms,
+    sqsBatches: batches,
+    use: consumerUse("queue", batches),
+  };
+}
+
+export function costPerMillion(inputs: CostInputs): CostResult {
+  const dlr = deliveryPath(inputs.deliveryEvents);
+  const lambda = [...inputs.lambda, dlr.use];
+  const apiRequests = inputs.api.requestsPerSms + dlr.apiRequests;
+  const invocations = lambda.reduce((sum, l) => sum + l.invocationsPerSms, 0);
+  const gbSeconds = lambda.reduce(
     (sum, l) => sum + l.invocationsPerSms * (l.memoryMb / 1024) * (Math.ceil(l.durationMs) / 1000),
     0,
   );
-  const logBytes = inputs.logBytesPerSms + invocations * (inputs.platformLogBytesPerInvocation ?? 350);
+  const sqsBatches = inputs.sqs.batchesPerSms + dlr.sqsBatches;
+  const sqsRequests = inputs.sqs.sendsPerSms + dlr.sqsSends + 2 * sqsBatches;
+  const { logs } = inputs;
+  const platformBytes = invocations * logs.platformBytesPerInvocation;
+  const accessBytes = apiRequests * inputs.api.accessLogBytesPerRequest;
+  const logEvents =
+    logs.appLinesPerSms + invocations * logs.platformLinesPerInvocation + (accessBytes > 0 ? apiRequests : 0);
+  const logBytes = logs.appBytesPerSms + platformBytes + accessBytes + logEvents * logs.eventOverheadBytes;
+  const traceRoots =
+    apiRequests +
+    lambda.filter((l) => l.trigger === "queue").reduce((sum, l) => sum + l.invocationsPerSms, 0);
+  const traces = traceRoots * inputs.xray.sampledShare;
+  const source = (key: CostItem) => (inputs.sources[key] ? ` — ${inputs.sources[key]}` : "");
+  const line = (
+    key: CostItem,
+    item: string,
+    units: number,
+    priceName: PriceName,
+    basis: string,
+  ): CostLine => ({
+    key,
+    item,
+    perMillion: M * units * price(priceName),
+    basis: `${basis}${source(key)}`,
+  });
   const lines: CostLine[] = [
-    {
-      item: "API Gateway (REST)",
-      perMillion: m * inputs.apiRequestsPerSms * PRICES.apiGatewayRestRequest,
-      basis: `${inputs.apiRequestsPerSms} request/SMS`,
-    },
-    {
-      item: "Lambda requests",
-      perMillion: m * invocations * PRICES.lambdaRequest,
-      basis: `${invocations.toFixed(2)} invocations/SMS`,
-    },
-    {
-      item: "Lambda compute (arm64)",
-      perMillion: m * gbSeconds * PRICES.lambdaArmGbSecond,
-      basis: `${(gbSeconds * 1000).toFixed(2)} GB-ms/SMS`,
-    },
-    {
-      item: "SNS (delivery events)",
-      perMillion: m * (inputs.snsPublishesPerSms ?? 0) * PRICES.snsPublish,
-      basis: `${(inputs.snsPublishesPerSms ?? 0).toFixed(2)} publishes/SMS`,
-    },
-    {
-      item: "SQS",
-      perMillion: m * inputs.sqsRequestsPerSms * PRICES.sqsRequest,
-      basis: `${inputs.sqsRequestsPerSms.toFixed(2)} requests/SMS`,
-    },
-    {
-      item: "DynamoDB writes",
-      perMillion: m * inputs.wruPerSms * PRICES.dynamoWru,
-      basis: `${inputs.wruPerSms.toFixed(2)} WRU/SMS`,
-    },
-    {
-      item: "DynamoDB reads",
-      perMillion: m * inputs.rruPerSms * PRICES.dynamoRru,
-      basis: `${inputs.rruPerSms.toFixed(2)} RRU/SMS`,
-    },
-    {
-      item: "KMS",
-      perMillion: m * inputs.kmsPerSms * PRICES.kmsRequest,
-      basis: `${inputs.kmsPerSms.toFixed(3)} requests/SMS`,
-    },
-    {
-      item: "CloudWatch Logs ingest",
-      perMillion: (m * logBytes * PRICES.logsIngestGb) / 1024 ** 3,
-      basis: `${Math.round(logBytes)} bytes/SMS`,
-    },
-    {
-      item: "X-Ray traces (5% sampled)",
-      perMillion: m * inputs.apiRequestsPerSms * 0.05 * PRICES.xrayTrace,
-      basis: "5% of API requests",
-    },
+    inputs.api.kind === "rest"
+      ? line(
+          "api",
+          "API Gateway (REST)",
+          apiRequests,
+          "apiGatewayRestRequest",
+          `${f2(apiRequests)} requests/SMS`,
+        )
+      : line(
+          "api",
+          "API Gateway (HTTP API)",
+          apiRequests,
+          "apiGatewayHttpRequest",
+          `${f2(apiRequests)} requests/SMS`,
+        ),
+    line(
+      "waf",
+      "WAF (web ACL requests)",
+      inputs.api.waf ? apiRequests : 0,
+      "wafRequest",
+      inputs.api.waf ? `${f2(apiRequests)} requests/SMS` : "no web ACL",
+    ),
+    line(
+      "lambdaRequests",
+      "Lambda requests",
+      invocations,
+      "lambdaRequest",
+      `${f2(invocations)} invocations/SMS (${lambda.map((l) => `${l.fn} ${f2(l.invocationsPerSms)}`).join(", ")})`,
+    ),
+    line(
+      "lambdaCompute",
+      "Lambda compute (arm64)",
+      gbSeconds,
+      "lambdaArmGbSecond",
+      `${f2(gbSeconds * 1000)} GB-ms/SMS`,
+    ),
+    line(
+      "sns",
+      "SNS (delivery events)",
+      dlr.snsPublishes,
+      "snsPublish",
+      `${f2(dlr.snsPublishes)} publishes/SMS`,
+    ),
+    line(
+      "sqs",
+      "SQS",
+      sqsRequests,
+      "sqsRequest",
+      `${f2(sqsRequests)} requests/SMS = ${f2(inputs.sqs.sendsPerSms + dlr.sqsSends)} sends + ${f2(sqsBatches)} consumer batches × (receive + delete)`,
+    ),
+    line(
+      "dynamoWrites",
+      "DynamoDB writes",
+      inputs.dynamo.wcuPerSms,
+      "dynamoWru",
+      `${f2(inputs.dynamo.wcuPerSms)} WRU/SMS (GSIs ${f2(inputs.dynamo.gsiWcuPerSms)}, carrier-quality ${f2(inputs.dynamo.qualityWcuPerSms)})`,
+    ),
+    line(
+      "dynamoReads",
+      "DynamoDB reads",
+      inputs.dynamo.rcuPerSms,
+      "dynamoRru",
+      `${f2(inputs.dynamo.rcuPerSms)} RRU/SMS (${f2(inputs.dynamo.rcuConsistentPerSms)} strongly consistent)`,
+    ),
+    line("kms", "KMS", inputs.kmsPerSms, "kmsRequest", `${inputs.kmsPerSms.toFixed(3)} requests/SMS`),
+    line(
+      "logs",
+      "CloudWatch Logs ingest",
+      logBytes / 1024 ** 3,
+      "logsIngestGb",
+      `${Math.round(logBytes)} bytes/SMS = app ${Math.round(logs.appBytesPerSms)} + Lambda platform ${Math.round(platformBytes)} + API access ${Math.round(accessBytes)} + ${f2(logEvents)} events × ${logs.eventOverheadBytes} B`,
+    ),
+    line(
+      "xray",
+      "X-Ray traces",
+      traces,
+      "xrayTrace",
+      `${f2(traceRoots)} trace roots/SMS × ${(inputs.xray.sampledShare * 100).toFixed(0)}% sampled`,
+    ),
   ];
-  return { lines, total: lines.reduce((sum, line) => sum + line.perMillion, 0) };
+  return { lines, total: lines.reduce((sum, l) => sum + l.perMillion, 0), traceRootsPerSms: traceRoots };
 }
 
-/** How delivery reports reach us: a signed REST callback per SMS, or events on SNS → SQS. */
-export type DlrPath = "api-gateway" | "sns-sqs";
-
-export interface DlrPathFigures {
-  /** Measured: SQS requests per SMS of the send/dispatch pipeline (without delivery events). */
-  readonly pipelineSqsRequestsPerSms: number;
-  /** Consumer batch size of the events queue (lib/catalog/carriers.ts). */
-  readonly eventsBatchSize: number;
-  /** Delivery events per SMS that reach the queue (AWS sends a non-final and a final one; TEXT_ALL). */
-  readonly eventsPerSms: number;
+/** A change the design could make, priced by the same model; never part of the headline total. */
+export interface Lever {
+  readonly name: string;
+  /** What it would take, and what it would cost the design. */
+  readonly whatItTakes: string;
+  /** Part of the "all levers together" row (false: not a drop-in, or it loses something). */
+  readonly combinable: boolean;
+  apply(inputs: CostInputs): CostInputs;
 }
 
-/**
- * The parts of CostInputs that depend on the DLR path. Through API Gateway each DLR is a second REST
- * request and a dlr invocation. Through SNS → SQS each event is one SNS publish and one SQS send,
- * plus a receive and a delete per consumer batch, and one consumer invocation per batch.
- */
-export function dlrPathInputs(
-  path: DlrPath,
-  figures: DlrPathFigures,
-): Pick<CostInputs, "apiRequestsPerSms" | "snsPublishesPerSms" | "sqsRequestsPerSms"> & {
-  readonly consumerInvocationsPerSms: number;
-} {
-  if (path === "api-gateway") {
-    return {
-      apiRequestsPerSms: 2,
-      snsPublishesPerSms: 0,
-      sqsRequestsPerSms: figures.pipelineSqsRequestsPerSms,
-      consumerInvocationsPerSms: 1,
-    };
-  }
-  const batches = figures.eventsPerSms / figures.eventsBatchSize;
-  return {
-    apiRequestsPerSms: 1,
-    snsPublishesPerSms: figures.eventsPerSms,
-    sqsRequestsPerSms: figures.pipelineSqsRequestsPerSms + figures.eventsPerSms + 2 * batches,
-    consumerInvocationsPerSms: batches,
+export interface LeverRow {
+  readonly name: string;
+  readonly whatItTakes: string;
+  readonly total: number;
+  readonly saving: number;
+}
+
+/** The inputs with every combinable lever applied, in the order given. */
+export function withCombinableLevers(base: CostInputs, levers: readonly Lever[]): CostInputs {
+  return levers.filter((lever) => lever.combinable).reduce((inputs, lever) => lever.apply(inputs), base);
+}
+
+export function priceLevers(base: CostInputs, levers: readonly Lever[]): LeverRow[] {
+  const baseTotal = costPerMillion(base).total;
+  const row = (name: string, whatItTakes: string, inputs: CostInputs): LeverRow => {
+    const total = costPerMillion(inputs).total;
+    return { name, whatItTakes, total, saving: baseTotal - total };
   };
+  const rows = levers.map((lever) => row(lever.name, lever.whatItTakes, lever.apply(base)));
+  const combined = levers.filter((lever) => lever.combinable);
+  rows.push(
+    row(
+      "all of the above marked ✓ together",
+      combined.map((lever) => lever.name).join(" + "),
+      withCombinableLevers(base, levers),
+    ),
+  );
+  return rows;
 }

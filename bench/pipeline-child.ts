@@ -90,6 +90,7 @@ try {
     messagesReceived: meter.messagesReceived,
     kmsGenerateDataKey: meter.kmsGenerateDataKey,
     kmsDecrypt: meter.kmsDecrypt,
+    consumed: structuredClone(meter.consumed),
     logBytes,
     logLines,
     logLeaks: [...logLeaks],

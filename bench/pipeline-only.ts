@@ -1,24 +1,33 @@
 /**
- * `npx tsx bench/pipeline-only.ts [--messages N] [--workers both|0|1]`: the pipeline part of
- * `npm run bench` alone (no bundling, no RESULTS.md): counts per accepted SMS — DynamoDB write
- * requests per command and table, reads, SQS calls, log lines and bytes — and the throughput of this
- * run. Counts do not depend on how busy the machine is; timings do (compare them only as ratios
- * within one run). `--workers both` (default) measures the functions in-process and then each in its
- * own worker threads (TEXTGATE_LOCAL_WORKERS=0/1), and prints the ratios.
+ * `npx tsx bench/pipeline-only.ts [--messages N] [--workers both|0|1] [--explain] [--cost-md FILE]`:
+ * the pipeline part of `npm run bench` alone (no bundling, no RESULTS.md): counts per accepted SMS —
+ * DynamoDB write and read requests per command and table, SQS calls, log lines and bytes, DynamoDB
+ * capacity as DynamoDB reports it — the throughput of this run, and the cost per 1M SMS those counts
+ * model (bench/cost-section.ts; `--cost-md FILE` also writes that section as markdown; `--explain`
+ * prints RESULTS.md's writes section with this run's counts). Counts do not depend on how busy the
+ * machine is; timings do (compare them only as ratios within one run). `--workers both` (default)
+ * measures the functions in-process and then each in its own worker threads (TEXTGATE_LOCAL_WORKERS=0/1),
+ * and prints the ratios. AWS calls, and so the cost, are counted in-process only (the SDK meter sees
+ * the platform thread only).
  * A separate entry point rather than a flag of run.ts: run.ts bundles every function first.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { outRoot } from "./bundles.ts";
+import { costFigures, renderCostSection } from "./cost-section.ts";
 import { measurePipeline } from "./pipeline-run.ts";
 import type { PipelineFigures } from "./run.ts";
+import { renderWritesSection } from "./writes-section.ts";
 
 const { values } = parseArgs({
   options: {
     messages: { type: "string", default: "300" },
     latency: { type: "string", default: "50" },
     workers: { type: "string", default: "both" },
+    "cost-md": { type: "string" },
+    // Also print RESULTS.md's writes section (what each write buys) with this run's counts.
+    explain: { type: "boolean", default: false },
   },
 });
 const modes = { both: ["0", "1"], "0": ["0"], "1": ["1"] }[values.workers];
@@ -55,6 +64,39 @@ function report(figures: PipelineFigures): void {
   for (const [target, count] of Object.entries(figures.calls.writesByTarget).sort()) {
     console.log(`    write ${target.padEnd(36)} ${per(count)}`);
   }
+  // Older figure files (before reads were broken down) have no readsByTarget.
+  for (const [target, count] of Object.entries(figures.calls.readsByTarget ?? {}).sort()) {
+    console.log(`    read  ${target.padEnd(36)} ${per(count)}`);
+  }
+  const consumed = figures.consumed;
+  if (consumed) {
+    console.log(
+      `  DynamoDB capacity as reported: ${per(consumed.wcu)} WRU/SMS (GSIs ${per(consumed.gsiWcu)}), ${per(consumed.rcu)} RRU/SMS (${per(consumed.rcuConsistent)} consistent), ${consumed.failedWrites} failed conditional writes`,
+    );
+    for (const [target, sums] of Object.entries(consumed.byTarget).sort()) {
+      const perRequest = (sums.base / Math.max(1, sums.requests)).toFixed(2);
+      console.log(
+        `    WRU ${target.padEnd(34)} ${per(sums.requests)} requests, ${per(sums.base)} base (${perRequest} per request) + ${per(sums.gsi)} GSI`,
+      );
+    }
+  }
+  const cost = costFigures(figures);
+  for (const line of cost.cost.lines)
+    console.log(
+      `    ${line.item.padEnd(24)} $${line.perMillion.toFixed(2).padStart(6)}  ${line.basis.split(" — ")[0]}`,
+    );
+  console.log(`  cost per 1M SMS: $${cost.cost.total.toFixed(2)} (goal ≤ $5); levers (not built):`);
+  for (const lever of cost.levers)
+    console.log(
+      `    ${lever.name.padEnd(48)} $${lever.total.toFixed(2).padStart(6)}  saves $${lever.saving.toFixed(2)}`,
+    );
+  if (values["cost-md"]) {
+    writeFileSync(
+      values["cost-md"],
+      renderCostSection(cost, { date: new Date().toISOString(), messages: figures.accepted }),
+    );
+  }
+  if (values.explain) console.log(`\n${renderWritesSection(figures)}`);
 }
 
 const measured = modes.map((workers) => {

@@ -1,8 +1,9 @@
 /** bench/RESULTS.md from the figures of one `npm run bench`. */
+import type { Alternatives } from "./bundle-alternatives.ts";
 import type { BundleResult, ColdInit } from "./bundles.ts";
-import type { CostLine } from "./cost.ts";
 import type { MiddlewareOverhead } from "./middleware.ts";
 import type { PipelineFigures } from "./run.ts";
+import { renderWritesSection } from "./writes-section.ts";
 
 export interface ResultsInput {
   readonly date: string;
@@ -11,17 +12,13 @@ export interface ResultsInput {
   readonly hello: { bundle: BundleResult; init: ColdInit };
   readonly bundles: readonly { bundle: BundleResult; init: ColdInit }[];
   readonly unusedPattern: RegExp;
+  readonly alternatives: Alternatives;
   readonly overhead: MiddlewareOverhead;
   readonly pipeline: PipelineFigures;
   /** The same pipeline with each function in its own worker threads (`--workers 1`), for throughput. */
   readonly pipelineInWorkers?: PipelineFigures;
-  readonly fnDuration: number;
-  /** With delivery events on SNS → SQS (AWS End User Messaging SMS): the headline figure. */
-  readonly cost: { lines: CostLine[]; total: number };
-  /** The same with a signed REST DLR callback per SMS through API Gateway (HTTP carriers). */
-  readonly costViaApiGateway: number;
-  readonly prices: Readonly<Record<string, number>>;
-  readonly pricesAsOf: string;
+  /** The "Cost per 1M SMS" section (bench/cost-section.ts). */
+  readonly costSection: string;
 }
 
 /** Issue 14's size goals for the hot functions (the others have none). */
@@ -46,7 +43,9 @@ function bundleRows(input: BundleSectionInput): string[] {
       .filter(([pkg]) => input.unusedPattern.test(pkg))
       .reduce((sum, [, b]) => sum + b, 0);
     const ratio = init.processMs / input.hello.init.processMs;
-    return `| ${bundle.id} | ${kb(bundle.bytes)} | ${goal ? `≤ ${goal} (${verdict(bundle.bytes / 1024 <= goal)})` : "–"} | ${kb(unused)} | ${init.error ? `import failed: ${init.error}` : `${init.processMs.toFixed(0)} / ${init.importMs.toFixed(0)}`} | ${Number.isNaN(ratio) ? "–" : `${ratio.toFixed(2)}× (${verdict(ratio <= 1.5)})`} | ${top} |`;
+    const lazy = `${kb(bundle.lazyBytes)}${bundle.encryptionSdk ? ` (SDK ${kb(bundle.encryptionSdk.bytes)})` : ""}`;
+    const firstEncrypt = init.firstEncryptMs === undefined ? "–" : init.firstEncryptMs.toFixed(0);
+    return `| ${bundle.id} | ${kb(bundle.mainBytes)} | ${goal ? `≤ ${goal} (${verdict(bundle.mainBytes / 1024 <= goal)})` : "–"} | ${lazy} | ${kb(unused)} | ${init.error ? `import failed: ${init.error}` : `${init.processMs.toFixed(0)} / ${init.importMs.toFixed(0)}`} | ${Number.isNaN(ratio) ? "–" : `${ratio.toFixed(2)}× (${verdict(ratio <= 1.5)})`} | ${firstEncrypt} | ${top} |`;
   });
 }
 
@@ -62,24 +61,54 @@ function workerRows(w: PipelineFigures, p: PipelineFigures): string {
 
 export type BundleSectionInput = Pick<
   ResultsInput,
-  "date" | "machine" | "quick" | "hello" | "bundles" | "unusedPattern"
+  "date" | "machine" | "quick" | "hello" | "bundles" | "unusedPattern" | "alternatives"
 >;
+
+function standingInTheWay(input: BundleSectionInput): string {
+  const { phoneBytes, phoneVerdicts, zod } = input.alternatives;
+  const changes = (set: "min" | "mobile") =>
+    Object.entries(phoneVerdicts[set].byType)
+      .sort((a, b) => b[1] - a[1])
+      .map(([change, count]) => `${change} ${count}`)
+      .join(", ");
+  return `What stands in the way (measured by bench/bundle-alternatives.ts in this run, nothing of it shipped):
+- **libphonenumber-js metadata** (in every function that parses numbers; parsePhone + isValid + getType
+  minified): max ${kb(phoneBytes.max)} KB (shipped), mobile ${kb(phoneBytes.mobile)} KB, min ${kb(phoneBytes.min)} KB. Over ${phoneVerdicts.mobile.sampled}
+  sampled numbers near each country's mobile example, "mobile" changes ${phoneVerdicts.mobile.changed} accept/refuse verdicts
+  (${changes("mobile") || "none"}) and the refusal reason of ${phoneVerdicts.mobile.reasonChanged} more (e.g. fixed-line numbers
+  become "not a valid number"); "min" changes ${phoneVerdicts.min.changed} (${changes("min") || "none"}): it cannot tell
+  number types, so fixed-line, premium-rate and toll-free numbers would be accepted. Both are behaviour
+  changes that need a product decision, not a bundle tweak.
+- **zod/mini**: the same send-like request/response schemas minify to ${kb(zod.classic)} KB with zod (classic) and
+  ${kb(zod.mini)} KB with zod/mini; z.toJSONSchema gives ${zod.jsonSchemaSame ? "the same" : "a DIFFERENT"} JSON Schema for both flavours, so
+  the OpenAPI document could stay generated from the same schemas. It only pays once no module of a
+  bundle imports classic zod: every schema (functions/*/schemas.ts, shared/http.ts, the config parser,
+  stores' item parsers, .meta() calls) would move to the functional API in one change.
+`;
+}
 
 /** The "Bundles and cold init" section alone (`npm run bench -- --only bundles` replaces just this one). */
 export function renderBundleSection(input: BundleSectionInput): string {
   return `## Bundles and cold init
 
 Measured on ${input.date} (${input.machine}${input.quick ? ", quick run" : ""}).
-Built like the CDK stack builds them (esbuild, ESM, node22, minified, AWS SDK bundled). Cold init
-= median wall time of a fresh \`node\` process importing the bundle (N=${input.quick ? 3 : 10}) / time of the import
-alone; ratio against a hello-world bundle built the same way (${input.hello.bundle.bytes} bytes, ${input.hello.init.processMs.toFixed(0)} ms /
-${input.hello.init.importMs.toFixed(1)} ms). "Unused SDK credential providers" = bytes of @aws-sdk credential
-providers other than env (Lambda supplies credentials in env vars), token providers, STS/SSO clients.
+Built like the CDK stack builds them (lib/bundling.ts: esbuild, ESM, node22, minified, AWS SDK
+bundled, code splitting). "main KB" = index.mjs and the chunks it imports statically: what every
+cold start reads and evaluates. "lazy KB" = files only an \`import()\` reaches, read on first use;
+"SDK" = the part of them the Encryption SDK's import() reads on the first encrypt/decrypt (on a cold
+container that is the data-key cache miss). Cold init = median wall time of a fresh \`node\` process
+importing index.mjs (N=${input.quick ? 3 : 10}) / time of the import alone; ratio against a hello-world bundle built the
+same way (${input.hello.bundle.mainBytes} bytes, ${input.hello.init.processMs.toFixed(0)} ms / ${input.hello.init.importMs.toFixed(1)} ms). "First encrypt" = median time, in a fresh
+process right after that import, of the SDK file's import() plus one encrypt with a raw AES
+keyring (a KMS GenerateDataKey round trip comes on top on AWS). "Unused SDK credential providers" =
+bytes of @aws-sdk credential providers other than env (Lambda supplies credentials in env vars),
+token providers, STS/SSO clients. Largest packages: in the main files.
 
-| function | KB | goal KB | unused cred. providers KB | cold process / import ms | cold ratio (goal ≤ 1.5×) | largest packages (KB) |
-| --- | --- | --- | --- | --- | --- | --- |
+| function | main KB | goal KB | lazy KB | unused cred. providers KB | cold process / import ms | cold ratio (goal ≤ 1.5×) | first encrypt ms | largest packages (KB) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${bundleRows(input).join("\n")}
-`;
+
+${standingInTheWay(input)}`;
 }
 
 /** Puts a freshly rendered bundle section in place of the one in an existing RESULTS.md. */
@@ -149,24 +178,10 @@ event-source mapping makes the same kind of calls).
 | log bytes | ${per(p.logBytes).toFixed(0)} (${per(p.logLines).toFixed(1)} lines) | |
 | log lines with a full phone number or a message body | ${p.logLeaks.length}${p.logLeaks.length ? ` (first: \`${p.logLeaks[0]?.replaceAll("`", "'").replaceAll("|", "/").slice(0, 160)}\`)` : ""} | 0 |
 | consumer batches | ${p.batchesReceived} for ${p.messagesReceived} messages | |
+| DynamoDB capacity as DynamoDB reports it | ${p.consumed ? `${per(p.consumed.wcu).toFixed(2)} WRU (GSIs ${per(p.consumed.gsiWcu).toFixed(2)}), ${per(p.consumed.rcu).toFixed(2)} RRU, ${p.consumed.failedWrites} failed conditional writes` : "not measured"} | |
 
 By command: ${calls}.
 
-## Cost per 1M SMS (eu-central-1, carrier fees excluded)
-
-Lambda durations: each function invocation is taken as long as one idle-pipeline send (${input.fnDuration.toFixed(0)} ms, an
-upper bound: it includes the local gateway and authorizer), dispatch adds the ${p.carrierLatencyMs} ms carrier latency per
-batch. Authorizer results are cached per key (not counted). Delivery reports arrive as AWS End User Messaging SMS
-events on SNS → SQS (two events per SMS, consumed in batches), never through API Gateway; with a signed REST DLR
-callback per SMS (HTTP carriers) the total would be $${input.costViaApiGateway.toFixed(2)}.
-
-| item | $ per 1M SMS | basis |
-| --- | --- | --- |
-${input.cost.lines.map((line) => `| ${line.item} | ${line.perMillion.toFixed(2)} | ${line.basis} |`).join("\n")}
-| **total** | **${input.cost.total.toFixed(2)}** | goal ≤ $5: ${verdict(input.cost.total <= 5)} |
-
-List prices used (${input.pricesAsOf}): ${Object.entries(input.prices)
-    .map(([name, price]) => `${name} $${price}`)
-    .join(", ")}.
-`;
+${renderWritesSection(p)}
+${input.costSection}`;
 }

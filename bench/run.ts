@@ -1,23 +1,20 @@
 /**
- * `npm run bench [-- --quick] [-- --only bundles|otp|profile]`: prints figures and writes
+ * `npm run bench [-- --quick] [-- --only bundles|otp|profile|cost]`: prints figures and writes
  * bench/RESULTS.md. Never asserts: the goals are shown next to the figures, and whatever was
  * measured is reported as measured. `--only <part>` measures that part alone and replaces just its
  * section of RESULTS.md, leaving the other sections' figures and dates: `bundles` (bundles and cold
  * init, about a minute), `otp` (OTP first under bulk: `--bulk-rate`, `--otp-seconds`), `profile`
- * (CPU profile of the pipeline over `--messages` SMS). `--workers 1` (or TEXTGATE_LOCAL_WORKERS=1)
- * also measures the pipeline, and measures the OTP part, with each function in its own worker threads.
+ * (CPU profile of the pipeline over `--messages` SMS), `cost` (the cost model from a pipeline run of
+ * `--messages` SMS, default 500, or from `--pipeline-file bench/.out/pipeline-only-0.json`).
+ * `--workers 1` (or TEXTGATE_LOCAL_WORKERS=1) also measures the pipeline, and measures the OTP part,
+ * with each function in its own worker threads.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  AWS_SMS_EVENTS_FUNCTION,
-  AWS_SMS_EVENTS_QUEUE,
-  catalog,
-  functionSpec,
-  queueSpec,
-} from "../lib/catalog/index.ts";
+import { catalog } from "../lib/catalog/index.ts";
+import { measureAlternatives } from "./bundle-alternatives.ts";
 import {
   type BundleResult,
   bundleFor,
@@ -27,7 +24,7 @@ import {
   projectRoot,
   UNUSED_ON_LAMBDA,
 } from "./bundles.ts";
-import { costPerMillion, type DlrPath, dlrPathInputs, PRICES, PRICES_AS_OF } from "./cost.ts";
+import { COST_HEADING, costFigures, renderCostSection } from "./cost-section.ts";
 import { profilePipeline } from "./cpu-profile.ts";
 import { middlewareOverhead } from "./middleware.ts";
 import { otpFirst } from "./otp-first.ts";
@@ -40,18 +37,20 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     messages: { type: "string" },
     only: { type: "string" },
+    /** With --only cost: model a pipeline measurement already on disk (pipeline-only.ts writes one). */
+    "pipeline-file": { type: "string" },
     "bulk-rate": { type: "string", default: "200" },
     "otp-seconds": { type: "string" },
     workers: { type: "string" },
   },
 });
-const PARTS = ["bundles", "otp", "profile"] as const;
+const PARTS = ["bundles", "otp", "profile", "cost"] as const;
 if (values.only !== undefined && !PARTS.includes(values.only as (typeof PARTS)[number]))
   throw new Error(`--only accepts: ${PARTS.join(", ")}`);
 const onlyBundles = values.only === "bundles";
 const quick = values.quick ?? false;
 const coldRuns = quick ? 3 : 10;
-const messages = Number(values.messages ?? (quick ? 300 : 2000));
+const messages = Number(values.messages ?? (quick ? 300 : values.only === "cost" ? 500 : 2000));
 const bulkRate = Number(values["bulk-rate"]);
 const otpSeconds = Number(values["otp-seconds"] ?? (quick ? 10 : 20));
 const kb = (bytes: number) => (bytes / 1024).toFixed(0);
@@ -109,6 +108,22 @@ if (values.only === "otp" || values.only === "profile") {
   process.exit(0);
 }
 
+// Function declarations below (measurePipelineInProcess, costSectionFor) are hoisted.
+if (values.only === "cost") {
+  const measured = values["pipeline-file"]
+    ? (JSON.parse(readFileSync(values["pipeline-file"], "utf8")) as PipelineFigures)
+    : measurePipelineInProcess();
+  // A worker-mode file counts the platform thread's AWS calls only: pricing it would undercount.
+  if (measured.callsMeasured === false)
+    throw new Error(
+      "--pipeline-file: AWS calls were not counted in that run (worker mode); use an in-process run",
+    );
+  const section = costSectionFor(measured);
+  writeFileSync(resultsFile, replaceSection(readFileSync(resultsFile, "utf8"), section));
+  console.log(`wrote the "${COST_HEADING.slice(3)}" section of bench/RESULTS.md`);
+  process.exit(0);
+}
+
 // 1. Bundles and cold init (all spawns interleaved with the hello-world baseline).
 const hello = await helloWorldBundle();
 const built: BundleResult[] = [];
@@ -120,11 +135,11 @@ for (const fn of catalog.functions) {
   }
 }
 const [helloInit = { processMs: Number.NaN, importMs: Number.NaN }, ...inits] = coldInitAll(
-  [hello.file, ...built.map((b) => b.file)],
+  [hello, ...built],
   coldRuns,
 );
 console.log(
-  `hello-world: ${hello.bytes} bytes, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
+  `hello-world: ${hello.mainBytes} bytes, cold process ${helloInit.processMs.toFixed(0)} ms (import ${helloInit.importMs.toFixed(1)} ms)`,
 );
 const bundles = built.map((bundle, i) => ({
   bundle,
@@ -132,9 +147,13 @@ const bundles = built.map((bundle, i) => ({
 }));
 for (const { bundle, init } of bundles) {
   console.log(
-    `${bundle.id.padEnd(14)} ${kb(bundle.bytes).padStart(5)} KB  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms)${init.error ? `  import error: ${init.error}` : ""}`,
+    `${bundle.id.padEnd(14)} ${kb(bundle.mainBytes).padStart(5)} KB (+${kb(bundle.lazyBytes)} lazy${bundle.encryptionSdk ? `, Encryption SDK ${kb(bundle.encryptionSdk.bytes)}` : ""})  cold ${init.processMs.toFixed(0)} ms = ${(init.processMs / helloInit.processMs).toFixed(2)}× hello  (import ${init.importMs.toFixed(0)} ms${init.firstEncryptMs === undefined ? "" : `, first encrypt ${init.firstEncryptMs.toFixed(0)} ms`})${init.error ? `  import error: ${init.error}` : ""}`,
   );
 }
+const alternatives = await measureAlternatives();
+console.log(
+  `what stands in the way: libphonenumber-js max/mobile/min ${kb(alternatives.phoneBytes.max)}/${kb(alternatives.phoneBytes.mobile)}/${kb(alternatives.phoneBytes.min)} KB (mobile changes ${alternatives.phoneVerdicts.mobile.changed} of ${alternatives.phoneVerdicts.mobile.sampled} sampled verdicts); zod vs zod/mini on send-like schemas ${kb(alternatives.zod.classic)} vs ${kb(alternatives.zod.mini)} KB`,
+);
 
 if (onlyBundles) {
   const section = renderBundleSection({
@@ -144,6 +163,7 @@ if (onlyBundles) {
     hello: { bundle: hello, init: helloInit },
     bundles,
     unusedPattern: UNUSED_ON_LAMBDA,
+    alternatives,
   });
   writeFileSync(resultsFile, replaceBundleSection(readFileSync(resultsFile, "utf8"), section));
   console.log("wrote the bundle section of bench/RESULTS.md");
@@ -157,73 +177,51 @@ console.log(
 );
 
 // 3. Pipeline throughput and AWS calls per SMS (own process: function logs at INFO are counted, not printed).
-const pipelineRun = (inWorkers: boolean) =>
-  measurePipeline({
+/**
+ * One pipeline run (bench/pipeline-run.ts), printed. AWS call counts come only from the in-process
+ * run: in worker mode the SDK meter sees the platform thread only.
+ */
+function runPipeline(inWorkers: boolean): PipelineFigures {
+  const figures = measurePipeline({
     file: join(outRoot, inWorkers ? "pipeline-workers.json" : "pipeline.json"),
     messages,
     carrierLatencyMs: 50,
     workers: inWorkers,
   });
-const pipeline = pipelineRun(false);
-const pipelineInWorkers = workers ? pipelineRun(true) : undefined;
-const per = (n: number) => n / Math.max(1, pipeline.accepted);
-if (pipelineInWorkers)
   console.log(
-    `pipeline [functions workers]: ${pipelineInWorkers.accepted}/${messages} accepted at ${pipelineInWorkers.acceptedPerSecond.toFixed(0)}/s (p50 ${pipelineInWorkers.sendP50.toFixed(0)} ms, p99 ${pipelineInWorkers.sendP99.toFixed(0)} ms), ${pipelineInWorkers.delivery.delivered} delivered at ${pipelineInWorkers.deliveredPerSecond.toFixed(0)}/s; CPU ${pipelineInWorkers.cpuMsPerSms.toFixed(1)} ms per SMS (in-process ${pipeline.cpuMsPerSms.toFixed(1)})`,
+    `pipeline [functions ${figures.execution}]: ${figures.accepted}/${messages} accepted at ${figures.acceptedPerSecond.toFixed(0)}/s (p50 ${figures.sendP50.toFixed(0)} ms, p99 ${figures.sendP99.toFixed(0)} ms), ${figures.delivery.delivered} delivered at ${figures.deliveredPerSecond.toFixed(0)}/s; CPU ${figures.cpuMsPerSms.toFixed(1)} ms per SMS`,
   );
-console.log(
-  `pipeline [functions in-process]: ${pipeline.accepted}/${messages} accepted at ${pipeline.acceptedPerSecond.toFixed(0)}/s (p50 ${pipeline.sendP50.toFixed(0)} ms, p99 ${pipeline.sendP99.toFixed(0)} ms), ${pipeline.delivery.delivered} delivered at ${pipeline.deliveredPerSecond.toFixed(0)}/s`,
-);
-console.log(
-  `AWS calls per SMS: SQS ${per(pipeline.calls.sqsRequests).toFixed(2)} (SendMessage ${per(pipeline.calls.sqsSends).toFixed(2)}), DynamoDB writes ${per(pipeline.calls.dynamoWrites).toFixed(2)} reads ${per(pipeline.calls.dynamoReads).toFixed(2)}, KMS ${(per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt) * 1000).toFixed(0)} per 1,000`,
-);
+  if (figures.callsMeasured) {
+    const per = (n: number) => n / Math.max(1, figures.accepted);
+    console.log(
+      `AWS calls per SMS: SQS ${per(figures.calls.sqsRequests).toFixed(2)} (SendMessage ${per(figures.calls.sqsSends).toFixed(2)}), DynamoDB writes ${per(figures.calls.dynamoWrites).toFixed(2)} reads ${per(figures.calls.dynamoReads).toFixed(2)}, KMS ${(per(figures.kmsGenerateDataKey + figures.kmsDecrypt) * 1000).toFixed(0)} per 1,000`,
+    );
+  }
+  return figures;
+}
 
-// 4. Cost model, for both DLR paths: HTTP carriers post a signed REST callback per SMS; AWS End User
-// Messaging SMS events arrive on SNS → SQS and never pass API Gateway (lib/carriers-construct.ts).
-const fnDuration = pipeline.sequentialSendP50;
-const eventsQueue = queueSpec(AWS_SMS_EVENTS_QUEUE);
-const costFor = (path: DlrPath) => {
-  const dlr = dlrPathInputs(path, {
-    pipelineSqsRequestsPerSms: per(pipeline.calls.sqsRequests),
-    eventsBatchSize: eventsQueue.consumer?.batchSize ?? 1,
-    // Upper bound: only settling event types are forwarded, but where a handset receipt follows,
-    // a non-final TEXT_SUCCESSFUL comes before it.
-    eventsPerSms: 2,
-  });
-  const dlrFunction = path === "api-gateway" ? "dlr" : AWS_SMS_EVENTS_FUNCTION;
-  return costPerMillion({
-    apiRequestsPerSms: dlr.apiRequestsPerSms,
-    snsPublishesPerSms: dlr.snsPublishesPerSms,
-    sqsRequestsPerSms: dlr.sqsRequestsPerSms,
-    wruPerSms: per(pipeline.calls.wru),
-    rruPerSms: per(pipeline.calls.rru),
-    kmsPerSms: per(pipeline.kmsGenerateDataKey + pipeline.kmsDecrypt),
-    logBytesPerSms: per(pipeline.logBytes),
-    lambda: [
-      { fn: "send", invocationsPerSms: 1, memoryMb: functionSpec("send").memoryMb, durationMs: fnDuration },
-      {
-        fn: "dispatch",
-        invocationsPerSms: pipeline.batchesReceived / Math.max(1, pipeline.messagesReceived),
-        memoryMb: functionSpec("dispatch").memoryMb,
-        durationMs: fnDuration + pipeline.carrierLatencyMs,
-      },
-      {
-        fn: dlrFunction,
-        invocationsPerSms: dlr.consumerInvocationsPerSms,
-        memoryMb: functionSpec(dlrFunction).memoryMb,
-        durationMs: fnDuration,
-      },
-    ],
-  });
-};
-const viaApi = costFor("api-gateway");
-const cost = costFor("sns-sqs");
-for (const line of cost.lines)
-  console.log(`  ${line.item.padEnd(26)} $${line.perMillion.toFixed(2).padStart(7)}  (${line.basis})`);
-console.log(
-  `cost per 1M SMS with DLRs off API Gateway (SNS → SQS): $${cost.total.toFixed(2)} (goal ≤ $5, carrier fees excluded); with a REST DLR callback per SMS: $${viaApi.total.toFixed(2)}`,
-);
+/** The in-process run: the one whose AWS calls are counted, so the one the cost model prices. */
+function measurePipelineInProcess(): PipelineFigures {
+  return runPipeline(false);
+}
 
+// 4. Cost model (bench/cost-inputs.ts: what one SMS makes AWS do; delivery events on SNS → SQS).
+function costSectionFor(figures: PipelineFigures): string {
+  const cost = costFigures(figures);
+  for (const line of cost.cost.lines)
+    console.log(`  ${line.item.padEnd(26)} $${line.perMillion.toFixed(2).padStart(7)}  (${line.basis})`);
+  console.log(
+    `cost per 1M SMS: $${cost.cost.total.toFixed(2)} (goal ≤ $5, carrier fees excluded); with a REST DLR callback per SMS: $${cost.viaRestCallbacks.toFixed(2)}`,
+  );
+  for (const lever of cost.levers)
+    console.log(
+      `  lever: ${lever.name.padEnd(48)} $${lever.total.toFixed(2).padStart(6)} (saves $${lever.saving.toFixed(2)})`,
+    );
+  return renderCostSection(cost, { date, messages: figures.accepted });
+}
+
+const pipeline = measurePipelineInProcess();
+const pipelineInWorkers = workers ? runPipeline(true) : undefined;
 const results = renderResults({
   date,
   machine,
@@ -231,14 +229,11 @@ const results = renderResults({
   hello: { bundle: hello, init: helloInit },
   bundles,
   unusedPattern: UNUSED_ON_LAMBDA,
+  alternatives,
   overhead,
   pipeline,
   ...(pipelineInWorkers ? { pipelineInWorkers } : {}),
-  fnDuration,
-  cost,
-  costViaApiGateway: viaApi.total,
-  prices: PRICES,
-  pricesAsOf: PRICES_AS_OF,
+  costSection: costSectionFor(pipeline),
 });
 writeFileSync(
   resultsFile,
@@ -266,6 +261,8 @@ export interface PipelineFigures {
   messagesReceived: number;
   kmsGenerateDataKey: number;
   kmsDecrypt: number;
+  /** Capacity units DynamoDB reported (GSI writes and item sizes included); absent in older files. */
+  consumed?: import("./sdk-meter.ts").ConsumedCapacity;
   logBytes: number;
   logLines: number;
   logLeaks: string[];

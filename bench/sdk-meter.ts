@@ -41,18 +41,88 @@ export interface SdkMeter {
   messagesReceived: number;
   kmsGenerateDataKey: number;
   kmsDecrypt: number;
+  /**
+   * Capacity units DynamoDB reported (ReturnConsumedCapacity INDEXES, which DynamoDB Local computes
+   * like AWS: item size in 1 KB / 4 KB steps, plus each GSI write). What on-demand bills, unlike the
+   * request counts. Excludes the local TTL sweeper (on AWS, TTL deletes are free and scan nothing).
+   */
+  readonly consumed: ConsumedCapacity;
   reset(): void;
   uninstall(): void;
 }
+
+export interface ConsumedCapacity {
+  /** Write units: base tables and GSIs together, and the GSI share of them. */
+  wcu: number;
+  gsiWcu: number;
+  rcu: number;
+  /** The share of rcu spent on strongly consistent reads (eventually consistent ones cost half). */
+  rcuConsistent: number;
+  /** Per "<command> <table>", e.g. "Update messages": successful requests, base-table and GSI write units. */
+  readonly byTarget: Record<string, TargetCapacity>;
+  /** Write requests answered without ConsumedCapacity (failed conditions: AWS bills ≥ 1 WRU each). */
+  failedWrites: number;
+}
+
+export interface TargetCapacity {
+  requests: number;
+  base: number;
+  gsi: number;
+}
+
+interface ReportedCapacity {
+  readonly TableName?: string;
+  readonly CapacityUnits?: number;
+  readonly ReadCapacityUnits?: number;
+  readonly Table?: { CapacityUnits?: number };
+  readonly WriteCapacityUnits?: number;
+  readonly GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number; WriteCapacityUnits?: number }>;
+}
+
+const shortTable = (table: unknown) => String(table ?? "?").replace(/^.*?-(?=[a-z-]+$)/, "");
+
+/** Adds what one DynamoDB answer reports (a list for transactions and batches) to the totals. */
+function addConsumed(
+  consumed: ConsumedCapacity,
+  reported: unknown,
+  kind: { command: string; write: boolean; consistent: boolean },
+): void {
+  const entries = (Array.isArray(reported) ? reported : reported ? [reported] : []) as ReportedCapacity[];
+  for (const entry of entries) {
+    const units = entry.CapacityUnits ?? 0;
+    if (!kind.write) {
+      consumed.rcu += units;
+      if (kind.consistent) consumed.rcuConsistent += units;
+      continue;
+    }
+    const gsi = Object.values(entry.GlobalSecondaryIndexes ?? {}).reduce(
+      (sum, index) => sum + (index.CapacityUnits ?? index.WriteCapacityUnits ?? 0),
+      0,
+    );
+    consumed.wcu += units;
+    consumed.gsiWcu += gsi;
+    const target = `${kind.command} ${shortTable(entry.TableName)}`;
+    const sums = consumed.byTarget[target] ?? { requests: 0, base: 0, gsi: 0 };
+    sums.requests += 1;
+    sums.base += entry.Table?.CapacityUnits ?? units - gsi;
+    sums.gsi += gsi;
+    consumed.byTarget[target] = sums;
+  }
+}
+
+/** The local platform's TTL sweeper stands in for DynamoDB's free TTL deletes: not an AWS cost. */
+const isLocalSweeper = (command: string) =>
+  (command === "Scan" || command === "Delete" || command === "DeleteItem") &&
+  (new Error().stack ?? "").includes("ttl-sweeper");
 
 type Send = (this: Client<never, never, never, never>, command: unknown, ...rest: unknown[]) => unknown;
 interface Stack {
   add(middleware: unknown, options: Record<string, unknown>): void;
 }
 
-/** The table of every item a DynamoDB request touches, e.g. ["Update messages"]. */
+/** The table (and index) of every item a DynamoDB request touches, e.g. ["Update messages"]. */
 function targetsOf(command: string, input: Record<string, unknown> | undefined): string[] {
-  const short = (table: unknown) => String(table ?? "?").replace(/^.*?-(?=[a-z-]+$)/, "");
+  const short = shortTable;
   if (!input) return [];
   if (Array.isArray(input.TransactItems)) {
     return input.TransactItems.flatMap((entry: Record<string, { TableName?: string }>) =>
@@ -68,7 +138,8 @@ function targetsOf(command: string, input: Record<string, unknown> | undefined):
       ),
     );
   }
-  return input.TableName ? [`${command} ${short(input.TableName)}`] : [];
+  const index = input.IndexName ? `.${String(input.IndexName)}` : "";
+  return input.TableName ? [`${command} ${short(input.TableName)}${index}`] : [];
 }
 
 function itemsOf(input: Record<string, unknown> | undefined): number {
@@ -103,6 +174,7 @@ export function installSdkMeter(): SdkMeter {
     messagesReceived: 0,
     kmsGenerateDataKey: 0,
     kmsDecrypt: 0,
+    consumed: { wcu: 0, gsiWcu: 0, rcu: 0, rcuConsistent: 0, byTarget: {}, failedWrites: 0 },
     reset() {
       meter.calls.length = 0;
       meter.injected = 0;
@@ -111,6 +183,14 @@ export function installSdkMeter(): SdkMeter {
       meter.messagesReceived = 0;
       meter.kmsGenerateDataKey = 0;
       meter.kmsDecrypt = 0;
+      Object.assign(meter.consumed, {
+        wcu: 0,
+        gsiWcu: 0,
+        rcu: 0,
+        rcuConsistent: 0,
+        byTarget: {},
+        failedWrites: 0,
+      });
     },
     uninstall() {
       Client.prototype.send = originalSend as never;
@@ -173,7 +253,22 @@ export function installSdkMeter(): SdkMeter {
         Object.assign(new Error("chaos: SendMessage failed after retries"), { name: "InternalError" }),
       );
     }
+    const commandName = cmd.constructor.name.replace(/Command$/, "");
+    const meterCapacity = service === "DynamoDB" && cmd.input !== undefined && !isLocalSweeper(commandName);
+    // Asking for the consumed capacity changes nothing else in the request or its answer.
+    if (meterCapacity && cmd.input) cmd.input.ReturnConsumedCapacity ??= "INDEXES";
     const result = originalSend.call(this, command, ...rest);
+    if (meterCapacity && result instanceof Promise) {
+      const write = DYNAMO_WRITES.has(commandName);
+      const kind = { command: commandName, write, consistent: cmd.input?.ConsistentRead === true };
+      void result.then(
+        (output: { ConsumedCapacity?: unknown }) =>
+          addConsumed(meter.consumed, output?.ConsumedCapacity, kind),
+        () => {
+          if (write) meter.consumed.failedWrites += 1;
+        },
+      );
+    }
     if (service === "SQS" && cmd.constructor.name === "ReceiveMessageCommand" && result instanceof Promise) {
       void result.then(
         (output: { Messages?: unknown[] }) => {
@@ -237,6 +332,8 @@ export interface CallSummary {
   readonly byCommand: Readonly<Record<string, number>>;
   /** DynamoDB write items per "<command> <table>" (a transaction counts each of its items). */
   readonly writesByTarget: Readonly<Record<string, number>>;
+  /** DynamoDB read items per "<command> <table>" ("(consistent)" appended for strongly consistent reads). */
+  readonly readsByTarget: Readonly<Record<string, number>>;
   readonly sqsRequests: number;
   readonly sqsSends: number;
   readonly dynamoWrites: number;
@@ -249,6 +346,7 @@ export interface CallSummary {
 export function summarize(calls: readonly SdkCall[]): CallSummary {
   const byCommand: Record<string, number> = {};
   const writesByTarget: Record<string, number> = {};
+  const readsByTarget: Record<string, number> = {};
   let sqsRequests = 0;
   let sqsSends = 0;
   let dynamoWrites = 0;
@@ -270,8 +368,22 @@ export function summarize(calls: readonly SdkCall[]): CallSummary {
       wru += call.items * (transactional ? 2 : 1);
     } else if (DYNAMO_READS.has(call.command)) {
       dynamoReads += call.items;
+      for (const target of call.targets) {
+        const key = call.consistentRead ? `${target} (consistent)` : target;
+        readsByTarget[key] = (readsByTarget[key] ?? 0) + 1;
+      }
       rru += call.items * (transactional ? 2 : call.consistentRead ? 1 : 0.5);
     }
   }
-  return { byCommand, writesByTarget, sqsRequests, sqsSends, dynamoWrites, dynamoReads, wru, rru };
+  return {
+    byCommand,
+    writesByTarget,
+    readsByTarget,
+    sqsRequests,
+    sqsSends,
+    dynamoWrites,
+    dynamoReads,
+    wru,
+    rru,
+  };
 }

@@ -341,8 +341,11 @@ export class ApiConstruct extends Construct {
   }
 }
 
-/** JSON access log: who, what, how long, which error; never headers or bodies (tokens, phone numbers). */
-function accessLogFormat(): apigw.AccessLogFormat {
+/**
+ * JSON access log: who, what, how long, which error; never headers or bodies (tokens, phone numbers).
+ * Exported for the cost model (bench/cost-inputs.ts prices one line per request).
+ */
+export function accessLogFormat(): apigw.AccessLogFormat {
   return apigw.AccessLogFormat.custom(
     JSON.stringify({
       requestId: apigw.AccessLogField.contextRequestId(),

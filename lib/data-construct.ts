@@ -3,7 +3,13 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
-import { type AtRestUse, type KeySpec, physicalName, type TableSpec } from "./catalog/index.ts";
+import {
+  type AtRestUse,
+  type IndexProjection,
+  type KeySpec,
+  physicalName,
+  type TableSpec,
+} from "./catalog/index.ts";
 
 const AT_REST_USES: readonly AtRestUse[] = ["tables", "queues", "logs", "alarms"];
 
@@ -128,11 +134,28 @@ export class DataConstruct extends Construct {
         indexName: index.name,
         partitionKey: str(index.partitionKey),
         ...(index.sortKey ? { sortKey: str(index.sortKey) } : {}),
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...cdkProjection(index.projection),
       })),
       replicas: props.replicaRegion ? [{ region: props.replicaRegion }] : [],
       removalPolicy: KEEP_UNLESS_CREATE_FAILED,
     });
+  }
+}
+
+/** The catalogue's projection (lib/catalog/types.ts IndexProjection) as TableV2 index props. */
+function cdkProjection(
+  projection: IndexProjection,
+): Pick<dynamodb.GlobalSecondaryIndexPropsV2, "projectionType" | "nonKeyAttributes"> {
+  switch (projection.type) {
+    case "keys":
+      return { projectionType: dynamodb.ProjectionType.KEYS_ONLY };
+    case "include":
+      return {
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...projection.attributes],
+      };
+    case "all":
+      return { projectionType: dynamodb.ProjectionType.ALL };
   }
 }
 

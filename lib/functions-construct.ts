@@ -1,16 +1,26 @@
+import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type CfnElement, Duration, Names, NestedStack, Stack } from "aws-cdk-lib";
+import {
+  AssetHashType,
+  type CfnElement,
+  DockerImage,
+  Duration,
+  type ILocalBundling,
+  Names,
+  NestedStack,
+  Stack,
+} from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { buildSync } from "esbuild";
 import { docsAfterBundlingCommands } from "../functions/docs/assets.ts";
 import { type Acknowledgment, acknowledge } from "./acknowledge.ts";
-import { ESM_REQUIRE_BANNER, UNUSED_IN_LAMBDA_MODULES } from "./bundling.ts";
+import { functionBuildOptions } from "./bundling.ts";
 import { envNames, type FunctionSpec, physicalName, usagePlanName } from "./catalog/index.ts";
 import { KEEP_UNLESS_CREATE_FAILED } from "./data-construct.ts";
 import {
@@ -114,21 +124,12 @@ export class FunctionsConstruct extends Construct {
       environment,
     } satisfies Partial<lambda.FunctionProps>;
 
-    const fn =
-      props.bundling === "stub"
-        ? new lambda.Function(this, `Fn-${spec.id}`, {
-            ...common,
-            code: lambda.Code.fromInline(STUB_CODE),
-            handler: "index.handler",
-          })
-        : new nodejs.NodejsFunction(this, `Fn-${spec.id}`, {
-            ...common,
-            entry: join(props.projectRoot, spec.entry),
-            handler: "handler",
-            projectRoot: props.projectRoot,
-            depsLockFilePath: join(props.projectRoot, "package-lock.json"),
-            bundling: bundlingOptions(props.projectRoot, spec.id),
-          });
+    const fn = new lambda.Function(this, `Fn-${spec.id}`, {
+      ...common,
+      code:
+        props.bundling === "stub" ? lambda.Code.fromInline(STUB_CODE) : functionCode(props.projectRoot, spec),
+      handler: "index.handler",
+    });
     fn.node.addDependency(logGroup);
     acknowledgeFunctionFindings(fn, role, spec, props.targets, props.scheduled?.has(spec.id) ?? false);
     return fn;
@@ -167,38 +168,32 @@ function assertEntriesExist(projectRoot: string, specs: readonly FunctionSpec[])
 }
 
 /**
- * Bundles everything, AWS SDK v3 included (less the credential sources Lambda never reaches, see
- * lib/bundling.ts): the SDK in the managed runtime changes under us without
- * notice, while a bundled, minified, tree-shaken SDK is the exact version the tests ran against and
- * its cold-start cost is fixed and measurable. No source maps at runtime: NODE_OPTIONS=
- * --enable-source-maps costs start-up time on every cold start.
+ * The function's asset, bundled by esbuild on this machine with lib/bundling.ts's options (code
+ * splitting: an output directory, which NodejsFunction's own bundling, a single --outfile, cannot
+ * produce). The bundler object's fields (entry, function id) are part of CDK's asset cache key, so
+ * each function gets its own asset.
  */
-export function bundlingOptions(projectRoot: string, functionId?: string): nodejs.BundlingOptions {
-  return {
-    // The docs function serves an OpenAPI document generated from every handler's schemas, which are
-    // not in its own bundle: generate it (and copy the offline reference page script) beside it.
-    ...(functionId === "docs"
-      ? {
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            afterBundling: (inputDir: string, outputDir: string) =>
-              docsAfterBundlingCommands(inputDir, outputDir),
-          },
+export function functionCode(projectRoot: string, spec: Pick<FunctionSpec, "id" | "entry">): lambda.Code {
+  const local: ILocalBundling & { readonly entry: string; readonly functionId: string } = {
+    entry: spec.entry,
+    functionId: spec.id,
+    tryBundle(outputDir: string): boolean {
+      buildSync(functionBuildOptions(projectRoot, spec.entry, outputDir));
+      // The docs function serves an OpenAPI document generated from every handler's schemas, which
+      // are not in its own bundle: generate it (and copy the offline reference page script) beside it.
+      if (spec.id === "docs") {
+        for (const command of docsAfterBundlingCommands(projectRoot, outputDir)) {
+          execSync(command, { stdio: ["ignore", "ignore", "inherit"] });
         }
-      : {}),
-    format: nodejs.OutputFormat.ESM,
-    target: "node22",
-    mainFields: ["module", "main"],
-    banner: ESM_REQUIRE_BANNER,
-    minify: true,
-    sourceMap: false,
-    bundleAwsSDK: true,
-    externalModules: [...UNUSED_IN_LAMBDA_MODULES],
-    forceDockerBundling: false,
-    tsconfig: join(projectRoot, "tsconfig.json"),
-    logLevel: nodejs.LogLevel.WARNING,
+      }
+      return true;
+    },
   };
+  return lambda.Code.fromAsset(projectRoot, {
+    assetHashType: AssetHashType.OUTPUT,
+    // Never used: the local bundler above always bundles (or throws), so Docker is never started.
+    bundling: { image: DockerImage.fromRegistry("textgate/local-bundling-only"), local },
+  });
 }
 
 function acknowledgeFunctionFindings(

@@ -9,6 +9,7 @@ import {
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   type GlobalSecondaryIndex,
+  type Projection,
   ResourceInUseException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
@@ -18,6 +19,7 @@ import {
   catalog,
   deadLetterRedriveCount,
   envNames,
+  type IndexProjection,
   physicalName,
   type QueueSpec,
   type TableSpec,
@@ -65,8 +67,20 @@ function indexes(table: TableSpec): GlobalSecondaryIndex[] {
   return (table.indexes ?? []).map((index) => ({
     IndexName: index.name,
     KeySchema: keySchema(index.partitionKey, index.sortKey),
-    Projection: { ProjectionType: "ALL" as const },
+    Projection: dynamoProjection(index.projection),
   }));
+}
+
+/** The catalogue's projection as DynamoDB's (the same mapping lib/data-construct.ts makes for CDK). */
+function dynamoProjection(projection: IndexProjection): Projection {
+  switch (projection.type) {
+    case "keys":
+      return { ProjectionType: "KEYS_ONLY" };
+    case "include":
+      return { ProjectionType: "INCLUDE", NonKeyAttributes: [...projection.attributes] };
+    case "all":
+      return { ProjectionType: "ALL" };
+  }
 }
 
 /** Creates (or completes) one table: keys, GSIs, TTL. */
@@ -84,13 +98,17 @@ export async function ensureTable(client: DynamoDBClient, table: TableSpec, name
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
-    await addMissingIndexes(client, table, name, gsis);
+    await reconcileIndexes(client, table, name, gsis);
   }
   if (table.ttlAttribute) await ensureTtl(client, name, table.ttlAttribute);
 }
 
-/** A persisted table from an older catalogue may lack an index added since. */
-async function addMissingIndexes(
+/**
+ * A persisted table from an older catalogue may lack an index added since, or still have one the
+ * catalogue renamed (a changed projection needs a new name): the stale one is dropped as
+ * CloudFormation drops it on AWS, so it costs no index writes here either. One index per UpdateTable.
+ */
+async function reconcileIndexes(
   client: DynamoDBClient,
   table: TableSpec,
   name: string,
@@ -98,6 +116,16 @@ async function addMissingIndexes(
 ): Promise<void> {
   const described = await client.send(new DescribeTableCommand({ TableName: name }));
   const existing = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((gsi) => gsi.IndexName));
+  const wanted = new Set(gsis.map((gsi) => gsi.IndexName));
+  for (const stale of [...existing].filter((indexName) => indexName && !wanted.has(indexName))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: name,
+        GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: stale } }],
+      }),
+    );
+    await indexesSettled(client, name);
+  }
   for (const gsi of gsis.filter((g) => !existing.has(g.IndexName))) {
     await client.send(
       new UpdateTableCommand({
@@ -106,7 +134,22 @@ async function addMissingIndexes(
         GlobalSecondaryIndexUpdates: [{ Create: gsi }],
       }),
     );
+    await indexesSettled(client, name);
   }
+}
+
+const INDEX_SETTLE_POLLS = 600;
+const INDEX_SETTLE_POLL_MS = 100;
+
+/** DynamoDB (Local too) takes the next index change only once the last one is done. */
+async function indexesSettled(client: DynamoDBClient, name: string): Promise<void> {
+  for (let poll = 0; poll < INDEX_SETTLE_POLLS; poll++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    const busy = (Table?.GlobalSecondaryIndexes ?? []).some((gsi) => gsi.IndexStatus !== "ACTIVE");
+    if (Table?.TableStatus === "ACTIVE" && !busy) return;
+    await new Promise((resolve) => setTimeout(resolve, INDEX_SETTLE_POLL_MS));
+  }
+  throw new Error(`local tables: indexes of ${name} still changing after ${INDEX_SETTLE_POLLS} polls`);
 }
 
 async function ensureTtl(client: DynamoDBClient, name: string, attribute: string): Promise<void> {

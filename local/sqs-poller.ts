@@ -4,6 +4,7 @@
  * like AWS's, and applies ReportBatchItemFailures: successes are deleted, failures stay invisible
  * until the visibility timeout ends and are redelivered; the queue's redrive moves them to the DLQ.
  */
+import { setMaxListeners } from "node:events";
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -150,6 +151,8 @@ export function startSqsPollers(options: SqsPollerOptions): RunningPollers {
     ((message: string, error: unknown) =>
       console.error(`local poller: ${message}: ${error instanceof Error ? error.message : String(error)}`));
   const abort = new AbortController();
+  // Every long poll of every queue listens on this one signal: more than Node's default 10 is normal.
+  setMaxListeners(0, abort.signal);
   let stopping = false;
 
   async function receive(queue: PolledQueue, max: number, wait: number): Promise<Message[]> {

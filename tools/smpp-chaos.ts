@@ -6,22 +6,23 @@
 import "./quality/quiet.ts";
 import { parseArgs } from "node:util";
 import { runSmppChaos } from "./quality/smpp-chaos-run.ts";
+import { chaosProblems, runTool } from "./quality/verdict.ts";
 
 const { values } = parseArgs({
   options: { smpp: { type: "boolean" }, messages: { type: "string", default: "400" } },
 });
 
-const report = await runSmppChaos({ messages: Number(values.messages), log: (line) => console.log(line) });
-console.log(`\nsmpp chaos report (${report.seconds} s)`);
-console.log(`  accepted ${report.accepted}, final status ${JSON.stringify(report.finalStatus)}`);
-console.log(`  smsc ${JSON.stringify(report.smsc)}`);
-console.log(
-  `  lost = ${report.lost.length}${report.lost.length ? `: ${report.lost.slice(0, 10).join(", ")}` : ""}`,
-);
-console.log(`  duplicates = ${report.duplicates}`);
-console.log(
-  `  wrong final status = ${report.wrongStatus.length} ${report.wrongStatus.slice(0, 5).join(", ")}`,
-);
-const ok = report.lost.length === 0 && report.duplicates === 0 && report.wrongStatus.length === 0;
-console.log(ok ? "smpp chaos: ok" : "smpp chaos: FAILED");
-process.exit(ok ? 0 : 1);
+await runTool("smpp chaos", async () => {
+  const report = await runSmppChaos({ messages: Number(values.messages), log: (line) => console.log(line) });
+  console.log(`\nsmpp chaos report (${report.seconds} s)`);
+  console.log(`  accepted ${report.accepted}, final status ${JSON.stringify(report.finalStatus)}`);
+  console.log(`  smsc ${JSON.stringify(report.smsc)}`);
+  console.log(
+    `  lost = ${report.lost.length}${report.lost.length ? `: ${report.lost.slice(0, 10).join(", ")}` : ""}`,
+  );
+  console.log(`  duplicates = ${report.duplicates}`);
+  console.log(
+    `  wrong final status = ${report.wrongStatus.length} ${report.wrongStatus.slice(0, 5).join(", ")}`,
+  );
+  return chaosProblems({ ...report, sent: report.accepted, duplicatesPerKey: 0 });
+});

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { catalog } from "../../lib/catalog/index.ts";
 import { isAllowed } from "../shared/policy.ts";
+import { storedCreatedBy } from "../shared/principal.ts";
 import type { ClassCounts, DataClass } from "./exposure-schemas.ts";
 import type { PrincipalFacts } from "./exposure-store.ts";
 
@@ -21,13 +22,13 @@ export const storedMessage = z.object({
   priority: z.string(),
   toMasked: z.string(),
   textCipher: z.string().optional(),
-  createdBy: z.object({ type: z.enum(["apiKey", "user"]), id: z.string() }).optional(),
+  createdBy: storedCreatedBy.optional(),
 });
 export const storedVerification = z.object({
   id: z.string(),
   accountId: z.string(),
   toMasked: z.string(),
-  createdBy: z.object({ type: z.enum(["apiKey", "user"]), id: z.string() }).optional(),
+  createdBy: storedCreatedBy.optional(),
 });
 export type ScannedMessage = z.infer<typeof storedMessage>;
 export type ScannedVerification = z.infer<typeof storedVerification>;

@@ -1,13 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
 import { dynamoClient } from "../shared/aws.ts";
 import type { Clock } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { queryAll } from "../shared/dynamo.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
-import type { ApiKeyScope } from "../shared/principal.ts";
+import { type ApiKeyScope, apiKeyScopes } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
+import { type CoversEveryField, parseStoredItem } from "../shared/stored-item.ts";
 import {
   envUsagePlanKeys,
   registerUsageIdentifier,
@@ -38,6 +40,29 @@ export interface ApiKeyRecord {
   readonly createdAt: string;
   readonly lastUsedAt?: string;
 }
+
+/**
+ * Both key items (lookup and listing) as an ApiKeyRecord; the keys and the hash are not record fields
+ * and drop. A malformed item throws MalformedItemError (table and field, never the value): a key that
+ * cannot be read authorizes nothing (the authorizer fails) and is not listed as something it is not.
+ */
+const storedApiKey = z.object({
+  keyId: z.string(),
+  accountId: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.enum(apiKeyScopes)),
+  ipAllowList: z.array(z.string()),
+  status: z.enum(["active", "revoked"]),
+  createdAt: z.string(),
+  lastUsedAt: z.string().optional(),
+});
+
+/** Does not compile while a field of ApiKeyRecord is missing from the schema. */
+export const schemaCoversApiKeyRecord: CoversEveryField<ApiKeyRecord, z.output<typeof storedApiKey>> = true;
+
+export const apiKeyRecordOf = (item: Readonly<Record<string, unknown>>): ApiKeyRecord =>
+  parseStoredItem("accounts", storedApiKey, item);
 
 const KEY_PATTERN = /^tg_(live|test)_[A-Za-z0-9_-]{43}$/;
 
@@ -146,8 +171,7 @@ export async function findActiveApiKey(key: string): Promise<ApiKeyRecord | unde
     }),
   );
   if (Item?.status !== "active") return undefined;
-  const { pk: _pk, sk: _sk, ...record } = Item;
-  return record as ApiKeyRecord;
+  return apiKeyRecordOf(Item);
 }
 
 const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
@@ -178,7 +202,7 @@ export async function listApiKeys(accountId: string): Promise<ApiKeyRecord[]> {
     KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
     ExpressionAttributeValues: { ":pk": `ACC#${accountId}`, ":prefix": "KEY#" },
   });
-  return items.map(({ pk: _pk, sk: _sk, hash: _hash, ...record }) => record as ApiKeyRecord);
+  return items.map(apiKeyRecordOf);
 }
 
 export async function getApiKey(accountId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
@@ -189,9 +213,7 @@ export async function getApiKey(accountId: string, keyId: string): Promise<ApiKe
       ConsistentRead: true,
     }),
   );
-  if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, hash: _hash, ...record } = Item;
-  return record as ApiKeyRecord;
+  return Item ? apiKeyRecordOf(Item) : undefined;
 }
 
 /**

@@ -44,6 +44,12 @@ export class CircuitBreaker {
     return this.state !== "open";
   }
 
+  /** How long until an open breaker turns half-open (lets probes through); 0 unless open. */
+  reopensInMs(): number {
+    if (this.openedAt === undefined) return 0;
+    return Math.max(0, this.openedAt + this.options.openMs - this.options.now());
+  }
+
   recordSuccess(): void {
     if (this.state === "half-open") this.reset();
     this.consecutive = 0;
@@ -94,5 +100,9 @@ export class CarrierBreakers {
 
   allows(carrierId: string): boolean {
     return this.breakers.get(carrierId)?.allows() ?? true;
+  }
+
+  reopensInMs(carrierId: string): number {
+    return this.breakers.get(carrierId)?.reopensInMs() ?? 0;
   }
 }

@@ -12,8 +12,9 @@
 import * as z from "zod";
 import { idPattern } from "../shared/ids.ts";
 import type { RegisterCarrierInput } from "./store.ts";
-import { CARRIER_ID } from "./store.ts";
 
+/** A carrier's id (the sort key of its record; in DLR URLs). */
+export const CARRIER_ID = /^[a-z0-9][a-z0-9-]{1,31}$/;
 export const carrierId = z.string().regex(CARRIER_ID, "must be 2-32 of a-z, 0-9 and -");
 const prefix = z.string().regex(/^\+[0-9]{1,15}$/, 'must be "+" followed by 1-15 digits');
 const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, "must be an E.164 number like +37250000001");

@@ -3,6 +3,9 @@ import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { type FieldCipher, fieldCipher } from "../shared/crypto.ts";
 import { isConditionalCheckFailure, queryAll } from "../shared/dynamo.ts";
+import { logger } from "../shared/logger.ts";
+import { MalformedItemError } from "../shared/stored-item.ts";
+import { CARRIER_ID } from "./entry-schema.ts";
 import type {
   AwsSmsSettings,
   CarrierProtocol,
@@ -10,6 +13,7 @@ import type {
   CarrierSecrets,
   QualityProbeSettings,
 } from "./model.ts";
+import { carrierRouteOf } from "./stored-route.ts";
 
 /**
  * Carrier records in the accounts table: pk=CARRIER sk=<carrierId>. One partition holds every
@@ -18,7 +22,9 @@ import type {
  */
 const PK = "CARRIER";
 const CACHE_MS = 30_000;
-export const CARRIER_ID = /^[a-z0-9][a-z0-9-]{1,31}$/;
+
+// Defined with the entry schema (which the stored route schema reuses); still importable from here.
+export { CARRIER_ID };
 
 export type RegisterCarrierInput =
   | RegisterHttpCarrierInput
@@ -168,10 +174,22 @@ export async function registerCarrier(
   return route;
 }
 
-const toRoute = (item: Record<string, unknown>): CarrierRoute => {
-  const { pk: _pk, sk: _sk, apiTokenCipher: _t, dlrSecretCipher: _s, updatedAt: _u, ...route } = item;
-  return route as unknown as CarrierRoute;
-};
+/**
+ * A route that cannot be read is left out of routing, with an error log naming the carrier and the
+ * field (MalformedItemError carries no value): one broken record must not stop every dispatch through
+ * the other carriers, as a thrown error here would. An operator re-registers or changes it.
+ */
+function readableRoutes(items: readonly Record<string, unknown>[]): CarrierRoute[] {
+  return items.flatMap((item) => {
+    try {
+      return [carrierRouteOf(item)];
+    } catch (error) {
+      if (!(error instanceof MalformedItemError)) throw error;
+      logger.error("carrier route unreadable: left out of routing", { carrierId: String(item.sk), error });
+      return [];
+    }
+  });
+}
 
 export async function listCarrierRoutes(): Promise<CarrierRoute[]> {
   if (routesCache && Date.now() - routesCache.at < CACHE_MS) return routesCache.routes;
@@ -182,7 +200,7 @@ export async function listCarrierRoutes(): Promise<CarrierRoute[]> {
   });
   const now = Math.floor(Date.now() / 1000);
   const live = items.filter((item) => typeof item.expiresAt !== "number" || item.expiresAt > now);
-  routesCache = { at: Date.now(), routes: live.map(toRoute) };
+  routesCache = { at: Date.now(), routes: readableRoutes(live) };
   return routesCache.routes;
 }
 
@@ -300,7 +318,8 @@ export async function changeCarrierRoute(
         ReturnValues: "ALL_NEW",
       }),
     );
-    return Attributes ? toRoute(Attributes) : undefined;
+    // The operator acts on this very record: a malformed one throws (500, logged without values).
+    return Attributes ? carrierRouteOf(Attributes) : undefined;
   } catch (error) {
     if (isConditionalCheckFailure(error)) return undefined;
     throw error;

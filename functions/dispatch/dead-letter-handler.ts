@@ -1,9 +1,10 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { alertMetrics, metricsNamespace } from "../../lib/catalog/metrics.ts";
+import { flushingQualityStats } from "../carriers/quality/recording-store.ts";
 import { logger } from "../shared/logger.ts";
 import { metricsEnabled } from "../shared/metrics-enabled.ts";
 import { settleDeadLetter } from "./dead-letters.ts";
-import { dispatchDeps } from "./handler.ts";
+import { batchDispatchDeps, dispatchQualityStats } from "./handler.ts";
 import { queuedMessageConsumer } from "./sqs-records.ts";
 
 /**
@@ -25,9 +26,9 @@ function countDeadLetter(): void {
   metrics.singleMetric().addMetric(spec.name, MetricUnit.Count, 1);
 }
 
-export const handler = queuedMessageConsumer("dead-letters", async (messageId) => {
+const consumeDeadLetters = queuedMessageConsumer("dead-letters", async (messageId) => {
   try {
-    const outcome = await settleDeadLetter(messageId, dispatchDeps());
+    const outcome = await settleDeadLetter(messageId, batchDispatchDeps());
     countDeadLetter();
     logger.warn("dead letter settled", { messageId, outcome });
   } catch (error) {
@@ -38,3 +39,5 @@ export const handler = queuedMessageConsumer("dead-letters", async (messageId) =
     throw error;
   }
 });
+
+export const handler = flushingQualityStats(dispatchQualityStats, consumeDeadLetters);

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   type CarrierAdapter,
   type CarrierRoute,
@@ -6,7 +5,6 @@ import {
   PermanentCarrierError,
   TransientCarrierError,
 } from "../carriers/model.ts";
-import { chooseRoute, matchedPrefix } from "../carriers/router.ts";
 import type { MessagingMetrics } from "../messages/metrics.ts";
 import { bodyDroppedWhenSent, type StoredMessage, type SubmissionLease } from "../messages/model.ts";
 import { openField } from "../messages/sealed.ts";
@@ -15,6 +13,8 @@ import { type MessageStatus, TERMINAL } from "../messages/status.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import { logger } from "../shared/logger.ts";
+import { type DeferralDeps, deferUntilCarrierRecovers } from "./deferral.ts";
+import { newLease, openDestination, pickRoute } from "./routing.ts";
 
 /**
  * Submits one queued message to a carrier, at most once per message no matter how often SQS
@@ -30,10 +30,12 @@ import { logger } from "../shared/logger.ts";
  *     id) and the message is submitted once. Unknown (lookup error, no lookup route) → nothing is
  *     decided: the message stays "submitting", a delivery report can still settle it, and the record
  *     retries (then the dead-letter consumer keeps asking). Unknown never reads as "not received".
+ *  A queued message (or one the carrier never got) whose every carrier is behind an open breaker
+ *  waits as a delayed copy of its record (deferral.ts), not by spending the record's receives.
  *  The lease (30 s) outlives the dispatch function (10 s timeout), so a live attempt is never taken
  *  over; SQS redelivers only after the 60 s visibility timeout.
  */
-export interface DispatchDeps {
+export interface DispatchDeps extends DeferralDeps {
   readonly store: MessageStateStore;
   readonly routes: () => Promise<readonly CarrierRoute[]>;
   readonly adapterFor: (route: CarrierRoute) => Promise<CarrierAdapter>;
@@ -56,6 +58,8 @@ export interface DispatchInput {
   /** SQS ApproximateReceiveCount of this record. */
   readonly receiveCount: number;
   readonly maxReceiveCount: number;
+  /** How often this message's record was already put back to wait for a carrier (deferral.ts). */
+  readonly deferrals?: number;
 }
 
 export type DispatchOutcome =
@@ -65,7 +69,9 @@ export type DispatchOutcome =
   | "gone"
   | "failed"
   | "expired"
-  | "handed-off";
+  | "handed-off"
+  /** Every carrier for it is behind an open breaker: a delayed copy of the record waits (deferral.ts). */
+  | "deferred";
 
 /** Thrown to make SQS deliver the record again later (batch item failure). */
 export class RetryLaterError extends Error {
@@ -83,18 +89,29 @@ export async function dispatchMessage(input: DispatchInput, deps: DispatchDeps):
     throw new RetryLaterError("scheduled for later");
   }
   if (now.toISOString() > message.validUntil) return expire(message, deps);
-  const routed = await pickRoute(message, deps);
+  const to = await openDestination(message, deps);
+  const routed = await pickRoute(message, to, deps);
   if (!routed) {
-    if (await pickRoute(message, { ...deps, carrierAvailable: undefined })) {
+    if (await pickRoute(message, to, { ...deps, carrierAvailable: undefined })) {
       // Every carrier for it has an open breaker: still queued, so nothing is lost by waiting.
-      throw new RetryLaterError("every carrier for this destination has an open circuit breaker");
+      return waitForCarrier(message, input, deps);
     }
     return failNoRoute(message, deps);
   }
   if (routed.route.protocol === "smpp") return handOffToSmpp(message, deps);
   const lease = newLease(routed, 1, deps);
   if (!(await deps.store.claim(message.id, lease))) return afterLostRace(message.id, deps);
-  return submit(message, lease, routed.route, input, deps);
+  return submit(message, to, lease, routed.route, input, deps);
+}
+
+/** Still "queued": a delayed copy waits for the breakers (deferral.ts), else the record retries. */
+async function waitForCarrier(
+  message: StoredMessage,
+  input: DispatchInput,
+  deps: DispatchDeps,
+): Promise<DispatchOutcome> {
+  if (await deferUntilCarrierRecovers(message, input.deferrals ?? 0, deps)) return "deferred";
+  throw new RetryLaterError("every carrier for this destination has an open circuit breaker");
 }
 
 /** What step 3 learned about a "submitting" message whose lease ran out. */
@@ -151,24 +168,26 @@ async function resumeAttempt(
   const reconciliation = await reconcileExpiredLease(message, deps);
   if (reconciliation.outcome !== "not-found") return reconciliation.outcome;
   const { lease: previous, route: previousRoute } = reconciliation;
-  if (deps.clock.now().toISOString() > message.validUntil) {
-    await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString(), previous.id);
-    return "expired";
-  }
+  if (deps.clock.now().toISOString() > message.validUntil) return expire(message, deps, previous.id);
   // A carrier that refused the last attempt for now (throttled) hands it to the next ranked route.
-  const routed = (await pickRoute(message, deps, previous.notAccepted ? previous.carrierId : undefined)) ?? {
-    route: previousRoute,
-    routePrefix: previous.routePrefix,
-  };
+  const to = await openDestination(message, deps);
+  const available = await pickRoute(message, to, deps, previous.notAccepted ? previous.carrierId : undefined);
+  // The carrier never got it, and the fallback below would be a carrier behind an open breaker: wait.
+  if (!available && deps.carrierAvailable?.(previousRoute.carrierId) === false) {
+    return waitForCarrier(message, input, deps);
+  }
+  const routed = available ?? { route: previousRoute, routePrefix: previous.routePrefix };
   const lease = newLease(routed, previous.attempt + 1, deps);
   if (!(await deps.store.claim(message.id, lease, { submissionId: previous.id, nowMs }))) {
     return afterLostRace(message.id, deps);
   }
-  return submit(message, lease, routed.route, input, deps);
+  return submit(message, to, lease, routed.route, input, deps);
 }
 
+/** `to`: the destination, decrypted once per record for routing and the submit alike. */
 async function submit(
   message: StoredMessage,
+  to: string,
   lease: SubmissionLease,
   route: CarrierRoute,
   input: DispatchInput,
@@ -181,11 +200,11 @@ async function submit(
     return "failed";
   }
   // Decrypted here and nowhere else; the plaintext never leaves this function except to the carrier.
-  const binding = (field: "to" | "text") => ({ accountId: message.accountId, messageId: message.id, field });
-  const [to, text] = await Promise.all([
-    openField(deps.cipher, binding("to"), message.toCipher),
-    openField(deps.cipher, binding("text"), message.textCipher),
-  ]);
+  const text = await openField(
+    deps.cipher,
+    { accountId: message.accountId, messageId: message.id, field: "text" },
+    message.textCipher,
+  );
   const adapter = await deps.adapterFor(route);
   const dlrUrl =
     route.dlrUrl ??
@@ -277,6 +296,7 @@ const markSent = (
     carrierMessageId,
     deps.clock.now().toISOString(),
     bodyDroppedWhenSent(message),
+    message,
   );
 
 /** Asks the carrier; anything that keeps it from answering is "unknown", never "not received". */
@@ -290,40 +310,6 @@ async function lookup(
   } catch (error) {
     return { outcome: "unknown", reason: `lookup failed: ${(error as Error).message}` };
   }
-}
-
-/** A chosen route and the prefix of it that matched the destination (for the quality figures). */
-interface Routed {
-  readonly route: CarrierRoute;
-  readonly routePrefix: string | undefined;
-}
-
-async function pickRoute(
-  message: StoredMessage,
-  deps: DispatchDeps,
-  exceptCarrier?: string,
-): Promise<Routed | undefined> {
-  // Routing needs the destination prefix; the plaintext number is decrypted only for this and submit.
-  const to = await openField(
-    deps.cipher,
-    { accountId: message.accountId, messageId: message.id, field: "to" },
-    message.toCipher,
-  );
-  const usable = (await deps.routes()).filter(
-    (route) => route.carrierId !== exceptCarrier && (deps.carrierAvailable?.(route.carrierId) ?? true),
-  );
-  const route = chooseRoute(usable, { to, requireTls: message.requireTls });
-  return route ? { route, routePrefix: matchedPrefix(route.prefixes, to) } : undefined;
-}
-
-function newLease({ route, routePrefix }: Routed, attempt: number, deps: DispatchDeps): SubmissionLease {
-  return {
-    id: (deps.newSubmissionId ?? randomUUID)(),
-    carrierId: route.carrierId,
-    leaseUntil: deps.clock.now().getTime() + deps.leaseMs,
-    attempt,
-    ...(routePrefix !== undefined ? { routePrefix } : {}),
-  };
 }
 
 /**
@@ -352,8 +338,14 @@ const expiredError = {
   reason: "validity period ended before the message was sent",
 };
 
-async function expire(message: StoredMessage, deps: DispatchDeps): Promise<DispatchOutcome> {
-  await deps.store.finish(message.id, "expired", expiredError, deps.clock.now().toISOString());
+/** → expired, before any attempt or (submissionId) after one the carrier never got. */
+async function expire(
+  message: StoredMessage,
+  deps: DispatchDeps,
+  submissionId?: string,
+): Promise<DispatchOutcome> {
+  const at = deps.clock.now().toISOString();
+  await deps.store.finish(message.id, "expired", expiredError, at, submissionId, undefined, message);
   logger.info("message expired before dispatch", { messageId: message.id });
   return "expired";
 }
@@ -389,6 +381,7 @@ export async function failMessage(
     deps.clock.now().toISOString(),
     submissionId,
     onlyFrom,
+    message,
   );
   logger.warn("message failed", { messageId: message.id, code: error.code, moved });
   return moved;

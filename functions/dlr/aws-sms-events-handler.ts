@@ -1,4 +1,5 @@
-import { qualityRecordingStore } from "../carriers/quality/recording-store.ts";
+import { flushingQualityStats, qualityRecordingStore } from "../carriers/quality/recording-store.ts";
+import { batchedQualityStats } from "../carriers/quality/stats-store.ts";
 import { messagingMetrics } from "../messages/metrics.ts";
 import { logger } from "../shared/logger.ts";
 import { sqsConsumer } from "../shared/sqs-consumer.ts";
@@ -10,9 +11,11 @@ import { applyDeliveryReport } from "./service.ts";
  * log (it would never parse on a retry); a store error fails only its record (batchItemFailures), so
  * it returns after the visibility timeout and reaches the DLQ after maxReceiveCount.
  */
-const store = qualityRecordingStore();
+// Quality counts gathered per batch and written once per counters item before the batch returns.
+const stats = batchedQualityStats();
+const store = qualityRecordingStore(undefined, stats);
 
-export const handler = sqsConsumer("aws-sms-events", awsSmsEvent, async (event) => {
+const consumeEvents = sqsConsumer("aws-sms-events", awsSmsEvent, async (event) => {
   const reading = readAwsSmsEvent(event);
   if (reading.kind === "ignored") {
     logger.debug("aws-sms-events: event ignored", { eventType: event.eventType, why: reading.why });
@@ -27,3 +30,5 @@ export const handler = sqsConsumer("aws-sms-events", awsSmsEvent, async (event) 
     outcome === "applied" ? reading.report.status : outcome,
   );
 });
+
+export const handler = flushingQualityStats(stats, consumeEvents);

@@ -1,7 +1,7 @@
 /**
  * What the docs function needs beside its Lambda bundle: the OpenAPI document generated at synth
  * time (handlers of other functions are not in this bundle) and Scalar's standalone script. The CDK
- * construct runs these in NodejsFunction `commandHooks.afterBundling` for the "docs" function.
+ * construct runs these after bundling the "docs" function (lib/functions-construct.ts functionCode).
  */
 
 /** Pre-generated document beside the Lambda bundle; absent locally, where it is built live. */

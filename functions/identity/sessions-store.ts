@@ -1,8 +1,11 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
 import { dynamoClient } from "../shared/aws.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import { isConditionalCheckFailure, queryAll } from "../shared/dynamo.ts";
+import { logger } from "../shared/logger.ts";
+import { type CoversEveryField, MalformedItemError, parseStoredItem } from "../shared/stored-item.ts";
 
 /**
  * Sessions (one per login = one refresh-token family) and their refresh tokens, in the accounts table:
@@ -22,13 +25,47 @@ export interface SessionRecord {
   readonly reauthAt?: string;
 }
 
-interface RefreshRecord {
+export interface RefreshRecord {
   readonly accountId: string;
   readonly userId: string;
   readonly sessionId: string;
   readonly status: "active" | "used";
   readonly expiresAt: number;
 }
+
+/**
+ * Session and refresh-token items as records; keys and bookkeeping (usedAt) drop. A malformed item
+ * throws MalformedItemError (table and field, never the value): a session or token that cannot be
+ * read authenticates nothing, and the failure is logged rather than read as "signed out".
+ */
+const storedSession = z.object({
+  sessionId: z.string(),
+  accountId: z.string(),
+  userId: z.string(),
+  status: z.enum(["active", "revoked"]),
+  createdAt: z.string(),
+  expiresAt: z.number(),
+  revokedReason: z.string().optional(),
+  reauthAt: z.string().optional(),
+});
+const storedRefresh = z.object({
+  accountId: z.string(),
+  userId: z.string(),
+  sessionId: z.string(),
+  status: z.enum(["active", "used"]),
+  expiresAt: z.number(),
+});
+
+/** Does not compile while a field of either record is missing from its schema. */
+export const schemasCoverSessionRecords: [
+  CoversEveryField<SessionRecord, z.output<typeof storedSession>>,
+  CoversEveryField<RefreshRecord, z.output<typeof storedRefresh>>,
+] = [true, true];
+
+export const sessionOf = (item: Readonly<Record<string, unknown>>): SessionRecord =>
+  parseStoredItem("accounts", storedSession, item);
+export const refreshOf = (item: Readonly<Record<string, unknown>>): RefreshRecord =>
+  parseStoredItem("accounts", storedRefresh, item);
 
 const sessionKey = (accountId: string, sessionId: string) => ({
   pk: `ACC#${accountId}`,
@@ -79,7 +116,7 @@ export async function getSession(
       ConsistentRead: true,
     }),
   );
-  const session = Item as SessionRecord | undefined;
+  const session = Item ? sessionOf(Item) : undefined;
   if (!session || session.expiresAt <= epochSeconds(now)) return undefined;
   return session;
 }
@@ -126,7 +163,7 @@ export async function revokeUserSessions(
   reason: string,
   keepSessionId?: string,
 ): Promise<string[]> {
-  const live = (await queryAll({
+  const live = await queryAll({
     TableName: tableName("accounts"),
     KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
     FilterExpression: "userId = :user AND #status = :active AND expiresAt > :now",
@@ -139,9 +176,19 @@ export async function revokeUserSessions(
       ":now": epochSeconds(new Date()),
     },
     ConsistentRead: true,
-  })) as SessionRecord[];
+    ProjectionExpression: "sessionId",
+  });
   const revoked: string[] = [];
-  for (const { sessionId } of live) {
+  for (const item of live) {
+    // Only the id is needed to revoke. One unreadable item is logged and passed over: it must not
+    // keep this user's other sessions alive.
+    const sessionId = item.sessionId;
+    if (typeof sessionId !== "string") {
+      logger.error("session item unreadable: not revoked", {
+        error: new MalformedItemError("accounts", "sessionId"),
+      });
+      continue;
+    }
     if (sessionId === keepSessionId) continue;
     await revokeSession(accountId, sessionId, reason);
     revoked.push(sessionId);
@@ -191,13 +238,14 @@ export async function rotateRefreshToken(
         ReturnValues: "ALL_OLD",
       }),
     );
-    old = result.Attributes as RefreshRecord;
+    if (!result.Attributes) throw new Error("refresh token rotation returned no old item");
+    old = refreshOf(result.Attributes);
   } catch (error) {
     if (!isConditionalCheckFailure(error)) throw error;
     const { Item } = await dynamoClient().send(
       new GetCommand({ TableName: table, Key: refreshKey(oldHash), ConsistentRead: true }),
     );
-    const item = Item as RefreshRecord | undefined;
+    const item = Item ? refreshOf(Item) : undefined;
     if (item?.status === "used" && item.expiresAt > nowSeconds) {
       await revokeSession(item.accountId, item.sessionId, "refresh-token-reuse");
       return { kind: "reused", accountId: item.accountId, userId: item.userId, sessionId: item.sessionId };

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GetPublicKeyCommand, KMSClient, SignCommand } from "@aws-sdk/client-kms";
+import type { KMSClient } from "@aws-sdk/client-kms";
 import { calculateJwkThumbprint, exportJWK } from "jose";
 import { envNames } from "../../lib/catalog/env.ts";
 import { checkLocalKeyUse } from "../shared/local-key-guard.ts";
@@ -53,12 +53,27 @@ export function derToJoseSignature(der: Uint8Array): Uint8Array {
 
 const thumbprintOf = async (key: KeyObject): Promise<string> => calculateJwkThumbprint(await exportJWK(key));
 
-export function kmsSigner(keyId: string, client: KMSClient = new KMSClient({ maxAttempts: 3 })): TokenSigner {
+/**
+ * The KMS client, imported on the first Sign or GetPublicKey, not at cold start: most requests
+ * through the authorizer and the API handlers carry an API key and never sign or verify a token
+ * (a bundled import() is a file of its own, lib/bundling.ts).
+ */
+const kmsModule = () => import("@aws-sdk/client-kms");
+
+export function kmsSigner(keyId: string, client?: KMSClient): TokenSigner {
   let publicKey: Promise<KeyObject> | undefined;
   let kid: Promise<string> | undefined;
+  // The promise is kept, not the client: concurrent first calls share one client.
+  let kms: Promise<KMSClient> | undefined = client ? Promise.resolve(client) : undefined;
+  const kmsClient = (): Promise<KMSClient> => {
+    kms ??= kmsModule().then((sdk) => new sdk.KMSClient({ maxAttempts: 3 }));
+    return kms;
+  };
   const loadPublicKey = (): Promise<KeyObject> => {
-    publicKey ??= client
-      .send(new GetPublicKeyCommand({ KeyId: keyId }))
+    publicKey ??= Promise.all([kmsClient(), kmsModule()])
+      .then(([kmsClient, { GetPublicKeyCommand }]) =>
+        kmsClient.send(new GetPublicKeyCommand({ KeyId: keyId })),
+      )
       .then((out) => {
         if (!out.PublicKey) throw new Error("KMS returned no public key");
         return createPublicKey({ key: Buffer.from(out.PublicKey), format: "der", type: "spki" });
@@ -71,7 +86,8 @@ export function kmsSigner(keyId: string, client: KMSClient = new KMSClient({ max
   };
   return {
     async sign(signingInput) {
-      const out = await client.send(
+      const { SignCommand } = await kmsModule();
+      const out = await (await kmsClient()).send(
         new SignCommand({
           KeyId: keyId,
           Message: signingInput,

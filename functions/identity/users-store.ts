@@ -4,7 +4,8 @@ import { retentionOfItem } from "../retention/settings.ts";
 import { dynamoClient } from "../shared/aws.ts";
 import { tableName } from "../shared/config.ts";
 import { appliedUnlessConditionFails, queryAll } from "../shared/dynamo.ts";
-import type { Role } from "../shared/principal.ts";
+import { type Role, roles } from "../shared/principal.ts";
+import { type CoversEveryField, parseStoredItem } from "../shared/stored-item.ts";
 import { type Account, accountStatuses, normalizeEmail } from "./accounts.ts";
 
 /**
@@ -12,7 +13,8 @@ import { type Account, accountStatuses, normalizeEmail } from "./accounts.ts";
  * totpSecret / totpPendingSecret (encrypted), totpLastStep (replay guard), smsPhone (encrypted),
  * recoveryCodes (a string set of keyed hashes, removed one by one as they are used).
  */
-export type UserStatus = "active" | "disabled" | "locked";
+export const userStatuses = ["active", "disabled", "locked"] as const;
+export type UserStatus = (typeof userStatuses)[number];
 
 export interface UserRecord {
   readonly userId: string;
@@ -60,6 +62,38 @@ export const toUserView = (user: UserRecord): UserView => ({
 export const hasSecondFactor = (user: UserRecord): boolean =>
   user.totpEnabled === true || user.smsEnabled === true;
 
+/**
+ * A user item as a UserRecord; the keys and bookkeeping attributes drop. A malformed item throws
+ * MalformedItemError (table and field, never the value: hashes and sealed secrets live here). A
+ * user that cannot be read cannot sign in or be managed safely, so its readers fail (500).
+ */
+const storedUser = z.object({
+  userId: z.string(),
+  accountId: z.string(),
+  email: z.string(),
+  role: z.enum(roles),
+  status: z.enum(userStatuses),
+  passwordHash: z.string(),
+  createdAt: z.string(),
+  totpEnabled: z.boolean().optional(),
+  totpSecret: z.string().optional(),
+  totpPendingSecret: z.string().optional(),
+  totpLastStep: z.number().optional(),
+  smsEnabled: z.boolean().optional(),
+  smsPhone: z.string().optional(),
+  smsPhoneMasked: z.string().optional(),
+  smsPendingPhone: z.string().optional(),
+  smsPendingVerificationId: z.string().optional(),
+  // A string set: DynamoDB reads it back as a Set (and removes the attribute with its last member).
+  recoveryCodes: z.set(z.string()).optional(),
+});
+
+/** Does not compile while a field of UserRecord is missing from the schema. */
+export const schemaCoversUserRecord: CoversEveryField<UserRecord, z.output<typeof storedUser>> = true;
+
+export const userRecordOf = (item: Readonly<Record<string, unknown>>): UserRecord =>
+  parseStoredItem("accounts", storedUser, item);
+
 const userKey = (accountId: string, userId: string) => ({ pk: `ACC#${accountId}`, sk: `USER#${userId}` });
 
 export async function getUser(accountId: string, userId: string): Promise<UserRecord | undefined> {
@@ -70,7 +104,7 @@ export async function getUser(accountId: string, userId: string): Promise<UserRe
       ConsistentRead: true,
     }),
   );
-  return Item as UserRecord | undefined;
+  return Item ? userRecordOf(Item) : undefined;
 }
 
 export async function getUserByEmail(email: string): Promise<UserRecord | undefined> {
@@ -144,7 +178,7 @@ export async function listUsers(accountId: string): Promise<UserRecord[]> {
     ExpressionAttributeValues: { ":pk": `ACC#${accountId}`, ":prefix": "USER#" },
     ConsistentRead: true,
   });
-  return items as UserRecord[];
+  return items.map(userRecordOf);
 }
 
 /** SET name = value for each entry (undefined → REMOVE), on an existing user only. */

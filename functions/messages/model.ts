@@ -35,7 +35,8 @@ export interface StoredMessage {
   readonly priority: Priority;
   /** FieldCipher ciphertexts bound to {accountId, messageId, field}. */
   readonly toCipher: string;
-  readonly textCipher: string;
+  /** Absent once retention took the body (purged, or past bodyExpiresAt when sent or final: store.ts). */
+  readonly textCipher?: string;
   readonly toMasked: string;
   /**
    * HMAC blind index of the number (the one verifications use); with accountId it makes the byNumber
@@ -126,6 +127,13 @@ export type BoundCreate =
   | { readonly created: true }
   /** The key was already bound (a live binding): nothing was written. */
   | { readonly created: false; readonly existing: KeyBinding };
+
+/**
+ * Who hears about a message's status changes: its account's subscribed endpoints and its own
+ * callbackUrl. Both are fixed when the message is accepted, so a copy read earlier (the dispatcher's
+ * read of the message it submits) is as good as a new read, and spares one.
+ */
+export type MessageAudience = Pick<StoredMessage, "accountId" | "callbackUrl">;
 
 export interface MessageRepository {
   create(message: StoredMessage): Promise<void>;

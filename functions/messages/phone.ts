@@ -13,7 +13,7 @@ export interface ParsedPhone {
 }
 
 // Types that cannot receive an SMS (or should never be texted by a platform like this one).
-const NON_SMS_TYPES: ReadonlySet<NumberType> = new Set<NumberType>([
+export const NON_SMS_TYPES: ReadonlySet<NumberType> = new Set<NumberType>([
   "FIXED_LINE",
   "PREMIUM_RATE",
   "TOLL_FREE",

@@ -7,14 +7,23 @@ import { type OutboxMark, outboxDueAfterGrace, outboxMark, withOutboxMark } from
 import { messageEventTypeOf, type WebhookEventPublisher } from "../webhooks/publish.ts";
 import type { WebhookEventType } from "../webhooks/schemas.ts";
 import { dynamoEventSubscriptions, type EventSubscriptions } from "../webhooks/subscriptions.ts";
-import type { MessageError, MessageRepository, StoredMessage, SubmissionLease } from "./model.ts";
+import type {
+  MessageAudience,
+  MessageError,
+  MessageRepository,
+  StoredMessage,
+  SubmissionLease,
+} from "./model.ts";
 import { type MessageStatus, sourcesOf } from "./status.ts";
 import { withStatusEvents } from "./status-events.ts";
-import { dynamoMessageRepository, messageKey } from "./store.ts";
+import { dynamoMessageRepository, messageKey, readMessageAudience, toStoredMessage } from "./store.ts";
+
+export type { MessageAudience } from "./model.ts";
 
 /**
  * Conditional status transitions on the messages table. Each method returns false when its condition
  * did not hold (another worker or a DLR got there first); the caller re-reads and decides.
+ * `audience`: the message as the caller already read it, when it has (see MessageAudience).
  */
 export interface MessageStateStore {
   get(id: string): Promise<StoredMessage | undefined>;
@@ -35,6 +44,7 @@ export interface MessageStateStore {
     carrierMessageId: string,
     at: string,
     forgetText?: boolean,
+    audience?: MessageAudience,
   ): Promise<boolean>;
   /**
    * → failed | expired, from any status that may reach it (and only for this attempt, if given).
@@ -48,6 +58,7 @@ export interface MessageStateStore {
     at: string,
     submissionId?: string,
     onlyFrom?: readonly MessageStatus[],
+    audience?: MessageAudience,
   ): Promise<boolean>;
   /**
    * queued|scheduled → cancelled (nobody claimed it yet, so no carrier has it). Drops an OTP
@@ -75,6 +86,36 @@ export interface MessageStateStore {
   ): Promise<boolean>;
 }
 
+/** A transition's outcome: whether its write applied and, if it did, the item as that write left it. */
+export interface Moved {
+  readonly applied: boolean;
+  /** ReturnValues ALL_NEW of the applied write: what the layers above need, without a re-read. */
+  readonly after?: StoredMessage;
+}
+
+type Transition<Method extends (...args: never[]) => Promise<boolean>> = (
+  ...args: Parameters<Method>
+) => Promise<Moved>;
+
+/**
+ * The state store as its layers see it (webhook events, carrier quality): every status write hands
+ * up the item it produced, so a layer reads nothing again. asStateStore gives callers the booleans.
+ */
+export interface MessageTransitions extends Omit<MessageStateStore, "markSent" | "finish" | "applyReport"> {
+  markSent: Transition<MessageStateStore["markSent"]>;
+  finish: Transition<MessageStateStore["finish"]>;
+  applyReport: Transition<MessageStateStore["applyReport"]>;
+}
+
+export function asStateStore(transitions: MessageTransitions): MessageStateStore {
+  return {
+    ...transitions,
+    markSent: async (...args) => (await transitions.markSent(...args)).applied,
+    finish: async (...args) => (await transitions.finish(...args)).applied,
+    applyReport: async (...args) => (await transitions.applyReport(...args)).applied,
+  };
+}
+
 type UpdateSpec = {
   update: string;
   condition: string;
@@ -89,14 +130,18 @@ type UpdateSpec = {
  * receive it (the message's callbackUrl or a subscribed endpoint of its account). A message nobody
  * listens to costs no outbox mark (GSI write), no enqueue and no clear write.
  */
-export type EventReceivers = (id: string, type: WebhookEventType) => Promise<boolean>;
+export type EventReceivers = (
+  id: string,
+  type: WebhookEventType,
+  audience?: MessageAudience,
+) => Promise<boolean>;
 
 export function messageEventReceivers(
-  repository: MessageRepository,
+  audienceOf: (id: string) => Promise<MessageAudience | undefined> = readMessageAudience,
   subscriptions: EventSubscriptions = dynamoEventSubscriptions(),
 ): EventReceivers {
-  return async (id, type) => {
-    const message = await repository.get(id);
+  return async (id, type, audience) => {
+    const message = audience ?? (await audienceOf(id));
     // Not found: the conditional write fails anyway; recording keeps the old behaviour.
     if (!message) return true;
     return message.callbackUrl !== undefined || subscriptions.wants(message.accountId, type);
@@ -108,13 +153,14 @@ async function eventMark(
   receivers: EventReceivers,
   id: string,
   to: MessageStatus,
+  audience?: MessageAudience,
 ): Promise<OutboxMark | undefined> {
   const type = messageEventTypeOf(to);
-  if (!type || !(await receivers(id, type))) return undefined;
+  if (!type || !(await receivers(id, type, audience))) return undefined;
   return outboxMark(id, type, outboxDueAfterGrace(new Date()));
 }
 
-const updateCommand = (id: string, spec: UpdateSpec, returnNew = false) =>
+const updateCommand = (id: string, spec: UpdateSpec, returnItem: boolean) =>
   new UpdateCommand({
     TableName: tableName("messages"),
     Key: messageKey(id),
@@ -128,11 +174,21 @@ const updateCommand = (id: string, spec: UpdateSpec, returnNew = false) =>
       ...spec.outbox?.values,
       ":nowSeconds": epochSeconds(new Date()),
     },
-    ...(returnNew ? { ReturnValues: "ALL_NEW" as const } : {}),
+    // The new image costs no extra capacity and spares the layers above a read of the item.
+    ...(returnItem ? { ReturnValues: "ALL_NEW" as const } : {}),
   });
 
-async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
-  return appliedUnlessConditionFails(dynamoClient().send(updateCommand(id, spec)));
+/** returnItem false: a write whose caller needs only whether it applied (claim, attempt errors). */
+async function conditionalUpdate(id: string, spec: UpdateSpec, returnItem = true): Promise<Moved> {
+  let after: Record<string, unknown> | undefined;
+  const applied = await appliedUnlessConditionFails(
+    dynamoClient()
+      .send(updateCommand(id, spec, returnItem))
+      .then((output) => {
+        after = output.Attributes;
+      }),
+  );
+  return applied && after ? { applied, after: toStoredMessage(after) } : { applied };
 }
 
 /**
@@ -141,25 +197,20 @@ async function conditionalUpdate(id: string, spec: UpdateSpec): Promise<boolean>
  * (messageBodyDays 0): when the message is one of those and its encrypted body is still there (it never reached "sent", or a DLR overtook the dispatcher), the body is dropped now.
  * The write's own new image tells, so other messages pay nothing extra.
  */
-async function finalUpdate(id: string, spec: UpdateSpec): Promise<boolean> {
-  let after: Record<string, unknown> | undefined;
-  const applied = await appliedUnlessConditionFails(
-    dynamoClient()
-      .send(updateCommand(id, spec, true))
-      .then((output) => {
-        after = output.Attributes;
-      }),
-  );
+async function finalUpdate(id: string, spec: UpdateSpec): Promise<Moved> {
+  const moved = await conditionalUpdate(id, spec);
+  const after = moved.after;
   const forget = after?.priority === "otp" || after?.forgetBodyWhenSent === true;
-  if (applied && forget && after?.textCipher !== undefined) {
-    await conditionalUpdate(id, {
+  if (after && forget && after.textCipher !== undefined) {
+    const forgotten = await conditionalUpdate(id, {
       update: "REMOVE textCipher",
       condition: "#priority = :otp OR forgetBodyWhenSent = :true",
       names: { "#priority": "priority" },
       values: { ":otp": "otp", ":true": true },
     });
+    if (forgotten.after) return { applied: true, after: forgotten.after };
   }
-  return applied;
+  return moved;
 }
 
 /** "#status IN (:s0, :s1, …)" for the statuses that may move to `to`. */
@@ -180,15 +231,24 @@ function fromStatuses(
 export function dynamoMessageStateStore(
   repository: MessageRepository = dynamoMessageRepository(),
   publisher?: WebhookEventPublisher,
-  receivers: EventReceivers = messageEventReceivers(repository),
+  receivers: EventReceivers = messageEventReceivers(),
 ): MessageStateStore {
+  return asStateStore(dynamoMessageTransitions(repository, publisher, receivers));
+}
+
+/** dynamoMessageStateStore for a layer that wraps it (carrier quality) and needs each write's item. */
+export function dynamoMessageTransitions(
+  repository: MessageRepository = dynamoMessageRepository(),
+  publisher?: WebhookEventPublisher,
+  receivers: EventReceivers = messageEventReceivers(),
+): MessageTransitions {
   return withStatusEvents(conditionalStateStore(repository, receivers), publisher);
 }
 
-function conditionalStateStore(repository: MessageRepository, receivers: EventReceivers): MessageStateStore {
+function conditionalStateStore(repository: MessageRepository, receivers: EventReceivers): MessageTransitions {
   return {
     get: (id) => repository.get(id),
-    claim(id, lease, takeOver) {
+    async claim(id, lease, takeOver) {
       const base = {
         update: "SET #status = :submitting, submission = :lease, carrierId = :carrier",
         names: { "#status": "status" } as Record<string, string>,
@@ -197,36 +257,35 @@ function conditionalStateStore(repository: MessageRepository, receivers: EventRe
           unknown
         >,
       };
-      if (takeOver) {
-        return conditionalUpdate(id, {
-          ...base,
-          condition: "#status = :submitting AND submission.id = :old AND submission.leaseUntil < :nowMs",
-          values: { ...base.values, ":old": takeOver.submissionId, ":nowMs": takeOver.nowMs },
-        });
-      }
-      return conditionalUpdate(id, {
-        ...base,
-        condition: "#status IN (:queued, :scheduled)",
-        values: { ...base.values, ":queued": "queued", ":scheduled": "scheduled" },
-      });
+      const spec = takeOver
+        ? {
+            ...base,
+            condition: "#status = :submitting AND submission.id = :old AND submission.leaseUntil < :nowMs",
+            values: { ...base.values, ":old": takeOver.submissionId, ":nowMs": takeOver.nowMs },
+          }
+        : {
+            ...base,
+            condition: "#status IN (:queued, :scheduled)",
+            values: { ...base.values, ":queued": "queued", ":scheduled": "scheduled" },
+          };
+      return (await conditionalUpdate(id, spec, false)).applied;
     },
-    async markSent(id, lease, carrierMessageId, at, forgetText = false) {
+    async markSent(id, lease, carrierMessageId, at, forgetText = false, audience) {
       const forget = forgetText ? ", textCipher" : "";
       const moved = await conditionalUpdate(id, {
-        update: `SET #status = :sent, sentAt = :at, carrierMessageId = :cm, carrierRef = :ref REMOVE lastError${forget}`,
+        update: `SET #status = :sent, sentAt = :at, carrierMessageId = :cm REMOVE lastError${forget}`,
         condition: "#status = :submitting AND submission.id = :sid",
         names: { "#status": "status" },
-        outbox: await eventMark(receivers, id, "sent"),
+        outbox: await eventMark(receivers, id, "sent", audience),
         values: {
           ":sent": "sent",
           ":submitting": "submitting",
           ":at": at,
           ":cm": carrierMessageId,
           ":sid": lease.id,
-          ":ref": `${lease.carrierId}#${carrierMessageId}`,
         },
       });
-      if (moved) return true;
+      if (moved.applied) return moved;
       // A DLR may have moved it past "sent" already: keep the later status, fill in what we know.
       return conditionalUpdate(id, {
         update: `SET sentAt = if_not_exists(sentAt, :at), carrierMessageId = if_not_exists(carrierMessageId, :cm)${
@@ -237,11 +296,11 @@ function conditionalStateStore(repository: MessageRepository, receivers: EventRe
         values: { ":at": at, ":cm": carrierMessageId, ":sid": lease.id },
       });
     },
-    async finish(id, to, error, at, submissionId, onlyFrom) {
+    async finish(id, to, error, at, submissionId, onlyFrom, audience) {
       const from = fromStatuses(to, onlyFrom);
       return finalUpdate(id, {
         update: `SET #status = :to, failedAt = :at, #error = :error`,
-        outbox: await eventMark(receivers, id, to),
+        outbox: await eventMark(receivers, id, to, audience),
         condition: submissionId ? `${from.expression} AND submission.id = :sid` : from.expression,
         names: { "#status": "status", "#error": "error" },
         values: {
@@ -253,28 +312,33 @@ function conditionalStateStore(repository: MessageRepository, receivers: EventRe
         },
       });
     },
-    cancelQueued(id, at) {
+    async cancelQueued(id, at) {
       const from = fromStatuses("cancelled");
-      return finalUpdate(id, {
+      const moved = await finalUpdate(id, {
         update: "SET #status = :to, cancelledAt = :at",
         condition: from.expression,
         names: { "#status": "status" },
         values: { ...from.values, ":to": "cancelled", ":at": at },
       });
+      return moved.applied;
     },
     async noteAttemptError(id, submissionId, error, notAccepted = false) {
-      await conditionalUpdate(id, {
-        update: `SET lastError = :error${notAccepted ? ", submission.notAccepted = :notAccepted" : ""}`,
-        condition: "submission.id = :sid",
-        names: {},
-        values: { ":error": error, ":sid": submissionId, ...(notAccepted ? { ":notAccepted": true } : {}) },
-      });
+      await conditionalUpdate(
+        id,
+        {
+          update: `SET lastError = :error${notAccepted ? ", submission.notAccepted = :notAccepted" : ""}`,
+          condition: "submission.id = :sid",
+          names: {},
+          values: { ":error": error, ":sid": submissionId, ...(notAccepted ? { ":notAccepted": true } : {}) },
+        },
+        false,
+      );
     },
     async applyReport(id, report) {
       const from = fromStatuses(report.status);
       const timestamp = report.status === "delivered" ? "deliveredAt" : "failedAt";
       return finalUpdate(id, {
-        update: `SET #status = :to, ${timestamp} = :at, carrierMessageId = :cm, carrierRef = :ref${
+        update: `SET #status = :to, ${timestamp} = :at, carrierMessageId = :cm${
           report.error ? ", #error = :error" : ""
         }`,
         condition: `${from.expression} AND carrierId = :carrier AND (attribute_not_exists(carrierMessageId) OR carrierMessageId = :cm)`,
@@ -286,7 +350,6 @@ function conditionalStateStore(repository: MessageRepository, receivers: EventRe
           ":at": report.at,
           ":cm": report.carrierMessageId,
           ":carrier": report.carrierId,
-          ":ref": `${report.carrierId}#${report.carrierMessageId}`,
           ...(report.error ? { ":error": report.error } : {}),
         },
       });

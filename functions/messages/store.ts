@@ -8,23 +8,24 @@ import { tableName } from "../shared/config.ts";
 import { isTransactionCancelled } from "../shared/dynamo.ts";
 import { numberKeyOf } from "../shared/number-key.ts";
 import { DomainError } from "../shared/problem.ts";
-import { pendingEventsOf } from "../webhooks/outbox.ts";
+import { parseStoredItem } from "../shared/stored-item.ts";
 import type {
   AccountReader,
   AccountSettings,
   BoundCreate,
   KeyBinding,
+  MessageAudience,
   MessageRepository,
   StoredMessage,
 } from "./model.ts";
 import { sendMessageResponse } from "./schemas.ts";
-import { bodyNoLongerNeeded } from "./status.ts";
+import { storedMessageOf } from "./stored-message.ts";
 
 /**
  * Messages table layout: one item per message, keyed by id alone, because every lookup is by id
  * (GET /v1/messages/{id} checks the account on the item; the dispatcher and DLRs only know the id):
- *   pk=MSG#<msg_id>  sk=MESSAGE   the message; carrierRef=<carrierId>#<carrierMessageId> once sent
- *                                  (sparse GSI byCarrierRef, for carriers whose DLRs lack our reference)
+ *   pk=MSG#<msg_id>  sk=MESSAGE   the message (items written before 2026-12-01 may also carry an
+ *                                  unused carrierRef: dropped on read)
  *   pk=IDEM#<account id>#<sha256(Idempotency-Key)>  sk=KEY   the key's binding to the message it
  *                                  created, written in the same transaction as the message (24 h TTL;
  *                                  no accountId attribute, so per-account scans of messages skip it).
@@ -139,33 +140,36 @@ export const isLive = (item: { expiresAt?: unknown } | undefined, now = new Date
   !!item && (typeof item.expiresAt !== "number" || item.expiresAt > epochSeconds(now));
 
 /**
- * A stored message as the use cases see it. The body read filter is here, where every reader
- * (dispatch, the SMPP connector, verify) gets its messages: a body past its bodyExpiresAt is never
- * handed out once the message is sent or final, even while the purge has not removed it yet. Until
- * then it is still to be sent, so it lives (dispatch expires it at validUntil).
+ * A stored message as the use cases see it, parsed (never cast) with the body read filter
+ * (stored-message.ts). A malformed item throws MalformedItemError naming the field, never the value:
+ * a reader cannot act on a message it cannot read (an API read answers 500, a dispatch or receipt
+ * record is retried and then dead-lettered, the outbox sweeper logs it and goes on with the others).
  */
 export function toStoredMessage(item: Record<string, unknown>, now = new Date()): StoredMessage {
-  const {
-    pk: _pk,
-    sk: _sk,
-    carrierRef: _ref,
-    numberKey: _numberKey,
-    idempotencyBinding: _binding,
-    outboxShard: _shard,
-    outboxDueAt: _due,
-    pendingEvents: _pending,
-    ...message
-  } = item;
-  const bodyExpired =
-    typeof item.bodyExpiresAt === "number" &&
-    item.bodyExpiresAt <= epochSeconds(now) &&
-    bodyNoLongerNeeded(item.status);
-  if (bodyExpired) delete message.textCipher;
-  const pendingEvents = pendingEventsOf(item);
-  return {
-    ...(message as unknown as StoredMessage),
-    ...(pendingEvents.length > 0 ? { pendingEvents } : {}),
-  };
+  return storedMessageOf(item, now);
+}
+
+const storedAudience = z.object({ accountId: z.string(), callbackUrl: z.string().optional() });
+
+/**
+ * A message's audience (MessageAudience) by an eventually consistent read, half the cost of a
+ * strongly consistent one. Safe because both fields are written once, by the accept, and the status
+ * change that asks (a delivery report) comes after the message was claimed and submitted, which
+ * read it consistently. Should a stale read still miss the item, it reads as undefined and the
+ * caller records the event anyway (the outbox's behaviour before receivers were asked).
+ */
+export async function readMessageAudience(id: string): Promise<MessageAudience | undefined> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName("messages"),
+      Key: messageKey(id),
+      ProjectionExpression: "accountId, callbackUrl",
+    }),
+  );
+  const audience = storedAudience.safeParse(Item);
+  if (!audience.success) return undefined;
+  const { accountId, callbackUrl } = audience.data;
+  return callbackUrl === undefined ? { accountId } : { accountId, callbackUrl };
 }
 
 /** The clock decides what has expired (tests move it forward; production reads the system's). */
@@ -215,6 +219,14 @@ function messagesPerDayOf(limits: unknown): { messagesPerDay?: number } {
 }
 
 /**
+ * None stored: no country allowed (the send check fails closed). A stored value that is not a list of
+ * country codes is refused loudly rather than read as "none" or cast into one.
+ */
+const storedCountries = z.object({ allowedCountries: z.array(z.string()).optional() });
+const allowedCountriesOf = (item: Record<string, unknown>): string[] =>
+  parseStoredItem("accounts", storedCountries, item).allowedCountries ?? [];
+
+/**
  * Account settings (allowed countries, retention, daily limit) from pk=ACC#<id> sk=ACCOUNT, cached briefly per
  * container: they change rarely and the send path should not pay a read for them every time. A
  * retention change therefore reaches new messages within 30 s; the purge applies it to the rest.
@@ -232,9 +244,7 @@ export function dynamoAccountReader(): AccountReader {
         Item && isLive(Item) && Item.status !== "disabled"
           ? {
               accountId,
-              allowedCountries: Array.isArray(Item.allowedCountries)
-                ? (Item.allowedCountries as string[])
-                : [],
+              allowedCountries: allowedCountriesOf(Item),
               retention: retentionOfItem(Item).retention,
               ...messagesPerDayOf(Item.limits),
             }

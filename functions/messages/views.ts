@@ -41,5 +41,7 @@ export type MessageView = z.infer<typeof messageView>;
 export const queuedMessageRecord = z.object({
   v: z.literal(1),
   messageId: z.string().regex(idPattern("msg")),
+  /** Copies put back while every carrier was down (functions/dispatch/deferral.ts); absent on the first. */
+  deferrals: z.int().min(1).optional(),
 });
 export type QueuedMessageRecord = z.infer<typeof queuedMessageRecord>;

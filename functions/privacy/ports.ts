@@ -12,7 +12,7 @@ export interface ItemRef {
   readonly key: Readonly<Record<string, string>>;
 }
 
-/** What an export shows of a message, read from the byNumber index (fields parsed, never cast). */
+/** What an export shows of a message, found through the byNumber index (fields parsed, never cast). */
 export interface MessageRow {
   readonly id: string;
   readonly accountId: string;

@@ -12,6 +12,7 @@ import { refKey } from "../carriers/smpp/part-store.ts";
 import { acceptedIdKeys } from "../carriers/smpp/receipts.ts";
 import { messageKey } from "../messages/store.ts";
 import { dynamoClient, sqsClient } from "../shared/aws.ts";
+import { getItemsByKeys } from "../shared/batch-get.ts";
 import { queueUrl, tableName } from "../shared/config.ts";
 import type { FieldCipher } from "../shared/crypto.ts";
 import { isConditionalCheckFailure, isTransactionCancelled, queryAll } from "../shared/dynamo.ts";
@@ -73,16 +74,25 @@ function toMessageRow(item: Record<string, unknown>): MessageRow {
   return { ...fields, binding: { table, key } };
 }
 
-/** The byNumber index is eventually consistent on AWS: an item written a moment ago may be missed. */
+/** Key attributes of the tables the byNumber index is on (lib/catalog/messaging.ts, verify.ts). */
+const TABLE_KEYS = { messages: ["pk", "sk"], verifications: ["pk"] } as const;
+
+/**
+ * The byNumber index is eventually consistent on AWS: an item written a moment ago may be missed.
+ * It projects keys only (lib/catalog/privacy.ts), so the items themselves are read by those keys; one
+ * deleted in between is simply not there any more.
+ */
 export function dynamoNumberItems(): NumberItems {
-  const byNumber = (table: string, numberKey: string) =>
-    queryAll({
+  const byNumber = async (table: "messages" | "verifications", numberKey: string) => {
+    const entries = await queryAll({
       TableName: tableName(table),
       IndexName: NUMBER_INDEX.name,
       KeyConditionExpression: "#k = :k",
       ExpressionAttributeNames: { "#k": NUMBER_INDEX.partitionKey },
       ExpressionAttributeValues: { ":k": numberKey },
     });
+    return getItemsByKeys(tableName(table), TABLE_KEYS[table], entries);
+  };
   return {
     async messages(numberKey) {
       return (await byNumber("messages", numberKey)).map(toMessageRow);

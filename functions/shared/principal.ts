@@ -28,6 +28,9 @@ export interface CreatedBy {
   readonly id: string;
 }
 
+/** CreatedBy as stored on an item (messages, verifications), for the readers that parse them. */
+export const storedCreatedBy = z.object({ type: z.enum(["apiKey", "user"]), id: z.string() });
+
 export const createdByOf = (principal: Pick<Principal, "type" | "principalId">): CreatedBy => ({
   type: principal.type,
   id: principal.principalId,

@@ -25,6 +25,8 @@ import {
 export const PROBE_RETENTION_SECONDS = 90 * 24 * 3600;
 const DAY_PREFIX = "DAY#";
 const STATES: ReadonlySet<string> = new Set<ComponentState>(["operational", "degraded", "outage"]);
+const isComponentState = (value: unknown): value is ComponentState =>
+  typeof value === "string" && STATES.has(value);
 /** Two prober runs for the same minute (a retry racing the next tick) may conflict; one retry settles it. */
 const CONFLICT_RETRIES = 2;
 
@@ -112,13 +114,13 @@ export function dynamoProbeStore(clock: Clock): ProbeStore {
       );
       return items.flatMap((item): ProbeRecord[] => {
         const minute = parseMinuteIso(String(item.sk));
-        const state = String(item.state);
-        if (minute === undefined || !STATES.has(state)) return [];
+        const state = item.state;
+        if (minute === undefined || !isComponentState(state)) return [];
         return [
           {
             component,
             minute,
-            state: state as ComponentState,
+            state,
             ...(typeof item.waiting === "number" ? { waiting: item.waiting } : {}),
           },
         ];

@@ -21,6 +21,7 @@ import type {
   WriteOutcome,
 } from "./ports.ts";
 import { verificationView } from "./schemas.ts";
+import { verificationRecordOf } from "./stored-verification.ts";
 
 /**
  * Verifications in the `verifications` table:
@@ -53,28 +54,6 @@ async function conditional(write: () => Promise<unknown>): Promise<WriteOutcome>
 function live<T extends Record<string, unknown>>(item: T | undefined, nowSeconds: number): T | undefined {
   if (!item) return undefined;
   return Number(item.expiresAt ?? 0) > nowSeconds ? item : undefined;
-}
-
-/** A stored verification item as a record (also read by the webhook outbox sweeper). */
-export function verificationRecordOf(item: Record<string, unknown>): VerificationRecord {
-  const {
-    pk: _pk,
-    namespace,
-    messageIds,
-    numberKey: _numberKey,
-    outboxShard: _shard,
-    outboxDueAt: _due,
-    pendingEvents: _pending,
-    ...rest
-  } = item;
-  // Items written before namespaces existed were all API verifications; before message ids were
-  // kept, none were recorded.
-  const owned = {
-    ...rest,
-    namespace: namespace === "dashboard" ? "dashboard" : "api",
-    messageIds: z.array(z.string()).catch([]).parse(messageIds),
-  };
-  return owned as unknown as VerificationRecord;
 }
 
 /** pk=idem#<accountId>#<sha256(Idempotency-Key)>: the key hashed, so client text stays out of keys. */

@@ -2,7 +2,7 @@ import { messageKey, toStoredMessage } from "../messages/store.ts";
 import { type Clock, epochSeconds } from "../shared/clock.ts";
 import { logger } from "../shared/logger.ts";
 import type { WriteOutcome } from "../verify/ports.ts";
-import { verificationRecordOf } from "../verify/store.ts";
+import { verificationRecordOf } from "../verify/stored-verification.ts";
 import { toView } from "../verify/view.ts";
 import { type Outbox, type OutboxTable, pendingEventsOf, publishPending } from "./outbox.ts";
 import { messageEventOf, verificationEvent, type WebhookEventPublisher } from "./publish.ts";
@@ -136,8 +136,8 @@ export async function sweepOutbox(deps: SweepDeps): Promise<SweepResult> {
   const nowIso = now.toISOString();
   const tally: Tally = { expired: 0, published: 0, failed: 0 };
   const [verifications, messages] = await Promise.all([
-    deps.outbox.due("verifications", nowIso),
-    deps.outbox.due("messages", nowIso),
+    deps.outbox.due("verifications", nowIso, MAX_ITEMS_PER_SWEEP),
+    deps.outbox.due("messages", nowIso, MAX_ITEMS_PER_SWEEP),
   ]);
   // One item's trouble (a bad item, a throttled write) must not stop the rest of the sweep.
   const settle = async (table: OutboxTable, item: Record<string, unknown>, sweep: typeof sweepMessage) => {

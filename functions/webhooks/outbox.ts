@@ -1,6 +1,7 @@
 import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { OUTBOX_INDEX } from "../../lib/catalog/webhooks.ts";
 import { dynamoClient } from "../shared/aws.ts";
+import { getItemsByKeys } from "../shared/batch-get.ts";
 import { tableName } from "../shared/config.ts";
 import { allPages, appliedUnlessConditionFails } from "../shared/dynamo.ts";
 import { logger } from "../shared/logger.ts";
@@ -14,6 +15,7 @@ import { type WebhookEventPayload, type WebhookEventType, webhookEventType } fro
  * functions/webhooks/subscriptions.ts; otherwise no mark, no enqueue, no clear write):
  *   pendingEvents  string set of event types not yet on the webhooks queue
  *   outboxShard    OUTBOX#<0..OUTBOX_SHARDS-1>: partition key of the sparse GSI "outbox"
+ *                  (keys only, lib/catalog/webhooks.ts OUTBOX_INDEX: the sweeper reads the items)
  *   outboxDueAt    ISO time from which the sweeper acts on the item (GSI sort key)
  * The publisher enqueues right after the write and then clears the event; whatever is still
  * pending at outboxDueAt (a failed enqueue, a crash in between) the scheduled sweeper publishes.
@@ -23,6 +25,11 @@ import { type WebhookEventPayload, type WebhookEventType, webhookEventType } fro
  * endpoint and event id), and a receiver deduplicating on webhook-id sees the same id anyway.
  */
 export type OutboxTable = "messages" | "verifications";
+/** Key attributes of the outbox tables (lib/catalog/messaging.ts, verify.ts): what the index entries give. */
+const OUTBOX_TABLE_KEYS: Readonly<Record<OutboxTable, readonly string[]>> = {
+  messages: ["pk", "sk"],
+  verifications: ["pk"],
+};
 /** Shards of the GSI partition: status writes spread over them instead of one hot GSI partition. */
 export const OUTBOX_SHARDS = 4;
 /** How long the publisher has to enqueue and clear before the sweeper publishes the event itself. */
@@ -73,8 +80,11 @@ export function pendingEventsOf(item: Record<string, unknown>): WebhookEventType
 export interface Outbox {
   /** Clears one published event; the GSI keys go too when it was the last one pending. */
   clear(table: OutboxTable, key: Record<string, string>, type: WebhookEventType): Promise<void>;
-  /** Items of the table whose outboxDueAt has come (all shards). */
-  due(table: OutboxTable, nowIso: string): Promise<Record<string, unknown>[]>;
+  /**
+   * Items of the table whose outboxDueAt has come (all shards), the `limit` longest due, read as they
+   * are now (the index holds keys only; an item gone since is left out).
+   */
+  due(table: OutboxTable, nowIso: string, limit: number): Promise<Record<string, unknown>[]>;
   /** Drops the GSI keys of an item with nothing pending and nothing to wait for any more. */
   release(table: OutboxTable, key: Record<string, string>): Promise<void>;
   /** Takes an item past its retention (TTL) out of the outbox, pending events and all. */
@@ -111,7 +121,7 @@ export function dynamoOutbox(): Outbox {
         ),
       );
     },
-    async due(table, nowIso) {
+    async due(table, nowIso, limit) {
       const shards = Array.from({ length: OUTBOX_SHARDS }, (_, n) => `OUTBOX#${n}`);
       const pages = await Promise.all(
         shards.map((shard) =>
@@ -128,7 +138,12 @@ export function dynamoOutbox(): Outbox {
           ),
         ),
       );
-      return pages.flat();
+      // The index entries carry outboxDueAt (its sort key): only the items a sweep takes are read.
+      const longestDue = pages
+        .flat()
+        .toSorted((a, b) => String(a.outboxDueAt).localeCompare(String(b.outboxDueAt)))
+        .slice(0, limit);
+      return getItemsByKeys(tableName(table), OUTBOX_TABLE_KEYS[table], longestDue);
     },
     async release(table, key) {
       await appliedUnlessConditionFails(

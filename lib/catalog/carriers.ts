@@ -12,7 +12,10 @@ export const AWS_SMS_EVENTS_FUNCTION = "aws-sms-events";
 /**
  * The SMS event types the configuration set forwards: the ones that can settle a message
  * (functions/dlr/aws-sms-events.ts maps each). Queued and pending events would only cost an SNS
- * publish, an SQS message and a consumer run each, to be ignored.
+ * publish, an SQS message and a consumer run each, to be ignored. TEXT_SUCCESSFUL stays although,
+ * where a handset receipt follows, it is a non-final event (isFinal=false) costing one publish and
+ * one SQS message: for destinations without handset receipts it is the only final event
+ * (isFinal=true, "delivered"), and an event destination cannot filter on isFinal.
  */
 export const AWS_SMS_EVENT_TYPES = [
   "TEXT_DELIVERED",

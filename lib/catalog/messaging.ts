@@ -10,7 +10,9 @@ export const messagingTables: readonly TableSpec[] = [
     partitionKey: "pk",
     sortKey: "sk",
     ttlAttribute: "expiresAt",
-    indexes: [{ name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk" }],
+    // No item carries gsi1pk yet (nothing writes or reads it), so its projection costs nothing; a
+    // first reader picks the projection it needs under a new name (a projection cannot change in place).
+    indexes: [{ name: "gsi1", partitionKey: "gsi1pk", sortKey: "gsi1sk", projection: { type: "all" } }],
   },
   {
     id: "messages",
@@ -19,10 +21,12 @@ export const messagingTables: readonly TableSpec[] = [
     partitionKey: "pk",
     sortKey: "sk",
     ttlAttribute: "expiresAt",
-    // carrierRef = <carrierId>#<carrierMessageId>, set once sent: for carriers whose DLRs lack our reference.
+    // No index by carrier message id: every delivery report names our message (HTTP carriers echo the
+    // reference, AWS End User Messaging returns the Context we sent, SMPP receipts resolve through the
+    // connector's SMPPID# items), so such an index only cost a write unit per sent SMS.
     // outbox: webhook events a status change still owes (lib/catalog/webhooks.ts).
     // numberKey = <accountId>#<blind index of the number>: a data subject's messages (privacy.ts).
-    indexes: [{ name: "byCarrierRef", partitionKey: "carrierRef" }, OUTBOX_INDEX, NUMBER_INDEX],
+    indexes: [OUTBOX_INDEX, NUMBER_INDEX],
   },
 ];
 
@@ -162,9 +166,11 @@ export const messagingFunctions: readonly FunctionSpec[] = [
         webhooks: "read",
       },
       queues: {
-        "sms-otp": "consume",
-        "sms-transactional": "consume",
-        "sms-bulk": "consume",
+        // consumeAndSend: while every carrier for a message is down, a delayed copy of its record
+        // goes back on its own queue (functions/dispatch/deferral.ts).
+        "sms-otp": "consumeAndSend",
+        "sms-transactional": "consumeAndSend",
+        "sms-bulk": "consumeAndSend",
         // Messages routed to an SMPP carrier go on to the connector's queue.
         "sms-smpp": "send",
         // Status changes publish webhook events (functions/messages/status-events.ts).

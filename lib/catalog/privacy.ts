@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
+import type { FunctionSpec, IndexSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
 
 /**
  * Data-subject requests (GDPR art. 15 and 17): exports and erasures of everything an account holds
@@ -11,7 +11,14 @@ import type { FunctionSpec, QueueSpec, RouteSpec, TableSpec } from "./types.ts";
  * are not found by exports or erasures and leave by their own TTL (messages: the account's retention;
  * verifications: code expiry + 24 h) — docs/privacy.md says so to customers.
  */
-export const NUMBER_INDEX = { name: "byNumber", partitionKey: "numberKey" } as const;
+export const NUMBER_INDEX = {
+  // Keys only: a status update (which never changes numberKey) writes nothing to it; exports and
+  // erasures read the base items by the keys it returns (functions/privacy/store.ts). "-keys": the
+  // projection of "byNumber" (all attributes) could not be changed in place (README, deploy notes).
+  name: "byNumber-keys",
+  partitionKey: "numberKey",
+  projection: { type: "keys" },
+} as const satisfies IndexSpec;
 
 export const privacyTables: readonly TableSpec[] = [
   {

@@ -32,10 +32,24 @@ export type MailAccess = "send";
 /** send: sms-voice:SendTextMessage through the stage's configuration set (AWS End User Messaging SMS). */
 export type SmsVoiceAccess = "send";
 
+/**
+ * What a global secondary index copies of each item. DynamoDB writes an index whenever an update
+ * changes a projected attribute, so "all" re-writes the whole item (1–2 KB of ciphertexts on a
+ * message) into the index on every status update; "keys" (table and index keys only) and "include"
+ * (keys plus a few small attributes) write the index only when what it holds changes. A reader that
+ * needs more fetches the base items (GetItem/BatchGetItem: a read unit costs a fraction of a write).
+ * DynamoDB cannot change a projection in place: a changed projection needs a new index name.
+ */
+export type IndexProjection =
+  | { readonly type: "keys" }
+  | { readonly type: "include"; readonly attributes: readonly string[] }
+  | { readonly type: "all" };
+
 export interface IndexSpec {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey?: string;
+  readonly projection: IndexProjection;
 }
 
 export interface TableSpec {

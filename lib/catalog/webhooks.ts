@@ -1,4 +1,4 @@
-import type { FunctionSpec, QueueSpec, RouteSpec, ScheduleSpec, TableSpec } from "./types.ts";
+import type { FunctionSpec, IndexSpec, QueueSpec, RouteSpec, ScheduleSpec, TableSpec } from "./types.ts";
 
 /**
  * Customer webhooks (Standard Webhooks): endpoints and their history in one table, one queue that
@@ -76,7 +76,14 @@ export const webhookFunctions: readonly FunctionSpec[] = [
  * their event as pending on the item (sparse GSI "outbox", see functions/webhooks/outbox.ts); the
  * sweeper publishes what the publisher did not, and marks expired verifications (verification.expired).
  */
-export const OUTBOX_INDEX = { name: "outbox", partitionKey: "outboxShard", sortKey: "outboxDueAt" } as const;
+export const OUTBOX_INDEX = {
+  // Keys only: updates of an item that is in the outbox (a verification's check attempts until its
+  // expiry) write nothing to it; the sweeper reads the due items themselves (functions/webhooks/outbox.ts).
+  name: "outbox-keys",
+  partitionKey: "outboxShard",
+  sortKey: "outboxDueAt",
+  projection: { type: "keys" },
+} as const satisfies IndexSpec;
 
 export const webhookOutboxFunctions: readonly FunctionSpec[] = [
   {

@@ -20,6 +20,18 @@ const options: BreakerOptions = {
 };
 
 describe("CircuitBreaker", () => {
+  it("tells how long until an open breaker lets probes through, and 0 when it is not open", () => {
+    const breaker = new CircuitBreaker(options);
+    expect(breaker.reopensInMs()).toBe(0);
+    for (let failure = 0; failure < options.consecutiveFailures; failure += 1) breaker.recordFailure();
+    expect(breaker.reopensInMs()).toBe(options.openMs);
+    nowMs += 400;
+    expect(breaker.reopensInMs()).toBe(options.openMs - 400);
+    nowMs += options.openMs;
+    expect(breaker.state).toBe("half-open");
+    expect(breaker.reopensInMs()).toBe(0);
+  });
+
   it("opens on consecutive transient failures, half-opens after openMs, closes on a successful probe", () => {
     const breaker = new CircuitBreaker(options);
     breaker.recordFailure();

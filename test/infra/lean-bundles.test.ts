@@ -45,6 +45,12 @@ describe.each(ENCRYPTION_SDK_FUNCTIONS)("the %s bundle's cold start", (id) => {
     expect(inputsMatching(result, /@aws-crypto\/encrypt-node\//).length).toBeGreaterThan(0);
   }, 120_000);
 
+  it("ships the Encryption SDK in a file of its own, read by crypto.ts's import() alone", async () => {
+    const result = await bundleOf(id);
+    expect(result.encryptionSdk?.bytes ?? 0).toBeGreaterThan(100 * 1024);
+    expect(result.lazyBytes).toBeGreaterThanOrEqual(result.encryptionSdk?.bytes ?? Number.POSITIVE_INFINITY);
+  }, 120_000);
+
   it("leaves out the @aws-crypto/client-node umbrella (CommonJS: it brings every keyring)", async () => {
     const result = await bundleOf(id);
     expect(inputsMatching(result, /@aws-crypto\/(client-node|raw-rsa-keyring-node)\//)).toEqual([]);
@@ -70,5 +76,21 @@ describe.each(ENCRYPTION_SDK_FUNCTIONS)("the %s bundle's lazily loaded Encryptio
         /@aws-crypto\/branch-keystore-node\/|@aws-sdk\/client-dynamodb\/dist-es\/DynamoDB\.js$/,
       ),
     ).toEqual([]);
+  }, 120_000);
+});
+
+describe.each(["authorizer", "send", "verify", "dispatch"] as const)("the %s bundle's cold start", (id) => {
+  it("does not load the KMS client (imported on the first token signature or key fetch, or by the Encryption SDK)", async () => {
+    const result = await bundleOf(id);
+    expect(
+      [...result.loadedAtInit].filter((input) => input.includes("node_modules/@aws-sdk/client-kms/")),
+    ).toEqual([]);
+  }, 120_000);
+});
+
+describe.each(["admin-carriers", "admin-carrier-tests", ...HOT_FUNCTIONS])("the %s bundle", (id) => {
+  it("does not carry zxcvbn at all (it never sets a password)", async () => {
+    const result = await bundleOf(id);
+    expect(inputsMatching(result, /node_modules\/@zxcvbn-ts\//)).toEqual([]);
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import { dynamoClient, sqsClient } from "../../functions/shared/aws.ts";
 import { queueUrl, tableName } from "../../functions/shared/config.ts";
 import { fieldCipher } from "../../functions/shared/crypto.ts";
 import type { FunctionGrants, FunctionSpec } from "../../lib/catalog/index.ts";
+import { NUMBER_INDEX } from "../../lib/catalog/privacy.ts";
 import { invokeFunction } from "../../local/lambda-runtime.ts";
 import { useLocalPlatformEnv } from "../support/env.ts";
 
@@ -96,14 +97,15 @@ describe("DynamoDB calls outside a function's grants", () => {
       dynamoClient().send(
         new QueryCommand({
           TableName: table.messages,
-          IndexName: "byCarrierRef",
-          KeyConditionExpression: "carrierRef = :ref",
-          ExpressionAttributeValues: { ":ref": `sim#${randomUUID()}` },
+          IndexName: NUMBER_INDEX.name,
+          KeyConditionExpression: "#k = :k",
+          ExpressionAttributeNames: { "#k": NUMBER_INDEX.partitionKey },
+          ExpressionAttributeValues: { ":k": `acc#${randomUUID()}` },
         }),
       );
     await expect(runAs("writer", { tables: { messages: "write" } }, query)).rejects.toMatchObject({
       name: "AccessDeniedException",
-      message: denial("dynamodb:Query", `${tableArn("messages")}/index/byCarrierRef`, "writer"),
+      message: denial("dynamodb:Query", `${tableArn("messages")}/index/${NUMBER_INDEX.name}`, "writer"),
     });
     const allowed = await runAs("reader", { tables: { messages: "read" } }, query);
     expect(allowed.Items).toEqual([]);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, test } from "vitest";
-import { catalog, envNames, physicalName, type TableSpec } from "../../lib/catalog/index.ts";
+import { catalog, envNames, type IndexSpec, physicalName, type TableSpec } from "../../lib/catalog/index.ts";
 import { createResources, ensureQueue, ensureTable } from "../../local/resources.ts";
 import { useLocalPlatformEnv } from "../support/env.ts";
 
@@ -60,9 +60,54 @@ describe("catalogue resources in the emulators", () => {
     const name = `textgate-test-gsi-${randomBytes(4).toString("hex")}`;
     const before: TableSpec = { id: "t", purpose: "test", partitionKey: "pk", ttlAttribute: "expiresAt" };
     await ensureTable(dynamo, before, name);
-    await ensureTable(dynamo, { ...before, indexes: [{ name: "byRef", partitionKey: "ref" }] }, name);
+    const keysOnly = { type: "keys" } as const;
+    await ensureTable(
+      dynamo,
+      { ...before, indexes: [{ name: "byRef", partitionKey: "ref", projection: keysOnly }] },
+      name,
+    );
     const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
     expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(["byRef"]);
+  });
+
+  test("a persisted table drops an index the catalogue renamed (a changed projection gets a new name)", async () => {
+    const name = `textgate-test-gsi-${randomBytes(4).toString("hex")}`;
+    const table = (index: IndexSpec): TableSpec => ({
+      id: "t",
+      purpose: "test",
+      partitionKey: "pk",
+      indexes: [index],
+    });
+    await ensureTable(
+      dynamo,
+      table({ name: "byRef", partitionKey: "ref", projection: { type: "all" } }),
+      name,
+    );
+    await ensureTable(
+      dynamo,
+      table({ name: "byRef-keys", partitionKey: "ref", projection: { type: "keys" } }),
+      name,
+    );
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType])).toEqual([
+      ["byRef-keys", "KEYS_ONLY"],
+    ]);
+  });
+
+  test("every index is created with the catalogue's projection", async () => {
+    const expected = { keys: "KEYS_ONLY", include: "INCLUDE", all: "ALL" } as const;
+    for (const spec of catalog.tables.filter((t) => (t.indexes ?? []).length > 0)) {
+      const { Table } = await dynamo.send(
+        new DescribeTableCommand({ TableName: env[envNames.table(spec.id)] }),
+      );
+      const created = Object.fromEntries(
+        (Table?.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName, i.Projection?.ProjectionType]),
+      );
+      const declared = Object.fromEntries(
+        (spec.indexes ?? []).map((i) => [i.name, expected[i.projection.type]]),
+      );
+      expect(created).toEqual(declared);
+    }
   });
 
   test("queue ids map to URLs the SDK can use directly", async () => {

@@ -15,12 +15,14 @@ describe("fuzzing the API from its OpenAPI document (seeded, 300 requests)", () 
   it("never answers 5xx; every 4xx is problem+json with type/title/status; no internals in error bodies; documented operations answer as documented", async () => {
     const { tables } = await loadRouteTables(catalog);
     const contract = await OpenApiContract.load(platform().apiUrl);
-    const accessToken = await loginToken(platform().apiUrl, platform().email, platform().password);
+    const signIn = () => loginToken(platform().apiUrl, platform().email, platform().password);
+    const accessToken = await signIn();
     expect(accessToken, "the fuzz account logs in (owner token for the account routes)").toBeDefined();
     const report = await runFuzz({
       apiUrl: platform().apiUrl,
       apiKey: platform().apiKey,
       ...(accessToken ? { accessToken } : {}),
+      renewAccessToken: signIn,
       spec: buildOpenApi(catalog.routes, tables, DEFAULT_INFO, deployed),
       count: 300,
       seed: SEED,

@@ -71,9 +71,27 @@ describe("log volume", () => {
       accountId: "acc_1",
       messageId: "msg_1",
     });
-    for (const key of ["function_arn", "function_memory_size", "function_name", "sampling_rate"]) {
+    for (const key of ["function_arn", "function_memory_size", "function_name", "sampling_rate", "service"]) {
       expect(line, key).not.toHaveProperty(key);
     }
+  });
+
+  it("names the X-Ray trace only when X-Ray records it", () => {
+    const traceIdBefore = process.env._X_AMZN_TRACE_ID;
+    const root = "1-6748a1b2-0123456789abcdef01234567";
+    try {
+      process.env._X_AMZN_TRACE_ID = `Root=${root};Parent=53995c3f42cd8ad8;Sampled=0;Lineage=1:a:0`;
+      logger.info("message sent", { messageId: "msg_unsampled" });
+      process.env._X_AMZN_TRACE_ID = `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1`;
+      logger.info("message sent", { messageId: "msg_sampled" });
+    } finally {
+      if (traceIdBefore === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = traceIdBefore;
+    }
+    const [unsampled, sampled] = infoLines();
+    expect(unsampled).toMatchObject({ messageId: "msg_unsampled" });
+    expect(unsampled).not.toHaveProperty("xray_trace_id");
+    expect(sampled).toMatchObject({ messageId: "msg_sampled", xray_trace_id: root });
   });
 
   it("a successful request writes no INFO access line; a refused one still does", async () => {

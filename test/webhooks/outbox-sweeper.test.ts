@@ -4,7 +4,10 @@ import type { Outbox, OutboxTable } from "../../functions/webhooks/outbox.ts";
 import { sweepOutbox } from "../../functions/webhooks/outbox-sweeper.ts";
 import type { WebhookEventPayload } from "../../functions/webhooks/schemas.ts";
 
-/** The sweeper's decisions per outbox item, against in-memory ports (pure logic). */
+/**
+ * The sweeper's decisions per outbox item, against in-memory ports (pure logic). The items are
+ * complete stored items: the sweeper maps them like every reader (a partial one is malformed).
+ */
 const now = new Date();
 const nowSeconds = Math.floor(now.getTime() / 1000);
 
@@ -15,12 +18,15 @@ const messageItem = (id: string, pending: string[], extra: Record<string, unknow
   accountId: "acc_1",
   status: "delivered",
   priority: "normal",
+  toCipher: "sealed-to",
   toMasked: "+********123",
   country: "EE",
   segments: 1,
   encoding: "GSM-7",
   price: { amount: "0.0500", currency: "EUR" },
+  requireTls: false,
   createdAt: now.toISOString(),
+  validUntil: now.toISOString(),
   expiresAt: nowSeconds + 3600,
   outboxShard: "OUTBOX#0",
   outboxDueAt: now.toISOString(),
@@ -35,7 +41,15 @@ const verificationItem = (id: string, codeExpiresAt: number) => ({
   namespace: "api",
   channel: "sms",
   status: "pending",
+  toEncrypted: "sealed-to",
+  toIndex: "blind-index",
   toMasked: "+********456",
+  country: "EE",
+  prefix: "+3725",
+  codeHash: "hmac-of-code",
+  codeLength: 6,
+  locale: "en",
+  expirySeconds: 600,
   checkAttempts: 0,
   sendAttempts: 1,
   codeExpiresAt,

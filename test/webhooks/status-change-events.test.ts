@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StoredMessage } from "../../functions/messages/model.ts";
-import type { MessageStateStore } from "../../functions/messages/state-store.ts";
+import type { MessageTransitions, Moved } from "../../functions/messages/state-store.ts";
 import { withStatusEvents } from "../../functions/messages/status-events.ts";
 import type { Outbox } from "../../functions/webhooks/outbox.ts";
 import type { WebhookEventPublisher } from "../../functions/webhooks/publish.ts";
@@ -28,7 +28,13 @@ const message = (status: StoredMessage["status"]): StoredMessage => ({
     : {}),
 });
 
-function harness(applied: boolean, storedStatus: StoredMessage["status"], pending = true) {
+/** The stored item as the write left it; `get` is what a re-read would see (the same item). */
+function harness(
+  applied: boolean,
+  storedStatus: StoredMessage["status"],
+  pending = true,
+  get: () => Promise<StoredMessage | undefined> = async () => image(storedStatus, pending),
+) {
   const published: string[] = [];
   const cleared: string[] = [];
   const outbox: Outbox = {
@@ -41,19 +47,23 @@ function harness(applied: boolean, storedStatus: StoredMessage["status"], pendin
     publish: async (_account, payload) =>
       void published.push(`${payload.type} ${JSON.stringify(payload.data)}`),
   };
-  const inner: MessageStateStore = {
-    get: async () => {
-      const { pendingEvents: _pending, ...unmarked } = message(storedStatus);
-      return pending ? message(storedStatus) : unmarked;
-    },
+  const moved = async (): Promise<Moved> =>
+    applied ? { applied, after: image(storedStatus, pending) } : { applied };
+  const inner: MessageTransitions = {
+    get,
     claim: async () => applied,
-    markSent: async () => applied,
-    finish: async () => applied,
+    markSent: moved,
+    finish: moved,
     noteAttemptError: async () => {},
-    applyReport: async () => applied,
+    applyReport: moved,
     cancelQueued: async () => applied,
   };
   return { store: withStatusEvents(inner, publisher, () => new Date(), outbox), published, cleared };
+}
+
+function image(status: StoredMessage["status"], pending: boolean): StoredMessage {
+  const { pendingEvents: _pending, ...unmarked } = message(status);
+  return pending ? message(status) : unmarked;
 }
 
 const lease = { id: "sub_1", carrierId: "sim", leaseUntil: 0, attempt: 1 };
@@ -67,7 +77,7 @@ const report = {
 describe("status changes publish webhook events", () => {
   it("an applied DLR publishes message.delivered with the stored view (masked number, no text)", async () => {
     const { store, published } = harness(true, "delivered");
-    expect(await store.applyReport("msg_1", report)).toBe(true);
+    expect((await store.applyReport("msg_1", report)).applied).toBe(true);
     expect(published).toHaveLength(1);
     expect(published[0]).toMatch(/^message\.delivered /);
     expect(published[0]).toContain("+********123");
@@ -81,7 +91,11 @@ describe("status changes publish webhook events", () => {
 
     const failing = harness(true, "delivered");
     const store = withStatusEvents(
-      { ...failing.store, applyReport: async () => true, get: async () => message("delivered") },
+      {
+        ...failing.store,
+        applyReport: async () => ({ applied: true, after: message("delivered") }),
+        get: async () => message("delivered"),
+      },
       {
         publish: async () => {
           throw new Error("SQS unavailable");
@@ -95,27 +109,37 @@ describe("status changes publish webhook events", () => {
         abandon: async () => {},
       },
     );
-    // The status change stands (true) and nothing is cleared: the sweeper publishes it later.
-    expect(await store.applyReport("msg_1", report)).toBe(true);
+    // The status change stands (applied) and nothing is cleared: the sweeper publishes it later.
+    expect((await store.applyReport("msg_1", report)).applied).toBe(true);
     expect(failing.cleared).toEqual([]);
+  });
+
+  it("publishes from the item the write returned, without reading the message again", async () => {
+    const { store, published } = harness(true, "delivered", true, async () => {
+      throw new Error("the status write's own image should have sufficed");
+    });
+    expect((await store.applyReport("msg_1", report)).applied).toBe(true);
+    expect(published.map((entry) => entry.split(" ")[0])).toEqual(["message.delivered"]);
   });
 
   it("an event the write did not record as pending is not published", async () => {
     const { store, published } = harness(true, "delivered", false);
-    expect(await store.applyReport("msg_1", report)).toBe(true);
+    expect((await store.applyReport("msg_1", report)).applied).toBe(true);
     expect(published).toEqual([]);
   });
 
   it("a write that lost its race publishes nothing", async () => {
     const { store, published } = harness(false, "delivered");
-    expect(await store.applyReport("msg_1", report)).toBe(false);
-    expect(await store.finish("msg_1", "failed", { code: "x", reason: "y" }, report.at)).toBe(false);
+    expect((await store.applyReport("msg_1", report)).applied).toBe(false);
+    expect((await store.finish("msg_1", "failed", { code: "x", reason: "y" }, report.at)).applied).toBe(
+      false,
+    );
     expect(published).toEqual([]);
   });
 
   it("markSent after a DLR overtook the dispatcher publishes no second event", async () => {
     const { store, published } = harness(true, "delivered");
-    expect(await store.markSent("msg_1", lease, "c1", report.at)).toBe(true);
+    expect((await store.markSent("msg_1", lease, "c1", report.at)).applied).toBe(true);
     expect(published).toEqual([]);
   });
 

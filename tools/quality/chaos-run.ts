@@ -40,12 +40,16 @@ export interface ChaosReport {
   readonly notAccepted: Readonly<Record<string, number>>;
   readonly finalStatus: Readonly<Record<string, number>>;
   readonly lost: readonly string[];
+  /** Settled, not dead-lettered, and not the status its number asks the simulator for: "id (status, expected)". */
+  readonly wrongStatus: readonly string[];
   readonly duplicates: number;
   readonly duplicateReferences: readonly string[];
   /** Carrier submissions beyond the first per Idempotency-Key (any message id), and those keys. */
   readonly duplicatesPerKey: number;
   readonly duplicateKeys: readonly string[];
   readonly deadLettered: number;
+  /** Dead-lettered although the carrier answers their number (retries ran out: open breakers, faults). */
+  readonly deadLetteredAnswerable: number;
   readonly deadLetterReasons: Readonly<Record<string, number>>;
   readonly stuckSent: number;
   readonly injected: {
@@ -64,6 +68,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Special destinations of the carrier simulator: …0000 undelivered DLR, …0001 rejected, …0002 never answers. */
 const special = (suffix: number, count: number) =>
   Array.from({ length: count }, (_, i) => `+3725${3_000_000 + (i + 1) * 10_000 + suffix}`);
+
+/**
+ * The final status a number must end in unless its message was dead-lettered (retries exhausted):
+ * the simulator's …0000 answers undelivered, …0001 rejects (failed), …0002 never answers (only the
+ * dead-letter path may settle it: undefined); every other number is delivered.
+ */
+export function expectedFinalStatus(to: string): string | undefined {
+  const ending = to.slice(-4);
+  if (ending === "0000") return "undelivered";
+  if (ending === "0001") return "failed";
+  if (ending === "0002") return undefined;
+  return "delivered";
+}
 
 async function postWithRetry(
   bench: BenchPlatform,
@@ -219,6 +236,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `chaos: sending ${numbers.length} messages (${specials} each to undelivered/rejecting/silent numbers)`,
     );
     const accepted: string[] = [];
+    const recipientOf = new Map<string, string>();
     const notAccepted: Record<string, number> = {};
     let next = 0;
     const runId = Date.now().toString(36);
@@ -227,8 +245,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         while (next < numbers.length) {
           const index = next++;
           const result = await postWithRetry(bench, numbers[index] as string, `chaos-${runId}-${index}`);
-          if (result.id) accepted.push(result.id);
-          else notAccepted[result.status] = (notAccepted[result.status] ?? 0) + 1;
+          if (result.id) {
+            accepted.push(result.id);
+            recipientOf.set(result.id, numbers[index] as string);
+          } else notAccepted[result.status] = (notAccepted[result.status] ?? 0) + 1;
         }
       }),
     );
@@ -277,6 +297,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const finalStatus: Record<string, number> = {};
     const deadLetterReasons: Record<string, number> = {};
     const lost: string[] = [];
+    const wrongStatus: string[] = [];
+    let deadLetteredAnswerable = 0;
     let stuckSent = 0;
     for (const id of accepted) {
       const s = status.get(id)?.status ?? "unknown";
@@ -285,7 +307,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const error = status.get(id)?.error as { code?: string; message?: string } | undefined;
         const reason = error?.code ?? error?.message ?? `status ${s}`;
         deadLetterReasons[reason] = (deadLetterReasons[reason] ?? 0) + 1;
-      } else if (!TERMINAL.has(s)) {
+        if (expectedFinalStatus(recipientOf.get(id) ?? "") !== undefined) deadLetteredAnswerable += 1;
+      } else if (TERMINAL.has(s)) {
+        const expected = expectedFinalStatus(recipientOf.get(id) ?? "");
+        if (s !== expected) wrongStatus.push(`${id} (${s}, expected ${expected ?? "dead-lettered"})`);
+      } else {
         // Reached the carrier but its delivery report never landed: not lost, but its status is stale.
         if (s === "sent" && submissions.has(id)) stuckSent += 1;
         else lost.push(`${id} (${s})`);
@@ -297,11 +323,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       notAccepted,
       finalStatus,
       lost,
+      wrongStatus,
       duplicates: duplicateReferences.reduce((sum, ref) => sum + (submissions.get(ref) ?? 1) - 1, 0),
       duplicateReferences,
       duplicatesPerKey: duplicateKeys.reduce((sum, key) => sum + (perKey.get(key) ?? 1) - 1, 0),
       duplicateKeys,
       deadLettered: accepted.filter(deadLettered).length,
+      deadLetteredAnswerable,
       deadLetterReasons,
       stuckSent,
       injected: {

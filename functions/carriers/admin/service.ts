@@ -5,8 +5,8 @@
  * or an audit detail: the store seals them with the field key as the request arrives.
  */
 
+import { OPERATOR_LOG } from "../../admin/operator-log.ts";
 import type { OperatorCall } from "../../admin/ports.ts";
-import { OPERATOR_LOG } from "../../admin/service.ts";
 import type { AuditLog } from "../../audit/port.ts";
 import { maskPhone } from "../../shared/mask.ts";
 import { DomainError } from "../../shared/problem.ts";

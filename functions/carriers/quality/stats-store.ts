@@ -2,6 +2,7 @@ import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { dynamoClient } from "../../shared/aws.ts";
 import { tableName } from "../../shared/config.ts";
+import { logger } from "../../shared/logger.ts";
 
 /**
  * Carrier quality figures (issue 10 §4): one item per carrier, hour, destination country and route
@@ -70,32 +71,99 @@ function counters(event: QualityEvent): Record<string, number> {
   }
 }
 
+/** One counters item: carrier, hour, country, route prefix label. */
+export interface CountersItemKey {
+  readonly carrierId: string;
+  readonly hour: string;
+  readonly country: string;
+  readonly prefix: string;
+}
+
+const itemKeyOf = (key: QualityKey): CountersItemKey => ({
+  carrierId: key.carrierId,
+  hour: hourOf(key.at),
+  country: key.country,
+  prefix: prefixLabel(key.prefix),
+});
+
+/** Adds `counts` to one counters item in one UpdateItem (ADD is atomic: writers never overwrite each other). */
+async function addCounters(item: CountersItemKey, counts: Readonly<Record<string, number>>): Promise<void> {
+  const adds = Object.entries(counts);
+  const hourStart = Math.floor(Date.parse(`${item.hour}:00:00Z`) / 1000);
+  await dynamoClient().send(
+    new UpdateCommand({
+      TableName: tableName(QUALITY_TABLE),
+      Key: { pk: `CARRIER#${item.carrierId}`, sk: `${item.hour}#${item.country}#${item.prefix}` },
+      UpdateExpression: `ADD ${adds.map((_, i) => `#c${i} :v${i}`).join(", ")} SET #country = :country, #prefix = :prefix, #hour = :hour, #exp = if_not_exists(#exp, :exp)`,
+      ExpressionAttributeNames: {
+        ...Object.fromEntries(adds.map(([name], i) => [`#c${i}`, name])),
+        "#country": "country",
+        "#prefix": "prefix",
+        "#hour": "hour",
+        "#exp": "expiresAt",
+      },
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(adds.map(([, value], i) => [`:v${i}`, value])),
+        ":country": item.country,
+        ":prefix": item.prefix,
+        ":hour": item.hour,
+        ":exp": hourStart + RETENTION_SECONDS,
+      },
+    }),
+  );
+}
+
+/** One UpdateItem per event: for callers with no batch to gather over (an HTTP DLR, the SMPP connector). */
 export function dynamoQualityStats(): QualityStatsWriter {
+  return { record: (key, event) => addCounters(itemKeyOf(key), counters(event)) };
+}
+
+/** A writer that gathers events and writes them when told to (see batchedQualityStats). */
+export interface BatchedQualityStats extends QualityStatsWriter {
+  /** Writes what was gathered since the last flush, one UpdateItem per counters item; never throws. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Gathers the events of a consumer batch and flushes them before the batch handler returns: one
+ * UpdateItem per distinct counters item (carrier, hour, country, prefix) instead of one per event,
+ * usually one write per batch instead of one per message.
+ *
+ * Counting stays as exact as one write per event: events are recorded only for transitions that
+ * took effect, so a redelivered record, which finds its transition done, records nothing again. A
+ * crash before the flush loses the batch's counts (as a crash between a transition and its stats
+ * write loses one today); it never counts one twice. flush() takes the gathered counts out in one
+ * synchronous step, so invocations of one module running at once (the local platform) each write a
+ * count exactly once, whichever flush it lands in. A write that fails is logged and dropped, like
+ * the per-event write's failure: a message never fails because of its statistics.
+ */
+export function batchedQualityStats(
+  write: (item: CountersItemKey, counts: Readonly<Record<string, number>>) => Promise<void> = addCounters,
+): BatchedQualityStats {
+  let gathered = new Map<string, { item: CountersItemKey; counts: Record<string, number> }>();
   return {
     record: async (key, event) => {
-      const adds = Object.entries(counters(event));
-      const hourStart = Math.floor(Date.parse(`${hourOf(key.at)}:00:00Z`) / 1000);
-      const prefix = prefixLabel(key.prefix);
-      await dynamoClient().send(
-        new UpdateCommand({
-          TableName: tableName(QUALITY_TABLE),
-          Key: { pk: `CARRIER#${key.carrierId}`, sk: `${hourOf(key.at)}#${key.country}#${prefix}` },
-          UpdateExpression: `ADD ${adds.map((_, i) => `#c${i} :v${i}`).join(", ")} SET #country = :country, #prefix = :prefix, #hour = :hour, #exp = if_not_exists(#exp, :exp)`,
-          ExpressionAttributeNames: {
-            ...Object.fromEntries(adds.map(([name], i) => [`#c${i}`, name])),
-            "#country": "country",
-            "#prefix": "prefix",
-            "#hour": "hour",
-            "#exp": "expiresAt",
-          },
-          ExpressionAttributeValues: {
-            ...Object.fromEntries(adds.map(([, value], i) => [`:v${i}`, value])),
-            ":country": key.country,
-            ":prefix": prefix,
-            ":hour": hourOf(key.at),
-            ":exp": hourStart + RETENTION_SECONDS,
-          },
-        }),
+      const item = itemKeyOf(key);
+      const id = JSON.stringify([item.carrierId, item.hour, item.country, item.prefix]);
+      const entry = gathered.get(id) ?? { item, counts: {} };
+      gathered.set(id, entry);
+      for (const [name, value] of Object.entries(counters(event))) {
+        entry.counts[name] = (entry.counts[name] ?? 0) + value;
+      }
+    },
+    flush: async () => {
+      const batch = [...gathered.values()];
+      gathered = new Map();
+      await Promise.all(
+        batch.map(({ item, counts }) =>
+          write(item, counts).catch((error: unknown) => {
+            logger.warn("carrier quality not recorded", {
+              carrierId: item.carrierId,
+              hour: item.hour,
+              error: String(error),
+            });
+          }),
+        ),
       );
     },
   };

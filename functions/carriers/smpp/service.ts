@@ -57,7 +57,7 @@ export async function submitOverSmpp(messageId: string, deps: ConnectorDeps): Pr
   if (!message) return "gone";
   if (message.status === "sent" || TERMINAL.has(message.status)) return "done-already";
   const now = deps.clock.now();
-  const to = await open(message, "to", deps);
+  const to = await open(message, "to", message.toCipher, deps);
   let carrier: SmppCarrierEntry | undefined;
   let lease: SubmissionLease;
   if (message.status === "submitting") {
@@ -107,7 +107,7 @@ async function submitParts(
   if (message.textCipher === undefined) {
     return fail(message, "body-expired", "the message body is past its retention", deps, lease.id);
   }
-  const text = await open(message, "text", deps);
+  const text = await open(message, "text", message.textCipher, deps);
   const parts = encodeParts(text, carrier.concatenation, concatReference(message.id));
   const done = new Map((await deps.parts.accepted(message.id)).map((part) => [part.seq, part]));
   // Leave a quarter of the lease: the last write must land while the lease is still ours.
@@ -140,6 +140,7 @@ async function submitParts(
     carrierMessageId,
     deps.clock.now().toISOString(),
     bodyDroppedWhenSent(message),
+    message,
   );
   logger.info("message sent", {
     messageId: message.id,
@@ -198,12 +199,8 @@ async function recordAccepted(
   }
 }
 
-const open = (message: StoredMessage, field: "to" | "text", deps: ConnectorDeps) =>
-  openField(
-    deps.cipher,
-    { accountId: message.accountId, messageId: message.id, field },
-    message[`${field}Cipher`],
-  );
+const open = (message: StoredMessage, field: "to" | "text", sealed: string, deps: ConnectorDeps) =>
+  openField(deps.cipher, { accountId: message.accountId, messageId: message.id, field }, sealed);
 
 function newLease(
   carrier: SmppCarrierEntry,
@@ -235,6 +232,8 @@ async function fail(
     { code, reason },
     deps.clock.now().toISOString(),
     submissionId,
+    undefined,
+    message,
   );
   logger.warn("message failed", { messageId: message.id, code, moved });
   return "failed";
@@ -246,6 +245,14 @@ async function expire(
   submissionId?: string,
 ): Promise<ConnectorOutcome> {
   const error = { code: "validity-expired", reason: "validity period ended before the message was sent" };
-  await deps.store.finish(message.id, "expired", error, deps.clock.now().toISOString(), submissionId);
+  await deps.store.finish(
+    message.id,
+    "expired",
+    error,
+    deps.clock.now().toISOString(),
+    submissionId,
+    undefined,
+    message,
+  );
   return "expired";
 }
