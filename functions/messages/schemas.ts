@@ -1,10 +1,8 @@
 import * as z from "zod";
 import { envNames } from "../../lib/catalog/env.ts";
-import { idPattern } from "../shared/ids.ts";
 import { rangeOf } from "../webhooks/ssrf.ts";
 import { phoneNumber } from "./phone-schema.ts";
 import { MAX_SEGMENTS, segmentInfo } from "./segments.ts";
-import { priceSchema } from "./views.ts";
 
 /** Request and response schemas of the messages API; the OpenAPI document is generated from these. */
 
@@ -71,13 +69,11 @@ export const sendMessageBody = z.strictObject({
 });
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 
-export const sendMessageResponse = z.object({
-  id: z.string().regex(idPattern("msg")),
-  status: z.enum(["queued", "scheduled"]),
-  segments: z.int().min(1).max(MAX_SEGMENTS),
-  encoding: z.enum(["GSM-7", "UCS-2"]),
-  price: priceSchema,
-});
-
 export type { MessageView, QueuedMessageRecord } from "./views.ts";
-export { messageIdParams, messageView, priceSchema, queuedMessageRecord } from "./views.ts";
+export {
+  messageIdParams,
+  messageView,
+  priceSchema,
+  queuedMessageRecord,
+  sendMessageResponse,
+} from "./views.ts";

@@ -18,8 +18,8 @@ import type {
   MessageRepository,
   StoredMessage,
 } from "./model.ts";
-import { sendMessageResponse } from "./schemas.ts";
 import { storedMessageOf } from "./stored-message.ts";
+import { sendMessageResponse } from "./views.ts";
 
 /**
  * Messages table layout: one item per message, keyed by id alone, because every lookup is by id

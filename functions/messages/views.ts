@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { idPattern } from "../shared/ids.ts";
+import { MAX_SEGMENTS } from "./segments.ts";
 import { messageStatuses } from "./status.ts";
 
 /**
@@ -45,3 +46,12 @@ export const queuedMessageRecord = z.object({
   deferrals: z.int().min(1).optional(),
 });
 export type QueuedMessageRecord = z.infer<typeof queuedMessageRecord>;
+
+/** The 202 answer of POST /v1/messages (also stored with an Idempotency-Key binding, read by store.ts). */
+export const sendMessageResponse = z.object({
+  id: z.string().regex(idPattern("msg")),
+  status: z.enum(["queued", "scheduled"]),
+  segments: z.int().min(1).max(MAX_SEGMENTS),
+  encoding: z.enum(["GSM-7", "UCS-2"]),
+  price: priceSchema,
+});

@@ -34,15 +34,4 @@ export const checkVerificationBody = z.strictObject({
   code: z.string().regex(/^[0-9]{4,10}$/, "must be 4-10 digits"),
 });
 
-export const verificationView = z.object({
-  id: z.string(),
-  status: z.enum(["pending", "approved", "failed", "cancelled", "expired"]),
-  to: z.string().describe("Masked number, last 3 digits"),
-  channel: z.literal("sms"),
-  expiresAt: z.string().describe("When the current code stops being accepted (ISO-8601 UTC)"),
-  sendAttempts: z.int(),
-  attemptsRemaining: z.int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  approvedAt: z.string().optional(),
-});
+export { verificationView } from "./view-schema.ts";

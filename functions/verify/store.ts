@@ -20,8 +20,8 @@ import type {
   VerificationStore,
   WriteOutcome,
 } from "./ports.ts";
-import { verificationView } from "./schemas.ts";
 import { verificationRecordOf } from "./stored-verification.ts";
+import { verificationView } from "./view-schema.ts";
 
 /**
  * Verifications in the `verifications` table:

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { messageView } from "../messages/views.ts";
 import { idPattern } from "../shared/ids.ts";
-import { verificationView } from "../verify/schemas.ts";
+import { verificationView } from "../verify/view-schema.ts";
 
 /** Event types a webhook endpoint can subscribe to. */
 export const webhookEventTypes = [

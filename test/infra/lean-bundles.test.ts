@@ -94,3 +94,17 @@ describe.each(["admin-carriers", "admin-carrier-tests", ...HOT_FUNCTIONS])("the 
     expect(inputsMatching(result, /node_modules\/@zxcvbn-ts\//)).toEqual([]);
   }, 120_000);
 });
+
+/**
+ * Functions that never parse a number typed by a customer: the destination was parsed and its country
+ * stored at accept, so the phone metadata (libphonenumber-js, ~190 KB) has no use in them. It once came
+ * along through messages/store.ts importing the send schemas for their 202 answer.
+ */
+const NO_PHONE_PARSING = ["dispatch", "dlr", "aws-sms-events", "dead-letters", "webhook-outbox"] as const;
+
+describe.each(NO_PHONE_PARSING)("the %s bundle", (id) => {
+  it("carries no phone-number metadata (libphonenumber-js)", async () => {
+    const result = await bundleOf(id);
+    expect(inputsMatching(result, /node_modules\/libphonenumber-js\//)).toEqual([]);
+  }, 120_000);
+});
