@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
-import { isValidPhoneNumber } from "libphonenumber-js";
 import * as z from "zod";
+import { isSmsCapableE164 } from "../messages/phone.ts";
 import { idPattern } from "../shared/ids.ts";
 import { apiKeyScopes, roles } from "../shared/principal.ts";
 
@@ -99,7 +99,12 @@ export const totpConfirmBody = z.strictObject({ code: z.string().regex(/^\d{6}$/
 export const smsStartBody = z.strictObject({
   phone: z
     .string()
-    .refine((value) => /^\+[1-9]\d{6,14}$/.test(value) && isValidPhoneNumber(value), "E.164 number"),
+    // The send path's own check (max metadata, SMS-capable types): the enrolment code goes out as an
+    // SMS, so a number it would refuse is refused here, and the bundle carries one metadata set, not two.
+    .refine(
+      (value) => /^\+[1-9]\d{6,14}$/.test(value) && isSmsCapableE164(value),
+      "E.164 number that can receive SMS",
+    ),
 });
 export const smsConfirmBody = z.strictObject({ code: z.string().regex(/^\d{4,10}$/, "4-10 digits") });
 

@@ -48,6 +48,18 @@ describe("SMS second factor", () => {
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.token).toBeDefined();
   });
+
+  it("refuses to enrol a number that cannot receive SMS (a fixed line), as the send path would", async () => {
+    const user = await createUser(client, ownerToken, "billing");
+    // Tallinn fixed line: a valid Estonian number, but not one an SMS code can reach.
+    const fixedLine = `+3726${String(randomInt(0, 1_000_000)).padStart(6, "0")}`;
+    const start = await client.call("POST", "/v1/account/mfa/sms", {
+      token: user.token,
+      body: { phone: fixedLine },
+    });
+    expect(start.status, JSON.stringify(start.body)).toBe(400);
+    expect(start.body.errors).toEqual([{ field: "phone", message: "E.164 number that can receive SMS" }]);
+  });
 });
 
 describe("SMS sign-in codes and the tenant's Verify API", () => {

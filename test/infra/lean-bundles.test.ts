@@ -108,3 +108,13 @@ describe.each(NO_PHONE_PARSING)("the %s bundle", (id) => {
     expect(inputsMatching(result, /node_modules\/libphonenumber-js\//)).toEqual([]);
   }, 120_000);
 });
+
+describe.each(["auth", "account"] as const)("the %s bundle", (id) => {
+  it("carries one phone metadata set, the send path's (max), not a second one for SMS enrolment", async () => {
+    const result = await bundleOf(id);
+    expect(inputsMatching(result, /node_modules\/libphonenumber-js\/metadata\.(min|mobile)\.json/)).toEqual(
+      [],
+    );
+    expect(inputsMatching(result, /node_modules\/libphonenumber-js\/metadata\.max\.json/)).toHaveLength(1);
+  }, 120_000);
+});
