@@ -7,9 +7,10 @@ import { tableName } from "../shared/config.ts";
 import { queryAll } from "../shared/dynamo.ts";
 import { newId } from "../shared/ids.ts";
 import { logger } from "../shared/logger.ts";
-import { type ApiKeyScope, apiKeyScopes } from "../shared/principal.ts";
+import type { ApiKeyScope } from "../shared/principal.ts";
 import { DomainError } from "../shared/problem.ts";
 import { type CoversEveryField, parseStoredItem } from "../shared/stored-item.ts";
+import { apiKeyView } from "./api-key-view.ts";
 import {
   envUsagePlanKeys,
   registerUsageIdentifier,
@@ -46,17 +47,7 @@ export interface ApiKeyRecord {
  * and drop. A malformed item throws MalformedItemError (table and field, never the value): a key that
  * cannot be read authorizes nothing (the authorizer fails) and is not listed as something it is not.
  */
-const storedApiKey = z.object({
-  keyId: z.string(),
-  accountId: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  scopes: z.array(z.enum(apiKeyScopes)),
-  ipAllowList: z.array(z.string()),
-  status: z.enum(["active", "revoked"]),
-  createdAt: z.string(),
-  lastUsedAt: z.string().optional(),
-});
+const storedApiKey = apiKeyView.extend({ accountId: z.string() });
 
 /** Does not compile while a field of ApiKeyRecord is missing from the schema. */
 export const schemaCoversApiKeyRecord: CoversEveryField<ApiKeyRecord, z.output<typeof storedApiKey>> = true;

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import * as z from "zod";
+import { apiKeyView } from "../auth/api-key-view.ts";
 import { isSmsCapableE164 } from "../messages/phone.ts";
 import { idPattern } from "../shared/ids.ts";
 import { apiKeyScopes, roles } from "../shared/principal.ts";
@@ -137,16 +138,7 @@ export const userView = z.object({
 export const meView = userView.extend({ accountId: z.string() });
 export const userList = z.object({ users: z.array(userView) });
 
-export const apiKeyView = z.object({
-  keyId: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  scopes: z.array(z.enum(apiKeyScopes)),
-  ipAllowList: z.array(z.string()),
-  status: z.enum(["active", "revoked"]),
-  createdAt: z.string(),
-  lastUsedAt: z.string().optional(),
-});
+export { apiKeyView };
 export const apiKeyList = z.object({ apiKeys: z.array(apiKeyView) });
 /** Create and rotate: the only responses that carry the secret. */
 export const createdApiKey = apiKeyView.extend({
