@@ -14,6 +14,13 @@ beforeAll(() => {
   sqs = new SQSClient({});
 });
 
+/**
+ * DynamoDB Local keeps a new or deleted index in CREATING/DELETING for several seconds (about 8 s per
+ * change measured alone, more while the whole suite loads the same emulator), and the reconcile path
+ * waits for each change as it must on AWS: these tests get room for two or three changes.
+ */
+const INDEX_CHANGE_TIMEOUT_MS = 120_000;
+
 describe("catalogue resources in the emulators", () => {
   test("every catalogue table exists with its keys, indexes and TTL, named in env", async () => {
     for (const table of catalog.tables) {
@@ -56,43 +63,51 @@ describe("catalogue resources in the emulators", () => {
     for (const [name, value] of Object.entries(again.env)) expect(env[name]).toBe(value);
   });
 
-  test("a persisted table from an older catalogue gains a newly added index", async () => {
-    const name = `textgate-test-gsi-${randomBytes(4).toString("hex")}`;
-    const before: TableSpec = { id: "t", purpose: "test", partitionKey: "pk", ttlAttribute: "expiresAt" };
-    await ensureTable(dynamo, before, name);
-    const keysOnly = { type: "keys" } as const;
-    await ensureTable(
-      dynamo,
-      { ...before, indexes: [{ name: "byRef", partitionKey: "ref", projection: keysOnly }] },
-      name,
-    );
-    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
-    expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(["byRef"]);
-  });
+  test(
+    "a persisted table from an older catalogue gains a newly added index",
+    async () => {
+      const name = `textgate-test-gsi-${randomBytes(4).toString("hex")}`;
+      const before: TableSpec = { id: "t", purpose: "test", partitionKey: "pk", ttlAttribute: "expiresAt" };
+      await ensureTable(dynamo, before, name);
+      const keysOnly = { type: "keys" } as const;
+      await ensureTable(
+        dynamo,
+        { ...before, indexes: [{ name: "byRef", partitionKey: "ref", projection: keysOnly }] },
+        name,
+      );
+      const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+      expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(["byRef"]);
+    },
+    INDEX_CHANGE_TIMEOUT_MS,
+  );
 
-  test("a persisted table drops an index the catalogue renamed (a changed projection gets a new name)", async () => {
-    const name = `textgate-test-gsi-${randomBytes(4).toString("hex")}`;
-    const table = (index: IndexSpec): TableSpec => ({
-      id: "t",
-      purpose: "test",
-      partitionKey: "pk",
-      indexes: [index],
-    });
-    await ensureTable(
-      dynamo,
-      table({ name: "byRef", partitionKey: "ref", projection: { type: "all" } }),
-      name,
-    );
-    await ensureTable(
-      dynamo,
-      table({ name: "byRef-keys", partitionKey: "ref", projection: { type: "keys" } }),
-      name,
-    );
-    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
-    expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType])).toEqual([
-      ["byRef-keys", "KEYS_ONLY"],
-    ]);
-  });
+  test(
+    "a persisted table drops an index the catalogue renamed (a changed projection gets a new name)",
+    async () => {
+      const name = `textgate-test-gsi-${randomBytes(4).toString("hex")}`;
+      const table = (index: IndexSpec): TableSpec => ({
+        id: "t",
+        purpose: "test",
+        partitionKey: "pk",
+        indexes: [index],
+      });
+      await ensureTable(
+        dynamo,
+        table({ name: "byRef", partitionKey: "ref", projection: { type: "all" } }),
+        name,
+      );
+      await ensureTable(
+        dynamo,
+        table({ name: "byRef-keys", partitionKey: "ref", projection: { type: "keys" } }),
+        name,
+      );
+      const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+      expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType])).toEqual([
+        ["byRef-keys", "KEYS_ONLY"],
+      ]);
+    },
+    INDEX_CHANGE_TIMEOUT_MS,
+  );
 
   test("every index is created with the catalogue's projection", async () => {
     const expected = { keys: "KEYS_ONLY", include: "INCLUDE", all: "ALL" } as const;
