@@ -1,5 +1,6 @@
-import { BatchGetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamoClient } from "../shared/aws.ts";
+import { getItemsByKeys } from "../shared/batch-get.ts";
 import { epochSeconds } from "../shared/clock.ts";
 import { tableName } from "../shared/config.ts";
 import {
@@ -124,17 +125,16 @@ export function dynamoFraudCounters(windowSeconds: number): FraudCounters {
   };
 }
 
+/**
+ * The counters items of `keys` (ephemeral table, pk only), strongly consistent. Keys DynamoDB leaves
+ * unprocessed are retried with backoff and the read fails rather than taking a throttled window for
+ * an empty one (functions/shared/batch-get.ts): the guard must not see fewer sends than there were.
+ */
 async function batchGet(keys: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
-  const table = tableName("ephemeral");
-  const found = new Map<string, Record<string, unknown>>();
-  let pending: Record<string, unknown>[] = keys.map((pk) => ({ pk }));
-  // UnprocessedKeys happen under throttling; a few immediate retries are enough for four keys.
-  for (let round = 0; round < 3 && pending.length > 0; round++) {
-    const result = await dynamoClient().send(
-      new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
-    );
-    for (const item of result.Responses?.[table] ?? []) found.set(String(item.pk), item);
-    pending = (result.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-  }
-  return found;
+  const items = await getItemsByKeys(
+    tableName("ephemeral"),
+    ["pk"],
+    keys.map((pk) => ({ pk })),
+  );
+  return new Map(items.map((item) => [String(item.pk), item]));
 }
