@@ -155,16 +155,19 @@ console.log(
   `what stands in the way: libphonenumber-js max/mobile/min ${kb(alternatives.phoneBytes.max)}/${kb(alternatives.phoneBytes.mobile)}/${kb(alternatives.phoneBytes.min)} KB (mobile changes ${alternatives.phoneVerdicts.mobile.changed} of ${alternatives.phoneVerdicts.mobile.sampled} sampled verdicts); zod vs zod/mini on send-like schemas ${kb(alternatives.zod.classic)} vs ${kb(alternatives.zod.mini)} KB`,
 );
 
+/** What both the bundle section alone (--only bundles) and the full results render from. */
+const bundleSectionInput = {
+  date,
+  machine,
+  quick,
+  hello: { bundle: hello, init: helloInit },
+  bundles,
+  unusedPattern: UNUSED_ON_LAMBDA,
+  alternatives,
+};
+
 if (onlyBundles) {
-  const section = renderBundleSection({
-    date,
-    machine,
-    quick,
-    hello: { bundle: hello, init: helloInit },
-    bundles,
-    unusedPattern: UNUSED_ON_LAMBDA,
-    alternatives,
-  });
+  const section = renderBundleSection(bundleSectionInput);
   writeFileSync(resultsFile, replaceBundleSection(readFileSync(resultsFile, "utf8"), section));
   console.log("wrote the bundle section of bench/RESULTS.md");
   process.exit(0);
@@ -223,13 +226,7 @@ function costSectionFor(figures: PipelineFigures): string {
 const pipeline = measurePipelineInProcess();
 const pipelineInWorkers = workers ? runPipeline(true) : undefined;
 const results = renderResults({
-  date,
-  machine,
-  quick,
-  hello: { bundle: hello, init: helloInit },
-  bundles,
-  unusedPattern: UNUSED_ON_LAMBDA,
-  alternatives,
+  ...bundleSectionInput,
   overhead,
   pipeline,
   ...(pipelineInWorkers ? { pipelineInWorkers } : {}),
